@@ -1,0 +1,229 @@
+/* cli.c - strict parsing of numbers, addresses and options. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void cli_fail(cli_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->text, sizeof err->text, fmt, ap);
+    va_end(ap);
+}
+
+bool cli_number(const char *what, const char *text, long long min,
+                long long max, long long *out, cli_error *err)
+{
+    const char *p = text;
+    bool negative = false;
+    unsigned long long value = 0;
+    /* Room for the sign and a 19-digit magnitude; longer input is out of
+     * range even before we look at it. */
+    if (*p == '-' || *p == '+') {
+        negative = (*p == '-');
+        p++;
+    }
+    if (*p == '\0') {
+        cli_fail(err, "%s '%s': must be a whole number from %lld to %lld",
+                 what, text, min, max);
+        return false;
+    }
+    bool overflow = false;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9') {
+            cli_fail(err, "%s '%s': must be a whole number from %lld to %lld",
+                     what, text, min, max);
+            return false;
+        }
+        if (value > (unsigned long long)9223372036854775807LL / 10)
+            overflow = true;
+        value = value * 10 + (unsigned)(*p - '0');
+        if (value > 9223372036854775807ULL)
+            overflow = true;
+    }
+    long long v = overflow ? 0 : (negative ? -(long long)value : (long long)value);
+    if (overflow || v < min || v > max) {
+        cli_fail(err, "%s '%s': out of range, must be from %lld to %lld",
+                 what, text, min, max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool cli_int(const char *what, const char *text, int min, int max, int *out,
+             cli_error *err)
+{
+    long long v;
+    if (!cli_number(what, text, min, max, &v, err))
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+bool cli_ipv4(const char *what, const char *text, uint32_t *addr,
+              cli_error *err)
+{
+    const char *p = text;
+    uint32_t result = 0;
+    for (int octet = 0; octet < 4; octet++) {
+        unsigned value = 0;
+        int digits = 0;
+        while (*p >= '0' && *p <= '9' && digits < 4) {
+            value = value * 10 + (unsigned)(*p - '0');
+            digits++;
+            p++;
+        }
+        bool leading_zero = digits > 1 && p[-digits] == '0';
+        bool separator_ok = (octet < 3) ? (*p == '.') : (*p == '\0');
+        if (digits == 0 || digits > 3 || value > 255 || leading_zero ||
+            !separator_ok) {
+            cli_fail(err,
+                     "%s '%s': not an IPv4 address (four numbers 0-255 "
+                     "separated by dots)",
+                     what, text);
+            return false;
+        }
+        result = (result << 8) | value;
+        if (octet < 3)
+            p++;
+    }
+    *addr = result;
+    return true;
+}
+
+bool cli_ipv4_is_multicast(uint32_t addr)
+{
+    return (addr >> 28) == 0xE;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool cli_hex(const char *what, const char *text, uint8_t *out, size_t cap,
+             size_t *len, cli_error *err)
+{
+    size_t digits = strlen(text);
+    for (size_t i = 0; i < digits; i++) {
+        if (hex_value(text[i]) < 0) {
+            cli_fail(err, "%s '%.40s%s': not a hex digit at position %zu",
+                     what, text, digits > 40 ? "..." : "", i + 1);
+            return false;
+        }
+    }
+    if (digits == 0 || digits % 2 != 0) {
+        cli_fail(err,
+                 "%s '%.40s%s': must be an even, non-zero number of hex "
+                 "digits (got %zu)",
+                 what, text, digits > 40 ? "..." : "", digits);
+        return false;
+    }
+    if (digits / 2 > cap) {
+        cli_fail(err, "%s: payload of %zu bytes is too long, at most %zu",
+                 what, digits / 2, cap);
+        return false;
+    }
+    for (size_t i = 0; i < digits; i += 2)
+        out[i / 2] = (uint8_t)(hex_value(text[i]) * 16 + hex_value(text[i + 1]));
+    *len = digits / 2;
+    return true;
+}
+
+void cli_scan_init(cli_scan *s, int argc, char **argv, const char *shorts,
+                   const cli_long *longs)
+{
+    memset(s, 0, sizeof *s);
+    s->argc = argc;
+    s->argv = argv;
+    s->shorts = shorts;
+    s->longs = longs;
+    s->index = 1;
+}
+
+static void add_positional(cli_scan *s, const char *arg)
+{
+    if (s->positional_count < CLI_MAX_POSITIONALS)
+        s->positional[s->positional_count++] = arg;
+    else if (!s->extra_positional)
+        s->extra_positional = arg;
+}
+
+static int next_long(cli_scan *s, const char *arg, cli_error *err)
+{
+    const char *name = arg + 2;
+    const char *eq = strchr(name, '=');
+    size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
+    for (const cli_long *l = s->longs; l && l->name; l++) {
+        if (strlen(l->name) != name_len || strncmp(l->name, name, name_len) != 0)
+            continue;
+        if (!l->has_value) {
+            if (eq) {
+                cli_fail(err, "option '--%s' takes no value", l->name);
+                return -1;
+            }
+            s->value = NULL;
+            return l->id;
+        }
+        if (eq) {
+            s->value = eq + 1;
+        } else if (s->index < s->argc) {
+            s->value = s->argv[s->index++];
+        } else {
+            cli_fail(err, "option '--%s' needs a value", l->name);
+            return -1;
+        }
+        return l->id;
+    }
+    cli_fail(err, "unknown option '%s'", arg);
+    return -1;
+}
+
+int cli_next(cli_scan *s, cli_error *err)
+{
+    s->value = NULL;
+    while (!s->cluster || *s->cluster == '\0') {
+        s->cluster = NULL;
+        if (s->index >= s->argc)
+            return 0;
+        const char *arg = s->argv[s->index++];
+        if (s->options_done || arg[0] != '-' || arg[1] == '\0') {
+            add_positional(s, arg);
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            s->options_done = true;
+            continue;
+        }
+        if (arg[1] == '-')
+            return next_long(s, arg, err);
+        s->cluster = arg + 1;
+    }
+    char opt = *s->cluster++;
+    const char *spec = (opt != ':') ? strchr(s->shorts, opt) : NULL;
+    if (!spec) {
+        cli_fail(err, "unknown option '-%c'", opt);
+        return -1;
+    }
+    if (spec[1] == ':') {
+        if (*s->cluster) {
+            s->value = s->cluster;
+        } else if (s->index < s->argc) {
+            s->value = s->argv[s->index++];
+        } else {
+            cli_fail(err, "option '-%c' needs a value", opt);
+            return -1;
+        }
+        s->cluster = NULL;
+    }
+    return (unsigned char)opt;
+}

@@ -1,0 +1,76 @@
+/* cli.h - strict command-line parsing shared by msend and mdump.
+ *
+ * Every value is checked where it enters: numbers for form and range,
+ * addresses for being four decimal octets. A failure fills a cli_error
+ * whose text names the argument, the rule and the input, so the mains
+ * only have to print it. Option scanning is our own so that Windows
+ * behaves exactly like Linux. */
+#ifndef MTOOLS_CLI_H
+#define MTOOLS_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+typedef struct cli_error {
+    char text[512];
+} cli_error;
+
+void cli_fail(cli_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* A whole decimal number in [min, max]. `what` names the argument in the
+ * error, e.g. "-b (messages per burst)". */
+bool cli_number(const char *what, const char *text, long long min,
+                long long max, long long *out, cli_error *err);
+bool cli_int(const char *what, const char *text, int min, int max, int *out,
+             cli_error *err);
+
+/* A dotted-quad IPv4 address: exactly four decimal numbers 0..255, no
+ * leading zeros (inet_addr would read them as octal). Host byte order. */
+bool cli_ipv4(const char *what, const char *text, uint32_t *addr,
+              cli_error *err);
+bool cli_ipv4_is_multicast(uint32_t addr);
+
+/* Hex digits to bytes; the digit count must be even and non-zero. */
+bool cli_hex(const char *what, const char *text, uint8_t *out, size_t cap,
+             size_t *len, cli_error *err);
+
+/* Long options recognised by the scanner: "--name" or "--name=value". */
+typedef struct cli_long {
+    const char *name;
+    bool has_value;
+    int id; /* returned by cli_next; use values above 255 */
+} cli_long;
+
+enum { CLI_MAX_POSITIONALS = 8 };
+
+/* Scans argv like getopt with GNU argument permutation: options may follow
+ * positionals, "--" ends the options, flags cluster ("-qq"), a value may be
+ * attached ("-b5") or be the next argument ("-b 5"). */
+typedef struct cli_scan {
+    int argc;
+    char **argv;
+    const char *shorts;    /* getopt-style: "b:dq" */
+    const cli_long *longs; /* terminated by a NULL name; may be NULL */
+    int index;
+    const char *cluster; /* rest of a "-qq" cluster */
+    bool options_done;
+    const char *value; /* the option's value, when it takes one */
+    const char *positional[CLI_MAX_POSITIONALS];
+    int positional_count;
+    const char *extra_positional; /* first one past the limit */
+} cli_scan;
+
+void cli_scan_init(cli_scan *s, int argc, char **argv, const char *shorts,
+                   const cli_long *longs);
+/* Returns the option character or long id; 0 when argv is exhausted;
+ * -1 on an unknown option or a missing value (err says which). */
+int cli_next(cli_scan *s, cli_error *err);
+
+#endif

@@ -1,0 +1,130 @@
+/* clock.c - wall and monotonic time, local HH:MM:SS.uuuuuu, sleeping. */
+#ifndef _WIN32
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include "clock.h"
+
+#include <string.h>
+#include <time.h>
+
+#ifdef _WIN32
+#include <windows.h>
+
+int64_t clock_wall_us(void)
+{
+    FILETIME ft;
+    /* Precise: the old tools used _ftime and had millisecond resolution. */
+    GetSystemTimePreciseAsFileTime(&ft);
+    uint64_t ticks = ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+    /* FILETIME counts 100 ns ticks from 1601-01-01. */
+    return (int64_t)(ticks / 10) - INT64_C(11644473600000000);
+}
+
+int64_t clock_mono_us(void)
+{
+    static LARGE_INTEGER frequency;
+    LARGE_INTEGER now;
+    if (frequency.QuadPart == 0)
+        QueryPerformanceFrequency(&frequency);
+    QueryPerformanceCounter(&now);
+    return (int64_t)(now.QuadPart / frequency.QuadPart * 1000000 +
+                     now.QuadPart % frequency.QuadPart * 1000000 /
+                         frequency.QuadPart);
+}
+
+static void local_tm(time_t t, struct tm *out)
+{
+    localtime_s(out, &t);
+}
+
+static void sleep_us(int64_t us)
+{
+    /* Sleep() has the timer's resolution (often 1-16 ms): round down so
+     * clock_sleep_until can finish with a spin. */
+    if (us >= 1000)
+        Sleep((DWORD)(us / 1000));
+}
+
+#else
+
+int64_t clock_wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t clock_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void local_tm(time_t t, struct tm *out)
+{
+    localtime_r(&t, out);
+}
+
+static void sleep_us(int64_t us)
+{
+    struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+    /* A signal handler (Ctrl-C) ends the sleep early; the caller decides. */
+    nanosleep(&ts, NULL);
+}
+#endif
+
+void clock_format_hms(int64_t wall_us, char out[CLOCK_HMS_LEN + 1])
+{
+    /* localtime is costly; a receiver formats thousands of stamps per
+     * second, nearly all within the same second. */
+    static time_t cached_second = -1;
+    static char cached_hms[9];
+    time_t second = (time_t)(wall_us / 1000000);
+    long micros = (long)(wall_us % 1000000);
+    if (second != cached_second) {
+        struct tm tm;
+        local_tm(second, &tm);
+        int parts[3] = {tm.tm_hour, tm.tm_min, tm.tm_sec};
+        for (int i = 0; i < 3; i++) {
+            cached_hms[3 * i] = (char)('0' + parts[i] / 10 % 10);
+            cached_hms[3 * i + 1] = (char)('0' + parts[i] % 10);
+            if (i < 2)
+                cached_hms[3 * i + 2] = ':';
+        }
+        cached_second = second;
+    }
+    memcpy(out, cached_hms, 8);
+    out[8] = '.';
+    for (int i = 14; i >= 9; i--) {
+        out[i] = (char)('0' + micros % 10);
+        micros /= 10;
+    }
+    out[15] = '\0';
+}
+
+void clock_sleep_ms(int64_t ms)
+{
+    if (ms > 0)
+        clock_sleep_until(clock_mono_us() + ms * 1000);
+}
+
+void clock_sleep_until(int64_t deadline_us)
+{
+    /* Spin the last stretch: timer slack and scheduler wake-up make a plain
+     * sleep overshoot by 50 us (Linux) to 15 ms (Windows). */
+#ifdef _WIN32
+    const int64_t spin_us = 2000;
+#else
+    const int64_t spin_us = 200;
+#endif
+    for (;;) {
+        int64_t left = deadline_us - clock_mono_us();
+        if (left <= 0)
+            return;
+        if (left > spin_us)
+            sleep_us(left - spin_us);
+        else if (left > 0)
+            continue; /* spin */
+    }
+}

@@ -1,0 +1,273 @@
+/* mdump.c - mdump: options -> a receiving socket -> what each datagram
+ * (or TCP read) means, printed to stdout and the -o file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "mdump_opts.h"
+#include "out.h"
+#include "receiver.h"
+#include "sock.h"
+
+/* Larger than any IPv4 datagram; also the size of one TCP read. */
+enum { RECV_BUFFER_BYTES = 65536, EQUIV_MAX = 512 };
+
+typedef struct session {
+    const mdump_opts *opts;
+    out o;
+    receiver rx;
+    unsigned long long messages; /* for -p's count */
+    uint8_t buf[RECV_BUFFER_BYTES];
+} session;
+
+/* Errors go to stderr and, so a log shows why it ended, to the -o file. */
+static int report(session *ss, const char *what, const char *where)
+{
+    char line[512];
+    snprintf(line, sizeof line, "ERROR: %s%s%s: %s", what, where ? " " : "",
+             where ? where : "", sock_error_text());
+    out_flush(&ss->o);
+    fprintf(stderr, "%s\n", line);
+    if (ss->o.file) {
+        bool to_stdout = ss->o.to_stdout;
+        ss->o.to_stdout = false;
+        out_puts(&ss->o, line);
+        out_flush(&ss->o);
+        ss->o.to_stdout = to_stdout;
+    }
+    return EXIT_RUNTIME;
+}
+
+static int set_rcvbuf(session *ss, sock_t s)
+{
+    int want = ss->opts->rcvbuf_bytes, got = 0;
+    if (want == 0)
+        return 0;
+    if (sock_set_rcvbuf(s, want) != 0 || sock_get_rcvbuf(s, &got) != 0)
+        return report(ss, "SO_RCVBUF", NULL);
+    if (got < want)
+        out_printf(&ss->o, "WARNING: tried to set SO_RCVBUF to %d, only got %d\n",
+                   want, got);
+    return 0;
+}
+
+/* 128 + signal number, as a shell reports a program killed by it. */
+static int interrupted_status(void)
+{
+    return 128 + sock_interrupted();
+}
+
+/* Blocks until s is readable, writing out what is buffered first if
+ * nothing is waiting. 1 readable, -1 interrupted or failed. */
+static int wait_for_data(session *ss, sock_t s)
+{
+    int rc = sock_wait_readable(s, 0);
+    if (rc == 0) {
+        if (out_flush(&ss->o) != 0)
+            return -1;
+        rc = sock_wait_readable(s, -1);
+    }
+    return rc;
+}
+
+static void pause_after_message(session *ss)
+{
+    const mdump_opts *opts = ss->opts;
+    if (opts->pause_ms == 0)
+        return;
+    if (opts->pause_count == 0 || ss->messages < (unsigned long long)opts->pause_count) {
+        out_flush(&ss->o);
+        clock_sleep_ms(opts->pause_ms);
+    }
+    ss->messages++;
+}
+
+static void stamp(char hms[CLOCK_HMS_LEN + 1])
+{
+    clock_format_hms(clock_wall_us(), hms);
+}
+
+static int finish(session *ss, int status)
+{
+    if (ss->o.failed) {
+        fprintf(stderr, "ERROR: %s\n", ss->o.error);
+        return EXIT_RUNTIME;
+    }
+    return status;
+}
+
+static int receive_udp(session *ss, sock_t s)
+{
+    char hms[CLOCK_HMS_LEN + 1], peer[SOCK_ADDR_TEXT];
+    sock_addr from;
+    for (;;) {
+        if (wait_for_data(ss, s) < 0 || sock_interrupted())
+            break;
+        long n = sock_recv_from(s, ss->buf, sizeof ss->buf, &from);
+        if (n < 0) {
+            if (sock_error_interrupted())
+                break;
+            if (sock_error_refused() || sock_error_retry())
+                continue; /* stray ICMP or a spurious wake-up */
+            return report(ss, "recv", NULL);
+        }
+        stamp(hms);
+        sock_addr_dotted(&from, peer);
+        if (receiver_datagram(&ss->rx, ss->buf, (size_t)n, hms, peer))
+            return finish(ss, 0);
+        pause_after_message(ss);
+    }
+    return finish(ss, ss->o.failed ? EXIT_RUNTIME : interrupted_status());
+}
+
+static int receive_tcp(session *ss, sock_t listener)
+{
+    char hms[CLOCK_HMS_LEN + 1], peer[SOCK_ADDR_TEXT];
+    sock_addr from;
+    if (wait_for_data(ss, listener) < 0)
+        return finish(ss, interrupted_status());
+    sock_t s = sock_accept(listener, &from);
+    if (s == SOCK_INVALID) {
+        if (sock_error_interrupted())
+            return finish(ss, interrupted_status());
+        return report(ss, "accept", NULL);
+    }
+    /* One sender per run: further connection attempts are refused. */
+    sock_close(listener);
+    sock_addr_dotted(&from, peer);
+    int status;
+    for (;;) {
+        if (wait_for_data(ss, s) < 0 || sock_interrupted()) {
+            status = interrupted_status();
+            break;
+        }
+        long n = sock_recv(s, ss->buf, sizeof ss->buf);
+        if (n == 0) {
+            receiver_stream_end(&ss->rx);
+            out_puts(&ss->o, "EOF");
+            status = 0;
+            break;
+        }
+        if (n < 0) {
+            if (sock_error_interrupted()) {
+                status = interrupted_status();
+                break;
+            }
+            status = report(ss, "recv", NULL);
+            break;
+        }
+        stamp(hms);
+        if (receiver_stream(&ss->rx, ss->buf, (size_t)n, hms, peer)) {
+            status = 0;
+            break;
+        }
+        pause_after_message(ss);
+    }
+    sock_close(s);
+    return finish(ss, status);
+}
+
+static int open_udp(session *ss, sock_t *out_sock)
+{
+    const mdump_opts *opts = ss->opts;
+    const char *group = opts->positional[0];
+    char where[64];
+    snprintf(where, sizeof where, "%s:%u", group, (unsigned)opts->port);
+    sock_t s = sock_udp();
+    if (s == SOCK_INVALID)
+        return report(ss, "socket", where);
+    *out_sock = s;
+    if (opts->group != 0 && sock_set_shared_port(s) != 0)
+        return report(ss, "SO_REUSEADDR", where);
+    int rc = set_rcvbuf(ss, s);
+    if (rc != 0)
+        return rc;
+    sock_addr local;
+    sock_addr_ipv4(&local, 0, opts->port);
+    if ((opts->group != 0 ? sock_bind_group(s, opts->group, opts->port)
+                          : sock_bind(s, &local)) != 0)
+        return report(ss, "bind", where);
+    if (opts->group != 0 &&
+        sock_join_group(s, opts->group, opts->has_interface ? opts->interface : 0) != 0) {
+        snprintf(where, sizeof where, "%s on %s", group,
+                 opts->has_interface ? opts->positional[2] : "any interface");
+        return report(ss, "join", where);
+    }
+    return 0;
+}
+
+static int open_tcp(session *ss, sock_t *out_sock)
+{
+    char where[64];
+    snprintf(where, sizeof where, "0.0.0.0:%u", (unsigned)ss->opts->port);
+    sock_t s = sock_tcp();
+    if (s == SOCK_INVALID)
+        return report(ss, "socket", where);
+    *out_sock = s;
+    if (sock_set_listener_reuse(s) != 0)
+        return report(ss, "SO_REUSEADDR", where);
+    int rc = set_rcvbuf(ss, s);
+    if (rc != 0)
+        return rc;
+    sock_addr local;
+    sock_addr_ipv4(&local, 0, ss->opts->port);
+    if (sock_bind(s, &local) != 0)
+        return report(ss, "bind", where);
+    if (sock_listen(s) != 0)
+        return report(ss, "listen", where);
+    return 0;
+}
+
+static int run(session *ss)
+{
+    const mdump_opts *opts = ss->opts;
+    char equiv[EQUIV_MAX];
+    mdump_equiv(opts, equiv, sizeof equiv);
+    out_printf(&ss->o, "Equiv cmd line: %s\n", equiv);
+    receiver_init(&ss->rx, opts, &ss->o);
+    sock_t s = SOCK_INVALID;
+    int rc = opts->tcp ? open_tcp(ss, &s) : open_udp(ss, &s);
+    if (rc == 0)
+        rc = opts->tcp ? receive_tcp(ss, s) : receive_udp(ss, s);
+    if (!opts->tcp || rc != 0)
+        sock_close(s); /* receive_tcp closed the listener itself */
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static session ss; /* 64 KiB receive buffer: not on the stack */
+    mdump_opts opts;
+    cli_error err;
+    switch (mdump_parse(argc, argv, &opts, &err)) {
+    case OPTS_HELP:
+        fputs(mdump_help, stdout);
+        return 0;
+    case OPTS_VERSION:
+        printf("mdump %s\n", MTOOLS_VERSION);
+        return 0;
+    case OPTS_BAD:
+        fprintf(stderr, "mdump: %s\n%s", err.text, mdump_usage);
+        return EXIT_USAGE;
+    case OPTS_RUN:
+        break;
+    }
+    ss.opts = &opts;
+    if (out_open(&ss.o, opts.out_file) != 0) {
+        fprintf(stderr, "ERROR: %s\n", ss.o.error);
+        return EXIT_RUNTIME;
+    }
+    if (sock_startup() != 0) {
+        fprintf(stderr, "ERROR: socket start-up: %s\n", sock_error_text());
+        return EXIT_RUNTIME;
+    }
+    sock_catch_interrupts();
+    int rc = run(&ss);
+    out_close(&ss.o);
+    if (ss.o.failed && rc == 0) {
+        fprintf(stderr, "ERROR: %s\n", ss.o.error);
+        rc = EXIT_RUNTIME;
+    }
+    sock_cleanup();
+    return rc;
+}

@@ -1,0 +1,183 @@
+/* mdump_opts.c - mdump's options and Equiv line. */
+#include "mdump_opts.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char mdump_usage[] =
+    "usage: mdump [-h] [-o ofile] [-c compact_dump] [-p pause_ms[/loops]] "
+    "[-Q Quiet_lvl] [-q] [-r rcvbuf_size] [-s] [-t] [-v] "
+    "group port [interface]\n";
+
+const char mdump_help[] =
+    "mdump - receive test traffic and show it: multicast, UDP or TCP (-t)\n"
+    "\n"
+    "usage: mdump [options] group port [interface]\n"
+    "\n"
+    "  group        multicast group to join, or 0.0.0.0 for unicast and TCP\n"
+    "  port         port to receive on, 1-65535\n"
+    "  interface    local interface address to join the group on\n"
+    "\n"
+    "  -c bytes     one line per datagram showing at most this many bytes;\n"
+    "               0 = full dump (default)\n"
+    "  -h, --help   this help\n"
+    "  -o file      also write everything printed to file\n"
+    "  -p ms[/n]    sleep ms after each message, for the first n (0 = all)\n"
+    "  -Q level     0 full dump (default), 1 one line per datagram,\n"
+    "               2 nothing per datagram\n"
+    "  -q           same as -Q2\n"
+    "  -r bytes     SO_RCVBUF; 0 = system default (default 4194304)\n"
+    "  -s           exit after printing the statistics of a 'stat' datagram\n"
+    "  -t           TCP: listen on port (group 0.0.0.0), accept one sender\n"
+    "  -v           check the sequence numbers in \"Message <n>\" datagrams\n"
+    "  --version    print the version\n"
+    "\n"
+    "Exit status: 0 done (EOF, or a 'stat' with -s), 1 network or system\n"
+    "error, 2 bad command line; 130 after Ctrl-C.\n";
+
+enum { LONG_HELP = 256, LONG_VERSION };
+
+static const cli_long mdump_longs[] = {
+    {"help", false, LONG_HELP},
+    {"version", false, LONG_VERSION},
+    {NULL, false, 0},
+};
+
+static bool parse_pause(mdump_opts *o, const char *text, cli_error *err)
+{
+    char ms_text[32];
+    const char *slash = strchr(text, '/');
+    size_t ms_len = slash ? (size_t)(slash - text) : strlen(text);
+    if (ms_len >= sizeof ms_text) {
+        cli_fail(err, "-p (pause ms) '%s': must be a whole number from 0 to "
+                 "2147483647, optionally followed by /count", text);
+        return false;
+    }
+    memcpy(ms_text, text, ms_len);
+    ms_text[ms_len] = '\0';
+    if (!cli_int("-p (pause ms)", ms_text, 0, 2147483647, &o->pause_ms, err))
+        return false;
+    o->pause_count = 0;
+    return !slash || cli_int("-p (pause count after /)", slash + 1, 0,
+                             2147483647, &o->pause_count, err);
+}
+
+static bool parse_positionals(mdump_opts *o, const cli_scan *s, cli_error *err)
+{
+    static const char *const names[] = {"group", "port"};
+    if (s->positional_count < 2) {
+        cli_fail(err, "missing argument '%s'", names[s->positional_count]);
+        return false;
+    }
+    if (s->positional_count > 3 || s->extra_positional) {
+        cli_fail(err, "unexpected argument '%s' (at most: group port interface)",
+                 s->positional_count > 3 ? s->positional[3] : s->extra_positional);
+        return false;
+    }
+    o->positional_count = s->positional_count;
+    for (int i = 0; i < s->positional_count; i++)
+        o->positional[i] = s->positional[i];
+    int port;
+    if (!cli_ipv4("group", s->positional[0], &o->group, err) ||
+        !cli_int("port", s->positional[1], 1, 65535, &port, err))
+        return false;
+    o->port = (uint16_t)port;
+    if (s->positional_count == 3) {
+        if (!cli_ipv4("interface", s->positional[2], &o->interface, err))
+            return false;
+        o->has_interface = true;
+    }
+    if (o->tcp && o->group != 0) {
+        cli_fail(err, "group '%s': with -t the group must be 0.0.0.0 (TCP "
+                 "listens on the port)", s->positional[0]);
+        return false;
+    }
+    if (o->group != 0 && !cli_ipv4_is_multicast(o->group)) {
+        cli_fail(err, "group '%s': must be a multicast address (224.0.0.0 to "
+                 "239.255.255.255), or 0.0.0.0 for unicast", s->positional[0]);
+        return false;
+    }
+    return true;
+}
+
+opts_result mdump_parse(int argc, char **argv, mdump_opts *o, cli_error *err)
+{
+    cli_scan s;
+    memset(o, 0, sizeof *o);
+    o->rcvbuf_bytes = 4194304;
+    cli_scan_init(&s, argc, argv, "c:ho:p:Q:qr:stv", mdump_longs);
+    for (;;) {
+        int opt = cli_next(&s, err);
+        bool ok = true;
+        switch (opt) {
+        case 0:
+            return parse_positionals(o, &s, err) ? OPTS_RUN : OPTS_BAD;
+        case -1:
+            return OPTS_BAD;
+        case 'c':
+            ok = cli_int("-c (compact dump bytes)", s.value, 0, 65535,
+                         &o->compact_bytes, err);
+            break;
+        case 'h':
+        case LONG_HELP:
+            return OPTS_HELP;
+        case LONG_VERSION:
+            return OPTS_VERSION;
+        case 'o':
+            if (s.value[0] == '\0') {
+                cli_fail(err, "-o (output file) '': needs a file name");
+                ok = false;
+            }
+            o->out_file = s.value;
+            break;
+        case 'p':
+            ok = parse_pause(o, s.value, err);
+            break;
+        case 'Q':
+            ok = cli_int("-Q (quiet level)", s.value, 0, 2, &o->quiet_level, err);
+            break;
+        case 'q':
+            o->quiet_level = 2;
+            break;
+        case 'r':
+            ok = cli_int("-r (SO_RCVBUF bytes)", s.value, 0, 2147483647,
+                         &o->rcvbuf_bytes, err);
+            break;
+        case 's':
+            o->exit_on_stat = true;
+            break;
+        case 't':
+            o->tcp = true;
+            break;
+        case 'v':
+            o->verify_seq = true;
+            break;
+        default:
+            cli_fail(err, "unknown option");
+            return OPTS_BAD;
+        }
+        if (!ok)
+            return OPTS_BAD;
+    }
+}
+
+size_t mdump_equiv(const mdump_opts *o, char *buf, size_t cap)
+{
+    char pause[32];
+    if (o->pause_count > 0)
+        snprintf(pause, sizeof pause, "%d/%d", o->pause_ms, o->pause_count);
+    else
+        snprintf(pause, sizeof pause, "%d", o->pause_ms);
+    int n = snprintf(buf, cap, "mdump %s%s%s-p%s -Q%d -r%d %s%s%s", 
+                     o->out_file ? "-o " : "", o->out_file ? o->out_file : "",
+                     o->out_file ? " " : "", pause, o->quiet_level,
+                     o->rcvbuf_bytes, o->exit_on_stat ? "-s " : "",
+                     o->tcp ? "-t " : "", o->verify_seq ? "-v " : "");
+    size_t len = n > 0 ? (size_t)n : 0;
+    for (int i = 0; i < o->positional_count; i++) {
+        n = snprintf(len < cap ? buf + len : NULL, len < cap ? cap - len : 0,
+                     "%s%s", i > 0 ? " " : "", o->positional[i]);
+        len += n > 0 ? (size_t)n : 0;
+    }
+    return len;
+}

@@ -1,0 +1,36 @@
+/* mdump_opts.h - mdump's command line and its "Equiv cmd line". */
+#ifndef MTOOLS_MDUMP_OPTS_H
+#define MTOOLS_MDUMP_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "msend_opts.h" /* opts_result */
+
+typedef struct mdump_opts {
+    const char *out_file;  /* -o */
+    int compact_bytes;     /* -c: 0 = full dump */
+    int pause_ms;          /* -p ms[/count] */
+    int pause_count;       /* 0 = after every message */
+    int quiet_level;       /* -Q, -q: 0 dump, 1 summary, 2 nothing */
+    int rcvbuf_bytes;      /* -r: 0 = system default */
+    bool exit_on_stat;     /* -s */
+    bool tcp;              /* -t */
+    bool verify_seq;       /* -v */
+    uint32_t group;        /* host byte order; 0 for unicast */
+    uint16_t port;
+    bool has_interface;
+    uint32_t interface;
+    const char *positional[3];
+    int positional_count;
+} mdump_opts;
+
+opts_result mdump_parse(int argc, char **argv, mdump_opts *o, cli_error *err);
+size_t mdump_equiv(const mdump_opts *o, char *buf, size_t cap);
+
+extern const char mdump_usage[];
+extern const char mdump_help[];
+
+#endif

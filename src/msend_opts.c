@@ -1,0 +1,266 @@
+/* msend_opts.c - msend's options, presets and Equiv line. */
+#include "msend_opts.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char msend_usage[] =
+    "usage: msend [-1|2|3|4|5] [-b burst_count] [-d] [-h] [-l loops] "
+    "[-m msg_len] [-n num_bursts] [-P payload] [-p pause] [-q] "
+    "[-S Sndbuf_size] [-s stat_pause] [-t | -u] [--connect-timeout ms] "
+    "group port [ttl] [interface]\n";
+
+const char msend_help[] =
+    "msend - send test traffic: multicast, unicast UDP (-u) or TCP (-t)\n"
+    "\n"
+    "usage: msend [options] group port [ttl] [interface]\n"
+    "\n"
+    "  group        multicast group, or with -u/-t the destination address\n"
+    "  port         destination port, 1-65535\n"
+    "  ttl          multicast time to live, 0-255 (default 2)\n"
+    "  interface    local interface address to send multicast from\n"
+    "\n"
+    "  -1 .. -5     standard tests (preset options, overridable after them):\n"
+    "               -1  600 x 20-byte messages, 1 a second (-q)\n"
+    "               -2  5 x 5000-byte messages, 1 a second (-q)\n"
+    "               -3  50 bursts of 100 x 8192 bytes, 100 ms apart (-q)\n"
+    "               -4  1 burst of 5000 x 20 bytes (-q)\n"
+    "               -5  1 burst of 50000 x 800 bytes, system SO_SNDBUF (-q)\n"
+    "  -b count     messages per burst (default 1)\n"
+    "  -d           sequence numbers in decimal (default hex)\n"
+    "  -h, --help   this help\n"
+    "  -l loops     run the whole test this many times (default 1)\n"
+    "  -m bytes     message length, 0-65507; 0 = the \"Message <n>\" text\n"
+    "  -n count     bursts to send; 0 = forever (default 0)\n"
+    "  -P hex       payload as hex digits (even count); sets the length\n"
+    "  -p ms        pause from one burst's start to the next (default 1000)\n"
+    "  -q           one '.' per burst; -qq prints nothing\n"
+    "  -S bytes     SO_SNDBUF; 0 = system default (default 65536)\n"
+    "  -s ms        pause, then send a 'stat' datagram; 0 = none (default)\n"
+    "  -t           TCP: group is the receiver's address\n"
+    "  -u           unicast UDP: group is the receiver's address\n"
+    "  --connect-timeout ms\n"
+    "               give up a TCP connect after ms (default: the system's)\n"
+    "  --version    print the version\n"
+    "\n"
+    "Forever (-n 0) with -b over 50 or -p under 100 is refused.\n"
+    "Exit status: 0 done, 1 network or system error, 2 bad command line.\n";
+
+enum { LONG_HELP = 256, LONG_VERSION, LONG_CONNECT_TIMEOUT };
+
+static const cli_long msend_longs[] = {
+    {"help", false, LONG_HELP},
+    {"version", false, LONG_VERSION},
+    {"connect-timeout", true, LONG_CONNECT_TIMEOUT},
+    {NULL, false, 0},
+};
+
+typedef struct preset {
+    int burst_count, msg_len, num_bursts, pause_ms, stat_pause_ms, sndbuf_bytes;
+} preset;
+
+static const preset presets[5] = {
+    {1, 20, 600, 1000, 2000, 65536},
+    {1, 5000, 5, 1000, 2000, 65536},
+    {100, 8192, 50, 100, 2000, 65536},
+    {5000, 20, 1, 1000, 2000, 65536},
+    {50000, 800, 1, 1000, 2000, 0},
+};
+
+static void apply_preset(msend_opts *o, int k)
+{
+    const preset *p = &presets[k - 1];
+    o->preset = k;
+    o->burst_count = p->burst_count;
+    o->msg_len = p->msg_len;
+    o->num_bursts = p->num_bursts;
+    o->pause_ms = p->pause_ms;
+    o->stat_pause_ms = p->stat_pause_ms;
+    o->sndbuf_bytes = p->sndbuf_bytes;
+    o->quiet = 1;
+}
+
+static void set_defaults(msend_opts *o)
+{
+    memset(o, 0, offsetof(msend_opts, payload));
+    o->burst_count = 1;
+    o->loops = 1;
+    o->pause_ms = 1000;
+    o->sndbuf_bytes = 65536;
+    o->ttl = 2;
+    o->transport = MSEND_MULTICAST;
+}
+
+static bool parse_positionals(msend_opts *o, const cli_scan *s, cli_error *err)
+{
+    static const char *const names[] = {"group", "port"};
+    if (s->positional_count < 2) {
+        cli_fail(err, "missing argument '%s'", names[s->positional_count]);
+        return false;
+    }
+    if (s->positional_count > 4) {
+        cli_fail(err, "unexpected argument '%s' (at most: group port ttl interface)",
+                 s->positional[4]);
+        return false;
+    }
+    o->positional_count = s->positional_count;
+    for (int i = 0; i < s->positional_count; i++)
+        o->positional[i] = s->positional[i];
+    int port;
+    if (!cli_ipv4("group", s->positional[0], &o->group, err) ||
+        !cli_int("port", s->positional[1], 1, 65535, &port, err))
+        return false;
+    o->port = (uint16_t)port;
+    if (s->positional_count >= 3 &&
+        !cli_int("ttl", s->positional[2], 0, 255, &o->ttl, err))
+        return false;
+    if (s->positional_count == 4) {
+        if (!cli_ipv4("interface", s->positional[3], &o->interface, err))
+            return false;
+        o->has_interface = true;
+    }
+    return true;
+}
+
+opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err)
+{
+    cli_scan s;
+    bool tcp = false, udp = false, msg_len_given = false;
+    set_defaults(o);
+    cli_scan_init(&s, argc, argv, "12345b:dhl:m:n:P:p:qS:s:tu", msend_longs);
+    for (;;) {
+        int opt = cli_next(&s, err);
+        bool ok = true;
+        long long n;
+        switch (opt) {
+        case 0:
+            goto scanned;
+        case -1:
+            return OPTS_BAD;
+        case '1': case '2': case '3': case '4': case '5':
+            apply_preset(o, opt - '0');
+            break;
+        case 'b':
+            ok = cli_int("-b (messages per burst)", s.value, 1, 2147483647,
+                         &o->burst_count, err);
+            break;
+        case 'd':
+            o->decimal = true;
+            break;
+        case 'h':
+        case LONG_HELP:
+            return OPTS_HELP;
+        case LONG_VERSION:
+            return OPTS_VERSION;
+        case 'l':
+            ok = cli_int("-l (loops)", s.value, 1, 2147483647, &o->loops, err);
+            break;
+        case 'm':
+            ok = cli_int("-m (message length)", s.value, 0, MSEND_MAX_MSG_LEN,
+                         &o->msg_len, err);
+            msg_len_given = true;
+            break;
+        case 'n':
+            ok = cli_number("-n (number of bursts)", s.value, 0,
+                            9223372036854775807LL, &n, err);
+            o->num_bursts = n;
+            break;
+        case 'P':
+            ok = cli_hex("-P (payload)", s.value, o->payload, sizeof o->payload,
+                         &o->payload_len, err);
+            break;
+        case 'p':
+            ok = cli_int("-p (pause ms)", s.value, 0, 2147483647, &o->pause_ms,
+                         err);
+            break;
+        case 'q':
+            if (o->quiet < 2)
+                o->quiet++;
+            break;
+        case 'S':
+            ok = cli_int("-S (SO_SNDBUF bytes)", s.value, 0, 2147483647,
+                         &o->sndbuf_bytes, err);
+            break;
+        case 's':
+            ok = cli_int("-s (stat pause ms)", s.value, 0, 2147483647,
+                         &o->stat_pause_ms, err);
+            break;
+        case 't':
+            tcp = true;
+            o->transport = MSEND_TCP;
+            break;
+        case 'u':
+            udp = true;
+            o->transport = MSEND_UDP;
+            break;
+        case LONG_CONNECT_TIMEOUT:
+            ok = cli_int("--connect-timeout (ms)", s.value, 1, 2147483647,
+                         &o->connect_timeout_ms, err);
+            break;
+        default:
+            cli_fail(err, "unknown option");
+            return OPTS_BAD;
+        }
+        if (!ok)
+            return OPTS_BAD;
+    }
+scanned:
+    if (s.extra_positional || s.positional_count > 4) {
+        cli_fail(err, "unexpected argument '%s' (at most: group port ttl interface)",
+                 s.extra_positional ? s.extra_positional : s.positional[4]);
+        return OPTS_BAD;
+    }
+    if (tcp && udp) {
+        cli_fail(err, "-t and -u: choose one transport, TCP (-t) or unicast UDP (-u)");
+        return OPTS_BAD;
+    }
+    if (!parse_positionals(o, &s, err))
+        return OPTS_BAD;
+    if (o->payload_len > 0) {
+        if (msg_len_given && o->msg_len != (int)o->payload_len) {
+            cli_fail(err, "-m %d: the -P payload is %zu bytes; leave -m out or "
+                     "make it match", o->msg_len, o->payload_len);
+            return OPTS_BAD;
+        }
+        o->msg_len = (int)o->payload_len;
+    }
+    if (o->connect_timeout_ms > 0 && o->transport != MSEND_TCP) {
+        cli_fail(err, "--connect-timeout %d: only applies to TCP (-t)",
+                 o->connect_timeout_ms);
+        return OPTS_BAD;
+    }
+    if (o->num_bursts == 0 && (o->burst_count > 50 || o->pause_ms < 100)) {
+        cli_fail(err, "Danger - heavy traffic chosen with infinite num bursts. "
+                 "(-n 0 needs -b 50 or less and -p 100 or more)");
+        return OPTS_BAD;
+    }
+    return OPTS_RUN;
+}
+
+size_t msend_equiv(const msend_opts *o, int sndbuf_shown, char *buf, size_t cap)
+{
+    static const char *const quiet_text[] = {" ", " -q ", " -qq "};
+    static const char *const transport_text[] = {" ", " -u ", " -t "};
+    int n = snprintf(buf, cap, "msend -b%d%s-m%d -n%lld -p%d%s-s%d -S%d%s",
+                     o->burst_count, o->decimal ? " -d " : " ", o->msg_len,
+                     o->num_bursts, o->pause_ms, quiet_text[o->quiet],
+                     o->stat_pause_ms, sndbuf_shown,
+                     transport_text[o->transport]);
+    size_t len = n > 0 ? (size_t)n : 0;
+    for (int i = 0; i < o->positional_count; i++) {
+        n = snprintf(len < cap ? buf + len : NULL, len < cap ? cap - len : 0,
+                     "%s%s", i > 0 ? " " : "", o->positional[i]);
+        len += n > 0 ? (size_t)n : 0;
+    }
+    return len;
+}
+
+size_t msend_echo_text(const msend_opts *o, const char *equiv, char *buf,
+                       size_t cap)
+{
+    int n = o->preset
+                ? snprintf(buf, cap, "echo test %d, sender equiv cmd %s",
+                           o->preset, equiv)
+                : snprintf(buf, cap, "echo sender equiv cmd: %s", equiv);
+    return n > 0 ? (size_t)n : 0;
+}

@@ -1,0 +1,57 @@
+/* msend_opts.h - msend's command line: parsed, checked, and echoed back as
+ * the "Equiv cmd line" that the old tools print and put on the wire. */
+#ifndef MTOOLS_MSEND_OPTS_H
+#define MTOOLS_MSEND_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+
+/* The largest UDP payload over IPv4: 65535 - 20 (IP) - 8 (UDP). */
+enum { MSEND_MAX_MSG_LEN = 65507 };
+
+typedef enum { MSEND_MULTICAST, MSEND_UDP, MSEND_TCP } msend_transport;
+
+typedef struct msend_opts {
+    int preset;            /* 1..5, or 0 */
+    int burst_count;       /* -b: messages per burst */
+    bool decimal;          /* -d: "Message <k>" with k in decimal */
+    int loops;             /* -l: times the whole test runs */
+    int msg_len;           /* -m: 0 = the length of the "Message <k>" text */
+    long long num_bursts;  /* -n: 0 = forever */
+    int pause_ms;          /* -p: between burst starts */
+    int quiet;             /* -q count: 0, 1 (dots) or 2 (silent) */
+    int sndbuf_bytes;      /* -S: 0 = system default */
+    int stat_pause_ms;     /* -s: 0 = no 'stat' datagram */
+    msend_transport transport;
+    int connect_timeout_ms; /* --connect-timeout, TCP only */
+    uint32_t group;        /* destination, host byte order */
+    uint16_t port;
+    int ttl;
+    bool has_interface;
+    uint32_t interface;
+    const char *positional[4]; /* as typed, for the Equiv line */
+    int positional_count;
+    size_t payload_len;    /* -P, 0 when not given */
+    uint8_t payload[MSEND_MAX_MSG_LEN];
+} msend_opts;
+
+typedef enum { OPTS_RUN, OPTS_HELP, OPTS_VERSION, OPTS_BAD } opts_result;
+
+opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err);
+
+/* "msend -b1 -m0 ..." without the "Equiv cmd line: " prefix. sndbuf_shown
+ * is the -S value to show: the option, or the system default it stands for.
+ * Returns the length, truncating at cap like snprintf. */
+size_t msend_equiv(const msend_opts *o, int sndbuf_shown, char *buf, size_t cap);
+
+/* The echo datagram's text, without its NUL. */
+size_t msend_echo_text(const msend_opts *o, const char *equiv, char *buf,
+                       size_t cap);
+
+extern const char msend_usage[];
+extern const char msend_help[];
+
+#endif

@@ -1,0 +1,111 @@
+/* out.c - buffered output to stdout and the -o file. */
+#include "out.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int out_open(out *o, const char *file_name)
+{
+    memset(o, 0, sizeof *o);
+    o->to_stdout = true;
+    o->buf = malloc(OUT_BUFFER_BYTES);
+    if (!o->buf) {
+        snprintf(o->error, sizeof o->error, "out of memory");
+        return -1;
+    }
+    if (file_name) {
+        o->file_name = file_name;
+        o->file = fopen(file_name, "w");
+        if (!o->file) {
+            snprintf(o->error, sizeof o->error, "open %s: %s", file_name,
+                     strerror(errno));
+            return -1;
+        }
+        /* We hand it whole batches; its own buffer would only copy them. */
+        setvbuf(o->file, NULL, _IONBF, 0);
+    }
+    return 0;
+}
+
+void out_close(out *o)
+{
+    out_flush(o);
+    if (o->file && fclose(o->file) != 0 && !o->failed) {
+        o->failed = true;
+        snprintf(o->error, sizeof o->error, "write %s: %s", o->file_name,
+                 strerror(errno));
+    }
+    o->file = NULL;
+    free(o->buf);
+    o->buf = NULL;
+}
+
+static int write_stream(out *o, FILE *f, const char *name)
+{
+    if (fwrite(o->buf, 1, o->len, f) == o->len && fflush(f) == 0)
+        return 0;
+    if (f == stdout && errno == EPIPE) {
+        /* Nobody reads stdout any more: keep the file, stop the terminal. */
+        o->stdout_closed = true;
+        o->to_stdout = false;
+        return 0;
+    }
+    o->failed = true;
+    snprintf(o->error, sizeof o->error, "write %s: %s", name, strerror(errno));
+    return -1;
+}
+
+int out_flush(out *o)
+{
+    if (o->len > 0 && !o->failed) {
+        if (o->to_stdout)
+            write_stream(o, stdout, "stdout");
+        if (o->file && !o->failed)
+            write_stream(o, o->file, o->file_name);
+    }
+    o->len = 0;
+    return o->failed ? -1 : 0;
+}
+
+char *out_reserve(out *o, size_t n)
+{
+    if (o->len + n > OUT_BUFFER_BYTES)
+        out_flush(o);
+    return o->buf + o->len;
+}
+
+void out_write(out *o, const char *text, size_t n)
+{
+    while (n > 0) {
+        size_t room = OUT_BUFFER_BYTES - o->len;
+        if (room == 0) {
+            out_flush(o);
+            room = OUT_BUFFER_BYTES;
+        }
+        size_t chunk = n < room ? n : room;
+        memcpy(o->buf + o->len, text, chunk);
+        o->len += chunk;
+        text += chunk;
+        n -= chunk;
+    }
+}
+
+void out_puts(out *o, const char *line)
+{
+    out_write(o, line, strlen(line));
+    out_write(o, "\n", 1);
+}
+
+void out_printf(out *o, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    out_write(o, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}

@@ -1,0 +1,48 @@
+/* out.h - mdump's output: one buffer written to stdout and, with -o, to a
+ * file as well. Text is formatted straight into the buffer and written with
+ * one call per batch; out_flush() is called whenever the socket has nothing
+ * more waiting, so a person watching sees every datagram at once. */
+#ifndef MTOOLS_OUT_H
+#define MTOOLS_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Holds the largest full dump (a 65535-byte read) with room to spare. */
+enum { OUT_BUFFER_BYTES = 512 * 1024 };
+
+typedef struct out {
+    char *buf;
+    size_t len;
+    FILE *file;            /* the -o file, or NULL */
+    const char *file_name;
+    bool to_stdout;
+    bool failed;           /* a write failed; error says which */
+    bool stdout_closed;    /* the reader of stdout went away */
+    char error[320];
+} out;
+
+/* Opens the -o file (NULL for none). -1 with o->error set on failure. */
+int out_open(out *o, const char *file_name);
+void out_close(out *o);
+
+/* Room for n more bytes (n <= OUT_BUFFER_BYTES), flushing if needed;
+ * write at the pointer, then out_commit the bytes used. */
+char *out_reserve(out *o, size_t n);
+static inline void out_commit(out *o, size_t n)
+{
+    o->len += n;
+}
+void out_write(out *o, const char *text, size_t n);
+void out_puts(out *o, const char *line); /* adds the newline */
+void out_printf(out *o, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Writes what is buffered. -1 once a write has failed (o->error). */
+int out_flush(out *o);
+
+#endif

@@ -1,0 +1,284 @@
+/* receiver.c - mdump's handling of datagrams and TCP reads. */
+#include "receiver.h"
+
+#include <string.h>
+
+#include "dump.h"
+
+/* Longest received text quoted in a -v or warning line. */
+enum { QUOTE_MAX = 64 };
+
+void receiver_init(receiver *r, const mdump_opts *opts, out *o)
+{
+    memset(r, 0, sizeof *r);
+    r->o = o;
+    r->quiet_level = opts->quiet_level;
+    r->compact_bytes = opts->compact_bytes;
+    r->verify_seq = opts->verify_seq;
+    r->exit_on_stat = opts->exit_on_stat;
+}
+
+static void show(receiver *r, const uint8_t *data, size_t len, const char *hms,
+                 const char *peer)
+{
+    out *o = r->o;
+    if (r->quiet_level == 2)
+        return;
+    if (r->quiet_level == 1) {
+        char *p = out_reserve(o, DUMP_HEADER_MAX);
+        out_commit(o, dump_header(p, hms, peer, len, ""));
+    } else if (r->compact_bytes > 0) {
+        char *p = out_reserve(o, dump_compact_size((size_t)r->compact_bytes));
+        out_commit(o, dump_compact(p, hms, peer, data, len,
+                                   (size_t)r->compact_bytes));
+    } else {
+        char *p = out_reserve(o, DUMP_HEADER_MAX);
+        out_commit(o, dump_header(p, hms, peer, len, ":"));
+        p = out_reserve(o, dump_hex_size(len));
+        out_commit(o, dump_hex(p, data, len));
+    }
+}
+
+/* Writes received text safely: at most max bytes, control bytes as '.'. */
+static void put_quoted(receiver *r, const uint8_t *text, size_t len, size_t max)
+{
+    size_t shown = len < max ? len : max;
+    char *p = out_reserve(r->o, shown + 3);
+    dump_text(p, text, shown);
+    if (shown < len) {
+        memcpy(p + shown, "...", 3);
+        shown += 3;
+    }
+    out_commit(r->o, shown);
+}
+
+static void reset_counts(receiver *r)
+{
+    r->received = 0;
+    r->expected_seq = 0;
+}
+
+static void on_echo(receiver *r, const uint8_t *text, size_t len)
+{
+    const uint8_t *nul = memchr(text, '\0', len);
+    if (nul)
+        len = (size_t)(nul - text);
+    if (len > 0 && text[len - 1] == '\n')
+        len--;
+    put_quoted(r, text, len, len);
+    out_write(r->o, "\n", 1);
+    reset_counts(r);
+}
+
+/* count_text is the part after "stat ". Returns true to exit (-s). */
+static bool on_stat(receiver *r, const uint8_t *count_text, size_t len)
+{
+    uint64_t sent = 0;
+    size_t digits = 0;
+    while (digits < len && count_text[digits] >= '0' && count_text[digits] <= '9')
+        digits++;
+    size_t end = digits;
+    /* Tolerate what a hand-typed 'stat' carries: a newline or NULs. */
+    while (end < len && (count_text[end] == '\n' || count_text[end] == '\r' ||
+                         count_text[end] == '\0'))
+        end++;
+    bool valid = digits > 0 && digits <= 19 && end == len;
+    for (size_t i = 0; valid && i < digits; i++)
+        sent = sent * 10 + (uint64_t)(count_text[i] - '0');
+    if (!valid) {
+        out_printf(r->o, "WARNING: ignoring 'stat' without a valid count: 'stat ");
+        put_quoted(r, count_text, len, QUOTE_MAX);
+        out_write(r->o, "'\n", 2);
+        return false;
+    }
+    /* sent 0 would divide by zero: nothing sent, nothing lost. */
+    double loss = sent == 0 ? 0.0
+                            : ((double)sent - (double)r->received) * 100.0 /
+                                  (double)sent;
+    out_printf(r->o, "%llu msgs sent, %llu received (not including 'stat')\n",
+               (unsigned long long)sent, (unsigned long long)r->received);
+    out_printf(r->o, "%f%% loss\n", loss);
+    reset_counts(r);
+    return r->exit_on_stat;
+}
+
+static int hex_digit(uint8_t c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* seq_text: what follows "Message " (the 8th byte on), up to its end. */
+static void check_seq(receiver *r, const uint8_t *seq_text, size_t len)
+{
+    uint64_t seq = 0;
+    size_t digits = 0;
+    while (digits < len && digits < 16 && hex_digit(seq_text[digits]) >= 0)
+        seq = seq * 16 + (uint64_t)hex_digit(seq_text[digits++]);
+    if (digits > 0 && seq == r->expected_seq) {
+        r->expected_seq++;
+        return;
+    }
+    const uint8_t *nul = memchr(seq_text, '\0', len);
+    size_t text_len = nul ? (size_t)(nul - seq_text) : len;
+    out_printf(r->o, "Expected seq %llx (hex), got ",
+               (unsigned long long)r->expected_seq);
+    put_quoted(r, seq_text, text_len, QUOTE_MAX);
+    out_write(r->o, "\n", 1);
+    /* Continue from the number received; with none, skip the slot. */
+    r->expected_seq = (digits > 0 ? seq : r->expected_seq) + 1;
+}
+
+static bool starts_with(const uint8_t *data, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return len > n && memcmp(data, prefix, n) == 0;
+}
+
+bool receiver_datagram(receiver *r, const uint8_t *data, size_t len,
+                       const char *hms, const char *peer)
+{
+    show(r, data, len, hms, peer);
+    if (starts_with(data, len, "echo ")) {
+        on_echo(r, data, len);
+        return false;
+    }
+    if (starts_with(data, len, "stat "))
+        return on_stat(r, data + 5, len - 5);
+    r->received++;
+    if (r->verify_seq)
+        check_seq(r, len > 8 ? data + 8 : data, len > 8 ? len - 8 : 0);
+    return false;
+}
+
+/* ---- TCP stream ---- */
+
+static const char *const markers[3] = {"Message ", "echo ", "stat "};
+enum { MARK_MESSAGE, MARK_ECHO, MARK_STAT };
+
+static void token_add(receiver *r, uint8_t c)
+{
+    if (r->token_len < sizeof r->token)
+        r->token[r->token_len++] = (char)c;
+    else
+        r->token_overflow = true;
+}
+
+static bool finish_token(receiver *r)
+{
+    bool exit_now = false;
+    const uint8_t *t = (const uint8_t *)r->token;
+    switch (r->state) {
+    case SCAN_ECHO:
+        on_echo(r, t, r->token_len);
+        break;
+    case SCAN_STAT:
+        exit_now = on_stat(r, t, r->token_len);
+        break;
+    case SCAN_SEQ:
+        check_seq(r, t, r->token_len);
+        break;
+    case SCAN_DATA:
+        break;
+    }
+    r->state = SCAN_DATA;
+    r->token_len = 0;
+    r->token_overflow = false;
+    memset(r->matched, 0, sizeof r->matched);
+    return exit_now;
+}
+
+/* Advances the three marker matchers by one byte; returns the marker just
+ * completed or -1. No marker has a proper prefix that is also a suffix of
+ * one of its prefixes, so on a mismatch restarting at this byte is exact. */
+static int match_markers(receiver *r, uint8_t c)
+{
+    int done = -1;
+    for (int m = 0; m < 3; m++) {
+        const char *text = markers[m];
+        if ((uint8_t)text[r->matched[m]] == c)
+            r->matched[m]++;
+        else
+            r->matched[m] = ((uint8_t)text[0] == c) ? 1 : 0;
+        if (text[r->matched[m]] == '\0') {
+            done = m;
+            r->matched[m] = 0;
+        }
+    }
+    return done;
+}
+
+static bool scan_byte(receiver *r, uint8_t c)
+{
+    bool exit_now = false;
+    switch (r->state) {
+    case SCAN_ECHO:
+        token_add(r, c);
+        if (c == '\0' || r->token_overflow)
+            exit_now = finish_token(r);
+        return exit_now;
+    case SCAN_STAT:
+        if (c >= '0' && c <= '9' && r->token_len < 20) {
+            token_add(r, c);
+            return false;
+        }
+        exit_now = finish_token(r);
+        break; /* c starts what follows */
+    case SCAN_SEQ:
+        if (hex_digit(c) >= 0 && r->token_len < 16) {
+            token_add(r, c);
+            /* 'e' and 'c' are hex digits: "Message 5echo " must not read
+             * as 0x5ec, so the echo matcher keeps running here. */
+            match_markers(r, c);
+            return false;
+        }
+        if (c == 'h' && r->matched[MARK_ECHO] == 2) {
+            r->token_len -= 2; /* the "ec" of "echo " was not the number's */
+            finish_token(r);
+            r->matched[MARK_ECHO] = 2;
+            break;
+        }
+        finish_token(r);
+        break;
+    case SCAN_DATA:
+        break;
+    }
+    switch (match_markers(r, c)) {
+    case MARK_MESSAGE:
+        r->received++;
+        if (r->verify_seq)
+            r->state = SCAN_SEQ;
+        break;
+    case MARK_ECHO:
+        r->state = SCAN_ECHO;
+        memcpy(r->token, "echo ", 5);
+        r->token_len = 5;
+        break;
+    case MARK_STAT:
+        r->state = SCAN_STAT;
+        break;
+    default:
+        break;
+    }
+    return exit_now;
+}
+
+bool receiver_stream(receiver *r, const uint8_t *data, size_t len,
+                     const char *hms, const char *peer)
+{
+    bool exit_now = false;
+    show(r, data, len, hms, peer);
+    for (size_t i = 0; i < len && !exit_now; i++)
+        exit_now = scan_byte(r, data[i]);
+    return exit_now;
+}
+
+bool receiver_stream_end(receiver *r)
+{
+    return r->state != SCAN_DATA && finish_token(r);
+}

@@ -1,0 +1,101 @@
+/* sock.h - the portable socket layer: POSIX sockets on Linux, Winsock2 on
+ * Windows. msend.c and mdump.c call only this and never test the platform.
+ *
+ * Functions return 0 (or a count) on success and -1 on failure; the reason
+ * is then in sock_error_text(). Addresses travel as sock_addr, which holds
+ * a sockaddr_storage, so IPv6 can be added without touching the mains. */
+#ifndef MTOOLS_SOCK_H
+#define MTOOLS_SOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+typedef SOCKET sock_t;
+typedef int sock_len;
+#define SOCK_INVALID INVALID_SOCKET
+#else
+#include <sys/socket.h>
+#include <netinet/in.h>
+typedef int sock_t;
+typedef socklen_t sock_len;
+#define SOCK_INVALID (-1)
+#endif
+
+typedef struct sock_addr {
+    struct sockaddr_storage storage;
+    sock_len len;
+} sock_addr;
+
+/* "255.255.255.255:65535" and "255.255.255.255.65535" fit. */
+enum { SOCK_ADDR_TEXT = 24 };
+
+/* Start-up (WSAStartup) and the matching cleanup; no-ops on POSIX.
+ * Also makes a closed stdout pipe an error instead of a signal. */
+int sock_startup(void);
+void sock_cleanup(void);
+
+void sock_addr_ipv4(sock_addr *a, uint32_t ip_host_order, uint16_t port);
+/* "A.B.C.D:port" (for messages) and mdump's "A.B.C.D.port". */
+void sock_addr_text(const sock_addr *a, char out[SOCK_ADDR_TEXT]);
+void sock_addr_dotted(const sock_addr *a, char out[SOCK_ADDR_TEXT]);
+
+sock_t sock_udp(void);
+sock_t sock_tcp(void);
+void sock_close(sock_t s);
+
+int sock_set_sndbuf(sock_t s, int bytes);
+int sock_get_sndbuf(sock_t s, int *bytes);
+int sock_set_rcvbuf(sock_t s, int bytes);
+int sock_get_rcvbuf(sock_t s, int *bytes);
+/* Lets several receivers share a multicast group's port. */
+int sock_set_shared_port(sock_t s);
+/* Lets a listener restart at once while old connections linger, without
+ * letting a second listener take the port (SO_EXCLUSIVEADDRUSE on Windows). */
+int sock_set_listener_reuse(sock_t s);
+int sock_set_multicast_ttl(sock_t s, int ttl);
+int sock_set_multicast_if(sock_t s, uint32_t ifaddr_host_order);
+int sock_join_group(sock_t s, uint32_t group_host_order,
+                    uint32_t ifaddr_host_order);
+
+int sock_bind(sock_t s, const sock_addr *a);
+/* Bind for receiving a group's datagrams. On Linux the group address itself
+ * is bound, so other groups on the same port are not seen; Windows cannot
+ * bind a group address and binds any. */
+int sock_bind_group(sock_t s, uint32_t group_host_order, uint16_t port);
+int sock_connect(sock_t s, const sock_addr *a);
+/* connect() that gives up after timeout_ms (<= 0: the system's own). */
+int sock_connect_timeout(sock_t s, const sock_addr *a, int timeout_ms);
+int sock_listen(sock_t s);
+sock_t sock_accept(sock_t s, sock_addr *peer);
+int sock_local_addr(sock_t s, sock_addr *a);
+
+/* The whole buffer, retrying short writes (TCP). */
+int sock_send_all(sock_t s, const void *data, size_t len);
+/* One datagram on a connected socket. */
+long sock_send(sock_t s, const void *data, size_t len);
+long sock_recv(sock_t s, void *buf, size_t cap);
+long sock_recv_from(sock_t s, void *buf, size_t cap, sock_addr *from);
+
+/* Waits until s is readable: 1 readable, 0 timed out, -1 error or
+ * interrupted. timeout_ms < 0 waits forever. */
+int sock_wait_readable(sock_t s, int timeout_ms);
+
+/* What went wrong in the last call above, as the system words it. */
+const char *sock_error_text(void);
+/* Classes of the last error that callers act on. */
+bool sock_error_refused(void);     /* ICMP port unreachable, RST on connect */
+bool sock_error_interrupted(void); /* a signal (Ctrl-C) cut the call short */
+bool sock_error_retry(void);       /* EAGAIN, ENOBUFS: try again shortly */
+
+/* Ctrl-C and termination: after sock_catch_interrupts(), a console
+ * interrupt sets a flag that sock_interrupted() returns, and blocking
+ * calls return -1 with sock_error_interrupted() true. Returns the signal
+ * number seen, or 0. */
+void sock_catch_interrupts(void);
+int sock_interrupted(void);
+
+#endif

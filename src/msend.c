@@ -27,6 +27,7 @@ typedef struct sender {
 
 static int runtime_error(const sender *snd, const char *what)
 {
+    fflush(stdout); /* what was printed before the error stays before it */
     fprintf(stderr, "ERROR: %s %s: %s\n", what, snd->dest_text, sock_error_text());
     return EXIT_RUNTIME;
 }

@@ -1,0 +1,165 @@
+# lib.sh - shared helpers of the scripted tests (sourced, not run).
+#
+# Tests compare exact output: only timestamps and ephemeral ports are
+# masked. Every wait is bounded, every process and namespace a test
+# creates is removed on exit, and traffic goes only to loopback or to
+# namespaces the test made itself.
+
+set -u
+: "${MSEND:?MSEND must name the msend program}"
+: "${MDUMP:?MDUMP must name the mdump program}"
+
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "/tmp/mtools-$TEST_NAME.XXXXXX")
+FAILURES=0
+CHECKS=0
+NETNS_CREATED=()
+PIDS=()
+
+cleanup() {
+    local pid ns
+    for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+    for ns in "${NETNS_CREATED[@]}"; do ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null; ip netns del "$ns" 2>/dev/null; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+    FAILURES=$((FAILURES + 1))
+    echo "FAIL: $*" >&2
+}
+
+pass() {
+    echo "ok: $*"
+}
+
+# Replaces "HH:MM:SS.uuuuuu" with TS and the port after an address
+# ("A.B.C.D.port N bytes") with PORT.
+mask() {
+    sed -E -e 's/^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} /TS /' \
+           -e 's/^(TS [0-9]+\.[0-9]+\.[0-9]+\.[0-9]+)\.[0-9]+ /\1.PORT /'
+}
+
+# expect_same NAME EXPECTED_FILE ACTUAL_FILE
+expect_same() {
+    CHECKS=$((CHECKS + 1))
+    if cmp -s "$2" "$3"; then
+        pass "$1"
+    else
+        fail "$1: output differs (- expected, + actual)"
+        diff -u "$2" "$3" | head -60 >&2
+    fi
+}
+
+# expect_status NAME WANT GOT
+expect_status() {
+    CHECKS=$((CHECKS + 1))
+    if [ "$2" = "$3" ]; then pass "$1: exit status $3"; else fail "$1: exit status $3, expected $2"; fi
+}
+
+# wait_for FILE PATTERN SECONDS: until a line of FILE matches (grep -E).
+wait_for() {
+    local deadline=$((SECONDS + $3))
+    while ! grep -qE -- "$2" "$1" 2>/dev/null; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            fail "timed out after $3 s waiting for /$2/ in $(basename "$1")"
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
+# spawn OUT [ip netns exec NS] PROGRAM ARGS...: starts it in the background
+# with stdout and stderr to OUT; SPAWNED is its pid. A background job of a
+# script starts with Ctrl-C (SIGINT) ignored: give it back its default, as
+# from a terminal.
+spawn() {
+    local out=$1
+    shift
+    if [ "$1" = ip ]; then
+        "${@:1:4}" env --default-signal=INT,TERM "${@:5}" > "$out" 2>&1 &
+    else
+        env --default-signal=INT,TERM "$@" > "$out" 2>&1 &
+    fi
+    SPAWNED=$!
+    PIDS+=("$SPAWNED")
+}
+
+# wait_exit PID SECONDS: sets STATUS to the process's exit status, or kills
+# it, fails and sets 124.
+wait_exit() {
+    local pid=$1 deadline=$((SECONDS + $2))
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            kill -9 "$pid" 2>/dev/null
+            fail "process $pid still running after $2 s"
+            wait "$pid" 2>/dev/null
+            STATUS=124
+            return
+        fi
+        sleep 0.05
+    done
+    wait "$pid" 2>/dev/null
+    STATUS=$?
+}
+
+# wait_listening [NETNS] PROTO PORT SECONDS: until a socket is bound there.
+wait_listening() {
+    local ns=$1 proto=$2 port=$3 deadline=$((SECONDS + $4)) flag
+    if [ "$proto" = tcp ]; then flag=-ltn; else flag=-lun; fi
+    while :; do
+        if [ -n "$ns" ]; then
+            ip netns exec "$ns" ss -H "$flag" "sport = :$port" 2>/dev/null | grep -q . && return 0
+        else
+            ss -H "$flag" "sport = :$port" 2>/dev/null | grep -q . && return 0
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            fail "nothing listening on $proto port $port after $4 s"
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
+# A free port on loopback for this run, so parallel tests do not collide.
+free_port() {
+    local port
+    for _ in $(seq 50); do
+        port=$((20000 + RANDOM % 20000))
+        if ! ss -Htuan "sport = :$port" | grep -q .; then echo "$port"; return; fi
+    done
+    echo 29999
+}
+
+need_root_netns() {
+    if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null; then
+        echo "FAIL: this test needs root and iproute2 (ip netns) for its namespaces" >&2
+        exit 1
+    fi
+}
+
+# make_netns NAME: a namespace with loopback up, removed on exit.
+make_netns() {
+    ip netns del "$1" 2>/dev/null
+    ip netns add "$1" || { fail "ip netns add $1"; exit 1; }
+    NETNS_CREATED+=("$1")
+    ip -n "$1" link set lo up
+}
+
+# veth_pair NS1 ADDR1/LEN NS2 ADDR2/LEN: joins two namespaces.
+veth_pair() {
+    local a=v${RANDOM}a b=v${RANDOM}b
+    ip link add "$a" type veth peer name "$b" || { fail "ip link add veth"; exit 1; }
+    ip link set "$a" netns "$1"
+    ip link set "$b" netns "$3"
+    ip -n "$1" addr add "$2" dev "$a"
+    ip -n "$3" addr add "$4" dev "$b"
+    ip -n "$1" link set "$a" up
+    ip -n "$3" link set "$b" up
+}
+
+finish() {
+    echo "$TEST_NAME: $CHECKS checks, $FAILURES failed"
+    [ "$FAILURES" -eq 0 ]
+    exit
+}

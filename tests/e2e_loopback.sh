@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# e2e_loopback.sh - msend -> mdump over TCP and UDP on 127.0.0.1, comparing
+# the whole output of both programs (timestamps and ports masked), and the
+# runtime errors a user meets: connection refused, port in use, nobody
+# listening on a UDP port.
+source "$(dirname "$0")/lib.sh"
+
+# pair NAME PROTO "MDUMP ARGS" "MSEND ARGS": runs mdump (which must end by
+# itself: -s, or EOF for TCP), then msend; leaves NAME.dump and NAME.send.
+pair() {
+    local name=$1 proto=$2 dump_args=$3 send_args=$4
+    # shellcheck disable=SC2086 # the arguments are word lists
+    spawn "$WORK/$name.dump" "$MDUMP" $dump_args
+    local dump_pid=$SPAWNED
+    wait_listening "" "$proto" "$PORT" 10 || return
+    # shellcheck disable=SC2086
+    timeout 20 "$MSEND" $send_args > "$WORK/$name.send" 2>&1
+    expect_status "$name: msend" 0 $?
+    wait_exit "$dump_pid" 10
+    expect_status "$name: mdump" 0 "$STATUS"
+}
+
+# expect FILE: compares that output in $WORK (masked) with stdin.
+expect() {
+    mask < "$WORK/$1" > "$WORK/$1.got"
+    cat > "$WORK/$1.want"
+    expect_same "$1" "$WORK/$1.want" "$WORK/$1.got"
+}
+
+# The dump's hex column for a text: "xx " per byte.
+hexof() { printf '%s' "$1" | od -An -v -tx1 | tr -s ' \n' ' ' | sed 's/^ //'; }
+
+PORT=$(free_port)
+T=$'\t'
+B48=$(printf '%48s' '')  # a dump line's hex column with no bytes
+E16=$(printf '%16s' '')  # its empty text column
+
+# ---- UDP, full dump, every line checked
+pair udp udp "-s 0.0.0.0 $PORT" "-n3 -p100 -s200 -u 127.0.0.1 $PORT"
+expect udp.send <<END
+Equiv cmd line: msend -b1 -m0 -n3 -p100 -s200 -S65536 -u 127.0.0.1 $PORT
+Sending 3 bursts of 1 variable-length messages
+Sending 9 bytes
+Sending 9 bytes
+Sending 9 bytes
+Pausing before sending 'stat'
+Sending stat
+3 messages sent (not including 'stat')
+END
+equiv="msend -b1 -m0 -n3 -p100 -s200 -S65536 -u 127.0.0.1 $PORT"
+expect udp.dump <<END
+Equiv cmd line: mdump -p0 -Q0 -r4194304 -s 0.0.0.0 $PORT
+TS 127.0.0.1.PORT 80 bytes:
+65 63 68 6f 20 73 65 6e 64 65 72 20 65 71 75 69 ${T}echo sender equi
+76 20 63 6d 64 3a 20 6d 73 65 6e 64 20 2d 62 31 ${T}v cmd: msend -b1
+20 2d 6d 30 20 2d 6e 33 20 2d 70 31 30 30 20 2d ${T} -m0 -n3 -p100 -
+73 32 30 30 20 2d 53 36 35 35 33 36 20 2d 75 20 ${T}s200 -S65536 -u 
+31 32 37 2e 30 2e 30 2e 31 20 $(hexof "$PORT")00 ${T}127.0.0.1 $PORT.
+$B48$T$E16
+echo sender equiv cmd: $equiv
+TS 127.0.0.1.PORT 9 bytes:
+4d 65 73 73 61 67 65 20 30                      ${T}Message 0       
+TS 127.0.0.1.PORT 9 bytes:
+4d 65 73 73 61 67 65 20 31                      ${T}Message 1       
+TS 127.0.0.1.PORT 9 bytes:
+4d 65 73 73 61 67 65 20 32                      ${T}Message 2       
+TS 127.0.0.1.PORT 6 bytes:
+73 74 61 74 20 33                               ${T}stat 3          
+3 msgs sent, 3 received (not including 'stat')
+0.000000% loss
+END
+
+# ---- TCP, quiet sender, summary receiver, two loops: message numbers
+# restart, each loop has its echo and stat; EOF ends mdump.
+pair tcp tcp "-t -Q1 0.0.0.0 $PORT" "-q -l2 -n2 -p50 -s100 -t 127.0.0.1 $PORT"
+expect tcp.send <<END
+Equiv cmd line: msend -b1 -m0 -n2 -p50 -q -s100 -S65536 -t 127.0.0.1 $PORT
+Sending 2 bursts of 1 variable-length messages
+..Pausing before sending 'stat'
+Sending stat
+2 messages sent (not including 'stat')
+Sending 2 bursts of 1 variable-length messages
+..Pausing before sending 'stat'
+Sending stat
+2 messages sent (not including 'stat')
+END
+equiv="msend -b1 -m0 -n2 -p50 -q -s100 -S65536 -t 127.0.0.1 $PORT"
+# The second echo follows the first stat at once, so TCP may deliver both in
+# one read: which reads there are is up to TCP, what they mean is not.
+mask < "$WORK/tcp.dump" | grep -v '^TS ' > "$WORK/tcp.meaning"
+expect tcp.meaning <<END
+Equiv cmd line: mdump -p0 -Q1 -r4194304 -t 0.0.0.0 $PORT
+echo sender equiv cmd: $equiv
+2 msgs sent, 2 received (not including 'stat')
+0.000000% loss
+echo sender equiv cmd: $equiv
+2 msgs sent, 2 received (not including 'stat')
+0.000000% loss
+EOF
+END
+CHECKS=$((CHECKS + 1))
+bytes=$(mask < "$WORK/tcp.dump" | awk '/^TS / { n += $3 } END { print n }')
+want_bytes=$(( 2 * (${#equiv} + 24 + 9 + 9 + 6) ))
+if [ "$bytes" = "$want_bytes" ]; then pass "tcp: summary lines count all $bytes bytes"
+else fail "tcp: summary lines count $bytes bytes, expected $want_bytes"; fi
+
+# ---- Fixed-length messages in bursts, decimal numbers, -v (which reads
+# hex, so decimal 10 shows as a jump to 0x10, after which 11 is in order), a
+# 12-byte compact dump, and -o.
+pair fixed udp "-s -v -c12 -o $WORK/fixed.file 0.0.0.0 $PORT" \
+    "-b6 -d -m 20 -n2 -p10 -s100 -u 127.0.0.1 $PORT"
+expect fixed.send <<END
+Equiv cmd line: msend -b6 -d -m20 -n2 -p10 -s100 -S65536 -u 127.0.0.1 $PORT
+Sending 2 bursts of 6 20-byte messages
+Sending burst of 6 msgs
+Sending burst of 6 msgs
+Pausing before sending 'stat'
+Sending stat
+12 messages sent (not including 'stat')
+END
+equiv="msend -b6 -d -m20 -n2 -p10 -s100 -S65536 -u 127.0.0.1 $PORT"
+{
+    echo "Equiv cmd line: mdump -o $WORK/fixed.file -p0 -Q0 -r4194304 -s -v 0.0.0.0 $PORT"
+    echo "TS 127.0.0.1.PORT $(( ${#equiv} + 24 )) bytes: 65 63 68 6f 20 73 65 6e 64 65 72 20 :echo sender "
+    echo "echo sender equiv cmd: $equiv"
+    for k in 0 1 2 3 4 5 6 7 8 9; do
+        echo "TS 127.0.0.1.PORT 20 bytes: 4d 65 73 73 61 67 65 20 3$k 00 00 00 :Message $k..."
+    done
+    echo "TS 127.0.0.1.PORT 20 bytes: 4d 65 73 73 61 67 65 20 31 30 00 00 :Message 10.."
+    echo "Expected seq a (hex), got 10"
+    echo "TS 127.0.0.1.PORT 20 bytes: 4d 65 73 73 61 67 65 20 31 31 00 00 :Message 11.."
+    echo "TS 127.0.0.1.PORT 7 bytes: 73 74 61 74 20 31 32 :stat 12"
+    echo "12 msgs sent, 12 received (not including 'stat')"
+    echo "0.000000% loss"
+} > "$WORK/fixed.want"
+mask < "$WORK/fixed.dump" > "$WORK/fixed.got"
+expect_same "fixed.dump" "$WORK/fixed.want" "$WORK/fixed.got"
+mask < "$WORK/fixed.file" > "$WORK/fixed.file.got"
+expect_same "fixed: the -o file holds the same lines" "$WORK/fixed.want" "$WORK/fixed.file.got"
+
+# ---- -P payload and -qq (msend prints nothing); mdump -q prints only what
+# the datagrams mean; -p 5/2 pauses after the first two.
+pair payload udp "-q -s -p 5/2 0.0.0.0 $PORT" "-qq -P 0001feff -n4 -p0 -b1 -s100 -u 127.0.0.1 $PORT"
+expect payload.send < /dev/null
+expect payload.dump <<END
+Equiv cmd line: mdump -p5/2 -Q2 -r4194304 -s 0.0.0.0 $PORT
+echo sender equiv cmd: msend -b1 -m4 -n4 -p0 -qq -s100 -S65536 -u 127.0.0.1 $PORT
+4 msgs sent, 4 received (not including 'stat')
+0.000000% loss
+END
+
+# ---- Runtime errors: one line naming what failed, where, and why; exit 1.
+timeout 10 "$MSEND" -n1 -t 127.0.0.1 "$PORT" > "$WORK/refused.out" 2>&1
+expect_status "connection refused" 1 $?
+expect refused.out <<END
+Equiv cmd line: msend -b1 -m0 -n1 -p1000 -s0 -S65536 -t 127.0.0.1 $PORT
+ERROR: connect 127.0.0.1:$PORT: Connection refused
+END
+spawn "$WORK/holder.out" "$MDUMP" -q 0.0.0.0 "$PORT"
+holder=$SPAWNED
+wait_listening "" udp "$PORT" 10
+timeout 10 "$MDUMP" 0.0.0.0 "$PORT" > "$WORK/inuse.out" 2>&1
+expect_status "port in use" 1 $?
+expect inuse.out <<END
+Equiv cmd line: mdump -p0 -Q0 -r4194304 0.0.0.0 $PORT
+ERROR: bind 0.0.0.0:$PORT: Address already in use
+END
+kill -INT "$holder"
+wait_exit "$holder" 10
+expect_status "mdump after Ctrl-C" 130 "$STATUS"
+
+# ---- UDP to a port where nothing listens: the old tools never noticed;
+# ours says so once, counts it, and carries on.
+timeout 20 "$MSEND" -n3 -p20 -u 127.0.0.1 "$PORT" > "$WORK/unreach.out" 2> "$WORK/unreach.err"
+expect_status "udp to a closed port" 0 $?
+expect unreach.out <<END
+Equiv cmd line: msend -b1 -m0 -n3 -p20 -s0 -S65536 -u 127.0.0.1 $PORT
+Sending 3 bursts of 1 variable-length messages
+Sending 9 bytes
+Sending 9 bytes
+Sending 9 bytes
+3 messages sent
+END
+expect unreach.err <<END
+WARNING: 127.0.0.1:$PORT answered 'port unreachable' (no receiver yet?); still sending
+WARNING: 3 sends to 127.0.0.1:$PORT were refused (port unreachable)
+END
+finish

@@ -14,15 +14,22 @@
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
+/* Lets the compiler check printf-style formats. mingw-w64 builds use its
+ * C99 printf (__USE_MINGW_ANSI_STDIO, set by CMakeLists.txt), which the
+ * "gnu_printf" archetype describes; plain "printf" there means Microsoft's. */
+#if defined(__MINGW32__)
+#define MT_PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#elif defined(__GNUC__)
+#define MT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define MT_PRINTF(fmt, args)
+#endif
+
 typedef struct cli_error {
     char text[512];
 } cli_error;
 
-void cli_fail(cli_error *err, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+void cli_fail(cli_error *err, const char *fmt, ...) MT_PRINTF(2, 3);
 
 /* A whole decimal number in [min, max]. `what` names the argument in the
  * error, e.g. "-b (messages per burst)". */

@@ -188,7 +188,7 @@ static int open_udp(session *ss, sock_t *out_sock)
                           : sock_bind(s, &local)) != 0)
         return report(ss, "bind", where);
     if (opts->group != 0 &&
-        sock_join_group(s, opts->group, opts->has_interface ? opts->interface : 0) != 0) {
+        sock_join_group(s, opts->group, opts->has_interface ? opts->interface_addr : 0) != 0) {
         snprintf(where, sizeof where, "%s on %s", group,
                  opts->has_interface ? opts->positional[2] : "any interface");
         return report(ss, "join", where);

@@ -83,7 +83,7 @@ static bool parse_positionals(mdump_opts *o, const cli_scan *s, cli_error *err)
         return false;
     o->port = (uint16_t)port;
     if (s->positional_count == 3) {
-        if (!cli_ipv4("interface", s->positional[2], &o->interface, err))
+        if (!cli_ipv4("interface", s->positional[2], &o->interface_addr, err))
             return false;
         o->has_interface = true;
     }

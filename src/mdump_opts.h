@@ -22,7 +22,7 @@ typedef struct mdump_opts {
     uint32_t group;        /* host byte order; 0 for unicast */
     uint16_t port;
     bool has_interface;
-    uint32_t interface;
+    uint32_t interface_addr; /* host byte order */
     const char *positional[3];
     int positional_count;
 } mdump_opts;

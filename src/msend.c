@@ -193,7 +193,7 @@ static int configure(sender *snd, int *sndbuf_shown)
     if (o->transport == MSEND_MULTICAST) {
         if (sock_set_multicast_ttl(snd->s, o->ttl) != 0)
             return runtime_error(snd, "IP_MULTICAST_TTL for");
-        if (o->has_interface && sock_set_multicast_if(snd->s, o->interface) != 0) {
+        if (o->has_interface && sock_set_multicast_if(snd->s, o->interface_addr) != 0) {
             fprintf(stderr, "ERROR: IP_MULTICAST_IF %s: %s\n", o->positional[3],
                     sock_error_text());
             return EXIT_RUNTIME;

@@ -115,7 +115,7 @@ static bool parse_positionals(msend_opts *o, const cli_scan *s, cli_error *err)
         !cli_int("ttl", s->positional[2], 0, 255, &o->ttl, err))
         return false;
     if (s->positional_count == 4) {
-        if (!cli_ipv4("interface", s->positional[3], &o->interface, err))
+        if (!cli_ipv4("interface", s->positional[3], &o->interface_addr, err))
             return false;
         o->has_interface = true;
     }

@@ -31,7 +31,7 @@ typedef struct msend_opts {
     uint16_t port;
     int ttl;
     bool has_interface;
-    uint32_t interface;
+    uint32_t interface_addr; /* host byte order */
     const char *positional[4]; /* as typed, for the Equiv line */
     int positional_count;
     size_t payload_len;    /* -P, 0 when not given */

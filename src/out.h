@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cli.h" /* MT_PRINTF */
+
 /* Holds the largest full dump (a 65535-byte read) with room to spare. */
 enum { OUT_BUFFER_BYTES = 512 * 1024 };
 
@@ -36,11 +38,7 @@ static inline void out_commit(out *o, size_t n)
 }
 void out_write(out *o, const char *text, size_t n);
 void out_puts(out *o, const char *line); /* adds the newline */
-void out_printf(out *o, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+void out_printf(out *o, const char *fmt, ...) MT_PRINTF(2, 3);
 
 /* Writes what is buffered. -1 once a write has failed (o->error). */
 int out_flush(out *o);

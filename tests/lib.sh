@@ -158,6 +158,24 @@ veth_pair() {
     ip -n "$3" link set "$b" up
 }
 
+# wine_in NS: runs Windows programs under wine inside namespace NS. Each
+# wine prefix has one wineserver, which owns the sockets of its programs, so
+# a private prefix (a copy of a template made once: wine's first start is
+# slow) gets its server started inside NS.
+wine_in() {
+    command -v wine > /dev/null || { echo "FAIL: wine is not installed" >&2; exit 1; }
+    export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+    local template=${MTOOLS_WINE_TEMPLATE:-$HOME/.cache/mtools/wine-template}
+    if [ ! -f "$template/system.reg" ]; then
+        mkdir -p "$(dirname "$template")"
+        WINEPREFIX=$template wineboot -i > /dev/null 2>&1
+        WINEPREFIX=$template wineserver -w
+    fi
+    cp -a "$template" "$WORK/wineprefix"
+    export WINEPREFIX=$WORK/wineprefix
+    ip netns exec "$1" wineserver -p 60
+}
+
 finish() {
     echo "$TEST_NAME: $CHECKS checks, $FAILURES failed"
     [ "$FAILURES" -eq 0 ]

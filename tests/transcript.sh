@@ -7,8 +7,12 @@
 # commands and their output from that file, builds the two hosts as network
 # namespaces joined by a veth pair with the same addresses, runs the same
 # commands there, and compares: msend's lines exactly, mdump's lines but for
-# timestamps and ports. The "Windows" side runs $WIN_MSEND/$WIN_MDUMP
-# (default: the Linux programs; under wine for the Windows programs).
+# timestamps and ports.
+#
+#   transcript.sh                  Linux programs ($MSEND, $MDUMP) on both sides
+#   transcript.sh --windows DIR    DIR/msend.exe and DIR/mdump.exe under wine on
+#                                  the Windows side (their CRLF line ends are
+#                                  checked, then compared as lines)
 #
 # Both files are compared as a terminal shows them: tabs expanded, trailing
 # blanks dropped, as in the transcript (the raw layout is pinned by the unit
@@ -19,10 +23,16 @@ need_root_netns
 
 TRANSCRIPT=${TRANSCRIPT:-${SHARED_DIR:-$(dirname "$0")/../../shared}/reference/wsl-networking-transcript.txt}
 [ -r "$TRANSCRIPT" ] || { echo "FAIL: cannot read $TRANSCRIPT" >&2; exit 1; }
-WIN_MSEND=${WIN_MSEND:-$MSEND}
-WIN_MDUMP=${WIN_MDUMP:-$MDUMP}
 WIN_NS=mtwin$$
 WSL_NS=mtwsl$$
+WIN_MSEND=$MSEND
+WIN_MDUMP=$MDUMP
+WINDOWS=
+if [ "${1:-}" = --windows ]; then
+    WINDOWS=$2
+    WIN_MSEND="wine $WINDOWS/msend.exe"
+    WIN_MDUMP="wine $WINDOWS/mdump.exe"
+fi
 
 # Split the transcript into runs: run<k>.{mdump,msend}.{cmd,side,expected}.
 awk -v dir="$WORK" '
@@ -49,6 +59,7 @@ runs=$(ls "$WORK"/run*.title 2>/dev/null | wc -l)
 make_netns "$WIN_NS"
 make_netns "$WSL_NS"
 veth_pair "$WIN_NS" 172.31.0.1/20 "$WSL_NS" 172.31.8.31/20
+[ -n "$WINDOWS" ] && wine_in "$WIN_NS"
 
 ns_of() { if [ "$1" = win ]; then echo "$WIN_NS"; else echo "$WSL_NS"; fi; }
 program() { # side tool
@@ -59,8 +70,18 @@ program() { # side tool
     fi
 }
 
-# As a terminal shows it: tabs expanded, trailing blanks gone.
-render() { expand -t 8 | sed -E 's/[[:space:]]+$//'; }
+# As a terminal shows it: tabs expanded, trailing blanks gone, CRLF as LF.
+render() { tr -d '\r' | expand -t 8 | sed -E 's/[[:space:]]+$//'; }
+
+# The Windows programs end every line with CRLF, as Windows text does.
+check_crlf() { # name file side
+    [ "$3" = win ] && [ -n "$WINDOWS" ] || return 0
+    CHECKS=$((CHECKS + 1))
+    local bare
+    bare=$(grep -c $'[^\r]$' "$2")
+    if [ "$bare" -eq 0 ] && [ -s "$2" ]; then pass "$1: every line ends with CRLF"
+    else fail "$1: $bare lines without CRLF"; fi
+}
 
 # The SO_RCVBUF warning this kernel gives for mdump's default 4194304.
 rcvbuf_warning() { # ns
@@ -86,10 +107,12 @@ for k in $(seq 1 6); do
     case " ${dump_args[*]} " in *" -t "*) proto=tcp ;; esac
 
     # Start the receiver, then the sender, as in the transcript.
-    spawn "$out_dump" ip netns exec "$dump_ns" "$(program "$dump_side" mdump)" "${dump_args[@]:1}"
+    read -r -a dump_cmd <<< "$(program "$dump_side" mdump)"
+    read -r -a send_cmd <<< "$(program "$send_side" msend)"
+    spawn "$out_dump" ip netns exec "$dump_ns" "${dump_cmd[@]}" "${dump_args[@]:1}"
     dump_pid=$SPAWNED
     wait_listening "$dump_ns" "$proto" "$port" 10 || continue
-    spawn "$out_send" ip netns exec "$send_ns" "$(program "$send_side" msend)" "${send_args[@]:1}"
+    spawn "$out_send" ip netns exec "$send_ns" "${send_cmd[@]}" "${send_args[@]:1}"
     send_pid=$SPAWNED
 
     # Three messages, then end it the way the transcript's run ended.
@@ -119,6 +142,8 @@ for k in $(seq 1 6); do
     grep -v '^ERROR: send ' "$out_send" | render > "$WORK/got.msend"
     render < "$WORK/run$k.msend.expected" > "$WORK/want.msend"
     expect_same "$title: msend lines" "$WORK/want.msend" "$WORK/got.msend"
+    check_crlf "$title: msend" "$out_send" "$send_side"
+    check_crlf "$title: mdump" "$out_dump" "$dump_side"
 
     # mdump: timestamps and ports masked; the warning as this kernel has it.
     warning=$(rcvbuf_warning "$dump_ns")

@@ -18,9 +18,6 @@ bool cli_number(const char *what, const char *text, long long min,
 {
     const char *p = text;
     bool negative = false;
-    unsigned long long value = 0;
-    /* Room for the sign and a 19-digit magnitude; longer input is out of
-     * range even before we look at it. */
     if (*p == '-' || *p == '+') {
         negative = (*p == '-');
         p++;
@@ -30,6 +27,10 @@ bool cli_number(const char *what, const char *text, long long min,
                  what, text, min, max);
         return false;
     }
+    /* The magnitude may reach 2^63 for a negative number (LLONG_MIN). */
+    const unsigned long long limit = negative ? 9223372036854775808ULL
+                                              : 9223372036854775807ULL;
+    unsigned long long magnitude = 0;
     bool overflow = false;
     for (; *p; p++) {
         if (*p < '0' || *p > '9') {
@@ -37,19 +38,21 @@ bool cli_number(const char *what, const char *text, long long min,
                      what, text, min, max);
             return false;
         }
-        if (value > (unsigned long long)9223372036854775807LL / 10)
+        unsigned digit = (unsigned)(*p - '0');
+        if (magnitude > (limit - digit) / 10)
             overflow = true;
-        value = value * 10 + (unsigned)(*p - '0');
-        if (value > 9223372036854775807ULL)
-            overflow = true;
+        else
+            magnitude = magnitude * 10 + digit;
     }
-    long long v = overflow ? 0 : (negative ? -(long long)value : (long long)value);
-    if (overflow || v < min || v > max) {
+    long long value = 0;
+    if (!overflow)
+        value = negative ? (long long)(0 - magnitude) : (long long)magnitude;
+    if (overflow || value < min || value > max) {
         cli_fail(err, "%s '%s': out of range, must be from %lld to %lld",
                  what, text, min, max);
         return false;
     }
-    *out = v;
+    *out = value;
     return true;
 }
 
@@ -78,8 +81,14 @@ bool cli_ipv4(const char *what, const char *text, uint32_t *addr,
         }
         bool leading_zero = digits > 1 && p[-digits] == '0';
         bool separator_ok = (octet < 3) ? (*p == '.') : (*p == '\0');
-        if (digits == 0 || digits > 3 || value > 255 || leading_zero ||
-            !separator_ok) {
+        if (leading_zero && digits <= 3 && separator_ok) {
+            cli_fail(err,
+                     "%s '%s': not an IPv4 address (a number with a leading "
+                     "zero is ambiguous: octal or decimal?)",
+                     what, text);
+            return false;
+        }
+        if (digits == 0 || digits > 3 || value > 255 || !separator_ok) {
             cli_fail(err,
                      "%s '%s': not an IPv4 address (four numbers 0-255 "
                      "separated by dots)",

@@ -45,21 +45,25 @@ static const cli_long mdump_longs[] = {
 
 static bool parse_pause(mdump_opts *o, const char *text, cli_error *err)
 {
+    /* "ms" or "ms/count"; the error quotes what was typed. */
     char ms_text[32];
     const char *slash = strchr(text, '/');
     size_t ms_len = slash ? (size_t)(slash - text) : strlen(text);
-    if (ms_len >= sizeof ms_text) {
-        cli_fail(err, "-p (pause ms) '%s': must be a whole number from 0 to "
-                 "2147483647, optionally followed by /count", text);
-        return false;
+    cli_error part;
+    bool ok = ms_len < sizeof ms_text;
+    if (ok) {
+        memcpy(ms_text, text, ms_len);
+        ms_text[ms_len] = '\0';
+        ok = cli_int("-p", ms_text, 0, 2147483647, &o->pause_ms, &part);
     }
-    memcpy(ms_text, text, ms_len);
-    ms_text[ms_len] = '\0';
-    if (!cli_int("-p (pause ms)", ms_text, 0, 2147483647, &o->pause_ms, err))
-        return false;
     o->pause_count = 0;
-    return !slash || cli_int("-p (pause count after /)", slash + 1, 0,
-                             2147483647, &o->pause_count, err);
+    if (ok && slash)
+        ok = cli_int("-p", slash + 1, 0, 2147483647, &o->pause_count, &part);
+    if (!ok)
+        cli_fail(err, "-p (pause ms[/count]) '%s': must be a pause of 0 to "
+                 "2147483647 ms, optionally followed by /count (0 to "
+                 "2147483647)", text);
+    return ok;
 }
 
 static bool parse_positionals(mdump_opts *o, const cli_scan *s, cli_error *err)

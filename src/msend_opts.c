@@ -139,6 +139,7 @@ opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err)
             return OPTS_BAD;
         case '1': case '2': case '3': case '4': case '5':
             apply_preset(o, opt - '0');
+            msg_len_given = false; /* the preset's -m replaced the typed one */
             break;
         case 'b':
             ok = cli_int("-b (messages per burst)", s.value, 1, 2147483647,
@@ -205,11 +206,6 @@ opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err)
             return OPTS_BAD;
     }
 scanned:
-    if (s.extra_positional || s.positional_count > 4) {
-        cli_fail(err, "unexpected argument '%s' (at most: group port ttl interface)",
-                 s.extra_positional ? s.extra_positional : s.positional[4]);
-        return OPTS_BAD;
-    }
     if (tcp && udp) {
         cli_fail(err, "-t and -u: choose one transport, TCP (-t) or unicast UDP (-u)");
         return OPTS_BAD;
@@ -231,7 +227,8 @@ scanned:
     }
     if (o->num_bursts == 0 && (o->burst_count > 50 || o->pause_ms < 100)) {
         cli_fail(err, "Danger - heavy traffic chosen with infinite num bursts. "
-                 "(-n 0 needs -b 50 or less and -p 100 or more)");
+                 "(-n 0, the default, sends forever: it needs -b 50 or less "
+                 "and -p 100 or more)");
         return OPTS_BAD;
     }
     return OPTS_RUN;

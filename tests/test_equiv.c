@@ -1,0 +1,463 @@
+/* test_equiv.c - the "Equiv cmd line" of msend and mdump, and msend's echo
+ * datagram text, for every option, preset and order of them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "mdump_opts.h"
+#include "msend_opts.h"
+
+/* An argv built from a line split on single spaces, argv[0] first. */
+enum { MAX_ARGS = 32 };
+typedef struct args {
+    int argc;
+    char *argv[MAX_ARGS + 1];
+    char store[1024];
+} args;
+
+static void split(args *a, const char *prog, const char *line)
+{
+    size_t n = strlen(line);
+    if (n >= sizeof a->store)
+        abort();
+    memcpy(a->store, line, n + 1);
+    a->argc = 0;
+    a->argv[a->argc++] = (char *)prog;
+    char *p = a->store;
+    while (*p) {
+        if (a->argc >= MAX_ARGS)
+            abort();
+        a->argv[a->argc++] = p;
+        char *space = strchr(p, ' ');
+        if (!space)
+            break;
+        *space = '\0';
+        p = space + 1;
+    }
+    a->argv[a->argc] = NULL;
+}
+
+static msend_opts mo; /* holds a 64 KiB payload: not on the stack */
+static char result[1024];
+
+/* msend's Equiv line for a command line, showing sndbuf_shown for -S when
+ * it is not negative and the option's own value otherwise; or "BAD: ...",
+ * "HELP", "VERSION". */
+static const char *msend_line(const char *line, int sndbuf_shown)
+{
+    static args a; /* mo keeps pointers into it: lives until the next parse */
+    cli_error err;
+    split(&a, "msend", line);
+    switch (msend_parse(a.argc, a.argv, &mo, &err)) {
+    case OPTS_BAD:
+        snprintf(result, sizeof result, "BAD: %s", err.text);
+        return result;
+    case OPTS_HELP:
+        return "HELP";
+    case OPTS_VERSION:
+        return "VERSION";
+    case OPTS_RUN:
+        break;
+    }
+    size_t n = msend_equiv(&mo, sndbuf_shown >= 0 ? sndbuf_shown : mo.sndbuf_bytes,
+                           result, sizeof result);
+    CHECK(n == strlen(result));
+    return result;
+}
+
+static const char *msend_eq(const char *line)
+{
+    return msend_line(line, -1);
+}
+
+static void test_msend_options(void)
+{
+    CHECK_STR(msend_eq("239.1.1.1 12000"),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S65536 239.1.1.1 12000");
+    CHECK(mo.preset == 0 && mo.burst_count == 1 && mo.loops == 1 &&
+          mo.msg_len == 0 && mo.num_bursts == 0 && mo.pause_ms == 1000 &&
+          mo.quiet == 0 && mo.sndbuf_bytes == 65536 && mo.stat_pause_ms == 0 &&
+          mo.transport == MSEND_MULTICAST && mo.ttl == 2 && !mo.decimal &&
+          !mo.has_interface && mo.payload_len == 0 && mo.port == 12000 &&
+          mo.group == 0xEF010101u && mo.positional_count == 2);
+
+    CHECK_STR(msend_eq("-b 7 239.1.1.1 12000"),
+              "msend -b7 -m0 -n0 -p1000 -s0 -S65536 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-b7 239.1.1.1 12000"),
+              "msend -b7 -m0 -n0 -p1000 -s0 -S65536 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-d 239.1.1.1 12000"),
+              "msend -b1 -d -m0 -n0 -p1000 -s0 -S65536 239.1.1.1 12000");
+    CHECK(mo.decimal);
+    CHECK_STR(msend_eq("-m 100 239.1.1.1 12000"),
+              "msend -b1 -m100 -n0 -p1000 -s0 -S65536 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-m 65507 239.1.1.1 12000"),
+              "msend -b1 -m65507 -n0 -p1000 -s0 -S65536 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-n 5 239.1.1.1 12000"),
+              "msend -b1 -m0 -n5 -p1000 -s0 -S65536 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-n 9223372036854775807 239.1.1.1 12000"),
+              "msend -b1 -m0 -n9223372036854775807 -p1000 -s0 -S65536 "
+              "239.1.1.1 12000");
+    CHECK(mo.num_bursts == 9223372036854775807LL);
+    CHECK_STR(msend_eq("-p 200 239.1.1.1 12000"),
+              "msend -b1 -m0 -n0 -p200 -s0 -S65536 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-n 3 -p 0 239.1.1.1 12000"),
+              "msend -b1 -m0 -n3 -p0 -s0 -S65536 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-q 239.1.1.1 12000"),
+              "msend -b1 -m0 -n0 -p1000 -q -s0 -S65536 239.1.1.1 12000");
+    CHECK(mo.quiet == 1);
+    CHECK_STR(msend_eq("-qq 239.1.1.1 12000"),
+              "msend -b1 -m0 -n0 -p1000 -qq -s0 -S65536 239.1.1.1 12000");
+    CHECK(mo.quiet == 2);
+    CHECK_STR(msend_eq("-q -q 239.1.1.1 12000"),
+              "msend -b1 -m0 -n0 -p1000 -qq -s0 -S65536 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-qqq 239.1.1.1 12000"),
+              "msend -b1 -m0 -n0 -p1000 -qq -s0 -S65536 239.1.1.1 12000");
+    CHECK(mo.quiet == 2);
+    CHECK_STR(msend_eq("-s 500 239.1.1.1 12000"),
+              "msend -b1 -m0 -n0 -p1000 -s500 -S65536 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-S 131072 239.1.1.1 12000"),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S131072 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-S 0 239.1.1.1 12000"),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S0 239.1.1.1 12000");
+    CHECK(mo.sndbuf_bytes == 0);
+    /* -S 0 is the system default: msend shows what that turned out to be. */
+    CHECK_STR(msend_line("-S 0 239.1.1.1 12000", 212992),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S212992 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-t 172.31.0.1 12000"),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S65536 -t 172.31.0.1 12000");
+    CHECK(mo.transport == MSEND_TCP);
+    CHECK_STR(msend_eq("-u 172.31.0.1 12000"),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S65536 -u 172.31.0.1 12000");
+    CHECK(mo.transport == MSEND_UDP);
+    /* -P sets -m to the payload's length; -m equal to it is fine. */
+    CHECK_STR(msend_eq("-P 0102ff 239.1.1.1 12000"),
+              "msend -b1 -m3 -n0 -p1000 -s0 -S65536 239.1.1.1 12000");
+    CHECK(mo.payload_len == 3 && mo.payload[0] == 1 && mo.payload[1] == 2 &&
+          mo.payload[2] == 0xff && mo.msg_len == 3);
+    CHECK_STR(msend_eq("-P 0102ff -m 3 239.1.1.1 12000"),
+              "msend -b1 -m3 -n0 -p1000 -s0 -S65536 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-m 3 -P 0102ff 239.1.1.1 12000"),
+              "msend -b1 -m3 -n0 -p1000 -s0 -S65536 239.1.1.1 12000");
+    /* -l repeats the test; it is not part of the Equiv line. */
+    CHECK_STR(msend_eq("-l 3 239.1.1.1 12000"),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S65536 239.1.1.1 12000");
+    CHECK(mo.loops == 3);
+    /* --connect-timeout is ours, TCP only, and not shown either. */
+    CHECK_STR(msend_eq("-t --connect-timeout 500 172.31.0.1 12000"),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S65536 -t 172.31.0.1 12000");
+    CHECK(mo.connect_timeout_ms == 500);
+    /* Everything at once, in the order the line is built. */
+    CHECK_STR(msend_eq("-u -S 1000 -s 10 -qq -p 100 -n 2 -m 50 -d -b 3 -l 2 "
+                       "10.0.0.2 5000"),
+              "msend -b3 -d -m50 -n2 -p100 -qq -s10 -S1000 -u 10.0.0.2 5000");
+}
+
+static void test_msend_positionals(void)
+{
+    CHECK_STR(msend_eq("239.101.3.10 12000 15"),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S65536 239.101.3.10 12000 15");
+    CHECK(mo.ttl == 15 && mo.positional_count == 3 && !mo.has_interface);
+    CHECK_STR(msend_eq("239.101.3.10 12000 15 172.31.8.31"),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S65536 239.101.3.10 12000 15 "
+              "172.31.8.31");
+    CHECK(mo.positional_count == 4 && mo.has_interface &&
+          mo.interface_addr == 0xAC1F081Fu);
+    /* As typed, not as understood. */
+    CHECK_STR(msend_eq("239.1.1.1 012000 +15"),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S65536 239.1.1.1 012000 +15");
+    CHECK(mo.port == 12000 && mo.ttl == 15);
+    /* Options may follow the positionals, or be separated by "--". */
+    CHECK_STR(msend_eq("239.1.1.1 12000 -b 3 -q"),
+              "msend -b3 -m0 -n0 -p1000 -q -s0 -S65536 239.1.1.1 12000");
+    CHECK_STR(msend_eq("239.1.1.1 -n 4 12000 2"),
+              "msend -b1 -m0 -n4 -p1000 -s0 -S65536 239.1.1.1 12000 2");
+    CHECK_STR(msend_eq("-n 4 -- 239.1.1.1 12000"),
+              "msend -b1 -m0 -n4 -p1000 -s0 -S65536 239.1.1.1 12000");
+}
+
+static void test_msend_presets(void)
+{
+    CHECK_STR(msend_eq("-1 239.1.1.1 12000"),
+              "msend -b1 -m20 -n600 -p1000 -q -s2000 -S65536 239.1.1.1 12000");
+    CHECK(mo.preset == 1 && mo.quiet == 1);
+    CHECK_STR(msend_eq("-2 239.1.1.1 12000"),
+              "msend -b1 -m5000 -n5 -p1000 -q -s2000 -S65536 239.1.1.1 12000");
+    CHECK(mo.preset == 2);
+    CHECK_STR(msend_eq("-3 239.1.1.1 12000"),
+              "msend -b100 -m8192 -n50 -p100 -q -s2000 -S65536 239.1.1.1 12000");
+    CHECK(mo.preset == 3);
+    CHECK_STR(msend_eq("-4 239.1.1.1 12000"),
+              "msend -b5000 -m20 -n1 -p1000 -q -s2000 -S65536 239.1.1.1 12000");
+    CHECK(mo.preset == 4);
+    /* -5 leaves SO_SNDBUF at the system default and shows its size. */
+    CHECK_STR(msend_line("-5 239.1.1.1 12000", 212992),
+              "msend -b50000 -m800 -n1 -p1000 -q -s2000 -S212992 239.1.1.1 12000");
+    CHECK(mo.preset == 5 && mo.sndbuf_bytes == 0);
+    CHECK_STR(msend_line("-5 239.1.1.1 12000", 425984),
+              "msend -b50000 -m800 -n1 -p1000 -q -s2000 -S425984 239.1.1.1 12000");
+
+    /* Options after a preset override it. */
+    CHECK_STR(msend_eq("-1 -n 5 239.1.1.1 12000"),
+              "msend -b1 -m20 -n5 -p1000 -q -s2000 -S65536 239.1.1.1 12000");
+    CHECK(mo.preset == 1);
+    CHECK_STR(msend_eq("-3 -b 7 -q 239.1.1.1 12000"),
+              "msend -b7 -m8192 -n50 -p100 -qq -s2000 -S65536 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-2 -m 100 -p 50 -s 0 239.1.1.1 12000"),
+              "msend -b1 -m100 -n5 -p50 -q -s0 -S65536 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-5 -S 100000 239.1.1.1 12000"),
+              "msend -b50000 -m800 -n1 -p1000 -q -s2000 -S100000 239.1.1.1 12000");
+    CHECK(mo.sndbuf_bytes == 100000);
+    CHECK_STR(msend_eq("-4 -d -t 10.0.0.1 12000"),
+              "msend -b5000 -d -m20 -n1 -p1000 -q -s2000 -S65536 -t 10.0.0.1 12000");
+    /* A preset after an option overrides the option. */
+    CHECK_STR(msend_eq("-n 5 -1 239.1.1.1 12000"),
+              "msend -b1 -m20 -n600 -p1000 -q -s2000 -S65536 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-b 7 -3 239.1.1.1 12000"),
+              "msend -b100 -m8192 -n50 -p100 -q -s2000 -S65536 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-qq -1 239.1.1.1 12000"),
+              "msend -b1 -m20 -n600 -p1000 -q -s2000 -S65536 239.1.1.1 12000");
+    CHECK(mo.quiet == 1);
+    CHECK_STR(msend_line("-S 1000 -5 239.1.1.1 12000", 212992),
+              "msend -b50000 -m800 -n1 -p1000 -q -s2000 -S212992 239.1.1.1 12000");
+    CHECK(mo.sndbuf_bytes == 0);
+    /* A preset does not touch -d, -t/-u or -l. */
+    CHECK_STR(msend_eq("-d -u -l 2 -2 10.0.0.1 12000"),
+              "msend -b1 -d -m5000 -n5 -p1000 -q -s2000 -S65536 -u 10.0.0.1 12000");
+    CHECK(mo.loops == 2);
+    /* The last preset wins; its number is the one remembered. */
+    CHECK_STR(msend_eq("-1 -2 239.1.1.1 12000"),
+              "msend -b1 -m5000 -n5 -p1000 -q -s2000 -S65536 239.1.1.1 12000");
+    CHECK(mo.preset == 2);
+    CHECK_STR(msend_eq("-12 239.1.1.1 12000"),
+              "msend -b1 -m5000 -n5 -p1000 -q -s2000 -S65536 239.1.1.1 12000");
+    CHECK(mo.preset == 2);
+    /* -P sets the length whether the preset comes before or after it. */
+    CHECK_STR(msend_eq("-1 -P 0102 239.1.1.1 12000"),
+              "msend -b1 -m2 -n600 -p1000 -q -s2000 -S65536 239.1.1.1 12000");
+    CHECK_STR(msend_eq("-P 0102 -1 239.1.1.1 12000"),
+              "msend -b1 -m2 -n600 -p1000 -q -s2000 -S65536 239.1.1.1 12000");
+    /* An -m that a later preset overrode is no longer in effect, so it
+     * cannot conflict with -P: this is "-1 -P 0102". */
+    CHECK_STR(msend_eq("-m 5 -1 -P 0102 239.1.1.1 12000"),
+              "msend -b1 -m2 -n600 -p1000 -q -s2000 -S65536 239.1.1.1 12000");
+}
+
+/* The echo datagram's text for a command line (sndbuf shown as given). */
+static const char *msend_echo(const char *line, int sndbuf_shown)
+{
+    static char echo[1024];
+    char equiv[600];
+    snprintf(equiv, sizeof equiv, "%s", msend_line(line, sndbuf_shown));
+    size_t n = msend_echo_text(&mo, equiv, echo, sizeof echo);
+    CHECK(n == strlen(echo));
+    return echo;
+}
+
+static void test_msend_echo(void)
+{
+    /* The transcript's TCP echo: 79 characters, 80 bytes with the NUL. */
+    const char *e = msend_echo("-t 172.31.0.1 12000", -1);
+    CHECK_STR(e, "echo sender equiv cmd: msend -b1 -m0 -n0 -p1000 -s0 -S65536 "
+                 "-t 172.31.0.1 12000");
+    CHECK(strlen(e) == 79);
+    /* And the Linux end's: one character longer. */
+    e = msend_echo("-t 172.31.8.31 12000", -1);
+    CHECK(strlen(e) == 80);
+    /* The multicast one: 93 characters, 94 bytes. */
+    e = msend_echo("239.101.3.10 12000 15 172.31.8.31", -1);
+    CHECK_STR(e, "echo sender equiv cmd: msend -b1 -m0 -n0 -p1000 -s0 -S65536 "
+                 "239.101.3.10 12000 15 172.31.8.31");
+    CHECK(strlen(e) == 93);
+    e = msend_echo("-u 172.31.0.1 12000", -1);
+    CHECK_STR(e, "echo sender equiv cmd: msend -b1 -m0 -n0 -p1000 -s0 -S65536 "
+                 "-u 172.31.0.1 12000");
+    /* With a preset the test number is named, and there is no colon. */
+    e = msend_echo("-1 239.1.1.1 12000", -1);
+    CHECK_STR(e, "echo test 1, sender equiv cmd msend -b1 -m20 -n600 -p1000 -q "
+                 "-s2000 -S65536 239.1.1.1 12000");
+    e = msend_echo("-3 -b 7 -q 239.1.1.1 12000", -1);
+    CHECK_STR(e, "echo test 3, sender equiv cmd msend -b7 -m8192 -n50 -p100 -qq "
+                 "-s2000 -S65536 239.1.1.1 12000");
+    e = msend_echo("-5 239.1.1.1 12000", 212992);
+    CHECK_STR(e, "echo test 5, sender equiv cmd msend -b50000 -m800 -n1 -p1000 "
+                 "-q -s2000 -S212992 239.1.1.1 12000");
+    e = msend_echo("-2 -4 239.1.1.1 12000 5", -1);
+    CHECK_STR(e, "echo test 4, sender equiv cmd msend -b5000 -m20 -n1 -p1000 -q "
+                 "-s2000 -S65536 239.1.1.1 12000 5");
+}
+
+static void test_msend_truncation(void)
+{
+    /* Like snprintf: the full length is returned, the text is cut and
+     * terminated at cap. */
+    char small[16];
+    memset(small, 'X', sizeof small);
+    CHECK_STR(msend_eq("-t 172.31.0.1 12000"),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S65536 -t 172.31.0.1 12000");
+    size_t n = msend_equiv(&mo, mo.sndbuf_bytes, small, 10);
+    CHECK(n == strlen("msend -b1 -m0 -n0 -p1000 -s0 -S65536 -t 172.31.0.1 12000"));
+    CHECK_STR(small, "msend -b1");
+    CHECK(small[10] == 'X');
+    /* Cut inside the positionals. */
+    char mid[48];
+    memset(mid, 'X', sizeof mid);
+    n = msend_equiv(&mo, mo.sndbuf_bytes, mid, 45);
+    CHECK(n == 56);
+    CHECK_STR(mid, "msend -b1 -m0 -n0 -p1000 -s0 -S65536 -t 172.");
+    CHECK(mid[45] == 'X');
+    memset(small, 'X', sizeof small);
+    n = msend_echo_text(&mo, "msend -b1", small, 12);
+    CHECK(n == strlen("echo sender equiv cmd: msend -b1"));
+    CHECK_STR(small, "echo sender");
+}
+
+/* The largest payload UDP carries, and one byte more. */
+static void test_msend_payload_limit(void)
+{
+    size_t digits = 2 * (MSEND_MAX_MSG_LEN + 1);
+    char *hex = malloc(digits + 1);
+    if (!hex)
+        abort();
+    memset(hex, 'a', digits);
+    hex[digits] = '\0';
+    char *argv[] = {"msend", "-P", hex, "239.1.1.1", "12000", NULL};
+    cli_error err;
+    CHECK(msend_parse(5, argv, &mo, &err) == OPTS_BAD);
+    CHECK_STR(err.text, "-P (payload): payload of 65508 bytes is too long, at "
+                        "most 65507");
+    hex[digits - 2] = '\0';
+    CHECK(msend_parse(5, argv, &mo, &err) == OPTS_RUN);
+    CHECK(mo.payload_len == 65507 && mo.msg_len == 65507 &&
+          mo.payload[0] == 0xaa && mo.payload[65506] == 0xaa);
+    free(hex);
+}
+
+static void test_msend_help_version(void)
+{
+    CHECK_STR(msend_eq("-h"), "HELP");
+    CHECK_STR(msend_eq("--help"), "HELP");
+    CHECK_STR(msend_eq("--version"), "VERSION");
+    CHECK_STR(msend_eq("-q -h 239.1.1.1"), "HELP");
+}
+
+static mdump_opts dopts;
+
+static const char *mdump_eq(const char *line)
+{
+    static args a; /* dopts keeps pointers into it */
+    cli_error err;
+    split(&a, "mdump", line);
+    switch (mdump_parse(a.argc, a.argv, &dopts, &err)) {
+    case OPTS_BAD:
+        snprintf(result, sizeof result, "BAD: %s", err.text);
+        return result;
+    case OPTS_HELP:
+        return "HELP";
+    case OPTS_VERSION:
+        return "VERSION";
+    case OPTS_RUN:
+        break;
+    }
+    size_t n = mdump_equiv(&dopts, result, sizeof result);
+    CHECK(n == strlen(result));
+    return result;
+}
+
+static void test_mdump(void)
+{
+    CHECK_STR(mdump_eq("0.0.0.0 12000"), "mdump -p0 -Q0 -r4194304 0.0.0.0 12000");
+    CHECK(dopts.out_file == NULL && dopts.compact_bytes == 0 &&
+          dopts.pause_ms == 0 && dopts.pause_count == 0 &&
+          dopts.quiet_level == 0 && dopts.rcvbuf_bytes == 4194304 &&
+          !dopts.exit_on_stat && !dopts.tcp && !dopts.verify_seq &&
+          dopts.group == 0 && dopts.port == 12000 && !dopts.has_interface &&
+          dopts.positional_count == 2);
+    /* The transcript's. */
+    CHECK_STR(mdump_eq("-t 0.0.0.0 12000 172.31.0.1"),
+              "mdump -p0 -Q0 -r4194304 -t 0.0.0.0 12000 172.31.0.1");
+    CHECK(dopts.tcp && dopts.has_interface && dopts.interface_addr == 0xAC1F0001u);
+    CHECK_STR(mdump_eq("0.0.0.0 12000 172.31.8.31"),
+              "mdump -p0 -Q0 -r4194304 0.0.0.0 12000 172.31.8.31");
+    CHECK_STR(mdump_eq("239.101.3.10 12000 172.31.0.1"),
+              "mdump -p0 -Q0 -r4194304 239.101.3.10 12000 172.31.0.1");
+    CHECK(dopts.group == 0xEF65030Au);
+
+    CHECK_STR(mdump_eq("-o out.txt 0.0.0.0 12000"),
+              "mdump -o out.txt -p0 -Q0 -r4194304 0.0.0.0 12000");
+    CHECK_STR(dopts.out_file, "out.txt");
+    CHECK_STR(mdump_eq("-oout.txt 0.0.0.0 12000"),
+              "mdump -o out.txt -p0 -Q0 -r4194304 0.0.0.0 12000");
+    CHECK_STR(mdump_eq("-p 5 0.0.0.0 12000"),
+              "mdump -p5 -Q0 -r4194304 0.0.0.0 12000");
+    CHECK(dopts.pause_ms == 5 && dopts.pause_count == 0);
+    CHECK_STR(mdump_eq("-p 5/3 0.0.0.0 12000"),
+              "mdump -p5/3 -Q0 -r4194304 0.0.0.0 12000");
+    CHECK(dopts.pause_ms == 5 && dopts.pause_count == 3);
+    /* /0 means every message, the same as no count. */
+    CHECK_STR(mdump_eq("-p 5/0 0.0.0.0 12000"),
+              "mdump -p5 -Q0 -r4194304 0.0.0.0 12000");
+    CHECK_STR(mdump_eq("-Q1 0.0.0.0 12000"),
+              "mdump -p0 -Q1 -r4194304 0.0.0.0 12000");
+    CHECK(dopts.quiet_level == 1);
+    CHECK_STR(mdump_eq("-Q 2 0.0.0.0 12000"),
+              "mdump -p0 -Q2 -r4194304 0.0.0.0 12000");
+    CHECK_STR(mdump_eq("-q 0.0.0.0 12000"),
+              "mdump -p0 -Q2 -r4194304 0.0.0.0 12000");
+    CHECK(dopts.quiet_level == 2);
+    /* Left to right. */
+    CHECK_STR(mdump_eq("-q -Q1 0.0.0.0 12000"),
+              "mdump -p0 -Q1 -r4194304 0.0.0.0 12000");
+    CHECK_STR(mdump_eq("-Q1 -q 0.0.0.0 12000"),
+              "mdump -p0 -Q2 -r4194304 0.0.0.0 12000");
+    CHECK_STR(mdump_eq("-r 65536 0.0.0.0 12000"),
+              "mdump -p0 -Q0 -r65536 0.0.0.0 12000");
+    CHECK_STR(mdump_eq("-r 0 0.0.0.0 12000"), "mdump -p0 -Q0 -r0 0.0.0.0 12000");
+    CHECK(dopts.rcvbuf_bytes == 0);
+    CHECK_STR(mdump_eq("-s 0.0.0.0 12000"),
+              "mdump -p0 -Q0 -r4194304 -s 0.0.0.0 12000");
+    CHECK(dopts.exit_on_stat);
+    CHECK_STR(mdump_eq("-t 0.0.0.0 12000"),
+              "mdump -p0 -Q0 -r4194304 -t 0.0.0.0 12000");
+    CHECK_STR(mdump_eq("-v 0.0.0.0 12000"),
+              "mdump -p0 -Q0 -r4194304 -v 0.0.0.0 12000");
+    CHECK(dopts.verify_seq);
+    /* -c is not shown. */
+    CHECK_STR(mdump_eq("-c 16 0.0.0.0 12000"),
+              "mdump -p0 -Q0 -r4194304 0.0.0.0 12000");
+    CHECK(dopts.compact_bytes == 16);
+    /* All together, in whatever order, shown in the Equiv order. */
+    CHECK_STR(mdump_eq("-v -c 8 -t -s -r 100 -Q1 -p 5/3 -o f.log 0.0.0.0 12000 "
+                       "172.31.0.1"),
+              "mdump -o f.log -p5/3 -Q1 -r100 -s -t -v 0.0.0.0 12000 172.31.0.1");
+    CHECK_STR(mdump_eq("-stv 0.0.0.0 12000"),
+              "mdump -p0 -Q0 -r4194304 -s -t -v 0.0.0.0 12000");
+    /* Positionals as typed; options after them. */
+    CHECK_STR(mdump_eq("0.0.0.0 012000 -v"),
+              "mdump -p0 -Q0 -r4194304 -v 0.0.0.0 012000");
+    CHECK(dopts.port == 12000);
+    CHECK_STR(mdump_eq("-h"), "HELP");
+    CHECK_STR(mdump_eq("--help"), "HELP");
+    CHECK_STR(mdump_eq("--version"), "VERSION");
+
+    /* Cut like snprintf. */
+    char small[16];
+    memset(small, 'X', sizeof small);
+    CHECK_STR(mdump_eq("0.0.0.0 12000"), "mdump -p0 -Q0 -r4194304 0.0.0.0 12000");
+    size_t n = mdump_equiv(&dopts, small, 8);
+    CHECK(n == strlen("mdump -p0 -Q0 -r4194304 0.0.0.0 12000"));
+    CHECK_STR(small, "mdump -");
+    CHECK(small[8] == 'X');
+}
+
+int main(void)
+{
+    test_msend_options();
+    test_msend_positionals();
+    test_msend_presets();
+    test_msend_echo();
+    test_msend_truncation();
+    test_msend_payload_limit();
+    test_msend_help_version();
+    test_mdump();
+    return check_report("test_equiv");
+}

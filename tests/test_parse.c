@@ -1,0 +1,338 @@
+/* test_parse.c - cli.h: numbers, addresses, hex and the option scanner,
+ * with the exact error texts (they are what a user reads). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "cli.h"
+
+static cli_error err;
+
+/* cli_number's result as text: the value, or "ERR: <text>". */
+static const char *number(const char *text, long long min, long long max)
+{
+    static char buf[600];
+    long long v = 12345;
+    memset(&err, 0, sizeof err);
+    if (cli_number("-x (thing)", text, min, max, &v, &err))
+        snprintf(buf, sizeof buf, "%lld", v);
+    else {
+        CHECK(v == 12345); /* untouched on failure */
+        snprintf(buf, sizeof buf, "ERR: %s", err.text);
+    }
+    return buf;
+}
+
+static void test_number(void)
+{
+    CHECK_STR(number("0", 0, 10), "0");
+    CHECK_STR(number("7", 0, 10), "7");
+    CHECK_STR(number("10", 0, 10), "10");
+    CHECK_STR(number("007", 0, 10), "7");
+    CHECK_STR(number("+7", 0, 10), "7");
+    CHECK_STR(number("-0", 0, 10), "0");
+    CHECK_STR(number("-5", -5, 5), "-5");
+    CHECK_STR(number("5", -5, 5), "5");
+    /* Exact bounds, one past them. */
+    CHECK_STR(number("11", 0, 10), "ERR: -x (thing) '11': out of range, must be from 0 to 10");
+    CHECK_STR(number("-6", -5, 5), "ERR: -x (thing) '-6': out of range, must be from -5 to 5");
+    CHECK_STR(number("-5", 0, 10), "ERR: -x (thing) '-5': out of range, must be from 0 to 10");
+    CHECK_STR(number("-1", 0, 10), "ERR: -x (thing) '-1': out of range, must be from 0 to 10");
+    CHECK_STR(number("0", 1, 65535), "ERR: -x (thing) '0': out of range, must be from 1 to 65535");
+    CHECK_STR(number("65535", 1, 65535), "65535");
+    CHECK_STR(number("65536", 1, 65535), "ERR: -x (thing) '65536': out of range, must be from 1 to 65535");
+    CHECK_STR(number("2147483647", 0, 2147483647), "2147483647");
+    CHECK_STR(number("2147483648", 0, 2147483647),
+              "ERR: -x (thing) '2147483648': out of range, must be from 0 to 2147483647");
+    CHECK_STR(number("9223372036854775807", 0, 9223372036854775807LL),
+              "9223372036854775807");
+    CHECK_STR(number("9223372036854775808", 0, 9223372036854775807LL),
+              "ERR: -x (thing) '9223372036854775808': out of range, must be from 0 "
+              "to 9223372036854775807");
+    CHECK_STR(number("99999999999999999999", 0, 9223372036854775807LL),
+              "ERR: -x (thing) '99999999999999999999': out of range, must be from 0 "
+              "to 9223372036854775807");
+    CHECK_STR(number("99999999999999999999", 0, 10),
+              "ERR: -x (thing) '99999999999999999999': out of range, must be from 0 to 10");
+    CHECK_STR(number("18446744073709551616", 0, 10),
+              "ERR: -x (thing) '18446744073709551616': out of range, must be from 0 to 10");
+    CHECK_STR(number("-99999999999999999999", -10, 10),
+              "ERR: -x (thing) '-99999999999999999999': out of range, must be from -10 to 10");
+    CHECK_STR(number("-9223372036854775807", -9223372036854775807LL - 1, 0),
+              "-9223372036854775807");
+    /* The documented contract: any whole number in [min, max], so the
+     * smallest long long is accepted when min allows it. */
+    CHECK_STR(number("-9223372036854775808", -9223372036854775807LL - 1, 0),
+              "-9223372036854775808");
+    /* Form. */
+    CHECK_STR(number("", 0, 10), "ERR: -x (thing) '': must be a whole number from 0 to 10");
+    CHECK_STR(number("12x", 0, 100), "ERR: -x (thing) '12x': must be a whole number from 0 to 100");
+    CHECK_STR(number("abc", 0, 100), "ERR: -x (thing) 'abc': must be a whole number from 0 to 100");
+    CHECK_STR(number("-", 0, 100), "ERR: -x (thing) '-': must be a whole number from 0 to 100");
+    CHECK_STR(number("+", 0, 100), "ERR: -x (thing) '+': must be a whole number from 0 to 100");
+    CHECK_STR(number("--5", -10, 10), "ERR: -x (thing) '--5': must be a whole number from -10 to 10");
+    CHECK_STR(number(" 5", 0, 100), "ERR: -x (thing) ' 5': must be a whole number from 0 to 100");
+    CHECK_STR(number("5 ", 0, 100), "ERR: -x (thing) '5 ': must be a whole number from 0 to 100");
+    CHECK_STR(number("0x10", 0, 100), "ERR: -x (thing) '0x10': must be a whole number from 0 to 100");
+    CHECK_STR(number("1e3", 0, 10000), "ERR: -x (thing) '1e3': must be a whole number from 0 to 10000");
+    CHECK_STR(number("1.5", 0, 10), "ERR: -x (thing) '1.5': must be a whole number from 0 to 10");
+    /* Form is checked over the whole text, even past an overflow. */
+    CHECK_STR(number("99999999999999999999x", 0, 10),
+              "ERR: -x (thing) '99999999999999999999x': must be a whole number from 0 to 10");
+
+    /* cli_int is the same with int bounds. */
+    int i = -1;
+    CHECK(cli_int("port", "65535", 1, 65535, &i, &err) && i == 65535);
+    CHECK(!cli_int("port", "65536", 1, 65535, &i, &err));
+    CHECK_STR(err.text, "port '65536': out of range, must be from 1 to 65535");
+    CHECK(i == 65535);
+    CHECK(!cli_int("port", "12x", 1, 65535, &i, &err));
+    CHECK_STR(err.text, "port '12x': must be a whole number from 1 to 65535");
+    CHECK(cli_int("-b (messages per burst)", "2147483647", 1, 2147483647, &i, &err) &&
+          i == 2147483647);
+    CHECK(!cli_int("-b (messages per burst)", "4294967297", 1, 2147483647, &i, &err));
+    CHECK_STR(err.text, "-b (messages per burst) '4294967297': out of range, must be "
+                        "from 1 to 2147483647");
+}
+
+static const char *ipv4(const char *what, const char *text)
+{
+    static char buf[600];
+    uint32_t a = 0xDEADBEEF;
+    memset(&err, 0, sizeof err);
+    if (cli_ipv4(what, text, &a, &err))
+        snprintf(buf, sizeof buf, "%08x", (unsigned)a);
+    else
+        snprintf(buf, sizeof buf, "ERR: %s", err.text);
+    return buf;
+}
+
+#define LEADING_ZERO(what, text)                                              \
+    "ERR: " what " '" text "': not an IPv4 address (a number with a leading " \
+    "zero is ambiguous: octal or decimal?)"
+#define NOT_IPV4(what, text)                                                 \
+    "ERR: " what " '" text "': not an IPv4 address (four numbers 0-255 "      \
+    "separated by dots)"
+
+static void test_ipv4(void)
+{
+    CHECK_STR(ipv4("group", "1.2.3.4"), "01020304");
+    CHECK_STR(ipv4("group", "0.0.0.0"), "00000000");
+    CHECK_STR(ipv4("group", "255.255.255.255"), "ffffffff");
+    CHECK_STR(ipv4("group", "239.101.3.10"), "ef65030a");
+    CHECK_STR(ipv4("group", "172.31.8.31"), "ac1f081f");
+    CHECK_STR(ipv4("group", "10.0.100.0"), "0a006400");
+    CHECK_STR(ipv4("group", "999.1.1.1"), NOT_IPV4("group", "999.1.1.1"));
+    CHECK_STR(ipv4("group", "256.1.1.1"), NOT_IPV4("group", "256.1.1.1"));
+    CHECK_STR(ipv4("group", "1.2.3.256"), NOT_IPV4("group", "1.2.3.256"));
+    CHECK_STR(ipv4("group", "1.2.3"), NOT_IPV4("group", "1.2.3"));
+    CHECK_STR(ipv4("group", "1.2.3."), NOT_IPV4("group", "1.2.3."));
+    CHECK_STR(ipv4("group", "1.2.3.4.5"), NOT_IPV4("group", "1.2.3.4.5"));
+    CHECK_STR(ipv4("group", "1.2.3.4."), NOT_IPV4("group", "1.2.3.4."));
+    CHECK_STR(ipv4("group", "abc"), NOT_IPV4("group", "abc"));
+    CHECK_STR(ipv4("group", ""), NOT_IPV4("group", ""));
+    CHECK_STR(ipv4("interface", "eth0"), NOT_IPV4("interface", "eth0"));
+    /* Leading zeros would be octal to inet_addr: refused. */
+    CHECK_STR(ipv4("group", "01.2.3.4"), LEADING_ZERO("group", "01.2.3.4"));
+    CHECK_STR(ipv4("group", "1.2.3.04"), LEADING_ZERO("group", "1.2.3.04"));
+    CHECK_STR(ipv4("group", "0.0.0.00"), LEADING_ZERO("group", "0.0.0.00"));
+    CHECK_STR(ipv4("group", "0001.2.3.4"), NOT_IPV4("group", "0001.2.3.4"));
+    CHECK_STR(ipv4("group", " 1.2.3.4"), NOT_IPV4("group", " 1.2.3.4"));
+    CHECK_STR(ipv4("group", "1.2.3.4 "), NOT_IPV4("group", "1.2.3.4 "));
+    CHECK_STR(ipv4("group", "1..2.3"), NOT_IPV4("group", "1..2.3"));
+    CHECK_STR(ipv4("group", ".1.2.3"), NOT_IPV4("group", ".1.2.3"));
+    CHECK_STR(ipv4("group", "1.2.3.4/24"), NOT_IPV4("group", "1.2.3.4/24"));
+    CHECK_STR(ipv4("group", "-1.2.3.4"), NOT_IPV4("group", "-1.2.3.4"));
+    CHECK_STR(ipv4("group", "+1.2.3.4"), NOT_IPV4("group", "+1.2.3.4"));
+    CHECK_STR(ipv4("group", "1234.1.1.1"), NOT_IPV4("group", "1234.1.1.1"));
+    CHECK_STR(ipv4("group", "0x7f.0.0.1"), NOT_IPV4("group", "0x7f.0.0.1"));
+    CHECK_STR(ipv4("group", "2130706433"), NOT_IPV4("group", "2130706433"));
+
+    CHECK(cli_ipv4_is_multicast(0xE0000000u));  /* 224.0.0.0 */
+    CHECK(cli_ipv4_is_multicast(0xEF65030Au));  /* 239.101.3.10 */
+    CHECK(cli_ipv4_is_multicast(0xEFFFFFFFu));  /* 239.255.255.255 */
+    CHECK(!cli_ipv4_is_multicast(0xDFFFFFFFu)); /* 223.255.255.255 */
+    CHECK(!cli_ipv4_is_multicast(0xF0000000u)); /* 240.0.0.0 */
+    CHECK(!cli_ipv4_is_multicast(0x00000000u));
+    CHECK(!cli_ipv4_is_multicast(0xFFFFFFFFu));
+    CHECK(!cli_ipv4_is_multicast(0x0A000001u));
+}
+
+static void test_hex(void)
+{
+    uint8_t out[8];
+    size_t len = 99;
+    memset(out, 0xEE, sizeof out);
+    CHECK(cli_hex("-P (payload)", "0102ff", out, sizeof out, &len, &err));
+    CHECK(len == 3 && out[0] == 0x01 && out[1] == 0x02 && out[2] == 0xff &&
+          out[3] == 0xEE);
+    CHECK(cli_hex("-P (payload)", "ABcd", out, sizeof out, &len, &err));
+    CHECK(len == 2 && out[0] == 0xab && out[1] == 0xcd);
+    /* Exactly the capacity. */
+    CHECK(cli_hex("-P (payload)", "0011223344556677", out, 8, &len, &err));
+    CHECK(len == 8 && out[0] == 0x00 && out[7] == 0x77);
+
+    len = 99;
+    CHECK(!cli_hex("-P (payload)", "abc", out, sizeof out, &len, &err));
+    CHECK_STR(err.text, "-P (payload) 'abc': must be an even, non-zero number of hex "
+                        "digits (got 3)");
+    CHECK(len == 99);
+    CHECK(!cli_hex("-P (payload)", "", out, sizeof out, &len, &err));
+    CHECK_STR(err.text, "-P (payload) '': must be an even, non-zero number of hex "
+                        "digits (got 0)");
+    CHECK(!cli_hex("-P (payload)", "0g", out, sizeof out, &len, &err));
+    CHECK_STR(err.text, "-P (payload) '0g': not a hex digit at position 2");
+    CHECK(!cli_hex("-P (payload)", "zz", out, sizeof out, &len, &err));
+    CHECK_STR(err.text, "-P (payload) 'zz': not a hex digit at position 1");
+    CHECK(!cli_hex("-P (payload)", "0x01", out, sizeof out, &len, &err));
+    CHECK_STR(err.text, "-P (payload) '0x01': not a hex digit at position 2");
+    CHECK(!cli_hex("-P (payload)", "01 02", out, sizeof out, &len, &err));
+    CHECK_STR(err.text, "-P (payload) '01 02': not a hex digit at position 3");
+    /* A bad digit is reported before an odd count. */
+    CHECK(!cli_hex("-P (payload)", "abz", out, sizeof out, &len, &err));
+    CHECK_STR(err.text, "-P (payload) 'abz': not a hex digit at position 3");
+    /* Too long for the buffer. */
+    CHECK(!cli_hex("-P (payload)", "001122334455667788", out, 8, &len, &err));
+    CHECK_STR(err.text, "-P (payload): payload of 9 bytes is too long, at most 8");
+    CHECK(len == 99);
+    /* A long input is quoted in its first 40 characters only. */
+    char longtext[64];
+    memset(longtext, 'a', 50);
+    longtext[49] = 'g';
+    longtext[50] = '\0';
+    CHECK(!cli_hex("-P (payload)", longtext, out, sizeof out, &len, &err));
+    CHECK_STR(err.text, "-P (payload) 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...': "
+                        "not a hex digit at position 50");
+    longtext[49] = '\0'; /* 49 hex digits */
+    CHECK(!cli_hex("-P (payload)", longtext, out, sizeof out, &len, &err));
+    CHECK_STR(err.text, "-P (payload) 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...': "
+                        "must be an even, non-zero number of hex digits (got 49)");
+    longtext[40] = '\0'; /* exactly 40: quoted whole, no "..." */
+    CHECK(!cli_hex("-P (payload)", longtext, out, sizeof out, &len, &err));
+    CHECK_STR(err.text, "-P (payload): payload of 20 bytes is too long, at most 8");
+    longtext[39] = 'x';
+    CHECK(!cli_hex("-P (payload)", longtext, out, sizeof out, &len, &err));
+    CHECK_STR(err.text, "-P (payload) 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaax': "
+                        "not a hex digit at position 40");
+}
+
+/* The option scanner, as a trace: "-q -b=5 --help(256) --ct=5(258) |
+ * pos1 pos2" or ending in "ERR: <text>". Shorts "b:dq", longs help (no
+ * value), version (no value) and connect-timeout (value). */
+enum { L_HELP = 256, L_VERSION = 257, L_CT = 258 };
+static const cli_long longs[] = {
+    {"help", false, L_HELP},
+    {"version", false, L_VERSION},
+    {"connect-timeout", true, L_CT},
+    {NULL, false, 0},
+};
+
+static const char *scan_with(const cli_long *lv, int argc, char **argv)
+{
+    static char trace[1024];
+    size_t n = 0;
+    cli_scan s;
+    trace[0] = '\0';
+    cli_scan_init(&s, argc, argv, "b:dq", lv);
+    for (int guard = 0; guard < 100; guard++) {
+        int opt = cli_next(&s, &err);
+        if (opt == 0)
+            break;
+        if (opt == -1) {
+            n += (size_t)snprintf(trace + n, sizeof trace - n, "ERR: %s", err.text);
+            return trace;
+        }
+        const char *name = opt == L_HELP ? "--help"
+                           : opt == L_VERSION ? "--version"
+                           : opt == L_CT ? "--ct" : NULL;
+        if (name)
+            n += (size_t)snprintf(trace + n, sizeof trace - n, "%s", name);
+        else
+            n += (size_t)snprintf(trace + n, sizeof trace - n, "-%c", opt);
+        if (s.value)
+            n += (size_t)snprintf(trace + n, sizeof trace - n, "=%s", s.value);
+        n += (size_t)snprintf(trace + n, sizeof trace - n, " ");
+    }
+    n += (size_t)snprintf(trace + n, sizeof trace - n, "|");
+    for (int i = 0; i < s.positional_count; i++)
+        n += (size_t)snprintf(trace + n, sizeof trace - n, " %s", s.positional[i]);
+    if (s.extra_positional)
+        n += (size_t)snprintf(trace + n, sizeof trace - n, " EXTRA %s",
+                              s.extra_positional);
+    return trace;
+}
+
+#define SCAN(...)                                                            \
+    scan_with(longs, (int)(sizeof((char *[]){"prog", __VA_ARGS__}) /        \
+                           sizeof(char *)),                                  \
+              (char *[]){"prog", __VA_ARGS__})
+#define SCAN_NO_LONGS(...)                                                   \
+    scan_with(NULL, (int)(sizeof((char *[]){"prog", __VA_ARGS__}) /         \
+                          sizeof(char *)),                                   \
+              (char *[]){"prog", __VA_ARGS__})
+
+static void test_scan(void)
+{
+    char *only_prog[] = {"prog", NULL};
+    CHECK_STR(scan_with(longs, 1, only_prog), "|");
+    CHECK_STR(SCAN("a", "b"), "| a b");
+    CHECK_STR(SCAN("-q"), "-q |");
+    /* Clusters. */
+    CHECK_STR(SCAN("-qq"), "-q -q |");
+    CHECK_STR(SCAN("-qdq", "x"), "-q -d -q | x");
+    /* A value attached, or the next argument. */
+    CHECK_STR(SCAN("-b5"), "-b=5 |");
+    CHECK_STR(SCAN("-b", "5"), "-b=5 |");
+    CHECK_STR(SCAN("-qb5", "x"), "-q -b=5 | x");
+    CHECK_STR(SCAN("-qb", "5", "x"), "-q -b=5 | x");
+    CHECK_STR(SCAN("-bq"), "-b=q |");
+    /* The next argument is the value whatever it looks like. */
+    CHECK_STR(SCAN("-b", "-q"), "-b=-q |");
+    CHECK_STR(SCAN("-b", "--"), "-b=-- |");
+    CHECK_STR(SCAN("-b", ""), "-b= |");
+    /* "--" ends the options; "-" is a positional. */
+    CHECK_STR(SCAN("x", "--", "-q", "y"), "| x -q y");
+    CHECK_STR(SCAN("-q", "--", "--", "-b"), "-q | -- -b");
+    CHECK_STR(SCAN("-", "-q"), "-q | -");
+    CHECK_STR(SCAN(""), "| ");
+    /* Options after positionals (GNU permutation). */
+    CHECK_STR(SCAN("239.1.1.1", "-q", "12000", "-b", "3", "2"),
+              "-q -b=3 | 239.1.1.1 12000 2");
+    /* Long options. */
+    CHECK_STR(SCAN("--help"), "--help |");
+    CHECK_STR(SCAN("--version", "x"), "--version | x");
+    CHECK_STR(SCAN("--connect-timeout=5"), "--ct=5 |");
+    CHECK_STR(SCAN("--connect-timeout", "5"), "--ct=5 |");
+    CHECK_STR(SCAN("--connect-timeout="), "--ct= |");
+    CHECK_STR(SCAN("--connect-timeout", "-q"), "--ct=-q |");
+    CHECK_STR(SCAN("x", "--connect-timeout=5", "y"), "--ct=5 | x y");
+    /* Errors. */
+    CHECK_STR(SCAN("-x"), "ERR: unknown option '-x'");
+    CHECK_STR(SCAN("-qx"), "-q ERR: unknown option '-x'");
+    CHECK_STR(SCAN("-:"), "ERR: unknown option '-:'");
+    CHECK_STR(SCAN("-B"), "ERR: unknown option '-B'");
+    CHECK_STR(SCAN("a", "b", "-b"), "ERR: option '-b' needs a value");
+    CHECK_STR(SCAN("-qb"), "-q ERR: option '-b' needs a value");
+    CHECK_STR(SCAN("--bogus"), "ERR: unknown option '--bogus'");
+    CHECK_STR(SCAN("--bogus=3"), "ERR: unknown option '--bogus=3'");
+    CHECK_STR(SCAN("--hel"), "ERR: unknown option '--hel'"); /* no abbreviations */
+    CHECK_STR(SCAN("--helpx"), "ERR: unknown option '--helpx'");
+    CHECK_STR(SCAN("--Help"), "ERR: unknown option '--Help'");
+    CHECK_STR(SCAN("--help=1"), "ERR: option '--help' takes no value");
+    CHECK_STR(SCAN("--connect-timeout"), "ERR: option '--connect-timeout' needs a value");
+    CHECK_STR(SCAN_NO_LONGS("--help"), "ERR: unknown option '--help'");
+    /* Past CLI_MAX_POSITIONALS the first extra one is remembered. */
+    CHECK_STR(SCAN("1", "2", "3", "4", "5", "6", "7", "8", "9", "10"),
+              "| 1 2 3 4 5 6 7 8 EXTRA 9");
+    CHECK(CLI_MAX_POSITIONALS == 8);
+}
+
+int main(void)
+{
+    test_number();
+    test_ipv4();
+    test_hex();
+    test_scan();
+    return check_report("test_parse");
+}

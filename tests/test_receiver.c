@@ -1,0 +1,756 @@
+/* test_receiver.c - receiver.h driven with datagrams and TCP reads, its
+ * output written to a temporary file and compared whole. Time stamps and
+ * peers are strings we pass, so every output is exact. Each datagram is
+ * copied into a buffer of exactly its size that ends at an inaccessible
+ * page (on Linux; elsewhere a plain malloc), so a read past its end
+ * crashes the test, and shows under valgrind or a sanitizer too. */
+#ifdef __linux__
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "mdump_opts.h"
+#include "out.h"
+#include "receiver.h"
+
+#define HMS "12:00:00.000001"
+#define PEER "10.0.0.1.5000"
+#define HDR(n) HMS " " PEER " " #n " bytes:\n"
+#define SUM(n) HMS " " PEER " " #n " bytes\n"
+#define SP3 "   "
+#define SP16 "                "
+#define SP48 SP16 SP16 SP16
+#define EMPTY_LINE SP48 "\t" SP16 "\n"
+#define DUMP_MSG0                                                            \
+    "4d 65 73 73 61 67 65 20 30 " SP3 SP3 SP3 SP3 SP3 SP3 SP3                 \
+    "\tMessage 0       \n"
+#define STAT_LINES(sent, received, loss)                                     \
+    #sent " msgs sent, " #received " received (not including 'stat')\n"      \
+    loss "% loss\n"
+
+/* The transcript's TCP echo, 79 characters and the NUL. */
+static const char ECHO80[] = "echo sender equiv cmd: msend -b1 -m0 -n0 -p1000 "
+                             "-s0 -S65536 -t 172.31.0.1 12000";
+#define ECHO80_LINE                                                          \
+    "echo sender equiv cmd: msend -b1 -m0 -n0 -p1000 -s0 -S65536 -t "         \
+    "172.31.0.1 12000\n"
+#define ECHO80_DUMP                                                          \
+    "65 63 68 6f 20 73 65 6e 64 65 72 20 65 71 75 69 \techo sender equi\n"    \
+    "76 20 63 6d 64 3a 20 6d 73 65 6e 64 20 2d 62 31 \tv cmd: msend -b1\n"    \
+    "20 2d 6d 30 20 2d 6e 30 20 2d 70 31 30 30 30 20 \t -m0 -n0 -p1000 \n"    \
+    "2d 73 30 20 2d 53 36 35 35 33 36 20 2d 74 20 31 \t-s0 -S65536 -t 1\n"    \
+    "37 32 2e 33 31 2e 30 2e 31 20 31 32 30 30 30 00 \t72.31.0.1 12000.\n"    \
+    EMPTY_LINE
+
+typedef struct rig {
+    out o;
+    receiver r;
+    mdump_opts opts;
+    long read_pos;
+    char *text; /* the last output taken */
+} rig;
+
+/* A receiver configured by mdump's own options ("-v -Q2"). */
+static void rig_open(rig *g, const char *flags)
+{
+    char line[128];
+    char *argv[16];
+    int argc = 0;
+    cli_error err;
+    memset(g, 0, sizeof *g);
+    snprintf(line, sizeof line, "%s%s0.0.0.0 12000", flags, *flags ? " " : "");
+    argv[argc++] = "mdump";
+    for (char *p = strtok(line, " "); p && argc < 15; p = strtok(NULL, " "))
+        argv[argc++] = p;
+    argv[argc] = NULL;
+    if (mdump_parse(argc, argv, &g->opts, &err) != OPTS_RUN) {
+        fprintf(stderr, "rig_open(\"%s\"): %s\n", flags, err.text);
+        abort();
+    }
+    /* mdump_parse keeps pointers into argv: only the flags matter here. */
+    g->opts.out_file = NULL;
+    if (out_open(&g->o, NULL) != 0)
+        abort();
+    g->o.file = tmpfile();
+    g->o.file_name = "t";
+    g->o.to_stdout = false;
+    if (!g->o.file)
+        abort();
+    receiver_init(&g->r, &g->opts, &g->o);
+}
+
+/* Everything written since the last take. */
+static const char *take(rig *g)
+{
+    CHECK(out_flush(&g->o) == 0);
+    fflush(g->o.file);
+    long end = ftell(g->o.file);
+    size_t n = (size_t)(end - g->read_pos);
+    free(g->text);
+    g->text = malloc(n + 1);
+    if (!g->text)
+        abort();
+    fseek(g->o.file, g->read_pos, SEEK_SET);
+    CHECK(fread(g->text, 1, n, g->o.file) == n);
+    g->text[n] = '\0';
+    CHECK(strlen(g->text) == n); /* no NUL in the output */
+    fseek(g->o.file, end, SEEK_SET);
+    g->read_pos = end;
+    return g->text;
+}
+
+static void rig_close(rig *g)
+{
+    out_close(&g->o); /* closes the tmpfile */
+    free(g->text);
+}
+
+/* A copy of len bytes that ends exactly where readable memory ends. */
+typedef struct exact {
+    uint8_t *data;
+    void *base;
+    size_t total;
+} exact;
+
+static exact exact_copy(const void *data, size_t len)
+{
+    exact e;
+#ifdef __linux__
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t room = (len + page - 1) / page * page;
+    e.total = room + page;
+    e.base = mmap(NULL, e.total, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (e.base == MAP_FAILED ||
+        mprotect((char *)e.base + room, page, PROT_NONE) != 0)
+        abort();
+    e.data = (uint8_t *)e.base + (room - len);
+#else
+    e.total = len ? len : 1;
+    e.base = malloc(e.total);
+    if (!e.base)
+        abort();
+    e.data = (uint8_t *)e.base + (e.total - len);
+#endif
+    if (len)
+        memcpy(e.data, data, len);
+    return e;
+}
+
+static void exact_free(exact *e)
+{
+#ifdef __linux__
+    munmap(e->base, e->total);
+#else
+    free(e->base);
+#endif
+}
+
+static bool dgram(rig *g, const void *data, size_t len)
+{
+    exact e = exact_copy(data, len);
+    bool r = receiver_datagram(&g->r, e.data, len, HMS, PEER);
+    exact_free(&e);
+    return r;
+}
+
+static bool stream(rig *g, const void *data, size_t len)
+{
+    exact e = exact_copy(data, len);
+    bool r = receiver_stream(&g->r, e.data, len, HMS, PEER);
+    exact_free(&e);
+    return r;
+}
+
+/* For literals: the bytes written, without the literal's own NUL. */
+#define DG(g, lit) dgram((g), (lit), sizeof(lit) - 1)
+#define ST(g, lit) stream((g), (lit), sizeof(lit) - 1)
+
+static void test_udp_echo(void)
+{
+    rig g;
+    rig_open(&g, "");
+    CHECK(!DG(&g, "Message 0"));
+    CHECK(g.r.received == 1);
+    CHECK(!dgram(&g, ECHO80, sizeof ECHO80));
+    CHECK_STR(take(&g), HDR(9) DUMP_MSG0 HDR(80) ECHO80_DUMP ECHO80_LINE);
+    CHECK(g.r.received == 0 && g.r.expected_seq == 0);
+    rig_close(&g);
+
+    /* The echo resets the counts: only what follows it is reported. */
+    rig_open(&g, "-Q2");
+    DG(&g, "Message 0");
+    DG(&g, "Message 1");
+    dgram(&g, ECHO80, sizeof ECHO80);
+    DG(&g, "Message 0");
+    DG(&g, "stat 1");
+    CHECK_STR(take(&g), ECHO80_LINE STAT_LINES(1, 1, "0.000000"));
+    rig_close(&g);
+
+    /* Its text up to the NUL, a trailing newline dropped, control bytes
+     * made safe; without a NUL, all of it. */
+    rig_open(&g, "-Q2");
+    DG(&g, "echo hello");
+    CHECK_STR(take(&g), "echo hello\n");
+    DG(&g, "echo hi\n\0");
+    CHECK_STR(take(&g), "echo hi\n");
+    DG(&g, "echo a\x01" "b\0junk after the NUL");
+    CHECK_STR(take(&g), "echo a.b\n");
+    DG(&g, "echo \0");
+    CHECK_STR(take(&g), "echo \n");
+    /* "echo " alone is no echo: an ordinary datagram, counted. */
+    DG(&g, "echo ");
+    CHECK_STR(take(&g), "");
+    CHECK(g.r.received == 1);
+    DG(&g, "stat 1");
+    CHECK_STR(take(&g), STAT_LINES(1, 1, "0.000000"));
+    rig_close(&g);
+
+    rig_open(&g, "");
+    DG(&g, "echo ");
+    CHECK_STR(take(&g), HDR(5) "65 63 68 6f 20 " SP3 SP3 SP3 SP3 SP3 SP3 SP3 SP3
+                                   SP3 SP3 SP3 "\techo            \n");
+    CHECK(g.r.received == 1);
+    rig_close(&g);
+}
+
+static void test_udp_stat(void)
+{
+    rig g;
+    rig_open(&g, "-Q2");
+    DG(&g, "Message 0");
+    DG(&g, "Message 1");
+    DG(&g, "Message 2");
+    CHECK(!DG(&g, "stat 3"));
+    CHECK_STR(take(&g), "3 msgs sent, 3 received (not including 'stat')\n"
+                        "0.000000% loss\n");
+    /* Counted again from zero. */
+    DG(&g, "Message 0");
+    DG(&g, "Message 1");
+    DG(&g, "Message 2");
+    DG(&g, "stat 4");
+    CHECK_STR(take(&g), "4 msgs sent, 3 received (not including 'stat')\n"
+                        "25.000000% loss\n");
+    CHECK(g.r.received == 0);
+    /* Nothing sent: no division by zero. */
+    DG(&g, "stat 0");
+    CHECK_STR(take(&g), STAT_LINES(0, 0, "0.000000"));
+    DG(&g, "Message 0");
+    DG(&g, "Message 1");
+    DG(&g, "stat 0");
+    CHECK_STR(take(&g), STAT_LINES(0, 2, "0.000000"));
+    /* More received than sent: (sent - received) * 100 / sent. */
+    DG(&g, "Message 0");
+    DG(&g, "Message 1");
+    DG(&g, "Message 2");
+    DG(&g, "stat 2");
+    CHECK_STR(take(&g), STAT_LINES(2, 3, "-50.000000"));
+    DG(&g, "Message 0");
+    DG(&g, "stat 3");
+    CHECK_STR(take(&g), STAT_LINES(3, 1, "66.666667"));
+    DG(&g, "stat 1000000");
+    CHECK_STR(take(&g), STAT_LINES(1000000, 0, "100.000000"));
+    /* The largest count we take: 19 digits. */
+    DG(&g, "stat 9999999999999999999");
+    CHECK_STR(take(&g), STAT_LINES(9999999999999999999, 0, "100.000000"));
+    /* What a hand-typed stat carries after the number is tolerated. */
+    DG(&g, "stat 2\n");
+    CHECK_STR(take(&g), STAT_LINES(2, 0, "100.000000"));
+    DG(&g, "stat 2\r\n");
+    CHECK_STR(take(&g), STAT_LINES(2, 0, "100.000000"));
+    DG(&g, "stat 2\0");
+    CHECK_STR(take(&g), STAT_LINES(2, 0, "100.000000"));
+    rig_close(&g);
+
+    /* Not a count: a warning, and neither counted nor reset. */
+    rig_open(&g, "-Q2");
+    DG(&g, "Message 0");
+    CHECK(!DG(&g, "stat abc"));
+    CHECK(!DG(&g, "stat -1"));
+    CHECK(!DG(&g, "stat 99999999999999999999"));
+    CHECK(!DG(&g, "stat 3x"));
+    CHECK(!DG(&g, "stat 3 4"));
+    CHECK(!DG(&g, "stat \x01\xff"));
+    CHECK(!DG(&g, "stat  3"));
+    CHECK_STR(take(&g),
+              "WARNING: ignoring 'stat' without a valid count: 'stat abc'\n"
+              "WARNING: ignoring 'stat' without a valid count: 'stat -1'\n"
+              "WARNING: ignoring 'stat' without a valid count: "
+              "'stat 99999999999999999999'\n"
+              "WARNING: ignoring 'stat' without a valid count: 'stat 3x'\n"
+              "WARNING: ignoring 'stat' without a valid count: 'stat 3 4'\n"
+              "WARNING: ignoring 'stat' without a valid count: 'stat ..'\n"
+              "WARNING: ignoring 'stat' without a valid count: 'stat  3'\n");
+    CHECK(g.r.received == 1);
+    DG(&g, "stat 1");
+    CHECK_STR(take(&g), STAT_LINES(1, 1, "0.000000"));
+    /* A long one is quoted in its first 64 bytes. */
+    char longstat[5 + 100];
+    memcpy(longstat, "stat ", 5);
+    memset(longstat + 5, 'x', 100);
+    dgram(&g, longstat, sizeof longstat);
+    CHECK_STR(take(&g), "WARNING: ignoring 'stat' without a valid count: 'stat "
+                        "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                        "xxxxxxxxx...'\n");
+    rig_close(&g);
+
+    /* In the full dump the lines follow the datagram's dump. */
+    rig_open(&g, "");
+    DG(&g, "stat abc");
+    CHECK_STR(take(&g), HDR(8) "73 74 61 74 20 61 62 63 " SP3 SP3 SP3 SP3 SP3 SP3
+                                   SP3 SP3 "\tstat abc        \n"
+                               "WARNING: ignoring 'stat' without a valid count: "
+                               "'stat abc'\n");
+    DG(&g, "stat 0");
+    CHECK_STR(take(&g), HDR(6) "73 74 61 74 20 30 " SP3 SP3 SP3 SP3 SP3 SP3 SP3
+                                   SP3 SP3 SP3 "\tstat 0          \n"
+                               STAT_LINES(0, 0, "0.000000"));
+    /* "stat " alone is an ordinary datagram, counted. */
+    DG(&g, "stat ");
+    CHECK_STR(take(&g), HDR(5) "73 74 61 74 20 " SP3 SP3 SP3 SP3 SP3 SP3 SP3 SP3
+                                   SP3 SP3 SP3 "\tstat            \n");
+    CHECK(g.r.received == 1);
+    DG(&g, "stat 1");
+    take(&g);
+    rig_close(&g);
+}
+
+static void test_udp_exit_on_stat(void)
+{
+    rig g;
+    rig_open(&g, "-s -Q2");
+    CHECK(!DG(&g, "Message 0"));
+    CHECK(!DG(&g, "echo x\0"));
+    CHECK(!DG(&g, "stat abc"));
+    CHECK(!DG(&g, "stat "));
+    CHECK(DG(&g, "stat 2"));
+    CHECK_STR(take(&g), "echo x\n"
+                        "WARNING: ignoring 'stat' without a valid count: "
+                        "'stat abc'\n" STAT_LINES(2, 1, "50.000000"));
+    CHECK(DG(&g, "stat 0"));
+    take(&g);
+    rig_close(&g);
+
+    rig_open(&g, "-Q2");
+    CHECK(!DG(&g, "stat 2"));
+    take(&g);
+    rig_close(&g);
+}
+
+static void test_udp_verify(void)
+{
+    rig g;
+    /* In order, hex numbers, with and without -m's NUL padding: silent. */
+    rig_open(&g, "-v -Q2");
+    DG(&g, "Message 0");
+    DG(&g, "Message 1");
+    DG(&g, "Message 2\0\0\0\0\0\0\0\0\0\0\0");
+    DG(&g, "Message 3");
+    DG(&g, "Message 4");
+    DG(&g, "Message 5");
+    DG(&g, "Message 6");
+    DG(&g, "Message 7");
+    DG(&g, "Message 8");
+    DG(&g, "Message 9");
+    DG(&g, "Message a");
+    DG(&g, "Message b\0\0\0");
+    DG(&g, "Message c");
+    DG(&g, "Message d");
+    DG(&g, "Message e");
+    DG(&g, "Message f");
+    DG(&g, "Message 10");
+    CHECK_STR(take(&g), "");
+    CHECK(g.r.expected_seq == 17 && g.r.received == 17);
+    DG(&g, "stat 17");
+    CHECK_STR(take(&g), STAT_LINES(17, 17, "0.000000"));
+    rig_close(&g);
+
+    /* A gap, and one going back: the expected number continues from the
+     * one received. */
+    rig_open(&g, "-v -Q2");
+    DG(&g, "Message 0");
+    DG(&g, "Message 1");
+    DG(&g, "Message 5");
+    DG(&g, "Message 6");
+    DG(&g, "Message 3");
+    DG(&g, "Message 4");
+    CHECK_STR(take(&g), "Expected seq 2 (hex), got 5\n"
+                        "Expected seq 7 (hex), got 3\n");
+    CHECK(g.r.expected_seq == 5);
+    DG(&g, "Message 1a\0\0\0");
+    CHECK_STR(take(&g), "Expected seq 5 (hex), got 1a\n");
+    DG(&g, "Message 1c");
+    CHECK_STR(take(&g), "Expected seq 1b (hex), got 1c\n");
+    /* No number: the line shows what is there and the slot is skipped. */
+    DG(&g, "Message zz");
+    CHECK_STR(take(&g), "Expected seq 1d (hex), got zz\n");
+    DG(&g, "Message 1e");
+    CHECK_STR(take(&g), "");
+    /* An echo starts the numbering again. */
+    DG(&g, "echo x\0");
+    DG(&g, "Message 0");
+    DG(&g, "Message 2");
+    CHECK_STR(take(&g), "echo x\nExpected seq 1 (hex), got 2\n");
+    /* So does a stat. */
+    DG(&g, "stat 3");
+    DG(&g, "Message 0");
+    CHECK_STR(take(&g), STAT_LINES(3, 2, "33.333333"));
+    rig_close(&g);
+
+    /* In the full dump the line follows the dump. */
+    rig_open(&g, "-v");
+    DG(&g, "Message 0");
+    take(&g);
+    DG(&g, "Message 0");
+    CHECK_STR(take(&g), HDR(9) DUMP_MSG0 "Expected seq 1 (hex), got 0\n");
+    rig_close(&g);
+}
+
+static void test_udp_verify_short(void)
+{
+    /* Shorter than "Message " and one digit: nothing read past the end
+     * (each is in an exactly-sized buffer), no number, a line each. */
+    rig g;
+    rig_open(&g, "-v -Q2");
+    for (size_t len = 0; len <= 8; len++)
+        CHECK(!dgram(&g, "Message ", len));
+    CHECK_STR(take(&g), "Expected seq 0 (hex), got \n"
+                        "Expected seq 1 (hex), got \n"
+                        "Expected seq 2 (hex), got \n"
+                        "Expected seq 3 (hex), got \n"
+                        "Expected seq 4 (hex), got \n"
+                        "Expected seq 5 (hex), got \n"
+                        "Expected seq 6 (hex), got \n"
+                        "Expected seq 7 (hex), got \n"
+                        "Expected seq 8 (hex), got \n");
+    CHECK(g.r.received == 9);
+    DG(&g, "Message 9");
+    CHECK_STR(take(&g), "");
+    rig_close(&g);
+
+    /* The same through the compact and the full dump. */
+    rig_open(&g, "-v -c 16");
+    for (size_t len = 0; len <= 3; len++)
+        dgram(&g, "Message ", len);
+    CHECK_STR(take(&g), HMS " " PEER " 0 bytes: :\n"
+                        "Expected seq 0 (hex), got \n"
+                        HMS " " PEER " 1 bytes: 4d :M\n"
+                        "Expected seq 1 (hex), got \n"
+                        HMS " " PEER " 2 bytes: 4d 65 :Me\n"
+                        "Expected seq 2 (hex), got \n"
+                        HMS " " PEER " 3 bytes: 4d 65 73 :Mes\n"
+                        "Expected seq 3 (hex), got \n");
+    rig_close(&g);
+
+    rig_open(&g, "-v");
+    dgram(&g, "Message ", 8);
+    dgram(&g, "", 0);
+    CHECK_STR(take(&g), HDR(8) "4d 65 73 73 61 67 65 20 " SP3 SP3 SP3 SP3 SP3 SP3
+                                   SP3 SP3 "\tMessage         \n"
+                        "Expected seq 0 (hex), got \n"
+                        HDR(0) EMPTY_LINE "Expected seq 1 (hex), got \n");
+    rig_close(&g);
+}
+
+static void test_udp_quiet_and_compact(void)
+{
+    rig g;
+    rig_open(&g, "-Q1");
+    DG(&g, "Message 0");
+    dgram(&g, ECHO80, sizeof ECHO80);
+    DG(&g, "Message 0");
+    DG(&g, "stat 1");
+    CHECK_STR(take(&g), SUM(9) SUM(80) ECHO80_LINE SUM(9) SUM(6)
+                            STAT_LINES(1, 1, "0.000000"));
+    rig_close(&g);
+
+    /* -Q2: nothing but the echo and stat lines. */
+    rig_open(&g, "-q");
+    DG(&g, "Message 0");
+    dgram(&g, ECHO80, sizeof ECHO80);
+    DG(&g, "Message 0");
+    DG(&g, "\x01\x02\x03");
+    DG(&g, "stat 3");
+    CHECK_STR(take(&g), ECHO80_LINE STAT_LINES(3, 2, "33.333333"));
+    rig_close(&g);
+
+    rig_open(&g, "-c 4");
+    DG(&g, "Message 0");
+    dgram(&g, ECHO80, sizeof ECHO80);
+    DG(&g, "M\x01");
+    DG(&g, "stat 1");
+    CHECK_STR(take(&g), HMS " " PEER " 9 bytes: 4d 65 73 73 :Mess\n"
+                        HMS " " PEER " 80 bytes: 65 63 68 6f :echo\n" ECHO80_LINE
+                        HMS " " PEER " 2 bytes: 4d 01 :M.\n"
+                        HMS " " PEER " 6 bytes: 73 74 61 74 :stat\n"
+                        STAT_LINES(1, 1, "0.000000"));
+    rig_close(&g);
+
+    rig_open(&g, "-c 100");
+    DG(&g, "Message 0");
+    CHECK_STR(take(&g), HMS " " PEER " 9 bytes: 4d 65 73 73 61 67 65 20 30 "
+                        ":Message 0\n");
+    rig_close(&g);
+
+    /* -c 0 is the full dump; -Q1 wins over -c. */
+    rig_open(&g, "-c 0");
+    DG(&g, "Message 0");
+    CHECK_STR(take(&g), HDR(9) DUMP_MSG0);
+    rig_close(&g);
+    rig_open(&g, "-c 4 -Q1");
+    DG(&g, "Message 0");
+    CHECK_STR(take(&g), SUM(9));
+    rig_close(&g);
+
+    /* The largest datagram, fully dumped. */
+    rig_open(&g, "");
+    uint8_t *big = calloc(1, 65507);
+    if (!big)
+        abort();
+    dgram(&g, big, 65507);
+    free(big);
+    const char *t = take(&g);
+    const char *hdr = HDR(65507);
+    CHECK(strncmp(t, hdr, strlen(hdr)) == 0);
+    CHECK(strlen(t) == strlen(hdr) + 4095 * 66);
+    CHECK(strcmp(t + strlen(t) - 66,
+                 "00 00 00 " SP3 SP3 SP3 SP3 SP3 SP3 SP3 SP3 SP3 SP3 SP3 SP3 SP3
+                 "\t...             \n") == 0);
+    rig_close(&g);
+}
+
+static void test_stream_stat(void)
+{
+    rig g;
+    /* Split across reads: "st" | "at 3", the count finished by the end. */
+    rig_open(&g, "-Q2");
+    CHECK(!ST(&g, "Message 0Message 1Message 2"));
+    CHECK(!ST(&g, "st"));
+    CHECK(!ST(&g, "at 3"));
+    CHECK_STR(take(&g), "");
+    CHECK(!receiver_stream_end(&g.r));
+    CHECK_STR(take(&g), STAT_LINES(3, 3, "0.000000"));
+    /* Nothing pending: the end does nothing. */
+    CHECK(!receiver_stream_end(&g.r));
+    CHECK_STR(take(&g), "");
+    rig_close(&g);
+
+    /* Split elsewhere, and finished by what follows in a later read. */
+    rig_open(&g, "-Q2");
+    ST(&g, "Message 0Mess");
+    ST(&g, "age 1sta");
+    ST(&g, "t 2");
+    CHECK_STR(take(&g), "");
+    ST(&g, "Message 0");
+    CHECK_STR(take(&g), STAT_LINES(2, 2, "0.000000"));
+    CHECK(g.r.received == 1);
+    rig_close(&g);
+
+    /* Coalesced with data in one read. */
+    rig_open(&g, "-Q2");
+    ST(&g, "Message 0Message 1");
+    ST(&g, "Message 2stat 3");
+    CHECK_STR(take(&g), "");
+    receiver_stream_end(&g.r);
+    CHECK_STR(take(&g), STAT_LINES(3, 3, "0.000000"));
+    rig_close(&g);
+
+    /* With -s: the stat ends the run, in the read or at the end. */
+    rig_open(&g, "-s -Q2");
+    CHECK(!ST(&g, "Message 0Message 1stat 3"));
+    CHECK(receiver_stream_end(&g.r));
+    CHECK_STR(take(&g), STAT_LINES(3, 2, "33.333333"));
+    rig_close(&g);
+    rig_open(&g, "-s -Q2");
+    CHECK(ST(&g, "Message 0stat 1Message 0stat 9"));
+    CHECK_STR(take(&g), STAT_LINES(1, 1, "0.000000"));
+    rig_close(&g);
+
+    /* Without -s, the scan goes on past it. */
+    rig_open(&g, "-Q2");
+    CHECK(!ST(&g, "Message 0stat 1Message 0stat 9"));
+    CHECK_STR(take(&g), STAT_LINES(1, 1, "0.000000"));
+    CHECK(!receiver_stream_end(&g.r));
+    CHECK_STR(take(&g), STAT_LINES(9, 1, "88.888889"));
+    rig_close(&g);
+
+    /* No digits after "stat ": a warning. */
+    rig_open(&g, "-Q2");
+    ST(&g, "Message 0stat Message 1");
+    CHECK_STR(take(&g), "WARNING: ignoring 'stat' without a valid count: 'stat '\n");
+    ST(&g, "stat 2");
+    receiver_stream_end(&g.r);
+    CHECK_STR(take(&g), STAT_LINES(2, 2, "0.000000"));
+    rig_close(&g);
+}
+
+static void test_stream_echo_and_count(void)
+{
+    rig g;
+    /* An echo split across reads; the counts restart after it. */
+    rig_open(&g, "-Q2");
+    ST(&g, "Message 0Message 1echo sender eq");
+    CHECK_STR(take(&g), "");
+    ST(&g, "uiv cmd: msend -b1\0Message 0");
+    CHECK_STR(take(&g), "echo sender equiv cmd: msend -b1\n");
+    ST(&g, "stat 1");
+    receiver_stream_end(&g.r);
+    CHECK_STR(take(&g), STAT_LINES(1, 1, "0.000000"));
+    rig_close(&g);
+
+    /* An echo without its NUL is finished by the end of the stream. */
+    rig_open(&g, "-Q2");
+    ST(&g, "Message 0echo partial");
+    CHECK_STR(take(&g), "");
+    CHECK(!receiver_stream_end(&g.r));
+    CHECK_STR(take(&g), "echo partial\n");
+    CHECK(g.r.received == 0);
+    rig_close(&g);
+
+    /* Split inside the word "echo". */
+    rig_open(&g, "-Q2");
+    ST(&g, "ec");
+    ST(&g, "ho hi\0");
+    CHECK_STR(take(&g), "echo hi\n");
+    rig_close(&g);
+
+    /* The whole transcript echo arriving in one read with messages. */
+    rig_open(&g, "-Q2");
+    char buf[200];
+    memcpy(buf, ECHO80, sizeof ECHO80);
+    memcpy(buf + sizeof ECHO80, "Message 0Message 1", 18);
+    stream(&g, buf, sizeof ECHO80 + 18);
+    CHECK_STR(take(&g), ECHO80_LINE);
+    CHECK(g.r.received == 2);
+    rig_close(&g);
+
+    /* Several "Message " texts in one read count one each. */
+    rig_open(&g, "-Q2");
+    ST(&g, "Message 0Message 1Message 2Message 3");
+    CHECK(g.r.received == 4);
+    ST(&g, "Mess");
+    ST(&g, "age 4\0\0\0Message 5\0\0\0");
+    CHECK(g.r.received == 6);
+    ST(&g, "stat 6");
+    receiver_stream_end(&g.r);
+    CHECK_STR(take(&g), STAT_LINES(6, 6, "0.000000"));
+    rig_close(&g);
+
+    /* An echo longer than we keep is cut; what follows is data. */
+    rig_open(&g, "-Q2");
+    size_t n = 5 + 5000 + 1 + 9 + 6;
+    char *longecho = malloc(n);
+    if (!longecho)
+        abort();
+    memcpy(longecho, "echo ", 5);
+    memset(longecho + 5, 'x', 5000);
+    memcpy(longecho + 5005, "\0Message 0stat 1", 16);
+    stream(&g, longecho, n);
+    free(longecho);
+    receiver_stream_end(&g.r);
+    const char *t = take(&g);
+    char *want = malloc(RECEIVER_ECHO_MAX + 200);
+    if (!want)
+        abort();
+    memcpy(want, "echo ", 5);
+    memset(want + 5, 'x', RECEIVER_ECHO_MAX - 5);
+    snprintf(want + RECEIVER_ECHO_MAX, 200, "%s",
+             "\n" STAT_LINES(1, 1, "0.000000"));
+    CHECK_STR(t, want);
+    free(want);
+    rig_close(&g);
+}
+
+static void test_stream_verify(void)
+{
+    rig g;
+    /* "Message 5" then "echo": the sequence number is 5, not 0x5ec. */
+    rig_open(&g, "-v -Q2");
+    ST(&g, "Message 0Message 1Message 2Message 3Message 4Message 5echo x\0");
+    CHECK_STR(take(&g), "echo x\n");
+    ST(&g, "Message 5echo y\0");
+    CHECK_STR(take(&g), "Expected seq 0 (hex), got 5\necho y\n");
+    rig_close(&g);
+
+    /* The same split across reads at every point of "echo". */
+    static const char *const firsts[] = {"Message 5", "Message 5e", "Message 5ec"};
+    static const char *const seconds[] = {"echo z\0", "cho z\0", "ho z\0"};
+    for (int i = 0; i < 3; i++) {
+        rig_open(&g, "-v -Q2");
+        ST(&g, "Message 0Message 1Message 2Message 3Message 4");
+        stream(&g, firsts[i], strlen(firsts[i]));
+        stream(&g, seconds[i], strlen(seconds[i]) + 1);
+        CHECK_STR(take(&g), "echo z\n");
+        rig_close(&g);
+    }
+
+    /* A number ending in e, then the echo. */
+    rig_open(&g, "-v -Q2");
+    ST(&g, "Message 0Message 1Message 2Message 3Message 4Message 5Message 6"
+           "Message 7Message 8Message 9Message aMessage bMessage cMessage d"
+           "Message eecho q\0");
+    CHECK_STR(take(&g), "echo q\n");
+    rig_close(&g);
+
+    /* A gap in the stream; padded messages; the number at the very end. */
+    rig_open(&g, "-v -Q2");
+    ST(&g, "Message 0\0\0\0Message 1\0\0\0Message 3\0\0\0Message 4");
+    CHECK_STR(take(&g), "Expected seq 2 (hex), got 3\n");
+    ST(&g, "Message 6");
+    receiver_stream_end(&g.r);
+    CHECK_STR(take(&g), "Expected seq 5 (hex), got 6\n");
+    rig_close(&g);
+
+    /* A number split across reads is one number. */
+    rig_open(&g, "-v -Q2");
+    ST(&g, "Message 0Message 1Message 2Message 3Message 4Message 5Message 6"
+           "Message 7Message 8Message 9Message aMessage bMessage cMessage d"
+           "Message eMessage fMessage 1");
+    ST(&g, "0Message 11stat 12");
+    receiver_stream_end(&g.r);
+    CHECK_STR(take(&g), STAT_LINES(12, 18, "-50.000000"));
+    rig_close(&g);
+}
+
+static void test_stream_dump(void)
+{
+    rig g;
+    rig_open(&g, "");
+    ST(&g, "Message 0");
+    CHECK_STR(take(&g), HDR(9) DUMP_MSG0);
+    ST(&g, "Message 0Message 1");
+    CHECK_STR(take(&g), HDR(18)
+              "4d 65 73 73 61 67 65 20 30 4d 65 73 73 61 67 65 \tMessage 0Message\n"
+              "20 31 " SP3 SP3 SP3 SP3 SP3 SP3 SP3 SP3 SP3 SP3 SP3 SP3 SP3 SP3
+              "\t 1              \n");
+    rig_close(&g);
+
+    rig_open(&g, "-Q1");
+    ST(&g, "Message 0st");
+    ST(&g, "at 1");
+    receiver_stream_end(&g.r);
+    CHECK_STR(take(&g), SUM(11) SUM(4) STAT_LINES(1, 1, "0.000000"));
+    rig_close(&g);
+}
+
+int main(void)
+{
+    test_udp_echo();
+    test_udp_stat();
+    test_udp_exit_on_stat();
+    test_udp_verify();
+    test_udp_verify_short();
+    test_udp_quiet_and_compact();
+    test_stream_stat();
+    test_stream_echo_and_count();
+    test_stream_verify();
+    test_stream_dump();
+    return check_report("test_receiver");
+}

@@ -35,8 +35,9 @@ T=$'\t'
 B48=$(printf '%48s' '')  # a dump line's hex column with no bytes
 E16=$(printf '%16s' '')  # its empty text column
 
-# ---- UDP, full dump, every line checked
-pair udp udp "-s 0.0.0.0 $PORT" "-n3 -p100 -s200 -u 127.0.0.1 $PORT"
+# ---- UDP, full dump, every line checked; the -o file gets every line too
+# (the old mdump left the dump's header lines out of it).
+pair udp udp "-o $WORK/udp.file -s 0.0.0.0 $PORT" "-n3 -p100 -s200 -u 127.0.0.1 $PORT"
 expect udp.send <<END
 Equiv cmd line: msend -b1 -m0 -n3 -p100 -s200 -S65536 -u 127.0.0.1 $PORT
 Sending 3 bursts of 1 variable-length messages
@@ -49,7 +50,7 @@ Sending stat
 END
 equiv="msend -b1 -m0 -n3 -p100 -s200 -S65536 -u 127.0.0.1 $PORT"
 expect udp.dump <<END
-Equiv cmd line: mdump -p0 -Q0 -r4194304 -s 0.0.0.0 $PORT
+Equiv cmd line: mdump -o $WORK/udp.file -p0 -Q0 -r4194304 -s 0.0.0.0 $PORT
 TS 127.0.0.1.PORT 80 bytes:
 65 63 68 6f 20 73 65 6e 64 65 72 20 65 71 75 69 ${T}echo sender equi
 76 20 63 6d 64 3a 20 6d 73 65 6e 64 20 2d 62 31 ${T}v cmd: msend -b1
@@ -69,6 +70,8 @@ TS 127.0.0.1.PORT 6 bytes:
 3 msgs sent, 3 received (not including 'stat')
 0.000000% loss
 END
+mask < "$WORK/udp.file" > "$WORK/udp.file.got"
+expect_same "udp: the -o file holds every line, headers included" "$WORK/udp.dump.want" "$WORK/udp.file.got"
 
 # ---- TCP, quiet sender, summary receiver, two loops: message numbers
 # restart, each loop has its echo and stat; EOF ends mdump.

@@ -44,6 +44,17 @@ for form in "-Q0" "-c 20" "-Q1"; do
     if [ "$bare" -eq 0 ] && [ "$lines" -gt 3 ]; then pass "$form: all $lines Windows lines end with CRLF"
     else fail "$form: $bare of $lines Windows lines lack CRLF"; fi
 
+    # Microsecond timestamps (the old Windows mdump had milliseconds: every
+    # stamp ended in 000).
+    CHECKS=$((CHECKS + 1))
+    stamps=$(grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} ' "$WORK/windows$tag.out")
+    whole_ms=$(grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}000 ' "$WORK/windows$tag.out")
+    if [ "$stamps" -ge 8 ] && [ "$whole_ms" -lt "$stamps" ]; then
+        pass "$form: Windows timestamps have microseconds ($whole_ms of $stamps on a whole ms)"
+    else
+        fail "$form: Windows timestamps: $whole_ms of $stamps on a whole millisecond"
+    fi
+
     # The two saw the same datagrams; only the times differ.
     mask < "$WORK/linux$tag.out" > "$WORK/linux$tag.masked"
     tr -d '\r' < "$WORK/windows$tag.out" | mask > "$WORK/windows$tag.masked"

@@ -8,9 +8,7 @@ need_root_netns
 
 TX=mttx$$
 RX=mtrx$$
-make_netns "$TX"
-make_netns "$RX"
-veth_pair "$TX" 192.0.2.1/24 "$RX" 192.0.2.2/24
+two_hosts "$TX" 192.0.2.1/24 "$RX" 192.0.2.2/24
 GROUP=239.101.3.10
 OTHER=239.101.3.11
 PORT=12000

@@ -176,6 +176,13 @@ wine_in() {
     ip netns exec "$1" wineserver -p 60
 }
 
+# two_hosts NS1 ADDR1/LEN NS2 ADDR2/LEN: two namespaces joined by a veth pair.
+two_hosts() {
+    make_netns "$1"
+    make_netns "$3"
+    veth_pair "$@"
+}
+
 finish() {
     echo "$TEST_NAME: $CHECKS checks, $FAILURES failed"
     [ "$FAILURES" -eq 0 ]

@@ -5,14 +5,13 @@
 #ifdef __linux__
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
-#include <sys/mman.h>
-#include <unistd.h>
 #endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "guard.h"
 #include "dump.h"
 
 /* 3, 16 and 48 spaces, for writing padded lines literally. */
@@ -23,47 +22,6 @@
 #define EMPTY_LINE SP48 "\t" SP16 "\n"
 
 enum { CANARY = 0xA5 };
-
-/* A copy of len bytes that ends exactly where readable memory ends. */
-typedef struct exact {
-    uint8_t *data;
-    void *base;
-    size_t total;
-} exact;
-
-static exact exact_copy(const void *data, size_t len)
-{
-    exact e;
-#ifdef __linux__
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t room = (len + page - 1) / page * page;
-    e.total = room + page;
-    e.base = mmap(NULL, e.total, PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (e.base == MAP_FAILED ||
-        mprotect((char *)e.base + room, page, PROT_NONE) != 0)
-        abort();
-    e.data = (uint8_t *)e.base + (room - len);
-#else
-    e.total = len ? len : 1;
-    e.base = malloc(e.total);
-    if (!e.base)
-        abort();
-    e.data = (uint8_t *)e.base + (e.total - len);
-#endif
-    if (len)
-        memcpy(e.data, data, len);
-    return e;
-}
-
-static void exact_free(exact *e)
-{
-#ifdef __linux__
-    munmap(e->base, e->total);
-#else
-    free(e->base);
-#endif
-}
 
 /* The obviously-correct dump: one snprintf per byte, line by line. The
  * result is NUL-terminated; the caller frees it. */

@@ -40,17 +40,12 @@ static void split(args *a, const char *prog, const char *line)
 static msend_opts mo; /* holds a 64 KiB payload: not on the stack */
 static char result[1024];
 
-/* msend's Equiv line for a command line, showing sndbuf_shown for -S when
- * it is not negative and the option's own value otherwise; or "BAD: ...",
- * "HELP", "VERSION". */
-static const char *msend_line(const char *line, int sndbuf_shown)
+/* What a parse that did not ask to run gives, as text; NULL for a run. */
+static const char *not_run(opts_result r, const cli_error *err)
 {
-    static args a; /* mo keeps pointers into it: lives until the next parse */
-    cli_error err;
-    split(&a, "msend", line);
-    switch (msend_parse(a.argc, a.argv, &mo, &err)) {
+    switch (r) {
     case OPTS_BAD:
-        snprintf(result, sizeof result, "BAD: %s", err.text);
+        snprintf(result, sizeof result, "BAD: %s", err->text);
         return result;
     case OPTS_HELP:
         return "HELP";
@@ -59,6 +54,20 @@ static const char *msend_line(const char *line, int sndbuf_shown)
     case OPTS_RUN:
         break;
     }
+    return NULL;
+}
+
+/* msend's Equiv line for a command line, showing sndbuf_shown for -S when
+ * it is not negative and the option's own value otherwise; or "BAD: ...",
+ * "HELP", "VERSION". */
+static const char *msend_line(const char *line, int sndbuf_shown)
+{
+    static args a; /* mo keeps pointers into it: lives until the next parse */
+    cli_error err;
+    split(&a, "msend", line);
+    const char *other = not_run(msend_parse(a.argc, a.argv, &mo, &err), &err);
+    if (other)
+        return other;
     size_t n = msend_equiv(&mo, sndbuf_shown >= 0 ? sndbuf_shown : mo.sndbuf_bytes,
                            result, sizeof result);
     CHECK(n == strlen(result));
@@ -347,17 +356,9 @@ static const char *mdump_eq(const char *line)
     static args a; /* dopts keeps pointers into it */
     cli_error err;
     split(&a, "mdump", line);
-    switch (mdump_parse(a.argc, a.argv, &dopts, &err)) {
-    case OPTS_BAD:
-        snprintf(result, sizeof result, "BAD: %s", err.text);
-        return result;
-    case OPTS_HELP:
-        return "HELP";
-    case OPTS_VERSION:
-        return "VERSION";
-    case OPTS_RUN:
-        break;
-    }
+    const char *other = not_run(mdump_parse(a.argc, a.argv, &dopts, &err), &err);
+    if (other)
+        return other;
     size_t n = mdump_equiv(&dopts, result, sizeof result);
     CHECK(n == strlen(result));
     return result;

@@ -7,8 +7,6 @@
 #ifdef __linux__
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
-#include <sys/mman.h>
-#include <unistd.h>
 #endif
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,6 +14,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "guard.h"
 #include "mdump_opts.h"
 #include "out.h"
 #include "receiver.h"
@@ -110,47 +109,6 @@ static void rig_close(rig *g)
 {
     out_close(&g->o); /* closes the tmpfile */
     free(g->text);
-}
-
-/* A copy of len bytes that ends exactly where readable memory ends. */
-typedef struct exact {
-    uint8_t *data;
-    void *base;
-    size_t total;
-} exact;
-
-static exact exact_copy(const void *data, size_t len)
-{
-    exact e;
-#ifdef __linux__
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t room = (len + page - 1) / page * page;
-    e.total = room + page;
-    e.base = mmap(NULL, e.total, PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (e.base == MAP_FAILED ||
-        mprotect((char *)e.base + room, page, PROT_NONE) != 0)
-        abort();
-    e.data = (uint8_t *)e.base + (room - len);
-#else
-    e.total = len ? len : 1;
-    e.base = malloc(e.total);
-    if (!e.base)
-        abort();
-    e.data = (uint8_t *)e.base + (e.total - len);
-#endif
-    if (len)
-        memcpy(e.data, data, len);
-    return e;
-}
-
-static void exact_free(exact *e)
-{
-#ifdef __linux__
-    munmap(e->base, e->total);
-#else
-    free(e->base);
-#endif
 }
 
 static bool dgram(rig *g, const void *data, size_t len)

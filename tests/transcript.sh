@@ -56,9 +56,7 @@ awk -v dir="$WORK" '
 runs=$(ls "$WORK"/run*.title 2>/dev/null | wc -l)
 [ "$runs" -eq 6 ] || { echo "FAIL: found $runs runs in the transcript, expected 6" >&2; exit 1; }
 
-make_netns "$WIN_NS"
-make_netns "$WSL_NS"
-veth_pair "$WIN_NS" 172.31.0.1/20 "$WSL_NS" 172.31.8.31/20
+two_hosts "$WIN_NS" 172.31.0.1/20 "$WSL_NS" 172.31.8.31/20
 [ -n "$WINDOWS" ] && wine_in "$WIN_NS"
 
 ns_of() { if [ "$1" = win ]; then echo "$WIN_NS"; else echo "$WSL_NS"; fi; }

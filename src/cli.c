@@ -66,6 +66,39 @@ bool cli_int(const char *what, const char *text, int min, int max, int *out,
     return true;
 }
 
+bool cli_duration_ms(const char *what, const char *text, int min_ms,
+                     int max_ms, int *out, cli_error *err)
+{
+    char number[24];
+    size_t len = strlen(text);
+    long long scale = 1;
+    if (len > 2 && strcmp(text + len - 2, "ms") == 0) {
+        len -= 2;
+    } else if (len > 1 && text[len - 1] == 's') {
+        len -= 1;
+        scale = 1000;
+    }
+    long long value;
+    cli_error ignored;
+    bool ok = len < sizeof number;
+    if (ok) {
+        memcpy(number, text, len);
+        number[len] = '\0';
+        ok = cli_number(what, number, 0, 9223372036854775807LL / 1000, &value,
+                        &ignored) &&
+             value * scale >= min_ms && value * scale <= max_ms;
+    }
+    if (!ok) {
+        cli_fail(err,
+                 "%s '%s': must be a duration from %d to %d ms, in ms (\"500\" "
+                 "or \"500ms\") or in seconds (\"5s\")",
+                 what, text, min_ms, max_ms);
+        return false;
+    }
+    *out = (int)(value * scale);
+    return true;
+}
+
 bool cli_ipv4(const char *what, const char *text, uint32_t *addr,
               cli_error *err)
 {

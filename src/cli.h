@@ -38,6 +38,11 @@ bool cli_number(const char *what, const char *text, long long min,
 bool cli_int(const char *what, const char *text, int min, int max, int *out,
              cli_error *err);
 
+/* A duration: a whole number of milliseconds ("500", "500ms") or of
+ * seconds ("5s"), in [min_ms, max_ms]. */
+bool cli_duration_ms(const char *what, const char *text, int min_ms,
+                     int max_ms, int *out, cli_error *err);
+
 /* A dotted-quad IPv4 address: exactly four decimal numbers 0..255, no
  * leading zeros (inet_addr would read them as octal). Host byte order. */
 bool cli_ipv4(const char *what, const char *text, uint32_t *addr,

@@ -57,17 +57,29 @@ static int interrupted_status(void)
     return 128 + sock_interrupted();
 }
 
-/* Blocks until s is readable, writing out what is buffered first if
- * nothing is waiting. 1 readable, -1 interrupted or failed. */
-static int wait_for_data(session *ss, sock_t s)
+enum { EXIT_TIMEOUT = 3, EXIT_LOSS = 4 };
+
+/* Blocks until s is readable or timeout_ms pass (0: no limit), writing out
+ * what is buffered first if nothing is waiting. 1 readable, 0 timed out,
+ * -1 interrupted or failed. */
+static int wait_for_data(session *ss, sock_t s, int timeout_ms)
 {
     int rc = sock_wait_readable(s, 0);
     if (rc == 0) {
         if (out_flush(&ss->o) != 0)
             return -1;
-        rc = sock_wait_readable(s, -1);
+        rc = sock_wait_readable(s, timeout_ms > 0 ? timeout_ms : -1);
     }
     return rc;
+}
+
+static int timed_out(session *ss, const char *what, int timeout_ms)
+{
+    if (timeout_ms % 1000 == 0)
+        out_printf(&ss->o, "TIMEOUT: %s for %d s\n", what, timeout_ms / 1000);
+    else
+        out_printf(&ss->o, "TIMEOUT: %s for %d ms\n", what, timeout_ms);
+    return EXIT_TIMEOUT;
 }
 
 static void pause_after_message(session *ss)
@@ -93,6 +105,8 @@ static int finish(session *ss, int status)
         fprintf(stderr, "ERROR: %s\n", ss->o.error);
         return EXIT_RUNTIME;
     }
+    if (status == 0 && ss->opts->loss_status && ss->rx.loss_seen)
+        return EXIT_LOSS;
     return status;
 }
 
@@ -100,8 +114,12 @@ static int receive_udp(session *ss, sock_t s)
 {
     char hms[CLOCK_HMS_LEN + 1], peer[SOCK_ADDR_TEXT];
     sock_addr from;
+    int idle_ms = ss->opts->idle_timeout_ms;
     for (;;) {
-        if (wait_for_data(ss, s) < 0 || sock_interrupted())
+        int ready = wait_for_data(ss, s, idle_ms);
+        if (ready == 0)
+            return finish(ss, timed_out(ss, "nothing received", idle_ms));
+        if (ready < 0 || sock_interrupted())
             break;
         long n = sock_recv_from(s, ss->buf, sizeof ss->buf, &from);
         if (n < 0) {
@@ -124,7 +142,13 @@ static int receive_tcp(session *ss, sock_t listener)
 {
     char hms[CLOCK_HMS_LEN + 1], peer[SOCK_ADDR_TEXT];
     sock_addr from;
-    if (wait_for_data(ss, listener) < 0)
+    const mdump_opts *opts = ss->opts;
+    int accept_ms = opts->accept_timeout_ms > 0 ? opts->accept_timeout_ms
+                                                : opts->idle_timeout_ms;
+    int ready = wait_for_data(ss, listener, accept_ms);
+    if (ready == 0)
+        return finish(ss, timed_out(ss, "no connection", accept_ms));
+    if (ready < 0)
         return finish(ss, interrupted_status());
     sock_t s = sock_accept(listener, &from);
     if (s == SOCK_INVALID) {
@@ -137,7 +161,12 @@ static int receive_tcp(session *ss, sock_t listener)
     sock_addr_dotted(&from, peer);
     int status;
     for (;;) {
-        if (wait_for_data(ss, s) < 0 || sock_interrupted()) {
+        ready = wait_for_data(ss, s, opts->idle_timeout_ms);
+        if (ready == 0) {
+            status = timed_out(ss, "nothing received", opts->idle_timeout_ms);
+            break;
+        }
+        if (ready < 0 || sock_interrupted()) {
             status = interrupted_status();
             break;
         }

@@ -7,6 +7,7 @@
 const char mdump_usage[] =
     "usage: mdump [-h] [-o ofile] [-c compact_dump] [-p pause_ms[/loops]] "
     "[-Q Quiet_lvl] [-q] [-r rcvbuf_size] [-s] [-t] [-v] "
+    "[--idle-timeout time] [--accept-timeout time] [--loss-status] "
     "group port [interface]\n";
 
 const char mdump_help[] =
@@ -32,14 +33,25 @@ const char mdump_help[] =
     "  -v           check the sequence numbers in \"Message <n>\" datagrams\n"
     "  --version    print the version\n"
     "\n"
+    "For scripts (times in ms, or in seconds with an s: \"5s\"):\n"
+    "  --idle-timeout time    exit (status 3) after this long with nothing\n"
+    "                         received, and no connection with -t\n"
+    "  --accept-timeout time  with -t, wait this long for the connection\n"
+    "                         (default: as --idle-timeout, or forever)\n"
+    "  --loss-status          exit status 4 when a 'stat' showed loss\n"
+    "\n"
     "Exit status: 0 done (EOF, or a 'stat' with -s), 1 network or system\n"
-    "error, 2 bad command line; 130 after Ctrl-C.\n";
+    "error, 2 bad command line, 3 timed out, 4 loss (--loss-status);\n"
+    "130 after Ctrl-C.\n";
 
-enum { LONG_HELP = 256, LONG_VERSION };
+enum { LONG_HELP = 256, LONG_VERSION, LONG_IDLE, LONG_ACCEPT, LONG_LOSS };
 
 static const cli_long mdump_longs[] = {
     {"help", false, LONG_HELP},
     {"version", false, LONG_VERSION},
+    {"idle-timeout", true, LONG_IDLE},
+    {"accept-timeout", true, LONG_ACCEPT},
+    {"loss-status", false, LONG_LOSS},
     {NULL, false, 0},
 };
 
@@ -90,6 +102,10 @@ static bool parse_positionals(mdump_opts *o, const cli_scan *s, cli_error *err)
         if (!cli_ipv4("interface", s->positional[2], &o->interface_addr, err))
             return false;
         o->has_interface = true;
+    }
+    if (o->accept_timeout_ms > 0 && !o->tcp) {
+        cli_fail(err, "--accept-timeout: only applies to TCP (-t)");
+        return false;
     }
     if (o->tcp && o->group != 0) {
         cli_fail(err, "group '%s': with -t the group must be 0.0.0.0 (TCP "
@@ -155,6 +171,17 @@ opts_result mdump_parse(int argc, char **argv, mdump_opts *o, cli_error *err)
             break;
         case 'v':
             o->verify_seq = true;
+            break;
+        case LONG_IDLE:
+            ok = cli_duration_ms("--idle-timeout", s.value, 1, 2147483647,
+                                 &o->idle_timeout_ms, err);
+            break;
+        case LONG_ACCEPT:
+            ok = cli_duration_ms("--accept-timeout", s.value, 1, 2147483647,
+                                 &o->accept_timeout_ms, err);
+            break;
+        case LONG_LOSS:
+            o->loss_status = true;
             break;
         default:
             cli_fail(err, "unknown option");

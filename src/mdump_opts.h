@@ -19,6 +19,9 @@ typedef struct mdump_opts {
     bool exit_on_stat;     /* -s */
     bool tcp;              /* -t */
     bool verify_seq;       /* -v */
+    int idle_timeout_ms;   /* --idle-timeout: 0 = wait forever */
+    int accept_timeout_ms; /* --accept-timeout (-t): 0 = as idle */
+    bool loss_status;      /* --loss-status: exit 4 if a stat showed loss */
     uint32_t group;        /* host byte order; 0 for unicast */
     uint16_t port;
     bool has_interface;

@@ -7,7 +7,7 @@
 const char msend_usage[] =
     "usage: msend [-1|2|3|4|5] [-b burst_count] [-d] [-h] [-l loops] "
     "[-m msg_len] [-n num_bursts] [-P payload] [-p pause] [-q] "
-    "[-S Sndbuf_size] [-s stat_pause] [-t | -u] [--connect-timeout ms] "
+    "[-S Sndbuf_size] [-s stat_pause] [-t | -u] [--connect-timeout time] "
     "group port [ttl] [interface]\n";
 
 const char msend_help[] =
@@ -39,8 +39,9 @@ const char msend_help[] =
     "  -s ms        pause, then send a 'stat' datagram; 0 = none (default)\n"
     "  -t           TCP: group is the receiver's address\n"
     "  -u           unicast UDP: group is the receiver's address\n"
-    "  --connect-timeout ms\n"
-    "               give up a TCP connect after ms (default: the system's)\n"
+    "  --connect-timeout time\n"
+    "               give up a TCP connect after this long: ms, or seconds\n"
+    "               with an s (\"5s\"); default: the system's (minutes)\n"
     "  --version    print the version\n"
     "\n"
     "Forever (-n 0) with -b over 50 or -p under 100 is refused.\n"
@@ -195,8 +196,8 @@ opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err)
             o->transport = MSEND_UDP;
             break;
         case LONG_CONNECT_TIMEOUT:
-            ok = cli_int("--connect-timeout (ms)", s.value, 1, 2147483647,
-                         &o->connect_timeout_ms, err);
+            ok = cli_duration_ms("--connect-timeout", s.value, 1, 2147483647,
+                                 &o->connect_timeout_ms, err);
             break;
         default:
             cli_fail(err, "unknown option");

@@ -98,6 +98,8 @@ static bool on_stat(receiver *r, const uint8_t *count_text, size_t len)
     out_printf(r->o, "%llu msgs sent, %llu received (not including 'stat')\n",
                (unsigned long long)sent, (unsigned long long)r->received);
     out_printf(r->o, "%f%% loss\n", loss);
+    if (r->received < sent)
+        r->loss_seen = true;
     reset_counts(r);
     return r->exit_on_stat;
 }

@@ -35,6 +35,7 @@ typedef struct receiver {
     bool exit_on_stat;
     uint64_t received;     /* messages since the last echo or stat */
     uint64_t expected_seq; /* -v */
+    bool loss_seen;        /* a 'stat' reported fewer received than sent */
     /* TCP stream scanning */
     scan_state state;
     uint8_t matched[3]; /* bytes matched of each marker text */

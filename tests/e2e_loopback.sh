@@ -188,4 +188,53 @@ expect unreach.err <<END
 WARNING: 127.0.0.1:$PORT answered 'port unreachable' (no receiver yet?); still sending
 WARNING: 3 sends to 127.0.0.1:$PORT were refused (port unreachable)
 END
+# ---- Bounded waits for scripts: --idle-timeout, --accept-timeout (exit 3,
+# within the time given), --loss-status (exit 4 when a stat shows loss).
+bounded() { # NAME WANT_STATUS MIN_S MAX_S MDUMP_ARGS...
+    local name=$1 want=$2 min=$3 max=$4 t0
+    shift 4
+    t0=$(date +%s%N)
+    timeout 20 "$MDUMP" "$@" > "$WORK/$name" 2>&1
+    local status=$? ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    expect_status "$name" "$want" "$status"
+    CHECKS=$((CHECKS + 1))
+    if [ "$ms" -ge $((min * 1000)) ] && [ "$ms" -le $((max * 1000)) ]; then pass "$name: ended after $ms ms"
+    else fail "$name: ended after $ms ms, expected $min to $max s"; fi
+}
+bounded idle.out 3 1 3 --idle-timeout 1500 0.0.0.0 "$PORT"
+expect idle.out <<END
+Equiv cmd line: mdump -p0 -Q0 -r4194304 0.0.0.0 $PORT
+TIMEOUT: nothing received for 1500 ms
+END
+bounded accept.out 3 1 3 -t --accept-timeout 1s --idle-timeout 9s 0.0.0.0 "$PORT"
+expect accept.out <<END
+Equiv cmd line: mdump -p0 -Q0 -r4194304 -t 0.0.0.0 $PORT
+TIMEOUT: no connection for 1 s
+END
+# Traffic that stops: the idle time counts from the last datagram.
+spawn "$WORK/stops.out" "$MDUMP" -q --idle-timeout 1s 0.0.0.0 "$PORT"
+stops=$SPAWNED
+wait_listening "" udp "$PORT" 10
+timeout 20 "$MSEND" -qq -n3 -p10 -u 127.0.0.1 "$PORT"
+wait_exit "$stops" 10
+expect_status "idle after traffic" 3 "$STATUS"
+expect stops.out <<END
+Equiv cmd line: mdump -p0 -Q2 -r4194304 0.0.0.0 $PORT
+echo sender equiv cmd: msend -b1 -m0 -n3 -p10 -qq -s0 -S65536 -u 127.0.0.1 $PORT
+TIMEOUT: nothing received for 1 s
+END
+# A stat that reports more sent than arrived: 5 claimed, 3 sent.
+spawn "$WORK/loss.out" "$MDUMP" -q -s --loss-status 0.0.0.0 "$PORT"
+lossy=$SPAWNED
+wait_listening "" udp "$PORT" 10
+timeout 20 "$MSEND" -qq -n3 -p10 -u 127.0.0.1 "$PORT"
+printf 'stat 5' > "/dev/udp/127.0.0.1/$PORT"
+wait_exit "$lossy" 10
+expect_status "--loss-status with loss" 4 "$STATUS"
+expect loss.out <<END
+Equiv cmd line: mdump -p0 -Q2 -r4194304 -s 0.0.0.0 $PORT
+echo sender equiv cmd: msend -b1 -m0 -n3 -p10 -qq -s0 -S65536 -u 127.0.0.1 $PORT
+5 msgs sent, 3 received (not including 'stat')
+40.000000% loss
+END
 finish

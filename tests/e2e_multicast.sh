@@ -135,4 +135,17 @@ Equiv cmd line: msend -b1 -m0 -n1 -p1000 -s0 -S65536 -u 198.51.100.1 $PORT
 ERROR: connect 198.51.100.1:$PORT: Network is unreachable
 END
 expect_same "no route to the destination" "$WORK/route.want" "$WORK/route.out"
+# A TCP connect the network never answers (SYNs dropped): msend gives up
+# after --connect-timeout.
+nft_drop "$RX" input tcp dport "$PORT"
+t0=$SECONDS
+timeout 20 ip netns exec "$TX" "$MSEND" -n1 --connect-timeout 1s -t 192.0.2.2 "$PORT" > "$WORK/cto.out" 2>&1
+expect_status "connect timeout" 1 $?
+CHECKS=$((CHECKS + 1))
+if [ $((SECONDS - t0)) -le 3 ]; then pass "connect timeout: gave up within 3 s"; else fail "connect timeout: took $((SECONDS - t0)) s"; fi
+cat > "$WORK/cto.want" <<END
+Equiv cmd line: msend -b1 -m0 -n1 -p1000 -s0 -S65536 -t 192.0.2.2 $PORT
+ERROR: connect 192.0.2.2:$PORT: Connection timed out
+END
+expect_same "connect timeout" "$WORK/cto.want" "$WORK/cto.out"
 finish

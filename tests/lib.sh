@@ -176,6 +176,17 @@ wine_in() {
     ip netns exec "$1" wineserver -p 60
 }
 
+# nft_drop NS HOOK MATCH...: drops packets matching MATCH (nft syntax) at
+# HOOK (input or output) inside namespace NS.
+nft_drop() {
+    local ns=$1 hook=$2
+    shift 2
+    ip netns exec "$ns" nft add table inet mtfault &&
+    ip netns exec "$ns" nft add chain inet mtfault "$hook" "{ type filter hook $hook priority 0; }" &&
+    ip netns exec "$ns" nft add rule inet mtfault "$hook" "$@" drop ||
+        { fail "nft: could not drop '$*' at $hook in $ns"; exit 1; }
+}
+
 # two_hosts NS1 ADDR1/LEN NS2 ADDR2/LEN: two namespaces joined by a veth pair.
 two_hosts() {
     make_netns "$1"

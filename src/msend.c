@@ -17,6 +17,7 @@ enum { ECHO_SETTLE_MS = 1000, EQUIV_MAX = 512, ECHO_MAX = 600 };
 
 typedef struct sender {
     const msend_opts *o;
+    unsigned long long filtered; /* datagrams a local firewall dropped */
     sock_t s;
     sock_addr dest;
     char dest_text[SOCK_ADDR_TEXT];
@@ -40,7 +41,9 @@ static void flush_stdout(void)
 /* One datagram, or bytes on the TCP stream. A UDP receiver that is not
  * there makes the next send fail with "refused"; the old tools never saw
  * it (unconnected socket), so it is counted, reported once, and the send
- * is made again. */
+ * is made again. A datagram this host's firewall drops is counted and
+ * reported once too: the receiver's count shows the loss, as it would for
+ * a firewall anywhere else on the path. */
 static int send_bytes(sender *snd, const void *data, size_t len)
 {
     if (snd->o->transport == MSEND_TCP)
@@ -55,6 +58,14 @@ static int send_bytes(sender *snd, const void *data, size_t len)
                         "yet?); still sending\n",
                         snd->dest_text);
             continue;
+        }
+        if (sock_error_filtered()) {
+            if (snd->filtered++ == 0 && snd->o->quiet < 2)
+                fprintf(stderr,
+                        "WARNING: sends to %s dropped by this host's firewall "
+                        "(%s); still sending\n",
+                        snd->dest_text, sock_error_text());
+            return 0;
         }
         if (sock_error_retry()) {
             clock_sleep_ms(1); /* the interface queue is full: let it drain */
@@ -238,6 +249,9 @@ static int run(const msend_opts *o)
         rc = runtime_error(&snd, "connect");
     for (int loop = 0; rc == 0 && loop < o->loops; loop++)
         rc = run_test(&snd, echo, echo_len);
+    if (snd.filtered > 0 && o->quiet < 2)
+        fprintf(stderr, "WARNING: %llu datagrams to %s dropped by this host's firewall\n",
+                snd.filtered, snd.dest_text);
     if (snd.refused > 0 && o->quiet < 2)
         fprintf(stderr, "WARNING: %llu sends to %s were refused (port unreachable)\n",
                 snd.refused, snd.dest_text);

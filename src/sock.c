@@ -74,6 +74,11 @@ bool sock_error_retry(void)
     return e == WSAEWOULDBLOCK || e == WSAENOBUFS;
 }
 
+bool sock_error_filtered(void)
+{
+    return false; /* the Windows firewall drops without telling the sender */
+}
+
 static BOOL WINAPI on_console_event(DWORD event)
 {
     if (event == CTRL_C_EVENT || event == CTRL_BREAK_EVENT ||
@@ -212,6 +217,11 @@ bool sock_error_interrupted(void)
 bool sock_error_retry(void)
 {
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS;
+}
+
+bool sock_error_filtered(void)
+{
+    return errno == EPERM; /* netfilter dropped it on the way out */
 }
 
 static void on_signal(int sig)

@@ -90,6 +90,7 @@ const char *sock_error_text(void);
 bool sock_error_refused(void);     /* ICMP port unreachable, RST on connect */
 bool sock_error_interrupted(void); /* a signal (Ctrl-C) cut the call short */
 bool sock_error_retry(void);       /* EAGAIN, ENOBUFS: try again shortly */
+bool sock_error_filtered(void);    /* a local firewall dropped the datagram */
 
 /* Ctrl-C and termination: after sock_catch_interrupts(), a console
  * interrupt sets a flag that sock_interrupted() returns, and blocking

@@ -17,6 +17,8 @@ typedef struct session {
     out o;
     receiver rx;
     unsigned long long messages; /* for -p's count */
+    unsigned long long datagrams, bytes; /* for --summary */
+    int64_t first_us, last_us;
     uint8_t buf[RECV_BUFFER_BYTES];
 } session;
 
@@ -99,8 +101,28 @@ static void stamp(char hms[CLOCK_HMS_LEN + 1])
     clock_format_hms(clock_wall_us(), hms);
 }
 
+/* Counts a batch that arrived now, for --summary. */
+static void tally(session *ss, unsigned long long datagrams, unsigned long long bytes)
+{
+    int64_t now = clock_mono_us();
+    if (ss->datagrams == 0)
+        ss->first_us = now;
+    ss->last_us = now;
+    ss->datagrams += datagrams;
+    ss->bytes += bytes;
+}
+
 static int finish(session *ss, int status)
 {
+    if (ss->opts->summary) {
+        double seconds = (double)(ss->last_us - ss->first_us) / 1e6;
+        out_flush(&ss->o);
+        fprintf(stderr, "mdump: %llu %s, %llu bytes, %.6f s from first to last: "
+                        "%.0f per s, %.1f Mbit/s\n", ss->datagrams,
+                ss->opts->tcp ? "reads" : "datagrams", ss->bytes, seconds,
+                seconds > 0 ? (double)ss->datagrams / seconds : 0.0,
+                seconds > 0 ? (double)ss->bytes * 8 / seconds / 1e6 : 0.0);
+    }
     if (ss->o.failed) {
         fprintf(stderr, "ERROR: %s\n", ss->o.error);
         return EXIT_RUNTIME;
@@ -110,32 +132,81 @@ static int finish(session *ss, int status)
     return status;
 }
 
+/* The sender as mdump prints it, formatted again only when it changes. */
+typedef struct peer_text {
+    sock_addr addr;
+    char text[SOCK_ADDR_TEXT];
+} peer_text;
+
+static const char *peer_of(peer_text *cache, const sock_addr *from)
+{
+    if (cache->addr.len != from->len ||
+        memcmp(&cache->addr.storage, &from->storage, (size_t)from->len) != 0) {
+        cache->addr = *from;
+        sock_addr_dotted(from, cache->text);
+    }
+    return cache->text;
+}
+
 static int receive_udp(session *ss, sock_t s)
 {
-    char hms[CLOCK_HMS_LEN + 1], peer[SOCK_ADDR_TEXT];
-    sock_addr from;
+    char hms[CLOCK_HMS_LEN + 1] = "";
+    peer_text peer;
+    memset(&peer, 0, sizeof peer);
+    sock_receiver rx;
+    if (sock_receiver_init(&rx, s) != 0) {
+        fprintf(stderr, "ERROR: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    /* At -Q2 nothing per datagram is printed: no time or sender needed. */
+    bool shown = ss->opts->quiet_level < 2;
     int idle_ms = ss->opts->idle_timeout_ms;
-    for (;;) {
-        int ready = wait_for_data(ss, s, idle_ms);
-        if (ready == 0)
-            return finish(ss, timed_out(ss, "nothing received", idle_ms));
-        if (ready < 0 || sock_interrupted())
+    int status = -1;
+    while (status < 0) {
+        if (sock_interrupted()) {
+            status = interrupted_status();
             break;
-        long n = sock_recv_from(s, ss->buf, sizeof ss->buf, &from);
+        }
+        long n = sock_recv_datagrams(&rx);
+        if (n == 0) {
+            /* Nothing waiting: show what we have, then sleep until more. */
+            if (out_flush(&ss->o) != 0) {
+                status = EXIT_RUNTIME;
+                break;
+            }
+            int ready = sock_wait_readable(s, idle_ms > 0 ? idle_ms : -1);
+            if (ready == 0)
+                status = timed_out(ss, "nothing received", idle_ms);
+            else if (ready < 0)
+                status = interrupted_status();
+            continue;
+        }
         if (n < 0) {
             if (sock_error_interrupted())
-                break;
-            if (sock_error_refused() || sock_error_retry())
-                continue; /* stray ICMP or a spurious wake-up */
-            return report(ss, "recv", NULL);
+                status = interrupted_status();
+            else if (!sock_error_refused() && !sock_error_retry())
+                status = report(ss, "recv", NULL);
+            continue; /* a stray ICMP error or a spurious wake-up */
         }
-        stamp(hms);
-        sock_addr_dotted(&from, peer);
-        if (receiver_datagram(&ss->rx, ss->buf, (size_t)n, hms, peer))
-            return finish(ss, 0);
-        pause_after_message(ss);
+        if (shown)
+            stamp(hms);
+        if (ss->opts->summary) {
+            unsigned long long bytes = 0;
+            for (size_t i = 0; i < rx.count; i++)
+                bytes += rx.dgrams[i].len;
+            tally(ss, rx.count, bytes);
+        }
+        for (size_t i = 0; i < rx.count && status < 0; i++) {
+            const sock_dgram *d = &rx.dgrams[i];
+            const char *from = shown ? peer_of(&peer, &rx.from[d->slot]) : "";
+            if (receiver_datagram(&ss->rx, d->data, d->len, hms, from))
+                status = 0;
+            else
+                pause_after_message(ss);
+        }
     }
-    return finish(ss, ss->o.failed ? EXIT_RUNTIME : interrupted_status());
+    sock_receiver_free(&rx);
+    return finish(ss, status);
 }
 
 static int receive_tcp(session *ss, sock_t listener)
@@ -186,6 +257,8 @@ static int receive_tcp(session *ss, sock_t listener)
             break;
         }
         stamp(hms);
+        if (opts->summary)
+            tally(ss, 1, (unsigned long long)n);
         if (receiver_stream(&ss->rx, ss->buf, (size_t)n, hms, peer)) {
             status = 0;
             break;

@@ -7,7 +7,7 @@
 const char mdump_usage[] =
     "usage: mdump [-h] [-o ofile] [-c compact_dump] [-p pause_ms[/loops]] "
     "[-Q Quiet_lvl] [-q] [-r rcvbuf_size] [-s] [-t] [-v] "
-    "[--idle-timeout time] [--accept-timeout time] [--loss-status] "
+    "[--idle-timeout time] [--accept-timeout time] [--loss-status] [--summary] "
     "group port [interface]\n";
 
 const char mdump_help[] =
@@ -39,12 +39,15 @@ const char mdump_help[] =
     "  --accept-timeout time  with -t, wait this long for the connection\n"
     "                         (default: as --idle-timeout, or forever)\n"
     "  --loss-status          exit status 4 when a 'stat' showed loss\n"
+    "  --summary              at exit, datagrams (reads with -t) and bytes\n"
+    "                         received, and how fast (on stderr)\n"
     "\n"
     "Exit status: 0 done (EOF, or a 'stat' with -s), 1 network or system\n"
     "error, 2 bad command line, 3 timed out, 4 loss (--loss-status);\n"
     "130 after Ctrl-C.\n";
 
-enum { LONG_HELP = 256, LONG_VERSION, LONG_IDLE, LONG_ACCEPT, LONG_LOSS };
+enum { LONG_HELP = 256, LONG_VERSION, LONG_IDLE, LONG_ACCEPT, LONG_LOSS,
+       LONG_SUMMARY };
 
 static const cli_long mdump_longs[] = {
     {"help", false, LONG_HELP},
@@ -52,6 +55,7 @@ static const cli_long mdump_longs[] = {
     {"idle-timeout", true, LONG_IDLE},
     {"accept-timeout", true, LONG_ACCEPT},
     {"loss-status", false, LONG_LOSS},
+    {"summary", false, LONG_SUMMARY},
     {NULL, false, 0},
 };
 
@@ -182,6 +186,9 @@ opts_result mdump_parse(int argc, char **argv, mdump_opts *o, cli_error *err)
             break;
         case LONG_LOSS:
             o->loss_status = true;
+            break;
+        case LONG_SUMMARY:
+            o->summary = true;
             break;
         default:
             cli_fail(err, "unknown option");

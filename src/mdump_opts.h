@@ -22,6 +22,7 @@ typedef struct mdump_opts {
     int idle_timeout_ms;   /* --idle-timeout: 0 = wait forever */
     int accept_timeout_ms; /* --accept-timeout (-t): 0 = as idle */
     bool loss_status;      /* --loss-status: exit 4 if a stat showed loss */
+    bool summary;          /* --summary: counts and rate on stderr at exit */
     uint32_t group;        /* host byte order; 0 for unicast */
     uint16_t port;
     bool has_interface;

@@ -15,15 +15,22 @@
  * routers to set up the multicast flow. */
 enum { ECHO_SETTLE_MS = 1000, EQUIV_MAX = 512, ECHO_MAX = 600 };
 
+/* Messages are built end to end in a chunk and handed to the socket layer
+ * together: many datagrams per system call, one write per chunk on TCP. */
+enum { CHUNK_BYTES = 256 * 1024, CHUNK_MESSAGES = 4096 };
+
 typedef struct sender {
     const msend_opts *o;
-    unsigned long long filtered; /* datagrams a local firewall dropped */
     sock_t s;
+    sock_sender tx;
     sock_addr dest;
     char dest_text[SOCK_ADDR_TEXT];
-    uint8_t *msg;            /* the message being built */
-    size_t msg_dirty;        /* bytes of msg that may be non-zero */
-    unsigned long long refused; /* sends answered by ICMP port unreachable */
+    uint8_t *chunk;              /* CHUNK_BYTES, or one message if larger */
+    uint32_t lens[CHUNK_MESSAGES];
+    size_t chunk_messages;       /* how many messages a chunk holds */
+    unsigned long long refused;  /* sends answered by ICMP port unreachable */
+    unsigned long long filtered; /* datagrams this host's firewall dropped */
+    unsigned long long bytes;    /* for --summary */
 } sender;
 
 static int runtime_error(const sender *snd, const char *what)
@@ -33,46 +40,77 @@ static int runtime_error(const sender *snd, const char *what)
     return EXIT_RUNTIME;
 }
 
+static int send_error(const sender *snd)
+{
+    return runtime_error(snd, snd->o->transport == MSEND_TCP ? "send" : "sendto");
+}
+
 static void flush_stdout(void)
 {
     fflush(stdout);
 }
 
-/* One datagram, or bytes on the TCP stream. A UDP receiver that is not
- * there makes the next send fail with "refused"; the old tools never saw
- * it (unconnected socket), so it is counted, reported once, and the send
- * is made again. A datagram this host's firewall drops is counted and
- * reported once too: the receiver's count shows the loss, as it would for
- * a firewall anywhere else on the path. */
-static int send_bytes(sender *snd, const void *data, size_t len)
+/* A UDP receiver that is not there makes the next send fail with "refused";
+ * the old tools never saw it (unconnected socket), so it is counted,
+ * reported once, and the send is made again. A datagram this host's
+ * firewall drops is counted and reported once too: the receiver's count
+ * shows the loss, as it would for a firewall anywhere else on the path.
+ * Returns true when the failed send should be retried or skipped, false
+ * when it is a real error. */
+static bool tolerable(sender *snd, bool *skip)
 {
-    if (snd->o->transport == MSEND_TCP)
-        return sock_send_all(snd->s, data, len);
-    for (int attempt = 0;; attempt++) {
-        if (sock_send(snd->s, data, len) >= 0)
-            return 0;
-        if (sock_error_refused() && attempt < 4) {
-            if (snd->refused++ == 0 && snd->o->quiet < 2)
-                fprintf(stderr,
-                        "WARNING: %s answered 'port unreachable' (no receiver "
-                        "yet?); still sending\n",
-                        snd->dest_text);
-            continue;
-        }
-        if (sock_error_filtered()) {
-            if (snd->filtered++ == 0 && snd->o->quiet < 2)
-                fprintf(stderr,
-                        "WARNING: sends to %s dropped by this host's firewall "
-                        "(%s); still sending\n",
-                        snd->dest_text, sock_error_text());
-            return 0;
-        }
-        if (sock_error_retry()) {
-            clock_sleep_ms(1); /* the interface queue is full: let it drain */
-            continue;
-        }
-        return -1;
+    bool quiet = snd->o->quiet >= 2;
+    *skip = false;
+    if (sock_error_refused()) {
+        if (snd->refused++ == 0 && !quiet)
+            fprintf(stderr, "WARNING: %s answered 'port unreachable' (no receiver "
+                            "yet?); still sending\n", snd->dest_text);
+        return snd->refused < 1000000000ULL;
     }
+    if (sock_error_filtered()) {
+        if (snd->filtered++ == 0 && !quiet)
+            fprintf(stderr, "WARNING: sends to %s dropped by this host's firewall "
+                            "(%s); still sending\n", snd->dest_text, sock_error_text());
+        *skip = true;
+        return true;
+    }
+    if (sock_error_retry()) {
+        clock_sleep_ms(1); /* the interface queue is full: let it drain */
+        return true;
+    }
+    return false;
+}
+
+/* Sends the datagrams of a chunk (or its bytes, on TCP). */
+static int send_chunk(sender *snd, const uint8_t *data, const uint32_t *lens,
+                      size_t count)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++)
+        total += lens[i];
+    if (snd->o->transport == MSEND_TCP) {
+        if (sock_send_all(snd->s, data, total) != 0)
+            return send_error(snd);
+        snd->bytes += total;
+        return 0;
+    }
+    snd->bytes += total;
+    while (count > 0) {
+        long sent = sock_send_datagrams(&snd->tx, data, lens, count);
+        bool skip;
+        if (sent < 0) {
+            if (!tolerable(snd, &skip))
+                return send_error(snd);
+            if (!skip)
+                continue;
+            sent = 1;
+        }
+        for (long k = 0; k < sent; k++)
+            data += lens[k];
+        lens += sent;
+        count -= (size_t)sent;
+    }
+    return 0;
 }
 
 static size_t put_number(char *out, unsigned long long k, bool decimal)
@@ -89,40 +127,55 @@ static size_t put_number(char *out, unsigned long long k, bool decimal)
     return (size_t)n;
 }
 
-/* Message k: "Message <k>", then with -m N a NUL and zeros to N bytes (the
- * text cut at N when longer); with -P the payload. Returns the length. */
-static size_t build_message(sender *snd, unsigned long long k)
+/* Message k at out: "Message <k>", then with -m N a NUL and zeros to N
+ * bytes (the text cut at N when longer); with -P the payload. Returns the
+ * length. */
+static size_t write_message(const msend_opts *o, uint8_t *out,
+                            unsigned long long k)
 {
-    const msend_opts *o = snd->o;
-    if (o->payload_len > 0)
+    if (o->payload_len > 0) {
+        memcpy(out, o->payload, o->payload_len);
         return o->payload_len;
+    }
     char text[32] = "Message ";
     size_t text_len = 8 + put_number(text + 8, k, o->decimal);
     if (o->msg_len == 0) {
-        memcpy(snd->msg, text, text_len);
+        memcpy(out, text, text_len);
         return text_len;
     }
     size_t len = (size_t)o->msg_len;
     size_t copied = text_len < len ? text_len : len;
-    memcpy(snd->msg, text, copied);
-    if (snd->msg_dirty > copied)
-        memset(snd->msg + copied, 0, snd->msg_dirty - copied);
-    snd->msg_dirty = copied;
+    memcpy(out, text, copied);
+    memset(out + copied, 0, len - copied);
     return len;
 }
 
-static int send_burst(sender *snd, unsigned long long *sent)
+/* Sends messages *next .. *next + count - 1, a chunk at a time. */
+static int send_messages(sender *snd, unsigned long long *next,
+                         unsigned long long count)
 {
-    const msend_opts *o = snd->o;
-    for (int i = 0; i < o->burst_count; i++) {
-        size_t len = build_message(snd, *sent);
-        if (i == 0 && o->quiet == 0 && o->burst_count == 1)
-            printf("Sending %zu bytes\n", len);
-        if (send_bytes(snd, snd->msg, len) != 0)
-            return runtime_error(snd, o->transport == MSEND_TCP ? "send" : "sendto");
-        (*sent)++;
+    while (count > 0) {
+        size_t n = 0, offset = 0;
+        while (n < snd->chunk_messages && n < count) {
+            size_t len = write_message(snd->o, snd->chunk + offset, *next + n);
+            snd->lens[n++] = (uint32_t)len;
+            offset += len;
+        }
+        int rc = send_chunk(snd, snd->chunk, snd->lens, n);
+        if (rc != 0)
+            return rc;
+        *next += n;
+        count -= n;
     }
     return 0;
+}
+
+/* The longest message: a chunk holds at least one. */
+static size_t longest_message(const msend_opts *o)
+{
+    if (o->payload_len > 0)
+        return o->payload_len;
+    return o->msg_len > 0 ? (size_t)o->msg_len : 32;
 }
 
 static int run_test(sender *snd, const char *echo, size_t echo_len)
@@ -137,21 +190,35 @@ static int run_test(sender *snd, const char *echo, size_t echo_len)
                    o->num_bursts, o->burst_count, o->msg_len);
     }
     /* The echo datagram carries its NUL. */
-    if (send_bytes(snd, echo, echo_len + 1) != 0)
-        return runtime_error(snd, o->transport == MSEND_TCP ? "send" : "sendto");
+    uint32_t echo_bytes = (uint32_t)echo_len + 1;
+    int rc = send_chunk(snd, (const uint8_t *)echo, &echo_bytes, 1);
+    if (rc != 0)
+        return rc;
     flush_stdout();
     clock_sleep_ms(ECHO_SETTLE_MS);
 
-    unsigned long long sent = 0;
+    unsigned long long sent = 0, bytes_before = snd->bytes;
     int64_t start_us = clock_mono_us();
-    for (long long burst = 0; o->num_bursts == 0 || burst < o->num_bursts; burst++) {
+    /* Silent, unpaced bursts are one stream of messages: batch across them. */
+    bool one_stream = o->quiet == 2 && o->pause_ms == 0 && o->num_bursts > 0;
+    unsigned long long per_burst = (unsigned long long)o->burst_count;
+    long long bursts = o->num_bursts;
+    if (one_stream) {
+        per_burst *= (unsigned long long)o->num_bursts;
+        bursts = 1;
+    }
+    for (long long burst = 0; bursts == 0 || burst < bursts; burst++) {
         if (burst > 0 && o->pause_ms > 0) {
             flush_stdout();
             clock_sleep_until(start_us + burst * (int64_t)o->pause_ms * 1000);
         }
-        if (o->quiet == 0 && o->burst_count > 1)
-            printf("Sending burst of %d msgs\n", o->burst_count);
-        int rc = send_burst(snd, &sent);
+        if (o->quiet == 0) {
+            if (o->burst_count > 1)
+                printf("Sending burst of %d msgs\n", o->burst_count);
+            else
+                printf("Sending %zu bytes\n", write_message(o, snd->chunk, sent));
+        }
+        rc = send_messages(snd, &sent, per_burst);
         if (rc != 0)
             return rc;
         if (o->quiet == 1) {
@@ -160,17 +227,27 @@ static int run_test(sender *snd, const char *echo, size_t echo_len)
         }
     }
 
+    if (o->summary) {
+        double seconds = (double)(clock_mono_us() - start_us) / 1e6;
+        double bytes = (double)(snd->bytes - bytes_before);
+        flush_stdout();
+        fprintf(stderr, "msend: %llu messages, %.0f bytes in %.6f s: %.0f messages/s, "
+                        "%.1f Mbit/s\n", sent, bytes, seconds,
+                seconds > 0 ? (double)sent / seconds : 0.0,
+                seconds > 0 ? bytes * 8 / seconds / 1e6 : 0.0);
+    }
     if (o->stat_pause_ms > 0) {
         char stat[32] = "stat ";
-        size_t stat_len = 5 + put_number(stat + 5, sent, true);
+        uint32_t stat_len = (uint32_t)(5 + put_number(stat + 5, sent, true));
         if (o->quiet < 2)
             printf("Pausing before sending 'stat'\n");
         flush_stdout();
         clock_sleep_ms(o->stat_pause_ms);
         if (o->quiet < 2)
             printf("Sending stat\n");
-        if (send_bytes(snd, stat, stat_len) != 0)
-            return runtime_error(snd, o->transport == MSEND_TCP ? "send" : "sendto");
+        rc = send_chunk(snd, (const uint8_t *)stat, &stat_len, 1);
+        if (rc != 0)
+            return rc;
         if (o->quiet < 2)
             printf("%llu messages sent (not including 'stat')\n", sent);
     } else if (o->quiet < 2) {
@@ -220,19 +297,24 @@ static int run(const msend_opts *o)
     snd.o = o;
     sock_addr_ipv4(&snd.dest, o->group, o->port);
     sock_addr_text(&snd.dest, snd.dest_text);
-    snd.msg = calloc(1, o->payload_len > 0 ? o->payload_len : (size_t)o->msg_len + 32);
-    if (!snd.msg) {
+    size_t longest = longest_message(o);
+    snd.chunk_messages = CHUNK_BYTES / longest;
+    if (snd.chunk_messages > CHUNK_MESSAGES)
+        snd.chunk_messages = CHUNK_MESSAGES;
+    if (snd.chunk_messages == 0)
+        snd.chunk_messages = 1;
+    snd.chunk = malloc(snd.chunk_messages * longest > 600 ? snd.chunk_messages * longest : 600);
+    if (!snd.chunk) {
         fprintf(stderr, "ERROR: out of memory\n");
         return EXIT_RUNTIME;
     }
-    if (o->payload_len > 0)
-        memcpy(snd.msg, o->payload, o->payload_len);
 
     snd.s = o->transport == MSEND_TCP ? sock_tcp() : sock_udp();
     if (snd.s == SOCK_INVALID) {
-        free(snd.msg);
+        free(snd.chunk);
         return runtime_error(&snd, "socket for");
     }
+    sock_sender_init(&snd.tx, snd.s);
     int sndbuf_shown = 0;
     int rc = configure(&snd, &sndbuf_shown);
 
@@ -256,7 +338,7 @@ static int run(const msend_opts *o)
         fprintf(stderr, "WARNING: %llu sends to %s were refused (port unreachable)\n",
                 snd.refused, snd.dest_text);
     sock_close(snd.s);
-    free(snd.msg);
+    free(snd.chunk);
     return rc;
 }
 

@@ -7,7 +7,7 @@
 const char msend_usage[] =
     "usage: msend [-1|2|3|4|5] [-b burst_count] [-d] [-h] [-l loops] "
     "[-m msg_len] [-n num_bursts] [-P payload] [-p pause] [-q] "
-    "[-S Sndbuf_size] [-s stat_pause] [-t | -u] [--connect-timeout time] "
+    "[-S Sndbuf_size] [-s stat_pause] [-t | -u] [--connect-timeout time] [--summary] "
     "group port [ttl] [interface]\n";
 
 const char msend_help[] =
@@ -42,17 +42,20 @@ const char msend_help[] =
     "  --connect-timeout time\n"
     "               give up a TCP connect after this long: ms, or seconds\n"
     "               with an s (\"5s\"); default: the system's (minutes)\n"
+    "  --summary    after each test, how many messages and bytes went, and\n"
+    "               how fast (on stderr)\n"
     "  --version    print the version\n"
     "\n"
     "Forever (-n 0) with -b over 50 or -p under 100 is refused.\n"
     "Exit status: 0 done, 1 network or system error, 2 bad command line.\n";
 
-enum { LONG_HELP = 256, LONG_VERSION, LONG_CONNECT_TIMEOUT };
+enum { LONG_HELP = 256, LONG_VERSION, LONG_CONNECT_TIMEOUT, LONG_SUMMARY };
 
 static const cli_long msend_longs[] = {
     {"help", false, LONG_HELP},
     {"version", false, LONG_VERSION},
     {"connect-timeout", true, LONG_CONNECT_TIMEOUT},
+    {"summary", false, LONG_SUMMARY},
     {NULL, false, 0},
 };
 
@@ -194,6 +197,9 @@ opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err)
         case 'u':
             udp = true;
             o->transport = MSEND_UDP;
+            break;
+        case LONG_SUMMARY:
+            o->summary = true;
             break;
         case LONG_CONNECT_TIMEOUT:
             ok = cli_duration_ms("--connect-timeout", s.value, 1, 2147483647,

@@ -27,6 +27,7 @@ typedef struct msend_opts {
     int stat_pause_ms;     /* -s: 0 = no 'stat' datagram */
     msend_transport transport;
     int connect_timeout_ms; /* --connect-timeout, TCP only */
+    bool summary;          /* --summary: rates on stderr after each test */
     uint32_t group;        /* destination, host byte order */
     uint16_t port;
     int ttl;

@@ -1,11 +1,11 @@
 /* sock.c - POSIX and Winsock2 behind one interface (see sock.h). */
 #ifndef _WIN32
-#define _POSIX_C_SOURCE 200809L
-#define _DEFAULT_SOURCE /* ip_mreq on glibc and musl */
+#define _GNU_SOURCE /* sendmmsg, recvmmsg; ip_mreq on glibc and musl */
 #endif
 #include "sock.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifdef _WIN32
@@ -172,6 +172,7 @@ static int wait_writable(sock_t s, int timeout_ms)
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
@@ -524,3 +525,209 @@ long sock_recv_from(sock_t s, void *buf, size_t cap, sock_addr *from)
     return (long)recvfrom(s, (char *)buf, (int)cap, 0,
                           (struct sockaddr *)&from->storage, &from->len);
 }
+
+/* ---- batches ---- */
+
+/* Datagrams one receive can yield: every slot full of the smallest. */
+enum { SOCK_RX_MAX_DGRAMS = SOCK_RX_SLOTS * 64 };
+
+int sock_receiver_init(sock_receiver *rx, sock_t s)
+{
+    memset(rx, 0, sizeof *rx);
+    rx->s = s;
+    rx->buf = malloc((size_t)SOCK_RX_SLOTS * SOCK_RX_SLOT_BYTES);
+    rx->dgrams = malloc(sizeof *rx->dgrams * SOCK_RX_MAX_DGRAMS);
+    if (!rx->buf || !rx->dgrams) {
+        sock_receiver_free(rx);
+        return -1;
+    }
+#if defined(__linux__) && defined(UDP_GRO)
+    /* Only for datagram sockets; a kernel without it just says no. */
+    rx->coalesce = set_int(s, SOL_UDP, UDP_GRO, 1) == 0;
+#endif
+    return 0;
+}
+
+void sock_receiver_free(sock_receiver *rx)
+{
+    free(rx->buf);
+    free(rx->dgrams);
+    rx->buf = NULL;
+    rx->dgrams = NULL;
+}
+
+#if defined(__linux__)
+#include <sys/uio.h>
+
+/* Super-datagrams only for small datagrams: there the cost per datagram
+ * dominates and segmentation cuts it several times over. For large ones
+ * the copying dominates; a sender that skips the per-datagram work then
+ * only outruns the receiver (on loopback preset -5 went out in 10 ms, 40 MB
+ * at 30 Gbit/s, into an 8 MB receive buffer). */
+enum { SEGMENT_BYTES_MAX = 256 };
+
+void sock_sender_init(sock_sender *tx, sock_t s)
+{
+    tx->s = s;
+    tx->segment = false;
+    tx->segment_max = 0;
+#ifdef UDP_SEGMENT
+    /* Ask whether the option exists; 0 turns it off for plain sends. */
+    int type = 0;
+    if (get_int(s, SOL_SOCKET, SO_TYPE, &type) == 0 && type == SOCK_DGRAM &&
+        set_int(s, SOL_UDP, UDP_SEGMENT, 0) == 0) {
+        tx->segment = true;
+        tx->segment_max = SEGMENT_BYTES_MAX;
+    }
+#endif
+}
+
+/* The kernel cuts at most this many segments from one super-datagram
+ * (UDP_MAX_SEGMENTS: 64 on older kernels, more on newer). */
+enum { SEGMENTS_MAX = 64, SUPER_BYTES_MAX = 65000 };
+
+long sock_send_datagrams(sock_sender *tx, const uint8_t *data,
+                         const uint32_t *lens, size_t count)
+{
+    struct mmsghdr msgs[SOCK_BATCH];
+    struct iovec iov[SOCK_BATCH];
+    union {
+        char buf[CMSG_SPACE(sizeof(uint16_t))];
+        size_t align; /* cmsghdr wants size_t alignment */
+    } control[SOCK_BATCH];
+    size_t run_of[SOCK_BATCH];
+    for (;;) {
+        size_t i = 0, offset = 0;
+        unsigned n = 0;
+        memset(msgs, 0, sizeof msgs);
+        while (i < count && n < SOCK_BATCH) {
+            size_t len = lens[i], run = 1;
+            if (tx->segment && len > 0 && len <= tx->segment_max) {
+                size_t most = SUPER_BYTES_MAX / len;
+                if (most > SEGMENTS_MAX)
+                    most = SEGMENTS_MAX;
+                while (run < most && i + run < count && lens[i + run] == len)
+                    run++;
+            }
+            iov[n].iov_base = (void *)(data + offset);
+            iov[n].iov_len = len * run;
+            msgs[n].msg_hdr.msg_iov = &iov[n];
+            msgs[n].msg_hdr.msg_iovlen = 1;
+            if (run > 1) {
+                struct msghdr *m = &msgs[n].msg_hdr;
+                m->msg_control = control[n].buf;
+                m->msg_controllen = sizeof control[n].buf;
+                struct cmsghdr *c = CMSG_FIRSTHDR(m);
+                c->cmsg_level = SOL_UDP;
+                c->cmsg_type = UDP_SEGMENT;
+                c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+                uint16_t segment = (uint16_t)len;
+                memcpy(CMSG_DATA(c), &segment, sizeof segment);
+            }
+            run_of[n] = run;
+            offset += len * run;
+            i += run;
+            n++;
+        }
+        int sent = sendmmsg(tx->s, msgs, n, 0);
+        if (sent < 0) {
+            /* A segment too long for the route's MTU, or a device that
+             * cannot take it: never again above this length. */
+            if ((errno == EINVAL || errno == EIO || errno == EMSGSIZE) &&
+                run_of[0] > 1) {
+                tx->segment_max = lens[0] > 1 ? lens[0] - 1 : 0;
+                if (tx->segment_max == 0)
+                    tx->segment = false;
+                continue;
+            }
+            return -1;
+        }
+        long datagrams = 0;
+        for (int k = 0; k < sent; k++)
+            datagrams += (long)run_of[k];
+        return datagrams;
+    }
+}
+
+long sock_recv_datagrams(sock_receiver *rx)
+{
+    struct mmsghdr msgs[SOCK_RX_SLOTS];
+    struct iovec iov[SOCK_RX_SLOTS];
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        size_t align; /* cmsghdr wants size_t alignment */
+    } control[SOCK_RX_SLOTS];
+    memset(msgs, 0, sizeof msgs);
+    for (int k = 0; k < SOCK_RX_SLOTS; k++) {
+        iov[k].iov_base = rx->buf + (size_t)k * SOCK_RX_SLOT_BYTES;
+        iov[k].iov_len = SOCK_RX_SLOT_BYTES;
+        msgs[k].msg_hdr.msg_iov = &iov[k];
+        msgs[k].msg_hdr.msg_iovlen = 1;
+        msgs[k].msg_hdr.msg_name = &rx->from[k].storage;
+        msgs[k].msg_hdr.msg_namelen = sizeof rx->from[k].storage;
+        if (rx->coalesce) {
+            msgs[k].msg_hdr.msg_control = control[k].buf;
+            msgs[k].msg_hdr.msg_controllen = sizeof control[k].buf;
+        }
+    }
+    rx->count = 0;
+    int got = recvmmsg(rx->s, msgs, SOCK_RX_SLOTS, MSG_DONTWAIT, NULL);
+    if (got < 0)
+        return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    for (int k = 0; k < got; k++) {
+        const uint8_t *p = iov[k].iov_base;
+        size_t len = msgs[k].msg_len, segment = len;
+        rx->from[k].len = msgs[k].msg_hdr.msg_namelen;
+        if (rx->coalesce) {
+            for (struct cmsghdr *c = CMSG_FIRSTHDR(&msgs[k].msg_hdr); c;
+                 c = CMSG_NXTHDR(&msgs[k].msg_hdr, c)) {
+                if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+                    int size;
+                    memcpy(&size, CMSG_DATA(c), sizeof size);
+                    if (size > 0)
+                        segment = (size_t)size;
+                }
+            }
+        }
+        /* Coalesced: equal segments, the last one possibly shorter. */
+        do {
+            size_t piece = len < segment ? len : segment;
+            if (rx->count < SOCK_RX_MAX_DGRAMS)
+                rx->dgrams[rx->count++] = (sock_dgram){p, piece, k};
+            p += piece;
+            len -= piece;
+        } while (len > 0);
+    }
+    return (long)rx->count;
+}
+
+#else /* one datagram per call */
+
+void sock_sender_init(sock_sender *tx, sock_t s)
+{
+    tx->s = s;
+    tx->segment = false;
+    tx->segment_max = 0;
+}
+
+long sock_send_datagrams(sock_sender *tx, const uint8_t *data,
+                         const uint32_t *lens, size_t count)
+{
+    (void)count;
+    return sock_send(tx->s, data, lens[0]) < 0 ? -1 : 1;
+}
+
+long sock_recv_datagrams(sock_receiver *rx)
+{
+    rx->count = 0;
+    int ready = sock_wait_readable(rx->s, 0);
+    if (ready <= 0)
+        return ready;
+    long n = sock_recv_from(rx->s, rx->buf, SOCK_RX_SLOT_BYTES, &rx->from[0]);
+    if (n < 0)
+        return -1;
+    rx->dgrams[0] = (sock_dgram){rx->buf, (size_t)n, 0};
+    rx->count = 1;
+    return 1;
+}
+#endif

@@ -80,6 +80,55 @@ long sock_send(sock_t s, const void *data, size_t len);
 long sock_recv(sock_t s, void *buf, size_t cap);
 long sock_recv_from(sock_t s, void *buf, size_t cap, sock_addr *from);
 
+/* ---- Many datagrams per system call.
+ *
+ * Sending: the datagrams lie end to end in one buffer with their lengths
+ * in lens[]. On Linux one sendmmsg carries up to SOCK_BATCH of them, and a
+ * run of equal lengths of small datagrams goes as one UDP "super-datagram"
+ * that the kernel cuts (UDP_SEGMENT), when it can; the bytes on the wire
+ * are the same.
+ * Elsewhere, and on a kernel without it, one send per datagram. */
+enum { SOCK_BATCH = 64 };
+
+typedef struct sock_sender {
+    sock_t s;
+    bool segment;         /* UDP_SEGMENT works here */
+    size_t segment_max;   /* longest datagram it has worked for */
+} sock_sender;
+
+void sock_sender_init(sock_sender *tx, sock_t s);
+/* Sends datagrams from lens[0] on; returns how many went (at least 1), or
+ * -1 with the reason in sock_error_*. */
+long sock_send_datagrams(sock_sender *tx, const uint8_t *data,
+                         const uint32_t *lens, size_t count);
+
+/* Receiving: on Linux recvmmsg fills several buffers per call, and with
+ * UDP_GRO the kernel hands over runs of same-size datagrams from one sender
+ * coalesced, which are cut again here. Elsewhere one recvfrom per call. */
+enum { SOCK_RX_SLOTS = 16, SOCK_RX_SLOT_BYTES = 65536 };
+
+typedef struct sock_dgram {
+    const uint8_t *data;
+    size_t len;
+    int slot; /* which sender address (sock_receiver.from[slot]) */
+} sock_dgram;
+
+typedef struct sock_receiver {
+    sock_t s;
+    bool coalesce;       /* UDP_GRO on */
+    uint8_t *buf;        /* SOCK_RX_SLOTS * SOCK_RX_SLOT_BYTES */
+    sock_addr from[SOCK_RX_SLOTS];
+    sock_dgram *dgrams;  /* what the last call received, in order */
+    size_t count;
+} sock_receiver;
+
+/* -1 on failure (out of memory). */
+int sock_receiver_init(sock_receiver *rx, sock_t s);
+void sock_receiver_free(sock_receiver *rx);
+/* Takes what is waiting without blocking: the number of datagrams now in
+ * rx->dgrams, 0 when none is waiting, -1 on error. */
+long sock_recv_datagrams(sock_receiver *rx);
+
 /* Waits until s is readable: 1 readable, 0 timed out, -1 error or
  * interrupted. timeout_ms < 0 waits forever. */
 int sock_wait_readable(sock_t s, int timeout_ms);

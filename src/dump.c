@@ -3,8 +3,10 @@
 
 #include <string.h>
 
-/* "xx " for every byte value, and the text column's character. */
-static char hex3[256][3];
+/* "xx " for every byte value (padded to 4 bytes, so one store writes an
+ * entry and the next entry overwrites the pad), and the text column's
+ * character. */
+static char hex3[256][4];
 static char text_char[256];
 static int tables_ready;
 
@@ -15,6 +17,7 @@ static void build_tables(void)
         hex3[b][0] = digits[b >> 4];
         hex3[b][1] = digits[b & 15];
         hex3[b][2] = ' ';
+        hex3[b][3] = ' ';
         text_char[b] = (b >= 0x20 && b <= 0x7e) ? (char)b : '.';
     }
     tables_ready = 1;
@@ -36,7 +39,7 @@ size_t dump_hex(char *out, const uint8_t *data, size_t len)
     size_t full_lines = len / 16;
     for (size_t line = 0; line < full_lines; line++, data += 16) {
         for (int i = 0; i < 16; i++)
-            memcpy(p + 3 * i, hex3[data[i]], 3);
+            memcpy(p + 3 * i, hex3[data[i]], 4); /* the 16th pad: the TAB's place */
         p[48] = '\t';
         for (int i = 0; i < 16; i++)
             p[49 + i] = text_char[data[i]];

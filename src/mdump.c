@@ -17,8 +17,8 @@ typedef struct session {
     out o;
     receiver rx;
     unsigned long long messages; /* for -p's count */
-    unsigned long long datagrams, bytes; /* for --summary */
-    int64_t first_us, last_us;
+    unsigned long long units, bytes; /* for --summary: datagrams or reads */
+    int64_t first_us, last_us;       /* first and last message's arrival */
     uint8_t buf[RECV_BUFFER_BYTES];
 } session;
 
@@ -101,15 +101,20 @@ static void stamp(char hms[CLOCK_HMS_LEN + 1])
     clock_format_hms(clock_wall_us(), hms);
 }
 
-/* Counts a batch that arrived now, for --summary. */
-static void tally(session *ss, unsigned long long datagrams, unsigned long long bytes)
+/* Counts what a batch brought, for --summary; the time window runs from
+ * the first to the last batch holding messages (not the echo before them
+ * or the stat after). */
+static void tally(session *ss, unsigned long long units, unsigned long long bytes,
+                  uint64_t messages_before)
 {
+    ss->units += units;
+    ss->bytes += bytes;
+    if (ss->rx.messages_total == messages_before)
+        return;
     int64_t now = clock_mono_us();
-    if (ss->datagrams == 0)
+    if (ss->first_us == 0)
         ss->first_us = now;
     ss->last_us = now;
-    ss->datagrams += datagrams;
-    ss->bytes += bytes;
 }
 
 static int finish(session *ss, int status)
@@ -117,10 +122,11 @@ static int finish(session *ss, int status)
     if (ss->opts->summary) {
         double seconds = (double)(ss->last_us - ss->first_us) / 1e6;
         out_flush(&ss->o);
-        fprintf(stderr, "mdump: %llu %s, %llu bytes, %.6f s from first to last: "
-                        "%.0f per s, %.1f Mbit/s\n", ss->datagrams,
-                ss->opts->tcp ? "reads" : "datagrams", ss->bytes, seconds,
-                seconds > 0 ? (double)ss->datagrams / seconds : 0.0,
+        unsigned long long messages = (unsigned long long)ss->rx.messages_total;
+        fprintf(stderr, "mdump: %llu %s, %llu bytes, %llu messages, %.6f s from "
+                        "first to last message: %.0f messages/s, %.1f Mbit/s\n",
+                ss->units, ss->opts->tcp ? "reads" : "datagrams", ss->bytes,
+                messages, seconds, seconds > 0 ? (double)messages / seconds : 0.0,
                 seconds > 0 ? (double)ss->bytes * 8 / seconds / 1e6 : 0.0);
     }
     if (ss->o.failed) {
@@ -190,20 +196,19 @@ static int receive_udp(session *ss, sock_t s)
         }
         if (shown)
             stamp(hms);
-        if (ss->opts->summary) {
-            unsigned long long bytes = 0;
-            for (size_t i = 0; i < rx.count; i++)
-                bytes += rx.dgrams[i].len;
-            tally(ss, rx.count, bytes);
-        }
+        uint64_t messages_before = ss->rx.messages_total;
+        unsigned long long bytes = 0;
         for (size_t i = 0; i < rx.count && status < 0; i++) {
             const sock_dgram *d = &rx.dgrams[i];
             const char *from = shown ? peer_of(&peer, &rx.from[d->slot]) : "";
+            bytes += d->len;
             if (receiver_datagram(&ss->rx, d->data, d->len, hms, from))
                 status = 0;
             else
                 pause_after_message(ss);
         }
+        if (ss->opts->summary)
+            tally(ss, rx.count, bytes, messages_before);
     }
     sock_receiver_free(&rx);
     return finish(ss, status);
@@ -257,9 +262,11 @@ static int receive_tcp(session *ss, sock_t listener)
             break;
         }
         stamp(hms);
+        uint64_t messages_before = ss->rx.messages_total;
+        bool stop = receiver_stream(&ss->rx, ss->buf, (size_t)n, hms, peer);
         if (opts->summary)
-            tally(ss, 1, (unsigned long long)n);
-        if (receiver_stream(&ss->rx, ss->buf, (size_t)n, hms, peer)) {
+            tally(ss, 1, (unsigned long long)n, messages_before);
+        if (stop) {
             status = 0;
             break;
         }

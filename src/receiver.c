@@ -153,6 +153,7 @@ bool receiver_datagram(receiver *r, const uint8_t *data, size_t len,
     if (starts_with(data, len, "stat "))
         return on_stat(r, data + 5, len - 5);
     r->received++;
+    r->messages_total++;
     if (r->verify_seq)
         check_seq(r, len > 8 ? data + 8 : data, len > 8 ? len - 8 : 0);
     return false;
@@ -253,6 +254,7 @@ static bool scan_byte(receiver *r, uint8_t c)
     switch (match_markers(r, c)) {
     case MARK_MESSAGE:
         r->received++;
+        r->messages_total++;
         if (r->verify_seq)
             r->state = SCAN_SEQ;
         break;
@@ -270,13 +272,50 @@ static bool scan_byte(receiver *r, uint8_t c)
     return exit_now;
 }
 
+/* Bytes that can begin a marker text; between markers everything else is
+ * skipped without running the matchers. */
+static bool starts_marker(uint8_t c)
+{
+    return c == 'M' || c == 'e' || c == 's';
+}
+
+static bool matching(const receiver *r)
+{
+    return r->state != SCAN_DATA || r->matched[0] || r->matched[1] || r->matched[2];
+}
+
+/* The first byte from i on that can begin a marker, or len. Eight bytes at
+ * a time: a word holds one of them when, xor-ed with that byte in every
+ * lane, it has a zero lane. */
+static size_t next_candidate(const uint8_t *data, size_t i, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    const uint64_t m = ones * 'M', e = ones * 'e', s = ones * 's';
+    for (; i + 8 <= len; i += 8) {
+        uint64_t v;
+        memcpy(&v, data + i, sizeof v);
+        uint64_t a = v ^ m, b = v ^ e, c = v ^ s;
+        if ((((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c)) & highs)
+            break;
+    }
+    while (i < len && !starts_marker(data[i]))
+        i++;
+    return i;
+}
+
 bool receiver_stream(receiver *r, const uint8_t *data, size_t len,
                      const char *hms, const char *peer)
 {
     bool exit_now = false;
     show(r, data, len, hms, peer);
-    for (size_t i = 0; i < len && !exit_now; i++)
+    for (size_t i = 0; i < len && !exit_now; i++) {
+        if (!matching(r)) {
+            i = next_candidate(data, i, len);
+            if (i == len)
+                break;
+        }
         exit_now = scan_byte(r, data[i]);
+    }
     return exit_now;
 }
 

@@ -36,6 +36,7 @@ typedef struct receiver {
     uint64_t received;     /* messages since the last echo or stat */
     uint64_t expected_seq; /* -v */
     bool loss_seen;        /* a 'stat' reported fewer received than sent */
+    uint64_t messages_total; /* every message counted, never reset */
     /* TCP stream scanning */
     scan_state state;
     uint8_t matched[3]; /* bytes matched of each marker text */

@@ -59,18 +59,31 @@ static int interrupted_status(void)
     return 128 + sock_interrupted();
 }
 
-enum { EXIT_TIMEOUT = 3, EXIT_LOSS = 4 };
+/* 141: ended because the reader of stdout went away, as if by SIGPIPE. */
+enum { EXIT_TIMEOUT = 3, EXIT_LOSS = 4, EXIT_OUTPUT_GONE = 141 };
+
+/* Nobody reads stdout any more: what remains goes to the -o file only,
+ * and finish() ends with EXIT_OUTPUT_GONE. */
+static void output_gone(session *ss)
+{
+    ss->o.stdout_closed = true;
+    ss->o.to_stdout = false;
+}
 
 /* Blocks until s is readable or timeout_ms pass (0: no limit), writing out
  * what is buffered first if nothing is waiting. 1 readable, 0 timed out,
- * -1 interrupted or failed. */
+ * -1 interrupted, failed, or stdout's reader gone. */
 static int wait_for_data(session *ss, sock_t s, int timeout_ms)
 {
     int rc = sock_wait_readable(s, 0);
     if (rc == 0) {
-        if (out_flush(&ss->o) != 0)
+        if (out_flush(&ss->o) != 0 || ss->o.stdout_closed)
             return -1;
         rc = sock_wait_readable(s, timeout_ms > 0 ? timeout_ms : -1);
+    }
+    if (rc == SOCK_OUTPUT_GONE) {
+        output_gone(ss);
+        return -1;
     }
     return rc;
 }
@@ -119,6 +132,8 @@ static void tally(session *ss, unsigned long long units, unsigned long long byte
 
 static int finish(session *ss, int status)
 {
+    if (ss->o.stdout_closed && !ss->o.failed)
+        status = EXIT_OUTPUT_GONE;
     if (ss->opts->summary) {
         double seconds = (double)(ss->last_us - ss->first_us) / 1e6;
         out_flush(&ss->o);
@@ -180,10 +195,17 @@ static int receive_udp(session *ss, sock_t s)
                 status = EXIT_RUNTIME;
                 break;
             }
+            if (ss->o.stdout_closed) {
+                status = EXIT_OUTPUT_GONE;
+                break;
+            }
             int ready = sock_wait_readable(s, idle_ms > 0 ? idle_ms : -1);
             if (ready == 0)
                 status = timed_out(ss, "nothing received", idle_ms);
-            else if (ready < 0)
+            else if (ready == SOCK_OUTPUT_GONE) {
+                output_gone(ss);
+                status = EXIT_OUTPUT_GONE;
+            } else if (ready < 0)
                 status = interrupted_status();
             continue;
         }

@@ -175,6 +175,7 @@ static int wait_writable(sock_t s, int timeout_ms)
 #include <netinet/udp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef const void *optval_in;
@@ -253,14 +254,29 @@ int sock_interrupted(void)
     return (int)interrupted_by;
 }
 
+/* Whether stdout is a pipe or socket, whose reader can go away. */
+static bool stdout_is_pipe(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        struct stat st;
+        known = fstat(STDOUT_FILENO, &st) == 0 &&
+                (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+    }
+    return known == 1;
+}
+
 int sock_wait_readable(sock_t s, int timeout_ms)
 {
-    struct pollfd p = {.fd = s, .events = POLLIN};
+    /* events 0: for stdout only its error or hang-up is reported. */
+    struct pollfd p[2] = {{.fd = s, .events = POLLIN}, {.fd = STDOUT_FILENO, .events = 0}};
     if (interrupted_by) {
         errno = EINTR;
         return -1;
     }
-    int rc = poll(&p, 1, timeout_ms);
+    int rc = poll(p, stdout_is_pipe() ? 2 : 1, timeout_ms);
+    if (rc > 0 && !(p[0].revents & POLLIN) && (p[1].revents & (POLLERR | POLLHUP)))
+        return SOCK_OUTPUT_GONE;
     return rc > 0 ? 1 : rc;
 }
 

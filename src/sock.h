@@ -130,7 +130,10 @@ void sock_receiver_free(sock_receiver *rx);
 long sock_recv_datagrams(sock_receiver *rx);
 
 /* Waits until s is readable: 1 readable, 0 timed out, -1 error or
- * interrupted. timeout_ms < 0 waits forever. */
+ * interrupted, SOCK_OUTPUT_GONE when stdout is a pipe whose reader has
+ * gone (mdump | head -1), so a program with nothing to receive still ends.
+ * timeout_ms < 0 waits forever. */
+enum { SOCK_OUTPUT_GONE = -2 };
 int sock_wait_readable(sock_t s, int timeout_ms);
 
 /* What went wrong in the last call above, as the system words it. */

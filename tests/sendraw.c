@@ -1,0 +1,122 @@
+/* sendraw.c - sends exactly the bytes a test asks for, to test mdump with
+ * traffic msend would never produce. Test-only: Linux, loopback.
+ *
+ *   sendraw udp|tcp ADDRESS PORT ITEM...
+ *
+ * Over UDP each ITEM is one datagram; over TCP one write (sleep between
+ * writes to make them separate reads). ITEMs:
+ *   text:STRING     the bytes of STRING (no NUL)
+ *   hex:HEX         bytes given as hex digits
+ *   fill:N:CHAR     N copies of CHAR
+ *   echo:N          "echo " and N-5 'a's, no NUL (N >= 5)
+ *   random:COUNT:SEED  (UDP) COUNT datagrams of random length 0..65507 and
+ *                   random bytes; their lengths are printed, one a line
+ *   sleep:MS        a pause
+ *   reset           (TCP) end the connection with a reset (RST)
+ * A TCP connection is closed normally at the end unless reset. Exit status
+ * 0, or 1 with the reason on stderr (e.g. a refused connection). */
+#define _DEFAULT_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint8_t buf[65536];
+
+static int fail(const char *what)
+{
+    fprintf(stderr, "sendraw: %s: %s\n", what, strerror(errno));
+    return 1;
+}
+
+static void pause_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static size_t from_hex(const char *hex)
+{
+    size_t n = 0;
+    for (; hex[0] && hex[1] && n < sizeof buf; hex += 2) {
+        unsigned v;
+        sscanf(hex, "%2x", &v);
+        buf[n++] = (uint8_t)v;
+    }
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: sendraw udp|tcp ADDRESS PORT ITEM...\n");
+        return 2;
+    }
+    int tcp = strcmp(argv[1], "tcp") == 0;
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[3]))};
+    inet_pton(AF_INET, argv[2], &to.sin_addr);
+    int s = socket(AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+    if (s < 0 || connect(s, (struct sockaddr *)&to, sizeof to) != 0)
+        return fail("connect");
+    for (int i = 4; i < argc; i++) {
+        const char *item = argv[i];
+        size_t n = 0;
+        if (strncmp(item, "sleep:", 6) == 0) {
+            pause_ms(atol(item + 6));
+            continue;
+        }
+        if (strcmp(item, "reset") == 0) {
+            struct linger lg = {1, 0};
+            setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+            close(s);
+            return 0;
+        }
+        if (strncmp(item, "random:", 7) == 0) {
+            unsigned count = 0, seed = 0;
+            sscanf(item + 7, "%u:%u", &count, &seed);
+            srand(seed);
+            for (unsigned k = 0; k < count; k++) {
+                size_t len = (size_t)rand() % 65508;
+                for (size_t j = 0; j < len; j++)
+                    buf[j] = (uint8_t)rand();
+                /* Not 'echo '/'stat ' by chance: those mean something. */
+                if (len >= 5 && (memcmp(buf, "echo ", 5) == 0 || memcmp(buf, "stat ", 5) == 0))
+                    buf[0] = 'x';
+                if (send(s, buf, len, 0) < 0)
+                    return fail("send");
+                printf("%zu\n", len);
+                pause_ms(2); /* let the receiver keep up: this is not a load test */
+            }
+            continue;
+        }
+        if (strncmp(item, "text:", 5) == 0) {
+            n = strlen(item + 5);
+            memcpy(buf, item + 5, n);
+        } else if (strncmp(item, "hex:", 4) == 0) {
+            n = from_hex(item + 4);
+        } else if (strncmp(item, "fill:", 5) == 0) {
+            char c = 'a';
+            sscanf(item + 5, "%zu:%c", &n, &c);
+            memset(buf, c, n);
+        } else if (strncmp(item, "echo:", 5) == 0) {
+            n = (size_t)atol(item + 5);
+            memset(buf, 'a', n);
+            memcpy(buf, "echo ", 5);
+        } else {
+            fprintf(stderr, "sendraw: unknown item '%s'\n", item);
+            return 2;
+        }
+        if (n > sizeof buf)
+            n = sizeof buf;
+        if (send(s, buf, n, 0) < 0)
+            return fail("send");
+    }
+    close(s);
+    return 0;
+}

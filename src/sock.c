@@ -517,6 +517,11 @@ int sock_send_all(sock_t s, const void *data, size_t len)
         if (sent < 0) {
             if (sock_error_interrupted() && !sock_interrupted())
                 continue;
+            if (sock_error_retry()) {
+                /* Out of buffers for a moment: wait for room, then again. */
+                wait_writable(s, 10);
+                continue;
+            }
             return -1;
         }
         p += sent;

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# faults.sh - what the programs do when the world goes wrong around them:
+# the -o file on a full or read-only filesystem or not creatable; stdout a
+# pipe whose reader leaves; SIGINT and SIGTERM with lines buffered; the
+# receiver vanishing mid-test (UDP and TCP); sends failing with ENOBUFS and
+# EAGAIN. Each: the documented status, a clear one-line error where one is
+# due, no line lost or cut, and no hang.
+source "$(dirname "$0")/lib.sh"
+: "${FAULT_SHIM:?FAULT_SHIM must name the fault_shim library}"
+need_root_netns # the filesystem cases mount their own tmpfs
+PORT=$(free_port)
+
+# run_status NAME WANT MAX_S CMD...: CMD's status, within MAX_S seconds.
+run_status() {
+    local name=$1 want=$2 max=$3 t0=$SECONDS
+    shift 3
+    timeout 30 "$@" > "$WORK/$name.out" 2> "$WORK/$name.err"
+    local status=$?
+    expect_status "$name" "$want" "$status"
+    CHECKS=$((CHECKS + 1))
+    if [ $((SECONDS - t0)) -le "$max" ]; then pass "$name: ended within $max s"
+    else fail "$name: took $((SECONDS - t0)) s"; fi
+}
+expect_err() { # NAME LINE: stderr is exactly that one line
+    echo "$2" > "$WORK/$1.err.want"
+    expect_same "$1: the error" "$WORK/$1.err.want" "$WORK/$1.err"
+}
+
+# ---- The -o file.
+run_status dev-full 1 3 "$MDUMP" -o /dev/full 0.0.0.0 "$PORT"
+expect_err dev-full "ERROR: write /dev/full: No space left on device"
+run_status no-dir 1 3 "$MDUMP" -o /nonexistent/dir/out 0.0.0.0 "$PORT"
+expect_err no-dir "ERROR: open /nonexistent/dir/out: No such file or directory"
+run_status is-dir 1 3 "$MDUMP" -o "$WORK" 0.0.0.0 "$PORT"
+expect_err is-dir "ERROR: open $WORK: Is a directory"
+mkdir -p "$WORK/ro" "$WORK/small"
+run_status read-only 1 3 unshare -m sh -c \
+    "mount -t tmpfs -o ro none '$WORK/ro' && exec '$MDUMP' -o '$WORK/ro/out' 0.0.0.0 $PORT"
+expect_err read-only "ERROR: open $WORK/ro/out: Read-only file system"
+# A filesystem that fills up while the dump is written: 64 KiB of room.
+spawn "$WORK/full.out" unshare -m sh -c \
+    "mount -t tmpfs -o size=64k none '$WORK/small' && exec '$MDUMP' -o '$WORK/small/out' 0.0.0.0 $PORT"
+full=$SPAWNED
+wait_listening "" udp "$PORT" 10
+timeout 20 "$MSEND" -qq -n 20 -p 10 -m 4000 -u 127.0.0.1 "$PORT" 2> /dev/null
+wait_exit "$full" 10
+expect_status "filesystem fills up" 1 "$STATUS"
+CHECKS=$((CHECKS + 1))
+if grep -qx "ERROR: write $WORK/small/out: No space left on device" "$WORK/full.out"; then
+    pass "filesystem fills up: ERROR: write ...: No space left on device"
+else fail "filesystem fills up: no such error in: $(grep ERROR "$WORK/full.out")"; fi
+
+# ---- stdout a pipe whose reader goes: with nothing arriving, and with
+# traffic and a -o file (which still gets every line, whole).
+t0=$(date +%s%N)
+timeout 10 "$MDUMP" 0.0.0.0 "$PORT" | head -1 > "$WORK/head.out"
+status=${PIPESTATUS[0]} ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+expect_status "| head -1, nothing arriving" 141 "$status"
+CHECKS=$((CHECKS + 1))
+if [ "$ms" -lt 2000 ]; then pass "| head -1, nothing arriving: ended after $ms ms"
+else fail "| head -1: took $ms ms"; fi
+echo "Equiv cmd line: mdump -p0 -Q0 -r4194304 0.0.0.0 $PORT" > "$WORK/head.want"
+expect_same "| head -1: the line head took" "$WORK/head.want" "$WORK/head.out"
+
+( timeout 20 "$MDUMP" -Q1 -o "$WORK/pipe.file" 0.0.0.0 "$PORT" | head -3 > "$WORK/pipe.out"
+  echo "${PIPESTATUS[0]}" > "$WORK/pipe.status" ) &
+reader=$!
+wait_listening "" udp "$PORT" 10
+timeout 20 "$MSEND" -qq -n 20 -p 20 -u 127.0.0.1 "$PORT" 2> /dev/null
+wait "$reader"
+expect_status "| head -3 with traffic" 141 "$(cat "$WORK/pipe.status")"
+CHECKS=$((CHECKS + 1))
+if [ "$(tail -c1 "$WORK/pipe.file" | od -An -c | tr -d ' ')" = '\n' ] &&
+   [ "$(head -3 "$WORK/pipe.file")" = "$(cat "$WORK/pipe.out")" ]; then
+    pass "| head -3 with traffic: the -o file has whole lines, the first 3 as head saw them"
+else fail "| head -3 with traffic: -o file and pipe disagree"; fi
+
+# ---- SIGINT and SIGTERM while lines are buffered: stdout and the -o file
+# hold the same lines, all whole, and every datagram read is shown.
+for sig in INT TERM; do
+    spawn "$WORK/sig$sig.out" "$MDUMP" -Q1 -o "$WORK/sig$sig.file" 0.0.0.0 "$PORT"
+    rx=$SPAWNED
+    wait_listening "" udp "$PORT" 10
+    spawn "$WORK/sig$sig.send" "$MSEND" -qq -n 0 -b 50 -p 100 -u 127.0.0.1 "$PORT"
+    tx=$SPAWNED
+    sleep 2
+    kill -"$sig" "$rx"
+    wait_exit "$rx" 10
+    [ "$sig" = INT ] && want=130 || want=143
+    expect_status "SIG$sig" "$want" "$STATUS"
+    kill "$tx"
+    wait_exit "$tx" 10
+    expect_same "SIG$sig: stdout and the -o file hold the same lines" "$WORK/sig$sig.out" "$WORK/sig$sig.file"
+    CHECKS=$((CHECKS + 1))
+    headers=$(grep -c ' bytes$' "$WORK/sig$sig.out")
+    bad=$(grep -cvE '^(Equiv cmd line: .*|[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} 127\.0\.0\.1\.[0-9]+ [0-9]+ bytes|echo sender equiv cmd: .*)$' "$WORK/sig$sig.out")
+    if [ "$headers" -ge 50 ] && [ "$bad" -eq 0 ]; then pass "SIG$sig: $headers datagram lines, all whole"
+    else fail "SIG$sig: $headers datagram lines, $bad malformed"; fi
+done
+
+# ---- The receiver vanishes mid-test. UDP: msend carries on, says so once
+# and counts. TCP: msend reports the error and exits 1.
+spawn "$WORK/gone-udp.rx" "$MDUMP" -q 0.0.0.0 "$PORT"
+rx=$SPAWNED
+wait_listening "" udp "$PORT" 10
+spawn "$WORK/gone-udp.tx" "$MSEND" -n 40 -p 25 -u 127.0.0.1 "$PORT"
+tx=$SPAWNED
+sleep 1.5
+kill -9 "$rx"
+wait_exit "$tx" 20
+expect_status "UDP receiver gone: msend" 0 "$STATUS"
+CHECKS=$((CHECKS + 1))
+if grep -q "^40 messages sent$" "$WORK/gone-udp.tx" &&
+   grep -q "answered 'port unreachable' (no receiver yet?); still sending$" "$WORK/gone-udp.tx" &&
+   grep -qE "^WARNING: [0-9]+ sends to 127.0.0.1:$PORT were refused \(port unreachable\)$" "$WORK/gone-udp.tx"; then
+    pass "UDP receiver gone: all 40 sent, the refusals reported once and counted"
+else fail "UDP receiver gone: $(tail -3 "$WORK/gone-udp.tx")"; fi
+
+spawn "$WORK/gone-tcp.rx" "$MDUMP" -q -t 0.0.0.0 "$PORT"
+rx=$SPAWNED
+wait_listening "" tcp "$PORT" 10
+spawn "$WORK/gone-tcp.tx" "$MSEND" -qq -n 100 -p 25 -t 127.0.0.1 "$PORT"
+tx=$SPAWNED
+sleep 1.5
+kill -9 "$rx"
+wait_exit "$tx" 10
+expect_status "TCP receiver gone: msend" 1 "$STATUS"
+CHECKS=$((CHECKS + 1))
+if grep -qE "^ERROR: send 127.0.0.1:$PORT: (Connection reset by peer|Broken pipe)$" "$WORK/gone-tcp.tx"; then
+    pass "TCP receiver gone: $(cat "$WORK/gone-tcp.tx")"
+else fail "TCP receiver gone: $(cat "$WORK/gone-tcp.tx")"; fi
+
+# ---- Sends failing with ENOBUFS, then EAGAIN: retried, nothing lost.
+for transport in -u -t; do
+    name=retry$transport
+    mdump_args=(0.0.0.0 "$PORT")
+    [ "$transport" = -t ] && mdump_args=(-t 0.0.0.0 "$PORT")
+    spawn "$WORK/$name.rx" "$MDUMP" -q -s "${mdump_args[@]}"
+    rx=$SPAWNED
+    wait_listening "" "$([ "$transport" = -t ] && echo tcp || echo udp)" "$PORT" 10
+    MTOOLS_FAULT_ENOBUFS=5 MTOOLS_FAULT_EAGAIN=5 LD_PRELOAD=$FAULT_SHIM \
+        timeout 20 "$MSEND" -qq -n 5 -b 20 -p 10 -s 100 "$transport" 127.0.0.1 "$PORT" 2> "$WORK/$name.err"
+    expect_status "$name: msend with sends failing" 0 $?
+    wait_exit "$rx" 10
+    expect_status "$name: mdump" 0 "$STATUS"
+    CHECKS=$((CHECKS + 1))
+    if grep -qx "fault_shim: 10 failures injected" "$WORK/$name.err" &&
+       grep -qx "100 msgs sent, 100 received (not including 'stat')" "$WORK/$name.rx"; then
+        pass "$name: 10 ENOBUFS/EAGAIN retried, 100 of 100 arrived"
+    else fail "$name: $(cat "$WORK/$name.err") / $(grep msgs "$WORK/$name.rx")"; fi
+done
+finish

@@ -9,6 +9,7 @@ void cli_fail(cli_error *err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    /* cppcheck-suppress ctuuninitvar ; err->text is only written (callers may pass an uninitialised cli_error) */
     vsnprintf(err->text, sizeof err->text, fmt, ap);
     va_end(ap);
 }

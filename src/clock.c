@@ -34,7 +34,11 @@ int64_t clock_mono_us(void)
 
 static void local_tm(time_t t, struct tm *out)
 {
-    localtime_s(out, &t);
+    /* Microsoft's argument order (result, time): cppcheck's std.cfg models
+     * C11 Annex K's (time, result) and takes out for an input. */
+    /* cppcheck-suppress [uninitvar, ctuuninitvar] */
+    if (localtime_s(out, &t) != 0)
+        memset(out, 0, sizeof *out); /* out of range: 00:00:00, not garbage */
 }
 
 static void sleep_us(int64_t us)
@@ -63,7 +67,8 @@ int64_t clock_mono_us(void)
 
 static void local_tm(time_t t, struct tm *out)
 {
-    localtime_r(&t, out);
+    if (!localtime_r(&t, out))
+        memset(out, 0, sizeof *out); /* out of range: 00:00:00, not garbage */
 }
 
 static void sleep_us(int64_t us)
@@ -85,8 +90,8 @@ void clock_format_hms(int64_t wall_us, char out[CLOCK_HMS_LEN + 1])
     if (second != cached_second) {
         struct tm tm;
         local_tm(second, &tm);
-        int parts[3] = {tm.tm_hour, tm.tm_min, tm.tm_sec};
-        for (int i = 0; i < 3; i++) {
+        const int parts[3] = {tm.tm_hour, tm.tm_min, tm.tm_sec};
+        for (size_t i = 0; i < 3; i++) {
             cached_hms[3 * i] = (char)('0' + parts[i] / 10 % 10);
             cached_hms[3 * i + 1] = (char)('0' + parts[i] % 10);
             if (i < 2)
@@ -124,7 +129,6 @@ void clock_sleep_until(int64_t deadline_us)
             return;
         if (left > spin_us)
             sleep_us(left - spin_us);
-        else if (left > 0)
-            continue; /* spin */
+        /* else spin */
     }
 }

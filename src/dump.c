@@ -18,7 +18,7 @@ static void build_tables(void)
         hex3[b][1] = digits[b & 15];
         hex3[b][2] = ' ';
         hex3[b][3] = ' ';
-        text_char[b] = (b >= 0x20 && b <= 0x7e) ? (char)b : '.';
+        text_char[b] = (char)((b >= 0x20 && b <= 0x7e) ? b : '.');
     }
     tables_ready = 1;
 }
@@ -38,7 +38,7 @@ size_t dump_hex(char *out, const uint8_t *data, size_t len)
     char *p = out;
     size_t full_lines = len / 16;
     for (size_t line = 0; line < full_lines; line++, data += 16) {
-        for (int i = 0; i < 16; i++)
+        for (size_t i = 0; i < 16; i++)
             memcpy(p + 3 * i, hex3[data[i]], 4); /* the 16th pad: the TAB's place */
         p[48] = '\t';
         for (int i = 0; i < 16; i++)
@@ -61,7 +61,8 @@ size_t dump_hex(char *out, const uint8_t *data, size_t len)
 static char *put_str(char *p, const char *s)
 {
     size_t n = strlen(s);
-    memcpy(p, s, n);
+    /* Builds a line, not a C string: the NUL is deliberately not copied. */
+    memcpy(p, s, n); /* NOLINT(bugprone-not-null-terminated-result) */
     return p + n;
 }
 

@@ -3,6 +3,7 @@
  * The text printed and the bytes sent follow the old tools exactly (see
  * msend_opts.c for the Equiv line); bursts start on a fixed schedule so a
  * test of n bursts p ms apart takes n * p ms whatever the sending costs. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,12 @@ typedef struct sender {
 
 static int runtime_error(const sender *snd, const char *what)
 {
-    fflush(stdout); /* what was printed before the error stays before it */
-    fprintf(stderr, "ERROR: %s %s: %s\n", what, snd->dest_text, sock_error_text());
+    /* Taken first: a failing fflush would replace errno with its own. */
+    const char *reason = sock_error_text();
+    /* What was printed before the error stays before it; if stdout is
+     * failing too, the error still goes to stderr. */
+    (void)fflush(stdout);
+    fprintf(stderr, "ERROR: %s %s: %s\n", what, snd->dest_text, reason);
     return EXIT_RUNTIME;
 }
 
@@ -45,9 +50,16 @@ static int send_error(const sender *snd)
     return runtime_error(snd, snd->o->transport == MSEND_TCP ? "send" : "sendto");
 }
 
+/* 141: the reader of stdout went away, as if killed by SIGPIPE (ignored,
+ * see sock_startup) like the old tools were, and as mdump ends. */
+enum { EXIT_OUTPUT_GONE = 141 };
+
+/* A reader that went away (msend | head -1) ends msend instead of leaving
+ * it sending unseen; other output errors are ignored, as they always were. */
 static void flush_stdout(void)
 {
-    fflush(stdout);
+    if (fflush(stdout) != 0 && errno == EPIPE)
+        exit(EXIT_OUTPUT_GONE);
 }
 
 /* A UDP receiver that is not there makes the next send fail with "refused";

@@ -23,8 +23,9 @@ int out_open(out *o, const char *file_name)
                      strerror(errno));
             return -1;
         }
-        /* We hand it whole batches; its own buffer would only copy them. */
-        setvbuf(o->file, NULL, _IONBF, 0);
+        /* We hand it whole batches; its own buffer would only copy them.
+         * Should that fail, the stream stays buffered: slower, not wrong. */
+        (void)setvbuf(o->file, NULL, _IONBF, 0);
     }
     return 0;
 }

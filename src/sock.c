@@ -639,6 +639,8 @@ long sock_send_datagrams(sock_sender *tx, const uint8_t *data,
             if (run > 1) {
                 struct msghdr *m = &msgs[n].msg_hdr;
                 /* cppcheck-suppress legacyUninitvar ; buf's address is taken, nothing read */
+                /* The header's padding goes to the kernel too: zero it. */
+                memset(control[n].buf, 0, sizeof control[n].buf);
                 m->msg_control = control[n].buf;
                 m->msg_controllen = sizeof control[n].buf;
                 struct cmsghdr *c = CMSG_FIRSTHDR(m);

@@ -138,7 +138,8 @@ for transport in -u -t; do
     spawn "$WORK/$name.rx" "$MDUMP" -q -s "${mdump_args[@]}"
     rx=$SPAWNED
     wait_listening "" "$([ "$transport" = -t ] && echo tcp || echo udp)" "$PORT" 10
-    MTOOLS_FAULT_ENOBUFS=5 MTOOLS_FAULT_EAGAIN=5 LD_PRELOAD=$FAULT_SHIM \
+    # (a sanitizer runtime wants to be loaded first; the shim goes first here)
+    ASAN_OPTIONS=verify_asan_link_order=0 MTOOLS_FAULT_ENOBUFS=5 MTOOLS_FAULT_EAGAIN=5 LD_PRELOAD=$FAULT_SHIM \
         timeout 20 "$MSEND" -qq -n 5 -b 20 -p 10 -s 100 "$transport" 127.0.0.1 "$PORT" 2> "$WORK/$name.err"
     expect_status "$name: msend with sends failing" 0 $?
     wait_exit "$rx" 10

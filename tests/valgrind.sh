@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# valgrind.sh BUILD_DIR TEST... - runs end-to-end test scripts with msend
+# and mdump under valgrind memcheck: each run must report no error and no
+# leak (definite or indirect), and the tests must pass as they do without
+# it. Prints how many program runs were checked.
+set -u
+build=$(cd "${1:?usage: valgrind.sh BUILD_DIR TEST...}" && pwd)
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+command -v valgrind > /dev/null || { echo "FAIL: valgrind is not installed" >&2; exit 1; }
+wrap=$(mktemp -d /tmp/mtools-valgrind.XXXXXX)
+trap 'rm -rf "$wrap"' EXIT
+for tool in msend mdump; do
+    cat > "$wrap/$tool" <<END
+#!/bin/sh
+exec valgrind --quiet --error-exitcode=99 --leak-check=full \\
+    --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \\
+    --log-file="$wrap/log.$tool.%p" "$build/$tool" "\$@"
+END
+    chmod +x "$wrap/$tool"
+done
+failed=0
+for t in "$@"; do
+    MSEND=$wrap/msend MDUMP=$wrap/mdump SENDRAW=$build/tests/sendraw FAULT_SHIM=$build/tests/libfault_shim.so SHARED_DIR=${SHARED_DIR:-$here/../../shared} \
+        bash "$here/$t" > "$wrap/out.$t" 2>&1 || { failed=1; echo "FAIL: $t under valgrind" >&2; grep -E '^FAIL' "$wrap/out.$t" >&2; }
+done
+runs=$(ls "$wrap"/log.* 2> /dev/null | wc -l)
+dirty=0
+for log in "$wrap"/log.*; do
+    [ -s "$log" ] || continue
+    dirty=$((dirty + 1))
+    echo "valgrind reports in $(basename "$log"):" >&2
+    head -30 "$log" >&2
+done
+echo "valgrind: $runs program runs, $dirty with errors or leaks"
+[ "$runs" -gt 0 ] && [ "$dirty" -eq 0 ] && [ "$failed" -eq 0 ]

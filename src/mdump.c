@@ -1,6 +1,7 @@
 /* mdump.c - mdump: options -> a receiving socket -> what each datagram
  * (or TCP read) means, printed to stdout and the -o file. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -10,7 +11,7 @@
 #include "sock.h"
 
 /* Larger than any IPv4 datagram; also the size of one TCP read. */
-enum { RECV_BUFFER_BYTES = 65536, EQUIV_MAX = 512 };
+enum { RECV_BUFFER_BYTES = 65536 };
 
 typedef struct session {
     const mdump_opts *opts;
@@ -352,9 +353,17 @@ static int open_tcp(session *ss, sock_t *out_sock)
 static int run(session *ss)
 {
     const mdump_opts *opts = ss->opts;
-    char equiv[EQUIV_MAX];
-    mdump_equiv(opts, equiv, sizeof equiv);
-    out_printf(&ss->o, "Equiv cmd line: %s\n", equiv);
+    /* Sized to fit: the -o name and positionals are shown as typed. */
+    size_t equiv_len = mdump_equiv(opts, NULL, 0);
+    char *equiv = malloc(equiv_len + 1);
+    if (!equiv) {
+        fprintf(stderr, "ERROR: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    mdump_equiv(opts, equiv, equiv_len + 1);
+    out_write(&ss->o, "Equiv cmd line: ", 16);
+    out_puts(&ss->o, equiv);
+    free(equiv);
     receiver_init(&ss->rx, opts, &ss->o);
     sock_t s = SOCK_INVALID;
     int rc = opts->tcp ? open_tcp(ss, &s) : open_udp(ss, &s);

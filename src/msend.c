@@ -14,7 +14,7 @@
 
 /* Time the old tools left after the echo datagram for switches and
  * routers to set up the multicast flow. */
-enum { ECHO_SETTLE_MS = 1000, EQUIV_MAX = 512, ECHO_MAX = 600 };
+enum { ECHO_SETTLE_MS = 1000 };
 
 /* Messages are built end to end in a chunk and handed to the socket layer
  * together: many datagrams per system call, one write per chunk on TCP. */
@@ -330,9 +330,20 @@ static int run(const msend_opts *o)
     int sndbuf_shown = 0;
     int rc = configure(&snd, &sndbuf_shown);
 
-    char equiv[EQUIV_MAX], echo[ECHO_MAX];
-    msend_equiv(o, sndbuf_shown, equiv, sizeof equiv);
-    size_t echo_len = msend_echo_text(o, equiv, echo, sizeof echo);
+    /* Sized to fit: positionals are shown as typed, however long. */
+    size_t equiv_len = msend_equiv(o, sndbuf_shown, NULL, 0);
+    char *equiv = malloc(equiv_len + 1);
+    size_t echo_len = equiv ? msend_echo_text(o, "", NULL, 0) + equiv_len : 0;
+    char *echo = equiv ? malloc(echo_len + 1) : NULL;
+    if (!equiv || !echo) {
+        free(equiv);
+        free(snd.chunk);
+        sock_close(snd.s);
+        fprintf(stderr, "ERROR: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    msend_equiv(o, sndbuf_shown, equiv, equiv_len + 1);
+    msend_echo_text(o, equiv, echo, echo_len + 1);
     if (rc == 0 && o->quiet < 2) {
         printf("Equiv cmd line: %s\n", equiv);
         flush_stdout();
@@ -351,6 +362,8 @@ static int run(const msend_opts *o)
                 snd.refused, snd.dest_text);
     sock_close(snd.s);
     free(snd.chunk);
+    free(equiv);
+    free(echo);
     return rc;
 }
 

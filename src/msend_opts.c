@@ -135,7 +135,7 @@ opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err)
     for (;;) {
         int opt = cli_next(&s, err);
         bool ok = true;
-        long long n;
+        long long n = 0;
         switch (opt) {
         case 0:
             goto scanned;

@@ -242,13 +242,17 @@ static bool scan_byte(receiver *r, uint8_t c)
             match_markers(r, c);
             return false;
         }
-        if (c == 'h' && r->matched[MARK_ECHO] == 2) {
-            r->token_len -= 2; /* the "ec" of "echo " was not the number's */
+        {
+            /* The "e" or "ec" that ended the number may begin "echo ": when
+             * this byte continues it, they were the echo's, not digits. */
+            uint8_t echo = r->matched[MARK_ECHO];
+            bool continues = echo > 0 && (uint8_t)markers[MARK_ECHO][echo] == c;
+            if (continues)
+                r->token_len -= echo;
             finish_token(r);
-            r->matched[MARK_ECHO] = 2;
-            break;
+            if (continues)
+                r->matched[MARK_ECHO] = echo;
         }
-        finish_token(r);
         break;
     case SCAN_DATA:
         break;

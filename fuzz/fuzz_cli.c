@@ -1,0 +1,321 @@
+/* fuzz_cli.c - msend's and mdump's command lines.
+ *
+ * The input is a command line: its arguments separated by NUL or newline
+ * bytes (a separator ends an argument, so "a\nb\n" is two arguments and a
+ * seed file may end with a newline). Each argument is copied into a buffer
+ * of exactly its size, so a read past its NUL shows under ASan. The same
+ * arguments go to msend_parse (argv[0] "msend") and mdump_parse (argv[0]
+ * "mdump"). Checked:
+ *  - a refused command line always has an error text;
+ *  - an accepted one has every value in its documented range and the
+ *    cross-option rules hold (-t/-u, -P/-m, "Danger", -t group 0.0.0.0...);
+ *  - the Equiv line and the echo text: the length returned is the length
+ *    written, at every buffer size (snprintf's contract: cut, NUL-ended, the
+ *    full length returned), into buffers of exactly that size;
+ *  - the Equiv line is itself a command line that means the same: parsed
+ *    again it gives the same Equiv line. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "mdump_opts.h"
+#include "msend_opts.h"
+
+enum { MAX_ARGS = 64 };
+
+/* A buffer size the cut-at-every-size check also tries. */
+enum { MSEND_EQUIV_MAX = 512 };
+/* What msend shows for -S with -5 (the system default SO_SNDBUF). */
+enum { SYSTEM_SNDBUF = 212992 };
+
+/* msend_opts carries a 64 KiB payload: not on the stack. */
+static msend_opts msend_first, msend_again;
+static mdump_opts mdump_first, mdump_again;
+
+static char name_msend[] = "msend";
+static char name_mdump[] = "mdump";
+
+/* Splits the input into argv[1..]; returns argc. */
+static int split_args(const uint8_t *data, size_t size, char **argv)
+{
+    int argc = 1;
+    size_t start = 0;
+    for (size_t i = 0; i <= size && argc < MAX_ARGS; i++) {
+        if (i < size && data[i] != '\0' && data[i] != '\n')
+            continue;
+        if (i == size && start == size)
+            break; /* nothing after the last separator */
+        size_t len = i - start;
+        char *arg = malloc(len + 1);
+        FUZZ_CHECK(arg != NULL);
+        if (len > 0)
+            memcpy(arg, data + start, len);
+        arg[len] = '\0';
+        argv[argc++] = arg;
+        start = i + 1;
+    }
+    argv[argc] = NULL;
+    return argc;
+}
+
+static void free_args(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        free(argv[i]);
+}
+
+/* Splits a line on single spaces into argv[1..] (the line is modified). */
+static int split_spaces(char *line, char *argv0, char **argv, int max)
+{
+    int argc = 0;
+    argv[argc++] = argv0;
+    for (char *p = line; *p && argc < max - 1;) {
+        argv[argc++] = p;
+        char *space = strchr(p, ' ');
+        if (!space)
+            break;
+        *space = '\0';
+        p = space + 1;
+    }
+    argv[argc] = NULL;
+    return argc;
+}
+
+static void check_error(opts_result r, const cli_error *err)
+{
+    FUZZ_CHECK(r == OPTS_RUN || r == OPTS_HELP || r == OPTS_VERSION ||
+               r == OPTS_BAD);
+    if (r == OPTS_BAD) {
+        FUZZ_CHECK(memchr(err->text, '\0', sizeof err->text) != NULL);
+        FUZZ_CHECK(err->text[0] != '\0');
+    }
+}
+
+/* A text function with snprintf's contract, called at every interesting
+ * size; returns the full text (malloc'ed, exactly its size). */
+typedef size_t (*text_fn)(const void *ctx, char *buf, size_t cap);
+
+static char *check_text(text_fn fn, const void *ctx, size_t *len_out)
+{
+    size_t len = fn(ctx, NULL, 0);
+    char *full = malloc(len + 1);
+    FUZZ_CHECK(full != NULL);
+    FUZZ_CHECK(fn(ctx, full, len + 1) == len);
+    FUZZ_CHECK(strlen(full) == len);
+    /* Cut at a few sizes: the same length returned, a NUL-ended prefix. */
+    size_t caps[] = {1, 2, len / 2 + 1, len, MSEND_EQUIV_MAX};
+    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+        size_t cap = caps[i];
+        if (cap == 0 || cap > len)
+            continue;
+        char *cut = malloc(cap);
+        FUZZ_CHECK(cut != NULL);
+        FUZZ_CHECK(fn(ctx, cut, cap) == len);
+        FUZZ_CHECK(strlen(cut) == cap - 1);
+        FUZZ_CHECK(memcmp(cut, full, cap - 1) == 0);
+        free(cut);
+    }
+    *len_out = len;
+    return full;
+}
+
+/* ---- msend ---- */
+
+static int sndbuf_shown(const msend_opts *o)
+{
+    return o->sndbuf_bytes > 0 ? o->sndbuf_bytes : SYSTEM_SNDBUF;
+}
+
+static size_t msend_equiv_fn(const void *ctx, char *buf, size_t cap)
+{
+    const msend_opts *o = ctx;
+    return msend_equiv(o, sndbuf_shown(o), buf, cap);
+}
+
+typedef struct echo_ctx {
+    const msend_opts *o;
+    const char *equiv;
+} echo_ctx;
+
+static size_t msend_echo_fn(const void *ctx, char *buf, size_t cap)
+{
+    const echo_ctx *e = ctx;
+    return msend_echo_text(e->o, e->equiv, buf, cap);
+}
+
+static void check_msend_values(const msend_opts *o)
+{
+    FUZZ_CHECK(o->preset >= 0 && o->preset <= 5);
+    FUZZ_CHECK(o->burst_count >= 1);
+    FUZZ_CHECK(o->loops >= 1);
+    FUZZ_CHECK(o->msg_len >= 0 && o->msg_len <= MSEND_MAX_MSG_LEN);
+    FUZZ_CHECK(o->num_bursts >= 0);
+    FUZZ_CHECK(o->pause_ms >= 0);
+    FUZZ_CHECK(o->quiet >= 0 && o->quiet <= 2);
+    FUZZ_CHECK(o->sndbuf_bytes >= 0);
+    FUZZ_CHECK(o->stat_pause_ms >= 0);
+    FUZZ_CHECK(o->transport == MSEND_MULTICAST || o->transport == MSEND_UDP ||
+               o->transport == MSEND_TCP);
+    FUZZ_CHECK(o->connect_timeout_ms >= 0);
+    FUZZ_CHECK(o->connect_timeout_ms == 0 || o->transport == MSEND_TCP);
+    FUZZ_CHECK(o->port >= 1);
+    FUZZ_CHECK(o->ttl >= 0 && o->ttl <= 255);
+    FUZZ_CHECK(o->positional_count >= 2 && o->positional_count <= 4);
+    FUZZ_CHECK(o->has_interface == (o->positional_count == 4));
+    FUZZ_CHECK(o->payload_len <= MSEND_MAX_MSG_LEN);
+    FUZZ_CHECK(o->payload_len == 0 || (size_t)o->msg_len == o->payload_len);
+    FUZZ_CHECK(o->num_bursts != 0 ||
+               (o->burst_count <= 50 && o->pause_ms >= 100));
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void check_msend(const msend_opts *o)
+{
+    check_msend_values(o);
+
+    size_t equiv_len;
+    char *equiv = check_text(msend_equiv_fn, o, &equiv_len);
+    FUZZ_CHECK(starts_with(equiv, "msend -b"));
+
+    size_t echo_len;
+    echo_ctx e = {o, equiv};
+    char *echo = check_text(msend_echo_fn, &e, &echo_len);
+    FUZZ_CHECK(starts_with(echo, o->preset ? "echo test " : "echo sender equiv cmd: "));
+    FUZZ_CHECK(echo_len > equiv_len);
+    FUZZ_CHECK(strcmp(echo + (echo_len - equiv_len), equiv) == 0);
+
+    /* The Equiv line read back as a command line means the same. A
+     * positional typed after "--" may start with '-' (ttl "-0"), which
+     * the Equiv line, having no "--", cannot carry. */
+    bool dash = false;
+    for (int i = 0; i < o->positional_count; i++)
+        dash = dash || o->positional[i][0] == '-';
+    if (!dash) {
+        char *line = malloc(equiv_len + 1);
+        FUZZ_CHECK(line != NULL);
+        memcpy(line, equiv, equiv_len + 1);
+        char *argv[40];
+        /* Skip the "msend" word: argv[0] stands for it. */
+        int argc = split_spaces(line + 6, name_msend, argv, 40);
+        cli_error err;
+        opts_result r = msend_parse(argc, argv, &msend_again, &err);
+        if (r != OPTS_RUN)
+            fprintf(stderr, "Equiv line '%s' refused: %s\n", equiv, err.text);
+        FUZZ_CHECK(r == OPTS_RUN);
+        const msend_opts *a = &msend_again;
+        FUZZ_CHECK(a->burst_count == o->burst_count);
+        FUZZ_CHECK(a->decimal == o->decimal);
+        FUZZ_CHECK(a->msg_len == o->msg_len);
+        FUZZ_CHECK(a->num_bursts == o->num_bursts);
+        FUZZ_CHECK(a->pause_ms == o->pause_ms);
+        FUZZ_CHECK(a->quiet == o->quiet);
+        FUZZ_CHECK(a->stat_pause_ms == o->stat_pause_ms);
+        FUZZ_CHECK(a->sndbuf_bytes == sndbuf_shown(o));
+        FUZZ_CHECK(a->transport == o->transport);
+        FUZZ_CHECK(a->group == o->group && a->port == o->port &&
+                   a->ttl == o->ttl && a->interface_addr == o->interface_addr);
+        char *again = malloc(equiv_len + 1);
+        FUZZ_CHECK(again != NULL);
+        FUZZ_CHECK(msend_equiv(a, sndbuf_shown(a), again, equiv_len + 1) ==
+                   equiv_len);
+        FUZZ_CHECK(strcmp(again, equiv) == 0);
+        free(again);
+        free(line);
+    }
+    free(echo);
+    free(equiv);
+}
+
+/* ---- mdump ---- */
+
+static size_t mdump_equiv_fn(const void *ctx, char *buf, size_t cap)
+{
+    return mdump_equiv(ctx, buf, cap);
+}
+
+static void check_mdump_values(const mdump_opts *o)
+{
+    FUZZ_CHECK(o->compact_bytes >= 0 && o->compact_bytes <= 65535);
+    FUZZ_CHECK(o->pause_ms >= 0 && o->pause_count >= 0);
+    FUZZ_CHECK(o->quiet_level >= 0 && o->quiet_level <= 2);
+    FUZZ_CHECK(o->rcvbuf_bytes >= 0);
+    FUZZ_CHECK(o->idle_timeout_ms >= 0 && o->accept_timeout_ms >= 0);
+    FUZZ_CHECK(o->accept_timeout_ms == 0 || o->tcp);
+    FUZZ_CHECK(!o->tcp || o->group == 0);
+    FUZZ_CHECK(o->group == 0 || cli_ipv4_is_multicast(o->group));
+    FUZZ_CHECK(o->port >= 1);
+    FUZZ_CHECK(o->positional_count >= 2 && o->positional_count <= 3);
+    FUZZ_CHECK(o->has_interface == (o->positional_count == 3));
+    FUZZ_CHECK(o->out_file == NULL || o->out_file[0] != '\0');
+}
+
+static void check_mdump(const mdump_opts *o)
+{
+    check_mdump_values(o);
+
+    size_t equiv_len;
+    char *equiv = check_text(mdump_equiv_fn, o, &equiv_len);
+    FUZZ_CHECK(starts_with(equiv, "mdump "));
+
+    /* Read back, unless the -o file name holds a space (the Equiv line
+     * shows it as typed, unquoted). */
+    if (!o->out_file || !strchr(o->out_file, ' ')) {
+        char *line = malloc(equiv_len + 1);
+        FUZZ_CHECK(line != NULL);
+        memcpy(line, equiv, equiv_len + 1);
+        char *argv[40];
+        int argc = split_spaces(line + 6, name_mdump, argv, 40);
+        cli_error err;
+        opts_result r = mdump_parse(argc, argv, &mdump_again, &err);
+        if (r != OPTS_RUN)
+            fprintf(stderr, "Equiv line '%s' refused: %s\n", equiv, err.text);
+        FUZZ_CHECK(r == OPTS_RUN);
+        const mdump_opts *a = &mdump_again;
+        FUZZ_CHECK((a->out_file == NULL) == (o->out_file == NULL));
+        FUZZ_CHECK(!o->out_file || strcmp(a->out_file, o->out_file) == 0);
+        FUZZ_CHECK(a->pause_ms == o->pause_ms && a->pause_count == o->pause_count);
+        FUZZ_CHECK(a->quiet_level == o->quiet_level);
+        FUZZ_CHECK(a->rcvbuf_bytes == o->rcvbuf_bytes);
+        FUZZ_CHECK(a->exit_on_stat == o->exit_on_stat);
+        FUZZ_CHECK(a->tcp == o->tcp && a->verify_seq == o->verify_seq);
+        FUZZ_CHECK(a->group == o->group && a->port == o->port &&
+                   a->interface_addr == o->interface_addr);
+        char *again = malloc(equiv_len + 1);
+        FUZZ_CHECK(again != NULL);
+        FUZZ_CHECK(mdump_equiv(a, again, equiv_len + 1) == equiv_len);
+        FUZZ_CHECK(strcmp(again, equiv) == 0);
+        free(again);
+        free(line);
+    }
+    free(equiv);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *argv[MAX_ARGS + 1];
+    int argc = split_args(data, size, argv);
+    cli_error err;
+
+    argv[0] = name_msend;
+    err.text[0] = '\0';
+    opts_result r = msend_parse(argc, argv, &msend_first, &err);
+    check_error(r, &err);
+    if (r == OPTS_RUN)
+        check_msend(&msend_first);
+
+    argv[0] = name_mdump;
+    err.text[0] = '\0';
+    r = mdump_parse(argc, argv, &mdump_first, &err);
+    check_error(r, &err);
+    if (r == OPTS_RUN)
+        check_mdump(&mdump_first);
+
+    free_args(argc, argv);
+    return 0;
+}

@@ -24,6 +24,8 @@ if [ "$bad" -eq 0 ]; then pass "random datagrams: all $(wc -l < "$WORK/random.ou
 else fail "random datagrams: $bad lines not well formed"; grep -vE '^[0-9]' "$WORK/random.out" | head -3 >&2; fi
 grep -oE ' [0-9]+ bytes:$' "$WORK/random.out" | head -200 | tr -dc '0-9\n' > "$WORK/random.got"
 expect_same "random datagrams: each one's length" "$WORK/random.lens" "$WORK/random.got"
+awk '{ n++; b += $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
+     END { printf "random datagrams: %d sent, %d bytes, lengths %d to %d\n", n, b, lo, hi }' "$WORK/random.lens"
 CHECKS=$((CHECKS + 1))
 # Each datagram: a header and len/16 + 1 dump lines; then the Equiv line,
 # and the stat's header, dump line and two result lines.

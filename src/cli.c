@@ -142,7 +142,7 @@ bool cli_ipv4_is_multicast(uint32_t addr)
     return (addr >> 28) == 0xE;
 }
 
-static int hex_value(char c)
+int cli_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -158,7 +158,7 @@ bool cli_hex(const char *what, const char *text, uint8_t *out, size_t cap,
 {
     size_t digits = strlen(text);
     for (size_t i = 0; i < digits; i++) {
-        if (hex_value(text[i]) < 0) {
+        if (cli_hex_digit((unsigned char)text[i]) < 0) {
             cli_fail(err, "%s '%.40s%s': not a hex digit at position %zu",
                      what, text, digits > 40 ? "..." : "", i + 1);
             return false;
@@ -177,9 +177,29 @@ bool cli_hex(const char *what, const char *text, uint8_t *out, size_t cap,
         return false;
     }
     for (size_t i = 0; i < digits; i += 2)
-        out[i / 2] = (uint8_t)(hex_value(text[i]) * 16 + hex_value(text[i + 1]));
+        out[i / 2] = (uint8_t)(cli_hex_digit((unsigned char)text[i]) * 16 +
+                               cli_hex_digit((unsigned char)text[i + 1]));
     *len = digits / 2;
     return true;
+}
+
+size_t cli_append_words(char *buf, size_t cap, size_t len,
+                        const char *const *words, int count)
+{
+    for (int i = 0; i < count; i++) {
+        const char *pieces[2] = {i > 0 ? " " : "", words[i]};
+        for (int k = 0; k < 2; k++) {
+            size_t n = strlen(pieces[k]);
+            if (buf && len + 1 < cap) {
+                size_t room = cap - 1 - len;
+                memcpy(buf + len, pieces[k], n < room ? n : room);
+            }
+            len += n;
+        }
+    }
+    if (buf && cap > 0)
+        buf[len < cap ? len : cap - 1] = '\0';
+    return len;
 }
 
 void cli_scan_init(cli_scan *s, int argc, char **argv, const char *shorts,

@@ -49,9 +49,19 @@ bool cli_ipv4(const char *what, const char *text, uint32_t *addr,
               cli_error *err);
 bool cli_ipv4_is_multicast(uint32_t addr);
 
+/* The value of a hex digit (either case), or -1. */
+int cli_hex_digit(int c);
+
 /* Hex digits to bytes; the digit count must be even and non-zero. */
 bool cli_hex(const char *what, const char *text, uint8_t *out, size_t cap,
              size_t *len, cli_error *err);
+
+/* For the Equiv lines: appends words, a space between two, to the len
+ * characters already meant for buf (a snprintf-style result: buf may have
+ * been cut, or be NULL with cap 0). Returns the whole length meant; buf
+ * holds as much as fits, NUL-terminated. */
+size_t cli_append_words(char *buf, size_t cap, size_t len,
+                        const char *const *words, int count);
 
 /* Long options recognised by the scanner: "--name" or "--name=value". */
 typedef struct cli_long {

@@ -206,16 +206,12 @@ size_t mdump_equiv(const mdump_opts *o, char *buf, size_t cap)
         snprintf(pause, sizeof pause, "%d/%d", o->pause_ms, o->pause_count);
     else
         snprintf(pause, sizeof pause, "%d", o->pause_ms);
-    int n = snprintf(buf, cap, "mdump %s%s%s-p%s -Q%d -r%d %s%s%s", 
+    /* cppcheck-suppress ctunullpointer ; snprintf(NULL, 0, ...) measures */
+    int n = snprintf(buf, cap, "mdump %s%s%s-p%s -Q%d -r%d %s%s%s",
                      o->out_file ? "-o " : "", o->out_file ? o->out_file : "",
                      o->out_file ? " " : "", pause, o->quiet_level,
                      o->rcvbuf_bytes, o->exit_on_stat ? "-s " : "",
                      o->tcp ? "-t " : "", o->verify_seq ? "-v " : "");
-    size_t len = n > 0 ? (size_t)n : 0;
-    for (int i = 0; i < o->positional_count; i++) {
-        n = snprintf(len < cap ? buf + len : NULL, len < cap ? cap - len : 0,
-                     "%s%s", i > 0 ? " " : "", o->positional[i]);
-        len += n > 0 ? (size_t)n : 0;
-    }
-    return len;
+    return cli_append_words(buf, cap, n > 0 ? (size_t)n : 0, o->positional,
+                            o->positional_count);
 }

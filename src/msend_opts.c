@@ -245,18 +245,14 @@ size_t msend_equiv(const msend_opts *o, int sndbuf_shown, char *buf, size_t cap)
 {
     static const char *const quiet_text[] = {" ", " -q ", " -qq "};
     static const char *const transport_text[] = {" ", " -u ", " -t "};
+    /* cppcheck-suppress ctunullpointer ; snprintf(NULL, 0, ...) measures */
     int n = snprintf(buf, cap, "msend -b%d%s-m%d -n%lld -p%d%s-s%d -S%d%s",
                      o->burst_count, o->decimal ? " -d " : " ", o->msg_len,
                      o->num_bursts, o->pause_ms, quiet_text[o->quiet],
                      o->stat_pause_ms, sndbuf_shown,
                      transport_text[o->transport]);
-    size_t len = n > 0 ? (size_t)n : 0;
-    for (int i = 0; i < o->positional_count; i++) {
-        n = snprintf(len < cap ? buf + len : NULL, len < cap ? cap - len : 0,
-                     "%s%s", i > 0 ? " " : "", o->positional[i]);
-        len += n > 0 ? (size_t)n : 0;
-    }
-    return len;
+    return cli_append_words(buf, cap, n > 0 ? (size_t)n : 0, o->positional,
+                            o->positional_count);
 }
 
 size_t msend_echo_text(const msend_opts *o, const char *equiv, char *buf,

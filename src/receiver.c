@@ -106,24 +106,13 @@ static bool on_stat(receiver *r, const uint8_t *count_text, size_t len)
     return r->exit_on_stat;
 }
 
-static int hex_digit(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* seq_text: what follows "Message " (the 8th byte on), up to its end. */
 static void check_seq(receiver *r, const uint8_t *seq_text, size_t len)
 {
     uint64_t seq = 0;
     size_t digits = 0;
-    while (digits < len && digits < 16 && hex_digit(seq_text[digits]) >= 0)
-        seq = seq * 16 + (uint64_t)hex_digit(seq_text[digits++]);
+    while (digits < len && digits < 16 && cli_hex_digit(seq_text[digits]) >= 0)
+        seq = seq * 16 + (uint64_t)cli_hex_digit(seq_text[digits++]);
     if (digits > 0 && seq == r->expected_seq) {
         r->expected_seq++;
         return;
@@ -235,7 +224,7 @@ static bool scan_byte(receiver *r, uint8_t c)
         exit_now = finish_token(r);
         break; /* c starts what follows */
     case SCAN_SEQ:
-        if (hex_digit(c) >= 0 && r->token_len < 16) {
+        if (cli_hex_digit(c) >= 0 && r->token_len < 16) {
             token_add(r, c);
             /* 'e' and 'c' are hex digits: "Message 5echo " must not read
              * as 0x5ec, so the echo matcher keeps running here. */

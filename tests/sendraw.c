@@ -9,8 +9,9 @@
  *   hex:HEX         bytes given as hex digits
  *   fill:N:CHAR     N copies of CHAR
  *   echo:N          "echo " and N-5 'a's, no NUL (N >= 5)
- *   random:COUNT:SEED  (UDP) COUNT datagrams of random length 0..65507 and
- *                   random bytes; their lengths are printed, one a line
+ *   random:COUNT:SEED  (UDP) COUNT datagrams of 0, 1 and 65507 bytes, then
+ *                   of random length 0..65507, of random bytes; their
+ *                   lengths are printed, one a line
  *   sleep:MS        a pause
  *   reset           (TCP) end the connection with a reset (RST)
  * A TCP connection is closed normally at the end unless reset. Exit status
@@ -82,7 +83,9 @@ int main(int argc, char **argv)
             sscanf(item + 7, "%u:%u", &count, &seed);
             srand(seed);
             for (unsigned k = 0; k < count; k++) {
-                size_t len = (size_t)rand() % 65508;
+                /* The edges first: empty, one byte, the largest. */
+                static const size_t edges[] = {0, 1, 65507};
+                size_t len = k < 3 ? edges[k] : (size_t)rand() % 65508;
                 for (size_t j = 0; j < len; j++)
                     buf[j] = (uint8_t)rand();
                 /* Not 'echo '/'stat ' by chance: those mean something. */

@@ -85,11 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 2)
         return 0;
     mdump_opts opts;
-    memset(&opts, 0, sizeof opts);
-    opts.quiet_level = (data[0] & 3) == 3 ? 0 : data[0] & 3;
-    opts.verify_seq = (data[0] & 4) != 0;
-    opts.exit_on_stat = (data[0] & 8) != 0;
-    opts.compact_bytes = data[1] % 41;
+    fuzz_mdump_options(&opts, data);
 
     size_t len = size - 2;
     uint8_t *dgram = malloc(len);

@@ -292,12 +292,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 3)
         return 0;
     mdump_opts opts;
-    memset(&opts, 0, sizeof opts);
-    opts.quiet_level = (data[0] & 3) == 3 ? 0 : data[0] & 3;
-    opts.verify_seq = (data[0] & 4) != 0;
-    opts.exit_on_stat = (data[0] & 8) != 0;
+    fuzz_mdump_options(&opts, data);
     bool bytewise = (data[0] & 16) != 0;
-    opts.compact_bytes = data[1] % 41;
     size_t ncuts = data[2] % (MAX_CUTS + 1);
     if (3 + 2 * ncuts > size)
         ncuts = (size - 3) / 2;

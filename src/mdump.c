@@ -71,22 +71,27 @@ static void output_gone(session *ss)
     ss->o.to_stdout = false;
 }
 
-/* Blocks until s is readable or timeout_ms pass (0: no limit), writing out
- * what is buffered first if nothing is waiting. 1 readable, 0 timed out,
- * -1 interrupted, failed, or stdout's reader gone. */
-static int wait_for_data(session *ss, sock_t s, int timeout_ms)
+/* Nothing is waiting on s: writes out what is buffered, then blocks until
+ * s is readable or timeout_ms pass (0: no limit). 1 readable, 0 timed out,
+ * -1 interrupted, output failed, or stdout's reader gone (finish() tells
+ * which from ss). */
+static int idle_wait(session *ss, sock_t s, int timeout_ms)
 {
-    int rc = sock_wait_readable(s, 0);
-    if (rc == 0) {
-        if (out_flush(&ss->o) != 0 || ss->o.stdout_closed)
-            return -1;
-        rc = sock_wait_readable(s, timeout_ms > 0 ? timeout_ms : -1);
-    }
+    if (out_flush(&ss->o) != 0 || ss->o.stdout_closed)
+        return -1;
+    int rc = sock_wait_readable(s, timeout_ms > 0 ? timeout_ms : -1);
     if (rc == SOCK_OUTPUT_GONE) {
         output_gone(ss);
         return -1;
     }
     return rc;
+}
+
+/* As idle_wait, but returns at once when something is already waiting. */
+static int wait_for_data(session *ss, sock_t s, int timeout_ms)
+{
+    int rc = sock_wait_readable(s, 0);
+    return rc == 0 ? idle_wait(ss, s, timeout_ms) : rc;
 }
 
 static int timed_out(session *ss, const char *what, int timeout_ms)
@@ -192,22 +197,11 @@ static int receive_udp(session *ss, sock_t s)
         long n = sock_recv_datagrams(&rx);
         if (n == 0) {
             /* Nothing waiting: show what we have, then sleep until more. */
-            if (out_flush(&ss->o) != 0) {
-                status = EXIT_RUNTIME;
-                break;
-            }
-            if (ss->o.stdout_closed) {
-                status = EXIT_OUTPUT_GONE;
-                break;
-            }
-            int ready = sock_wait_readable(s, idle_ms > 0 ? idle_ms : -1);
+            int ready = idle_wait(ss, s, idle_ms);
             if (ready == 0)
                 status = timed_out(ss, "nothing received", idle_ms);
-            else if (ready == SOCK_OUTPUT_GONE) {
-                output_gone(ss);
-                status = EXIT_OUTPUT_GONE;
-            } else if (ready < 0)
-                status = interrupted_status();
+            else if (ready < 0)
+                status = interrupted_status(); /* finish() tells why */
             continue;
         }
         if (n < 0) {

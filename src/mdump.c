@@ -231,26 +231,28 @@ static int receive_udp(session *ss, sock_t s)
     return finish(ss, status);
 }
 
-static int receive_tcp(session *ss, sock_t listener)
+/* Closes *listener once a sender is accepted, and marks it closed. */
+static int receive_tcp(session *ss, sock_t *listener)
 {
     char hms[CLOCK_HMS_LEN + 1], peer[SOCK_ADDR_TEXT];
     sock_addr from;
     const mdump_opts *opts = ss->opts;
     int accept_ms = opts->accept_timeout_ms > 0 ? opts->accept_timeout_ms
                                                 : opts->idle_timeout_ms;
-    int ready = wait_for_data(ss, listener, accept_ms);
+    int ready = wait_for_data(ss, *listener, accept_ms);
     if (ready == 0)
         return finish(ss, timed_out(ss, "no connection", accept_ms));
     if (ready < 0)
         return finish(ss, interrupted_status());
-    sock_t s = sock_accept(listener, &from);
+    sock_t s = sock_accept(*listener, &from);
     if (s == SOCK_INVALID) {
         if (sock_error_interrupted())
             return finish(ss, interrupted_status());
         return report(ss, "accept", NULL);
     }
     /* One sender per run: further connection attempts are refused. */
-    sock_close(listener);
+    sock_close(*listener);
+    *listener = SOCK_INVALID;
     sock_addr_dotted(&from, peer);
     int status;
     for (;;) {
@@ -362,9 +364,9 @@ static int run(session *ss)
     sock_t s = SOCK_INVALID;
     int rc = opts->tcp ? open_tcp(ss, &s) : open_udp(ss, &s);
     if (rc == 0)
-        rc = opts->tcp ? receive_tcp(ss, s) : receive_udp(ss, s);
-    if (!opts->tcp || rc != 0)
-        sock_close(s); /* receive_tcp closed the listener itself */
+        rc = opts->tcp ? receive_tcp(ss, &s) : receive_udp(ss, s);
+    if (s != SOCK_INVALID)
+        sock_close(s);
     return rc;
 }
 

@@ -4,6 +4,7 @@
  * msend_opts.c for the Equiv line); bursts start on a fixed schedule so a
  * test of n bursts p ms apart takes n * p ms whatever the sending costs. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,7 +213,10 @@ static int run_test(sender *snd, const char *echo, size_t echo_len)
     unsigned long long sent = 0, bytes_before = snd->bytes;
     int64_t start_us = clock_mono_us();
     /* Silent, unpaced bursts are one stream of messages: batch across them. */
-    bool one_stream = o->quiet == 2 && o->pause_ms == 0 && o->num_bursts > 0;
+    bool one_stream = o->quiet == 2 && o->pause_ms == 0 && o->num_bursts > 0 &&
+                      o->burst_count > 0 &&
+                      (unsigned long long)o->num_bursts <=
+                          ULLONG_MAX / (unsigned long long)o->burst_count;
     unsigned long long per_burst = (unsigned long long)o->burst_count;
     long long bursts = o->num_bursts;
     if (one_stream) {

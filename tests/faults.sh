@@ -3,7 +3,7 @@
 # the -o file on a full or read-only filesystem or not creatable; stdout a
 # pipe whose reader leaves; SIGINT and SIGTERM with lines buffered; the
 # receiver vanishing mid-test (UDP and TCP); sends failing with ENOBUFS and
-# EAGAIN. Each: the documented status, a clear one-line error where one is
+# EAGAIN; a socket closed twice. Each: the documented status, a clear one-line error where one is
 # due, no line lost or cut, and no hang.
 source "$(dirname "$0")/lib.sh"
 : "${FAULT_SHIM:?FAULT_SHIM must name the fault_shim library}"
@@ -150,4 +150,20 @@ for transport in -u -t; do
         pass "$name: 10 ENOBUFS/EAGAIN retried, 100 of 100 arrived"
     else fail "$name: $(cat "$WORK/$name.err") / $(grep msgs "$WORK/$name.rx")"; fi
 done
+# A sender that connects and goes quiet, ended by --idle-timeout (exit 3):
+# mdump closes each socket once (a second close of the listener could, on
+# Windows, close a handle that has taken its number since).
+timeout 20 strace -f -qq -e trace=close -o "$WORK/close.trace" \
+    "$MDUMP" -t --idle-timeout 1s 0.0.0.0 "$PORT" > "$WORK/close.out" 2>&1 &
+tracer=$!
+PIDS+=("$tracer")
+if wait_listening "" tcp "$PORT" 10; then
+    exec 7<> "/dev/tcp/127.0.0.1/$PORT"
+    wait "$tracer"
+    expect_status close-once 3 $?
+    exec 7>&-
+    CHECKS=$((CHECKS + 1))
+    if grep -q EBADF "$WORK/close.trace"; then fail "close-once: $(grep EBADF "$WORK/close.trace")"
+    else pass "close-once: no socket closed twice"; fi
+fi
 finish

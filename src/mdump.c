@@ -103,16 +103,27 @@ static int timed_out(session *ss, const char *what, int timeout_ms)
     return EXIT_TIMEOUT;
 }
 
-static void pause_after_message(session *ss)
+/* -p: sleeps after a message, in slices so that Ctrl-C is not kept
+ * waiting. False when a signal came. */
+static bool pause_after_message(session *ss)
 {
     const mdump_opts *opts = ss->opts;
     if (opts->pause_ms == 0)
-        return;
+        return true;
     if (opts->pause_count == 0 || ss->messages < (unsigned long long)opts->pause_count) {
         out_flush(&ss->o);
-        clock_sleep_ms(opts->pause_ms);
+        int64_t deadline = clock_mono_us() + (int64_t)opts->pause_ms * 1000;
+        for (;;) {
+            if (sock_interrupted())
+                return false;
+            int64_t left = deadline - clock_mono_us();
+            if (left <= 0)
+                break;
+            clock_sleep_until(clock_mono_us() + (left < 100000 ? left : 100000));
+        }
     }
     ss->messages++;
+    return true;
 }
 
 static void stamp(char hms[CLOCK_HMS_LEN + 1])
@@ -181,7 +192,7 @@ static int receive_udp(session *ss, sock_t s)
     peer_text peer;
     memset(&peer, 0, sizeof peer);
     sock_receiver rx;
-    if (sock_receiver_init(&rx, s) != 0) {
+    if (sock_receiver_init(&rx, s, ss->opts->pause_ms > 0) != 0) {
         fprintf(stderr, "ERROR: out of memory\n");
         return EXIT_RUNTIME;
     }
@@ -221,8 +232,8 @@ static int receive_udp(session *ss, sock_t s)
             bytes += d->len;
             if (receiver_datagram(&ss->rx, d->data, d->len, hms, from))
                 status = 0;
-            else
-                pause_after_message(ss);
+            else if (!pause_after_message(ss))
+                status = interrupted_status();
         }
         if (ss->opts->summary)
             tally(ss, rx.count, bytes, messages_before);
@@ -289,7 +300,10 @@ static int receive_tcp(session *ss, sock_t *listener)
             status = 0;
             break;
         }
-        pause_after_message(ss);
+        if (!pause_after_message(ss)) {
+            status = interrupted_status();
+            break;
+        }
     }
     sock_close(s);
     return finish(ss, status);

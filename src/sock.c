@@ -551,21 +551,26 @@ long sock_recv_from(sock_t s, void *buf, size_t cap, sock_addr *from)
 /* ---- batches ---- */
 
 /* Datagrams one receive can yield: every slot full of the smallest. */
-enum { SOCK_RX_MAX_DGRAMS = SOCK_RX_SLOTS * 64 };
+/* Room for 64 segments per coalesced run at first (the most a NIC's GRO
+ * merges); a sender's own super-datagrams can hold more, and then it grows. */
+enum { SOCK_RX_DGRAMS_START = SOCK_RX_SLOTS * 64 };
 
-int sock_receiver_init(sock_receiver *rx, sock_t s)
+int sock_receiver_init(sock_receiver *rx, sock_t s, bool one_by_one)
 {
     memset(rx, 0, sizeof *rx);
     rx->s = s;
+    rx->slots = one_by_one ? 1 : SOCK_RX_SLOTS;
     rx->buf = malloc((size_t)SOCK_RX_SLOTS * SOCK_RX_SLOT_BYTES);
-    rx->dgrams = malloc(sizeof *rx->dgrams * SOCK_RX_MAX_DGRAMS);
+    rx->capacity = SOCK_RX_DGRAMS_START;
+    rx->dgrams = malloc(sizeof *rx->dgrams * rx->capacity);
     if (!rx->buf || !rx->dgrams) {
         sock_receiver_free(rx);
         return -1;
     }
 #if defined(__linux__) && defined(UDP_GRO)
     /* Only for datagram sockets; a kernel without it just says no. */
-    rx->coalesce = set_int(s, SOL_UDP, UDP_GRO, 1) == 0;
+    if (!one_by_one)
+        rx->coalesce = set_int(s, SOL_UDP, UDP_GRO, 1) == 0;
 #endif
     return 0;
 }
@@ -677,6 +682,19 @@ long sock_send_datagrams(sock_sender *tx, const uint8_t *data,
     }
 }
 
+/* Twice the room for datagrams; -1 (errno ENOMEM) when there is none. */
+static int grow_dgrams(sock_receiver *rx)
+{
+    sock_dgram *more = realloc(rx->dgrams, sizeof *more * rx->capacity * 2);
+    if (!more) {
+        errno = ENOMEM;
+        return -1;
+    }
+    rx->dgrams = more;
+    rx->capacity *= 2;
+    return 0;
+}
+
 long sock_recv_datagrams(sock_receiver *rx)
 {
     struct mmsghdr msgs[SOCK_RX_SLOTS];
@@ -701,7 +719,7 @@ long sock_recv_datagrams(sock_receiver *rx)
         }
     }
     rx->count = 0;
-    int got = recvmmsg(rx->s, msgs, SOCK_RX_SLOTS, MSG_DONTWAIT, NULL);
+    int got = recvmmsg(rx->s, msgs, (unsigned)rx->slots, MSG_DONTWAIT, NULL);
     if (got < 0)
         return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
     for (int k = 0; k < got; k++) {
@@ -722,8 +740,9 @@ long sock_recv_datagrams(sock_receiver *rx)
         /* Coalesced: equal segments, the last one possibly shorter. */
         do {
             size_t piece = len < segment ? len : segment;
-            if (rx->count < SOCK_RX_MAX_DGRAMS)
-                rx->dgrams[rx->count++] = (sock_dgram){p, piece, k};
+            if (rx->count == rx->capacity && grow_dgrams(rx) != 0)
+                return -1;
+            rx->dgrams[rx->count++] = (sock_dgram){p, piece, k};
             p += piece;
             len -= piece;
         } while (len > 0);

@@ -116,14 +116,19 @@ typedef struct sock_dgram {
 typedef struct sock_receiver {
     sock_t s;
     bool coalesce;       /* UDP_GRO on */
+    int slots;           /* datagrams (or coalesced runs) per call */
     uint8_t *buf;        /* SOCK_RX_SLOTS * SOCK_RX_SLOT_BYTES */
     sock_addr from[SOCK_RX_SLOTS];
     sock_dgram *dgrams;  /* what the last call received, in order */
     size_t count;
+    size_t capacity;     /* of dgrams; grows for long coalesced runs */
 } sock_receiver;
 
-/* -1 on failure (out of memory). */
-int sock_receiver_init(sock_receiver *rx, sock_t s);
+/* one_by_one: a single datagram per call and no coalescing, so that each
+ * is taken from the socket when it is handled (mdump -p: a slow reader
+ * whose socket buffer fills as the old tools' did). -1 on failure (out of
+ * memory). */
+int sock_receiver_init(sock_receiver *rx, sock_t s, bool one_by_one);
 void sock_receiver_free(sock_receiver *rx);
 /* Takes what is waiting without blocking: the number of datagrams now in
  * rx->dgrams, 0 when none is waiting, -1 on error. */

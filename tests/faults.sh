@@ -3,7 +3,7 @@
 # the -o file on a full or read-only filesystem or not creatable; stdout a
 # pipe whose reader leaves; SIGINT and SIGTERM with lines buffered; the
 # receiver vanishing mid-test (UDP and TCP); sends failing with ENOBUFS and
-# EAGAIN; a socket closed twice. Each: the documented status, a clear one-line error where one is
+# EAGAIN; a socket closed twice; a SIGINT during mdump -p's pauses. Each: the documented status, a clear one-line error where one is
 # due, no line lost or cut, and no hang.
 source "$(dirname "$0")/lib.sh"
 : "${FAULT_SHIM:?FAULT_SHIM must name the fault_shim library}"
@@ -74,6 +74,33 @@ if [ "$(tail -c1 "$WORK/pipe.file" | od -An -c | tr -d ' ')" = '\n' ] &&
    [ "$(head -3 "$WORK/pipe.file")" = "$(cat "$WORK/pipe.out")" ]; then
     pass "| head -3 with traffic: the -o file has whole lines, the first 3 as head saw them"
 else fail "| head -3 with traffic: -o file and pipe disagree"; fi
+
+# ---- mdump -p 300: each message is read when its turn comes, so the
+# timestamps are 300 ms apart (not one per batch); a SIGINT in the middle
+# of the pauses ends mdump at once, not after them.
+spawn "$WORK/slow.out" "$MDUMP" -Q1 -p 300 0.0.0.0 "$PORT"
+rx=$SPAWNED
+wait_listening "" udp "$PORT" 10
+timeout 20 "$MSEND" -qq -n 8 -p 0 -u 127.0.0.1 "$PORT" 2> /dev/null
+for _ in $(seq 100); do # until 3 messages are shown (5 s at most)
+    [ "$(grep -c ' 9 bytes$' "$WORK/slow.out")" -ge 3 ] && break
+    sleep 0.05
+done
+sleep 0.1 # into the pause after the 3rd of 8
+kill -INT "$rx"
+t0=$(date +%s%N)
+wait_exit "$rx" 10
+took=$((($(date +%s%N) - t0) / 1000000))
+expect_status "-p 300: SIGINT" 130 "$STATUS"
+CHECKS=$((CHECKS + 1))
+if [ "$took" -le 500 ]; then pass "-p 300: SIGINT took effect in $took ms"
+else fail "-p 300: SIGINT took $took ms"; fi
+CHECKS=$((CHECKS + 1))
+gaps=$(awk '/ 9 bytes$/ { split($1, t, ":"); s = t[1] * 3600 + t[2] * 60 + t[3]
+                          if (n++) printf "%d ", (s - last) * 1000 + 0.5; last = s }' "$WORK/slow.out")
+if [ -n "$gaps" ] && awk -v g="$gaps" 'BEGIN { n = split(g, v, " "); for (i = 1; i <= n; i++) if (v[i] < 280 || v[i] > 400) exit 1; exit n < 2 }'; then
+    pass "-p 300: messages stamped 300 ms apart ($gaps ms)"
+else fail "-p 300: gaps between the stamps: '$gaps' ms"; fi
 
 # ---- SIGINT and SIGTERM while lines are buffered: stdout and the -o file
 # hold the same lines, all whole, and every datagram read is shown.

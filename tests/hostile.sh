@@ -3,7 +3,8 @@
 # loopback: random datagrams of every size, malformed 'stat' and 'echo'
 # datagrams, -v with short and non-hex sequence numbers, TCP streams cut
 # and merged at awkward places, a peer that resets, one that says nothing,
-# and a second connection while one is active. mdump must keep running (or
+# a second connection while one is active, and super-datagrams of more
+# segments than GRO merges. mdump must keep running (or
 # end as documented), count right, and print only well-formed lines.
 source "$(dirname "$0")/lib.sh"
 : "${SENDRAW:?SENDRAW must name the sendraw test program}"
@@ -66,6 +67,21 @@ END
 CHECKS=$((CHECKS + 1))
 if cmp -s "$WORK/odd.want" "$WORK/odd.out"; then pass "odd datagrams: what mdump makes of them"
 else fail "odd datagrams: output differs"; diff "$WORK/odd.want" "$WORK/odd.out" | cut -c1-120 >&2; fi
+
+# ---- Super-datagrams of 128 segments (more than a NIC's GRO merges):
+# every segment counts, however many arrive in one receive.
+spawn "$WORK/gso.out" "$MDUMP" -q -s 0.0.0.0 "$PORT"
+rx=$SPAWNED
+wait_listening "" udp "$PORT" 10
+timeout 10 "$SENDRAW" udp 127.0.0.1 "$PORT" gso:40:128:10 sleep:200 text:"stat 5120"
+wait_exit "$rx" 10
+expect_status "gso: mdump ends at the stat" 0 "$STATUS"
+cat > "$WORK/gso.want" <<END
+Equiv cmd line: mdump -p0 -Q2 -r4194304 -s 0.0.0.0 $PORT
+5120 msgs sent, 5120 received (not including 'stat')
+0.000000% loss
+END
+expect_same "gso: 40 x 128 segments, all counted" "$WORK/gso.want" "$WORK/gso.out"
 
 # ---- -v: short datagrams, non-hex and missing numbers, a gap.
 spawn "$WORK/seq.out" "$MDUMP" -q -v -s 0.0.0.0 "$PORT"

@@ -12,6 +12,10 @@
  *   random:COUNT:SEED  (UDP) COUNT datagrams of 0, 1 and 65507 bytes, then
  *                   of random length 0..65507, of random bytes; their
  *                   lengths are printed, one a line
+ *   gso:COUNT:SEGS:SIZE  (UDP) COUNT super-datagrams of SEGS segments of
+ *                   SIZE bytes ('g's), cut by the kernel (UDP_SEGMENT) into
+ *                   COUNT * SEGS datagrams; they may reach a receiver
+ *                   still joined, SEGS at a time
  *   sleep:MS        a pause
  *   reset           (TCP) end the connection with a reset (RST)
  * A TCP connection is closed normally at the end unless reset. Exit status
@@ -20,6 +24,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +101,33 @@ int main(int argc, char **argv)
                 printf("%zu\n", len);
                 pause_ms(2); /* let the receiver keep up: this is not a load test */
             }
+            continue;
+        }
+        if (strncmp(item, "gso:", 4) == 0) {
+            unsigned count = 0, segs = 0, size = 0;
+            sscanf(item + 4, "%u:%u:%u", &count, &segs, &size);
+            if ((size_t)segs * size > sizeof buf || size == 0 || size > UINT16_MAX) {
+                fprintf(stderr, "sendraw: '%s' does not fit a datagram\n", item);
+                return 2;
+            }
+            memset(buf, 'g', (size_t)segs * size);
+            union {
+                char bytes[CMSG_SPACE(sizeof(uint16_t))];
+                struct cmsghdr align;
+            } control;
+            memset(&control, 0, sizeof control);
+            struct iovec iov = {buf, (size_t)segs * size};
+            struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+                               .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
+            struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+            c->cmsg_level = SOL_UDP;
+            c->cmsg_type = UDP_SEGMENT;
+            c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+            uint16_t segment = (uint16_t)size;
+            memcpy(CMSG_DATA(c), &segment, sizeof segment);
+            for (unsigned k = 0; k < count; k++)
+                if (sendmsg(s, &m, 0) < 0)
+                    return fail("sendmsg with UDP_SEGMENT");
             continue;
         }
         if (strncmp(item, "text:", 5) == 0) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mcheck_options.sh - mcheck's own input and lifetime, in a namespace of
 # its own (loopback mode): numbers with leading zeros and empty lists are
-# refused (they once ran nothing and still said PASS); programs in a
+# refused (they once ran nothing and still said PASS); WSL 1 and bridged
+# mode are refused without addresses; programs in a
 # directory whose path has a space run; Ctrl-C ends mcheck at once, with
 # status 130, and leaves no program of its behind.
 source "$(dirname "$0")/lib.sh"
@@ -29,6 +30,24 @@ refused count-zero-lead "mcheck: --count '010': write it without leading zeros" 
 refused port-zero-lead "mcheck: --port '012000': write it without leading zeros" --port 012000
 refused transports-empty "mcheck: --transports: the list is empty" --transports ,
 refused directions-empty "mcheck: --directions: the list is empty" --directions ,
+
+# WSL modes where the default gateway is not Windows (WSL 1, bridged): a
+# clear refusal instead of testing the LAN's router. The kernel name and
+# wslinfo are faked in a mount namespace; nothing is sent.
+mkdir -p "$WORK/fake/bin"
+echo 4.4.0-19041-Microsoft > "$WORK/fake/wsl1"
+echo 5.15.167.4-microsoft-standard-WSL2 > "$WORK/fake/wsl2"
+printf '#!/bin/sh\necho bridged\n' > "$WORK/fake/bin/wslinfo"
+chmod +x "$WORK/fake/bin/wslinfo"
+for mode in wsl1 bridged; do
+    if [ $mode = wsl1 ]; then os=wsl1 path=$PATH; else os=wsl2 path=$WORK/fake/bin:$PATH; fi
+    timeout 20 unshare -mn sh -c 'mount --bind "$1" /proc/sys/kernel/osrelease && PATH=$2 exec "$3"' \
+        - "$WORK/fake/$os" "$path" "$MCHECK" > "$WORK/$mode.out" 2> "$WORK/$mode.err"
+    expect_status "wsl mode $mode" 2 $?
+    printf '%s\n' "mcheck: WSL networking mode '$mode': the Windows address cannot be found; give --windows-addr and --linux-addr" \
+        "Try 'mcheck --help'." > "$WORK/$mode.want"
+    expect_same "wsl mode $mode: stderr" "$WORK/$mode.want" "$WORK/$mode.err"
+done
 
 # Programs under a path with a space: all three loopback runs pass.
 timeout 60 ip netns exec "$NS" "$MCHECK" --linux-dir "$SPACED" --count 20 --json > "$WORK/spaced.json" 2> "$WORK/spaced.err"

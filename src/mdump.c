@@ -112,14 +112,12 @@ static bool pause_after_message(session *ss)
         return true;
     if (opts->pause_count == 0 || ss->messages < (unsigned long long)opts->pause_count) {
         out_flush(&ss->o);
-        int64_t deadline = clock_mono_us() + (int64_t)opts->pause_ms * 1000;
-        for (;;) {
+        const int64_t slice_us = 100000;
+        int64_t now = clock_mono_us(), deadline = now + (int64_t)opts->pause_ms * 1000;
+        for (; now < deadline; now = clock_mono_us()) {
             if (sock_interrupted())
                 return false;
-            int64_t left = deadline - clock_mono_us();
-            if (left <= 0)
-                break;
-            clock_sleep_until(clock_mono_us() + (left < 100000 ? left : 100000));
+            clock_sleep_until(deadline - now < slice_us ? deadline : now + slice_us);
         }
     }
     ss->messages++;

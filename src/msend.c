@@ -214,9 +214,8 @@ static int run_test(sender *snd, const char *echo, size_t echo_len)
     int64_t start_us = clock_mono_us();
     /* Silent, unpaced bursts are one stream of messages: batch across them. */
     bool one_stream = o->quiet == 2 && o->pause_ms == 0 && o->num_bursts > 0 &&
-                      o->burst_count > 0 &&
                       (unsigned long long)o->num_bursts <=
-                          ULLONG_MAX / (unsigned long long)o->burst_count;
+                          ULLONG_MAX / (unsigned long long)o->burst_count; /* -b >= 1 */
     unsigned long long per_burst = (unsigned long long)o->burst_count;
     long long bursts = o->num_bursts;
     if (one_stream) {

@@ -550,7 +550,6 @@ long sock_recv_from(sock_t s, void *buf, size_t cap, sock_addr *from)
 
 /* ---- batches ---- */
 
-/* Datagrams one receive can yield: every slot full of the smallest. */
 /* Room for 64 segments per coalesced run at first (the most a NIC's GRO
  * merges); a sender's own super-datagrams can hold more, and then it grows. */
 enum { SOCK_RX_DGRAMS_START = SOCK_RX_SLOTS * 64 };

@@ -66,6 +66,19 @@ for prog in "$MSEND" "$(dirname "$0")/../Linux64/msend"; do
     expect_same "--version: the version $prog prints" "$WORK/version.want" "$WORK/version.out"
     expect_same "--version: nothing on stderr" /dev/null "$WORK/version.err"
 done
+# Installed without VERSION beside it: the msend beside it tells; with
+# neither, a clear error.
+mkdir -p "$WORK/installed"
+cp "$MCHECK" "$MSEND" "$WORK/installed/"
+timeout 20 "$WORK/installed/mcheck" --version > "$WORK/installed.out" 2>&1
+expect_status "--version, installed" 0 $?
+"$MSEND" --version | sed 's/^msend /mcheck /' > "$WORK/installed.want"
+expect_same "--version, installed: msend's version" "$WORK/installed.want" "$WORK/installed.out"
+rm "$WORK/installed/msend"
+timeout 20 "$WORK/installed/mcheck" --version > "$WORK/installed.out" 2>&1
+expect_status "--version, alone" 1 $?
+echo "mcheck: no VERSION file or msend beside $WORK/installed/mcheck" > "$WORK/installed.want"
+expect_same "--version, alone: the error" "$WORK/installed.want" "$WORK/installed.out"
 # --help: the usage on stdout, status 0, whatever follows.
 timeout 20 "$MCHECK" --help --bogus > "$WORK/help.out" 2> "$WORK/help.err"
 expect_status "--help" 0 $?
@@ -84,6 +97,7 @@ printf '#!/bin/sh\necho bridged\n' > "$WORK/fake/bin/wslinfo"
 chmod +x "$WORK/fake/bin/wslinfo"
 for mode in wsl1 bridged; do
     if [ $mode = wsl1 ]; then os=wsl1 path=$PATH; else os=wsl2 path=$WORK/fake/bin:$PATH; fi
+    # shellcheck disable=SC2016 # the inner sh's arguments
     timeout 20 unshare -mn sh -c 'mount --bind "$1" /proc/sys/kernel/osrelease && PATH=$2 exec "$3"' \
         - "$WORK/fake/$os" "$path" "$MCHECK" > "$WORK/$mode.out" 2> "$WORK/$mode.err"
     expect_status "wsl mode $mode" 2 $?

@@ -66,6 +66,11 @@ ALL_PASS="tcp/w2l=PASS tcp/l2w=PASS udp/w2l=PASS udp/l2w=PASS multicast/w2l=PASS
 check clean 0 "$ALL_PASS"
 CHECKS=$((CHECKS + 1))
 if grep -q '"verdict": "PASS"' "$WORK/clean.json"; then pass "clean: verdict PASS"; else fail "clean: verdict"; fi
+# Every row names the Linux side's interface: its veth, in its namespace.
+CHECKS=$((CHECKS + 1))
+rows_on_veth=$(grep -c "\"interface\": \"$(veth_of "$WSL_NS")\", " "$WORK/clean.json")
+if [ "$rows_on_veth" -eq 6 ]; then pass "clean: every row on the Linux side's $(veth_of "$WSL_NS")"
+else fail "clean: $rows_on_veth rows name the Linux side's veth: $(grep '"interface"' "$WORK/clean.json")"; fi
 
 # Unicast UDP to the Linux side dropped.
 nft_drop "$WSL_NS" input ip daddr 172.31.8.31 udp dport 12000

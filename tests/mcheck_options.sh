@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # mcheck_options.sh - mcheck's own input and lifetime, in a namespace of
 # its own (loopback mode): numbers with leading zeros and empty lists are
-# refused (they once ran nothing and still said PASS); WSL 1 and bridged
-# mode are refused without addresses; programs in a
-# directory whose path has a space run; Ctrl-C ends mcheck at once, with
-# status 130, and leaves no program of its behind.
+# refused (they once ran nothing and still said PASS); unknown options and
+# stray arguments are named as such (they were said to need a value);
+# options a run would not use, empty values, repeated list items and TCP
+# messages too short to count are refused; --version prints the programs'
+# version; WSL 1 and bridged mode are refused without addresses; programs
+# in a directory whose path has a space run; Ctrl-C ends mcheck at once,
+# with status 130, and leaves no program of its behind.
 source "$(dirname "$0")/lib.sh"
 need_root_netns
 MCHECK=$(cd "$(dirname "$0")/.." && pwd)/mcheck
@@ -30,6 +33,59 @@ refused count-zero-lead "mcheck: --count '010': write it without leading zeros" 
 refused port-zero-lead "mcheck: --port '012000': write it without leading zeros" --port 012000
 refused transports-empty "mcheck: --transports: the list is empty" --transports ,
 refused directions-empty "mcheck: --directions: the list is empty" --directions ,
+refused unknown-long "mcheck: unknown option '--bogus'" --bogus
+refused unknown-long-value "mcheck: unknown option '--bogus'" --bogus=1
+refused unknown-short "mcheck: unknown option '-x'" -x
+refused unknown-before-value "mcheck: unknown option '--prot'" --prot 12000
+refused stray-argument "mcheck: unexpected argument '127.0.0.1': mcheck takes only options" 127.0.0.1
+refused flag-with-value "mcheck: option '--json' takes no value" --json=yes
+refused version-with-value "mcheck: option '--version' takes no value" --version=2
+refused missing-value "mcheck: option '--port' needs a value" --port
+refused empty-dir "mcheck: option '--linux-dir': the value is empty" --linux-dir ''
+refused empty-addr "mcheck: option '--windows-addr': the value is empty" --windows-addr=
+refused empty-run "mcheck: option '--windows-run': the value is empty" --windows-run ''
+refused transports-twice "mcheck: --transports: 'tcp' is listed twice" --transports tcp,udp,tcp
+refused directions-twice "mcheck: --directions: 'l2w' is listed twice" --directions l2w,l2w --windows-addr 10.1.1.1 --linux-addr 10.1.1.2
+# Accepted once but never used: over loopback there is no Windows side and
+# one direction; without multicast no group or TTL.
+refused loopback-directions "mcheck: --directions: not used when checking this machine over loopback" --directions l2w
+refused loopback-windows-dir "mcheck: --windows-dir: not used when checking this machine over loopback" --windows-dir "$SPACED"
+refused loopback-windows-addr "mcheck: --windows-addr: not used when checking this machine over loopback" --loopback --windows-addr 10.1.1.1
+refused loopback-windows-run "mcheck: --windows-run: not used when checking this machine over loopback" --windows-run wine --loopback
+refused ttl-no-multicast "mcheck: --ttl: used only by multicast runs, and --transports leaves multicast out" --transports tcp,udp --ttl 3
+refused group-no-multicast "mcheck: --group: used only by multicast runs, and --transports leaves multicast out" --group 239.1.1.1 --transports udp
+# Over TCP, messages under 8 bytes lose the 'Message ' text mdump counts:
+# every run would show 100% loss.
+refused tcp-size-short "mcheck: --size '7': TCP runs need 0 or 8 bytes and more (mdump counts the 'Message ' text of a TCP stream); or leave tcp out of --transports" --size 7
+
+# --version: what the programs print, under mcheck's name; nothing else.
+for prog in "$MSEND" "$(dirname "$0")/../Linux64/msend"; do
+    timeout 20 "$MCHECK" --version > "$WORK/version.out" 2> "$WORK/version.err"
+    expect_status "--version" 0 $?
+    "$prog" --version | sed 's/^msend /mcheck /' > "$WORK/version.want"
+    expect_same "--version: the version $prog prints" "$WORK/version.want" "$WORK/version.out"
+    expect_same "--version: nothing on stderr" /dev/null "$WORK/version.err"
+done
+# Installed without VERSION beside it: the msend beside it tells; with
+# neither, a clear error.
+mkdir -p "$WORK/installed"
+cp "$MCHECK" "$MSEND" "$WORK/installed/"
+timeout 20 "$WORK/installed/mcheck" --version > "$WORK/installed.out" 2>&1
+expect_status "--version, installed" 0 $?
+"$MSEND" --version | sed 's/^msend /mcheck /' > "$WORK/installed.want"
+expect_same "--version, installed: msend's version" "$WORK/installed.want" "$WORK/installed.out"
+rm "$WORK/installed/msend"
+timeout 20 "$WORK/installed/mcheck" --version > "$WORK/installed.out" 2>&1
+expect_status "--version, alone" 1 $?
+echo "mcheck: no VERSION file or msend beside $WORK/installed/mcheck" > "$WORK/installed.want"
+expect_same "--version, alone: the error" "$WORK/installed.want" "$WORK/installed.out"
+# --help: the usage on stdout, status 0, whatever follows.
+timeout 20 "$MCHECK" --help --bogus > "$WORK/help.out" 2> "$WORK/help.err"
+expect_status "--help" 0 $?
+CHECKS=$((CHECKS + 1))
+if [ "$(head -1 "$WORK/help.out")" = "usage: mcheck [options]" ] && grep -q -- '^  --version ' "$WORK/help.out" &&
+    [ ! -s "$WORK/help.err" ]; then pass "--help: usage on stdout, --version listed"
+else fail "--help: $(head -1 "$WORK/help.out") $(cat "$WORK/help.err")"; fi
 
 # WSL modes where the default gateway is not Windows (WSL 1, bridged): a
 # clear refusal instead of testing the LAN's router. The kernel name and
@@ -41,6 +97,7 @@ printf '#!/bin/sh\necho bridged\n' > "$WORK/fake/bin/wslinfo"
 chmod +x "$WORK/fake/bin/wslinfo"
 for mode in wsl1 bridged; do
     if [ $mode = wsl1 ]; then os=wsl1 path=$PATH; else os=wsl2 path=$WORK/fake/bin:$PATH; fi
+    # shellcheck disable=SC2016 # the inner sh's arguments
     timeout 20 unshare -mn sh -c 'mount --bind "$1" /proc/sys/kernel/osrelease && PATH=$2 exec "$3"' \
         - "$WORK/fake/$os" "$path" "$MCHECK" > "$WORK/$mode.out" 2> "$WORK/$mode.err"
     expect_status "wsl mode $mode" 2 $?
@@ -61,7 +118,7 @@ ip netns exec "$NS" env --default-signal=INT,TERM "$MCHECK" --linux-dir "$SPACED
     > "$WORK/int.out" 2> "$WORK/int.err" &
 mc=$!
 PIDS+=("$mc")
-# (mcheck prints its table at the end: wait for msend to be sending.)
+# (Wait for msend to be sending.)
 for _ in $(seq 200); do
     ip netns pids "$NS" | xargs -r ps -o comm= -p | grep -qx msend && break
     sleep 0.05

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# checker_mirrored.sh WIN64_DIR LINUX64_DIR - mcheck in WSL's mirrored
+# networking mode, where Windows and Linux share the host's interfaces and
+# addresses: both sides in one namespace (the Windows programs under wine
+# beside the Linux ones, on the same veth address), its default route to a
+# second namespace standing for the LAN's router. The kernel name and
+# wslinfo are faked as WSL 2 has them (a mount namespace; nothing else
+# changes). mcheck must run every row on the shared interface: TCP and UDP
+# to the shared address, multicast out of that interface and looped back
+# to the other side (the router's namespace counts the datagrams that left
+# by it), and say which interface each row used. Also: without wslinfo,
+# mirrored mode is known by the loopback0 link WSL adds for it; and in NAT
+# mode, a --windows-run prefix no longer keeps mcheck from finding the
+# addresses (the default gateway is Windows).
+source "$(dirname "$0")/lib.sh"
+need_root_netns
+WIN64=${1:?usage: checker_mirrored.sh WIN64_DIR LINUX64_DIR}
+LINUX64=${2:?usage: checker_mirrored.sh WIN64_DIR LINUX64_DIR}
+MCHECK=$(cd "$(dirname "$0")/.." && pwd)/mcheck
+
+HOST=mtmhost$$   # Windows and Linux, mirrored
+LAN=mtmlan$$     # the LAN's router
+two_hosts "$HOST" 10.79.0.2/24 "$LAN" 10.79.0.1/24
+ip -n "$HOST" route add default via 10.79.0.1
+wine_in "$HOST"
+veth_of() { ip -n "$1" -o link show type veth | awk -F': ' '{ sub(/@.*/, "", $2); print $2; exit }'; }
+DEV=$(veth_of "$HOST")
+
+# A WSL 2 kernel name; wslinfo saying what --networking-mode is.
+echo 5.15.167.4-microsoft-standard-WSL2 > "$WORK/osrelease"
+fake_wslinfo() { # MODE: a directory with a wslinfo that reports MODE
+    mkdir -p "$WORK/$1"
+    # shellcheck disable=SC2016 # the fake's own $1
+    printf '#!/bin/sh\n[ "$1" = --networking-mode ] && echo %s\n' "$1" > "$WORK/$1/wslinfo"
+    chmod +x "$WORK/$1/wslinfo"
+}
+fake_wslinfo mirrored
+fake_wslinfo nat
+# as_wsl NS PATH ARGS...: mcheck ARGS in namespace NS as in WSL 2, with PATH.
+as_wsl() {
+    local ns=$1 path=$2
+    shift 2
+    # shellcheck disable=SC2016 # the inner sh's arguments
+    timeout 200 ip netns exec "$ns" unshare -m sh -c \
+        'mount --bind "$1" /proc/sys/kernel/osrelease && PATH=$2 && shift 2 && exec "$@"' \
+        - "$WORK/osrelease" "$path" "$MCHECK" "$@"
+}
+PROGRAMS=(--windows-dir "$WIN64" --linux-dir "$LINUX64" --count 20 --pause 2 --timeout 6)
+mask() { # the first-ms figures
+    awk '/^(tcp|udp|multicast) / && substr($0, 60, 9) ~ /[0-9]$/ { $0 = substr($0, 1, 59) "       MS" substr($0, 69) } { print }'
+}
+
+# The router counts the multicast datagrams that reach it over the link.
+ip netns exec "$LAN" nft add table inet mtcount
+ip netns exec "$LAN" nft add chain inet mtcount prerouting "{ type filter hook prerouting priority 0; }"
+ip netns exec "$LAN" nft add rule inet mtcount prerouting ip daddr 239.101.3.10 udp dport 12000 counter
+multicast_seen() {
+    ip netns exec "$LAN" nft list chain inet mtcount prerouting | sed -nE 's/.*counter packets ([0-9]+) .*/\1/p'
+}
+
+# ---- mirrored mode, as wslinfo reports it: the whole matrix.
+as_wsl "$HOST" "$WORK/mirrored:$PATH" --windows-run wine "${PROGRAMS[@]}" > "$WORK/mirrored.out" 2> "$WORK/mirrored.err"
+expect_status mirrored 0 $?
+mask < "$WORK/mirrored.out" > "$WORK/mirrored.got"
+cat > "$WORK/mirrored.want" <<END
+Checking Windows 10.79.0.2 <-> Linux 10.79.0.2 (WSL mirrored mode).
+transport  direction       result   sent  received   loss%  first-ms  interface  detail
+tcp        Windows->Linux  PASS       20        20     0.0        MS  $DEV
+tcp        Linux->Windows  PASS       20        20     0.0        MS  $DEV
+udp        Windows->Linux  PASS       20        20     0.0        MS  $DEV
+udp        Linux->Windows  PASS       20        20     0.0        MS  $DEV
+multicast  Windows->Linux  PASS       20        20     0.0        MS  $DEV
+multicast  Linux->Windows  PASS       20        20     0.0        MS  $DEV
+
+verdict: PASS - all 6 runs got through
+END
+expect_same "mirrored: the table" "$WORK/mirrored.want" "$WORK/mirrored.got"
+expect_same "mirrored: nothing on stderr" /dev/null "$WORK/mirrored.err"
+# Each multicast run: the echo, 20 messages and the stat, out of the
+# shared interface (not loopback's 127.0.0.1, which never leaves).
+CHECKS=$((CHECKS + 1))
+seen=$(multicast_seen)
+if [ "$seen" = 44 ]; then pass "mirrored: the 2 x 22 multicast datagrams went out on $DEV"
+else fail "mirrored: $seen multicast datagrams reached the router, expected 44"; fi
+
+# ---- mirrored mode without wslinfo (WSL before 2.0.4): the loopback0 link.
+# (A veth pair: dummy links need a module this kernel may not have.)
+ip -n "$HOST" link add loopback0 type veth peer name lb0peer
+as_wsl "$HOST" "$PATH" --windows-run wine "${PROGRAMS[@]}" --transports multicast --json \
+    > "$WORK/loopback0.json" 2> "$WORK/loopback0.err"
+expect_status "mirrored by loopback0" 0 $?
+ip -n "$HOST" link del loopback0
+sed -E 's/"first_ms": [0-9]+/"first_ms": MS/' "$WORK/loopback0.json" > "$WORK/loopback0.got"
+cat > "$WORK/loopback0.want" <<END
+{"mode": "pair", "wsl_mode": "mirrored", "windows_addr": "10.79.0.2", "linux_addr": "10.79.0.2", "group": "239.101.3.10", "port": 12000, "count": 20,
+ "runs": [
+  {"transport": "multicast", "direction": "w2l", "result": "PASS", "sent": 20, "received": 20, "loss_pct": 0.0, "first_ms": MS, "interface": "$DEV", "detail": ""},
+  {"transport": "multicast", "direction": "l2w", "result": "PASS", "sent": 20, "received": 20, "loss_pct": 0.0, "first_ms": MS, "interface": "$DEV", "detail": ""}
+ ],
+ "passed": 2, "total": 2, "verdict": "PASS"}
+END
+expect_same "mirrored by loopback0: the JSON" "$WORK/loopback0.want" "$WORK/loopback0.got"
+expect_same "mirrored by loopback0: nothing on stderr" /dev/null "$WORK/loopback0.err"
+CHECKS=$((CHECKS + 1))
+seen=$(multicast_seen)
+if [ "$seen" = 88 ]; then pass "mirrored by loopback0: 2 x 22 more multicast datagrams went out on $DEV"
+else fail "mirrored by loopback0: $seen multicast datagrams in all, expected 88"; fi
+
+# ---- NAT mode with the Windows side behind a --windows-run prefix: Linux
+# in a namespace of its own whose default gateway is Windows.
+WSL=mtmwsl$$
+make_netns "$WSL"
+veth_pair "$HOST" 172.31.0.1/20 "$WSL" 172.31.8.31/20
+ip -n "$WSL" route add default via 172.31.0.1
+WSL_DEV=$(veth_of "$WSL")
+as_wsl "$WSL" "$WORK/nat:$PATH" --windows-run "ip netns exec $HOST wine" "${PROGRAMS[@]}" --transports udp \
+    > "$WORK/nat.out" 2> "$WORK/nat.err"
+expect_status nat 0 $?
+mask < "$WORK/nat.out" > "$WORK/nat.got"
+cat > "$WORK/nat.want" <<END
+Checking Windows 172.31.0.1 <-> Linux 172.31.8.31 (WSL nat mode).
+transport  direction       result   sent  received   loss%  first-ms  interface  detail
+udp        Windows->Linux  PASS       20        20     0.0        MS  $WSL_DEV
+udp        Linux->Windows  PASS       20        20     0.0        MS  $WSL_DEV
+
+verdict: PASS - all 2 runs got through
+END
+expect_same "nat: the table" "$WORK/nat.want" "$WORK/nat.got"
+expect_same "nat: nothing on stderr" /dev/null "$WORK/nat.err"
+finish

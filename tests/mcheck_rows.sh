@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# mcheck_rows.sh - what mcheck's rows say and when, over loopback in a
+# namespace of its own, whole outputs compared (first-ms masked):
+#   - the header comes at once, each row's transport and direction as its
+#     run starts and the rest as it ends (not all at the end);
+#   - a port another program holds: each row fails with the receiver's
+#     error, sends nothing into that port, and says 'sent 0';
+#   - a receiver that is not ready in time: the same, without waiting on;
+#   - a connection refused: 'sent 0', not the number asked for;
+#   - a TCP sender stopped midway at the time limit: 'sent' is what went
+#     out and 'received' what mdump counted (not its reads), and the row
+#     says the sender was stopped, not that a connection timed out.
+source "$(dirname "$0")/lib.sh"
+need_root_netns
+MCHECK=$(cd "$(dirname "$0")/.." && pwd)/mcheck
+BIN=$(dirname "$MSEND")
+NS=mtmrw$$
+make_netns "$NS"
+in_ns() { ip netns exec "$NS" "$@"; }
+
+# mask: the first-ms figure of each row.
+mask() {
+    awk '/^(tcp|udp|multicast) / && substr($0, 60, 9) ~ /[0-9]$/ { $0 = substr($0, 1, 59) "       MS" substr($0, 69) } { print }'
+}
+# counter PROTO: counts what leaves for port 12000 over PROTO, from now on.
+counter() {
+    if ! { in_ns nft add table inet mtcount &&
+           in_ns nft add chain inet mtcount output "{ type filter hook output priority 0; }" &&
+           in_ns nft add rule inet mtcount output meta l4proto "$1" th dport 12000 counter; }; then
+        fail "nft: no counter"
+        exit 1
+    fi
+}
+counted() {
+    in_ns nft list chain inet mtcount output | sed -nE 's/.*counter packets ([0-9]+) .*/\1/p'
+    in_ns nft delete table inet mtcount
+}
+# Figures the runs below all share.
+RUN=(--linux-dir "$BIN" --count 20 --pause 5)
+HEADER="Checking this machine over loopback (127.0.0.1).
+transport  direction       result   sent  received   loss%  first-ms  interface  detail"
+
+# ---- rows as they come: the first run is slow (multicast dropped on its
+# way in, so mdump waits out its 3 s), the second quick.
+in_ns nft add table inet mtfault
+in_ns nft add chain inet mtfault input "{ type filter hook input priority 0; }"
+in_ns nft add rule inet mtfault input ip daddr 239.101.3.10 drop
+spawn "$WORK/stream.out" ip netns exec "$NS" "$MCHECK" "${RUN[@]}" --timeout 3 --transports multicast,udp
+mc=$SPAWNED
+# snapshot NAME WANT: mcheck's output so far is exactly WANT (no newline
+# added), and mcheck is still running.
+snapshot() {
+    printf '%s' "$2" > "$WORK/$1.want"
+    cp "$WORK/stream.out" "$WORK/$1.got"
+    expect_same "stream: $1" "$WORK/$1.want" "$WORK/$1.got"
+    CHECKS=$((CHECKS + 1))
+    if kill -0 "$mc" 2> /dev/null; then pass "stream: $1, while mcheck runs"; else fail "stream: $1 came after mcheck ended"; fi
+}
+# The header and the first row's start within 2 s (the run takes 3 s).
+wait_for "$WORK/stream.out" '^multicast  loopback        $' 2 &&
+    snapshot start "$HEADER
+multicast  loopback        "
+wait_for "$WORK/stream.out" '^udp        loopback        $' 10 &&
+    snapshot first-row "$HEADER
+multicast  loopback        FAIL       20         0   100.0         -  lo         nothing arrived within 3 s
+udp        loopback        "
+wait_exit "$mc" 20
+expect_status stream "1" "$STATUS"
+mask < "$WORK/stream.out" > "$WORK/stream.got"
+cat > "$WORK/stream.want" <<END
+$HEADER
+multicast  loopback        FAIL       20         0   100.0         -  lo         nothing arrived within 3 s
+udp        loopback        PASS       20        20     0.0        MS  lo
+
+Likely causes (multicast, nothing arrived):
+  - the multicast interface: both sides must name their address on the shared network
+    (--windows-addr, --linux-addr; msend's 4th argument, mdump's 3rd); in WSL mirrored
+    mode both are the address of the interface with the default route;
+  - a WSL kernel without multicast, or in mirrored mode an interface that does not
+    carry it (try another with --windows-addr and --linux-addr, one address for both);
+  - reverse-path filtering on Linux: sysctl net.ipv4.conf.all.rp_filter (0 or 2 lets it in);
+  - a firewall dropping UDP to 239.101.3.10 port 12000.
+
+verdict: FAIL - 1 of 2 runs passed
+END
+expect_same "stream: the whole output" "$WORK/stream.want" "$WORK/stream.got"
+in_ns nft delete table inet mtfault
+
+# ---- the port held by another program (TCP and UDP, neither shared): no
+# row sends into it; each fails at once with mdump's error.
+ip netns exec "$NS" perl -e 'use Socket;
+    socket(T, PF_INET, SOCK_STREAM, 0) && bind(T, pack_sockaddr_in(12000, INADDR_ANY)) && listen(T, 5) &&
+    socket(U, PF_INET, SOCK_DGRAM, 0) && bind(U, pack_sockaddr_in(12000, INADDR_ANY)) or die "holder: $!\n";
+    print "holding\n"; $| = 1; sleep 60' > "$WORK/holder.out" 2>&1 &
+holder=$!
+PIDS+=("$holder")
+wait_for "$WORK/holder.out" '^holding' 5
+counter '{ tcp, udp }'
+t0=$SECONDS
+in_ns "$MCHECK" "${RUN[@]}" --timeout 5 > "$WORK/held.out" 2> "$WORK/held.err"
+expect_status "port held" 1 $?
+CHECKS=$((CHECKS + 1))
+if [ $((SECONDS - t0)) -le 4 ]; then pass "port held: done in $((SECONDS - t0)) s"
+else fail "port held: took $((SECONDS - t0)) s: it waited for a receiver that had failed"; fi
+cat > "$WORK/held.want" <<END
+$HEADER
+tcp        loopback        FAIL        0         0       -         -  lo         receiver: bind 0.0.0.0:12000: Address already in use
+udp        loopback        FAIL        0         0       -         -  lo         receiver: bind 0.0.0.0:12000: Address already in use
+multicast  loopback        FAIL        0         0       -         -  lo         receiver: bind 239.101.3.10:12000: Address already in use
+
+The receiver could not start: see its error (port in use? joining the group?).
+  mcheck sends nothing in a run whose receiver is not ready.
+
+verdict: FAIL - 0 of 3 runs passed
+END
+expect_same "port held: the rows" "$WORK/held.want" "$WORK/held.out"
+expect_same "port held: nothing on stderr" /dev/null "$WORK/held.err"
+CHECKS=$((CHECKS + 1))
+n=$(counted)
+if [ "$n" = 0 ]; then pass "port held: nothing sent to port 12000"; else fail "port held: $n packets sent into the held port"; fi
+# The same in JSON: sent 0, no loss figure.
+in_ns "$MCHECK" "${RUN[@]}" --timeout 5 --transports udp --json > "$WORK/held.json" 2>&1
+expect_status "port held, json" 1 $?
+printf '%s\n' '  {"transport": "udp", "direction": "local", "result": "FAIL", "sent": 0, "received": 0, "loss_pct": null, "first_ms": null, "interface": "lo", "detail": "receiver: bind 0.0.0.0:12000: Address already in use"}' \
+    > "$WORK/held-json.want"
+grep '"transport"' "$WORK/held.json" > "$WORK/held-json.got"
+expect_same "port held, json: the row" "$WORK/held-json.want" "$WORK/held-json.got"
+kill "$holder"
+wait "$holder" 2> /dev/null
+
+# ---- a receiver that does not get ready within the time limit (its start
+# delayed by a wrapper): nothing is sent, and mcheck does not wait on.
+# shellcheck disable=SC2016 # the wrapper's own $1 and $@
+printf '#!/bin/sh\ncase $1 in */mdump) sleep 30 ;; esac\nexec "$@"\n' > "$WORK/slow-start"
+chmod +x "$WORK/slow-start"
+counter udp
+t0=$SECONDS
+in_ns "$MCHECK" "${RUN[@]}" --timeout 2 --transports udp --linux-run "$WORK/slow-start" > "$WORK/late.out" 2>&1
+expect_status "receiver late" 1 $?
+CHECKS=$((CHECKS + 1))
+if [ $((SECONDS - t0)) -le 4 ]; then pass "receiver late: done in $((SECONDS - t0)) s"
+else fail "receiver late: took $((SECONDS - t0)) s"; fi
+cat > "$WORK/late.want" <<END
+$HEADER
+udp        loopback        FAIL        0         0       -         -  lo         receiver: not ready within 2 s
+
+The receiver could not start: see its error (port in use? joining the group?).
+  mcheck sends nothing in a run whose receiver is not ready.
+
+verdict: FAIL - 0 of 1 runs passed
+END
+expect_same "receiver late: the row" "$WORK/late.want" "$WORK/late.out"
+CHECKS=$((CHECKS + 1))
+n=$(counted)
+if [ "$n" = 0 ]; then pass "receiver late: nothing sent"; else fail "receiver late: $n datagrams sent before the receiver was ready"; fi
+CHECKS=$((CHECKS + 1))
+left=$(ip netns pids "$NS")
+if [ -z "$left" ]; then pass "receiver late: the delayed receiver was stopped"
+else fail "receiver late: left running: $(ps -o args= -p "$(tr '\n' ',' <<< "$left" | sed 's/,$//')")"; fi
+
+# ---- the connection refused (a reset answers the SYN): nothing was sent.
+in_ns nft add table inet mtfault
+in_ns nft add chain inet mtfault input "{ type filter hook input priority 0; }"
+in_ns nft add rule inet mtfault input tcp dport 12000 tcp flags syn reject with tcp reset
+in_ns "$MCHECK" "${RUN[@]}" --timeout 5 --transports tcp > "$WORK/refused.out" 2>&1
+expect_status "refused" 1 $?
+cat > "$WORK/refused.want" <<END
+$HEADER
+tcp        loopback        FAIL        0         0       -         -  lo         sender: connection refused
+
+Likely cause (connection refused): nothing listening on port 12000 at the receiver,
+  or a firewall rejecting it; check that no other program holds the port.
+
+verdict: FAIL - 0 of 1 runs passed
+END
+expect_same "refused: the row" "$WORK/refused.want" "$WORK/refused.out"
+in_ns nft delete table inet mtfault
+
+# ---- a TCP sender stalled midway: after 300 kB every segment to the
+# receiver is dropped, msend blocks with its buffers full and is stopped at
+# the time limit (2 s to wait + 2 s of messages + 1 = 5 s).
+in_ns nft add table inet mtfault
+in_ns nft add chain inet mtfault input "{ type filter hook input priority 0; }"
+in_ns nft add rule inet mtfault input tcp dport 12000 quota over 300 kbytes drop
+in_ns "$MCHECK" --linux-dir "$BIN" --count 200 --pause 2 --size 65507 --timeout 2 --transports tcp \
+    > "$WORK/stalled.out" 2>&1
+expect_status "stalled" 1 $?
+in_ns nft delete table inet mtfault
+row=$(grep '^tcp ' "$WORK/stalled.out")
+read -r _ _ _ sent received _ <<< "$row"
+CHECKS=$((CHECKS + 1))
+# 300 kB hold 4 messages of 65507 bytes; the buffers take a few more.
+if [ "$sent" -gt 0 ] && [ "$sent" -lt 200 ] && [ "$received" -ge 1 ] && [ "$received" -le "$sent" ] &&
+   [ "$received" -le 5 ]; then
+    pass "stalled: sent $sent (of 200 asked), received $received"
+else fail "stalled: sent '$sent', received '$received': $row"; fi
+# The row with its figures masked.
+sed -E 's/^(tcp        loopback        FAIL  ) [ 0-9]{6} [ 0-9]{9} [ .0-9]{7} [ 0-9]{9}/\1   SENT  RECEIVED   LOSS%        MS/' \
+    "$WORK/stalled.out" > "$WORK/stalled.got"
+cat > "$WORK/stalled.want" <<END
+$HEADER
+tcp        loopback        FAIL     SENT  RECEIVED   LOSS%        MS  lo         sender: stopped at the time limit (5 s)
+
+Likely cause (sender stopped at the time limit): the receiver stopped taking the
+  data (a TCP connection whose packets are dropped midway), or a stuck program.
+
+verdict: FAIL - 0 of 1 runs passed
+END
+expect_same "stalled: the row" "$WORK/stalled.want" "$WORK/stalled.got"
+finish

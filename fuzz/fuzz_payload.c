@@ -115,7 +115,7 @@ static void check_number(const char *text)
         {LLONG_MIN, LLONG_MAX}, {0, LLONG_MAX}, {1, 65535}, {0, 255},
         {1, 2147483647}, {-5, 5},
     };
-    long long ref;
+    long long ref = 0; /* set only when ref_ok; 0 keeps -O2 from seeing it read unset */
     bool ref_ok = reference_number(text, &ref);
     for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
         long long min = ranges[i][0], max = ranges[i][1];

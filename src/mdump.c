@@ -17,6 +17,7 @@ typedef struct session {
     const mdump_opts *opts;
     out o;
     receiver rx;
+    sock_arrivals arrivals;      /* what the UDP socket is to hand over */
     unsigned long long messages; /* for -p's count */
     unsigned long long units, bytes; /* for --summary: datagrams or reads */
     int64_t first_us, last_us;       /* first and last message's arrival */
@@ -194,9 +195,13 @@ static int receive_udp(session *ss, sock_t s)
         fprintf(stderr, "ERROR: out of memory\n");
         return EXIT_RUNTIME;
     }
+    rx.only = ss->arrivals;
     /* At -Q2 nothing per datagram is printed: no time or sender needed. */
     bool shown = ss->opts->quiet_level < 2;
     int idle_ms = ss->opts->idle_timeout_ms;
+    /* Datagrams that are not for us (sock_receive_only) wake the socket
+     * but are not "received": the idle time runs from the last one that is. */
+    int64_t last_us = clock_mono_us();
     int status = -1;
     while (status < 0) {
         if (sock_interrupted()) {
@@ -206,13 +211,20 @@ static int receive_udp(session *ss, sock_t s)
         long n = sock_recv_datagrams(&rx);
         if (n == 0) {
             /* Nothing waiting: show what we have, then sleep until more. */
-            int ready = idle_wait(ss, s, idle_ms);
+            int left_ms = 0;
+            if (idle_ms > 0) {
+                int64_t left_us = (int64_t)idle_ms * 1000 - (clock_mono_us() - last_us);
+                left_ms = left_us > 0 ? (int)((left_us + 999) / 1000) : -1;
+            }
+            int ready = left_ms < 0 ? 0 : idle_wait(ss, s, left_ms);
             if (ready == 0)
                 status = timed_out(ss, "nothing received", idle_ms);
             else if (ready < 0)
                 status = interrupted_status(); /* finish() tells why */
             continue;
         }
+        if (idle_ms > 0)
+            last_us = clock_mono_us();
         if (n < 0) {
             if (sock_error_interrupted())
                 status = interrupted_status();
@@ -319,11 +331,21 @@ static int open_udp(session *ss, sock_t *out_sock)
     if (s == SOCK_INVALID)
         return report(ss, "socket", where);
     *out_sock = s;
-    if (opts->group != 0 && sock_set_shared_port(s) != 0)
+    /* Every UDP receiver shares its port, unicast or multicast, as the old
+     * tools did: another mdump or application that allows it can run
+     * beside this one. */
+    if (sock_set_shared_port(s) != 0)
         return report(ss, "SO_REUSEADDR", where);
     int rc = set_rcvbuf(ss, s);
     if (rc != 0)
         return rc;
+    /* Only the group asked for, from the interface asked for; unicast
+     * without other receivers' groups. Before bind: nothing else queued. */
+    uint32_t ifaddr = opts->has_interface ? opts->interface_addr : 0;
+    if (sock_receive_only(s, opts->group, ifaddr, &ss->arrivals) != 0)
+        out_printf(&ss->o, "WARNING: cannot check where datagrams arrive (%s); at "
+                           "port %u other groups' or interfaces' datagrams may show\n",
+                   sock_error_text(), (unsigned)opts->port);
     sock_addr local;
     sock_addr_ipv4(&local, 0, opts->port);
     if ((opts->group != 0 ? sock_bind_group(s, opts->group, opts->port)

@@ -21,8 +21,20 @@ typedef struct session {
     unsigned long long messages; /* for -p's count */
     unsigned long long units, bytes; /* for --summary: datagrams or reads */
     int64_t first_us, last_us;       /* first and last message's arrival */
+    char note[160]; /* a NOTE for stderr, written once stdout is */
     uint8_t buf[RECV_BUFFER_BYTES];
 } session;
+
+/* Writes a pending NOTE to stderr after what stdout has so far (the
+ * WARNING it explains), so that a terminal shows them in order. */
+static void flush_note(session *ss)
+{
+    if (ss->note[0] == '\0')
+        return;
+    out_flush(&ss->o);
+    fprintf(stderr, "%s\n", ss->note);
+    ss->note[0] = '\0';
+}
 
 /* Errors go to stderr and, so a log shows why it ended, to the -o file. */
 static int report(session *ss, const char *what, const char *where)
@@ -30,6 +42,7 @@ static int report(session *ss, const char *what, const char *where)
     char line[512];
     snprintf(line, sizeof line, "ERROR: %s%s%s: %s", what, where ? " " : "",
              where ? where : "", sock_error_text());
+    flush_note(ss);
     out_flush(&ss->o);
     fprintf(stderr, "%s\n", line);
     if (ss->o.file) {
@@ -49,10 +62,21 @@ static int set_rcvbuf(session *ss, sock_t s)
         return 0;
     if (sock_set_rcvbuf(s, want) != 0 || sock_get_rcvbuf(s, &got) != 0)
         return report(ss, "SO_RCVBUF", NULL);
-    if (got < want)
+    /* The old tool's line, where it printed it; then on stderr the size
+     * granted and how to raise the limit. */
+    if (sock_buffer_short(want, got)) {
         out_printf(&ss->o, "WARNING: tried to set SO_RCVBUF to %d, only got %d\n",
                    want, got);
+        sock_buffer_note(true, want, got, ss->note, sizeof ss->note);
+    }
     return 0;
+}
+
+/* A flag the system took but did not keep on. */
+static void check_kept_on(session *ss, const char *option, int kept)
+{
+    if (!kept)
+        out_printf(&ss->o, "WARNING: tried to set %s to 1, only got 0\n", option);
 }
 
 /* 128 + signal number, as a shell reports a program killed by it. */
@@ -334,8 +358,10 @@ static int open_udp(session *ss, sock_t *out_sock)
     /* Every UDP receiver shares its port, unicast or multicast, as the old
      * tools did: another mdump or application that allows it can run
      * beside this one. */
-    if (sock_set_shared_port(s) != 0)
+    int kept = 0;
+    if (sock_set_shared_port(s, &kept) != 0)
         return report(ss, "SO_REUSEADDR", where);
+    check_kept_on(ss, "SO_REUSEADDR", kept);
     int rc = set_rcvbuf(ss, s);
     if (rc != 0)
         return rc;
@@ -368,8 +394,10 @@ static int open_tcp(session *ss, sock_t *out_sock)
     if (s == SOCK_INVALID)
         return report(ss, "socket", where);
     *out_sock = s;
-    if (sock_set_listener_reuse(s) != 0)
-        return report(ss, "SO_REUSEADDR", where);
+    int kept = 0;
+    if (sock_set_listener_reuse(s, &kept) != 0)
+        return report(ss, sock_listener_reuse_name, where);
+    check_kept_on(ss, sock_listener_reuse_name, kept);
     int rc = set_rcvbuf(ss, s);
     if (rc != 0)
         return rc;
@@ -399,6 +427,7 @@ static int run(session *ss)
     receiver_init(&ss->rx, opts, &ss->o);
     sock_t s = SOCK_INVALID;
     int rc = opts->tcp ? open_tcp(ss, &s) : open_udp(ss, &s);
+    flush_note(ss);
     if (rc == 0)
         rc = opts->tcp ? receive_tcp(ss, &s) : receive_udp(ss, s);
     if (s != SOCK_INVALID)

@@ -492,44 +492,110 @@ int sock_get_rcvbuf(sock_t s, int *bytes)
     return get_int(s, SOL_SOCKET, SO_RCVBUF, bytes);
 }
 
-int sock_set_shared_port(sock_t s)
+bool sock_buffer_short(int asked_bytes, int reported_bytes)
+{
+#ifdef _WIN32
+    return reported_bytes < asked_bytes;
+#else
+    return (long long)reported_bytes < 2LL * asked_bytes;
+#endif
+}
+
+void sock_buffer_note(bool receive, int asked_bytes, int reported_bytes,
+                      char *out, size_t cap)
+{
+#ifdef _WIN32
+    (void)receive;
+    snprintf(out, cap, "NOTE: Windows granted %d of the %d bytes asked; ask for "
+                       "at most that", reported_bytes, asked_bytes);
+#else
+    /* The kernel caps the request at the sysctl, and at INT_MAX / 2 so
+     * that its double fits an int; only the first can be raised. */
+    const int most = 0x7fffffff / 2;
+    int granted = reported_bytes / 2;
+    if (asked_bytes > most && granted >= most)
+        snprintf(out, cap, "NOTE: Linux granted %d bytes (getsockopt reports twice "
+                           "that), the most it gives", granted);
+    else
+        snprintf(out, cap, "NOTE: Linux granted %d bytes (getsockopt reports twice "
+                           "that); raise its limit with: sysctl -w net.core.%s=%d",
+                 granted, receive ? "rmem_max" : "wmem_max",
+                 asked_bytes > most ? most : asked_bytes);
+#endif
+}
+
+/* Sets an int option, then reads back what the system kept into *kept
+ * (the value asked when it cannot say). */
+static int set_int_kept(sock_t s, int level, int name, int value, int *kept)
+{
+    *kept = value;
+    if (set_int(s, level, name, value) != 0)
+        return -1;
+    if (get_int(s, level, name, kept) != 0)
+        *kept = value;
+    return 0;
+}
+
+int sock_set_shared_port(sock_t s, int *kept)
 {
     /* On both systems SO_REUSEADDR lets every bound socket of a multicast
      * group receive its datagrams. */
-    return set_int(s, SOL_SOCKET, SO_REUSEADDR, 1);
+    int rc = set_int_kept(s, SOL_SOCKET, SO_REUSEADDR, 1, kept);
+    *kept = *kept != 0;
+    return rc;
 }
 
-int sock_set_listener_reuse(sock_t s)
+#ifdef _WIN32
+const char sock_listener_reuse_name[] = "SO_EXCLUSIVEADDRUSE";
+#else
+const char sock_listener_reuse_name[] = "SO_REUSEADDR";
+#endif
+
+int sock_set_listener_reuse(sock_t s, int *kept)
 {
 #ifdef _WIN32
     /* Windows' SO_REUSEADDR would let another program steal the port;
      * exclusive use is what Linux listeners get by default. */
-    return set_int(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1);
+    int rc = set_int_kept(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1, kept);
 #else
-    return set_int(s, SOL_SOCKET, SO_REUSEADDR, 1);
+    int rc = set_int_kept(s, SOL_SOCKET, SO_REUSEADDR, 1, kept);
 #endif
+    *kept = *kept != 0;
+    return rc;
 }
 
-int sock_set_multicast_ttl(sock_t s, int ttl)
+int sock_set_multicast_ttl(sock_t s, int ttl, int *kept_ttl)
 {
 #ifdef _WIN32
     DWORD value = (DWORD)ttl; /* Winsock documents a DWORD */
-    return setsockopt(s, IPPROTO_IP, IP_MULTICAST_TTL, (optval_in)&value,
-                      (sock_len)sizeof value) == 0 ? 0 : -1;
+    if (setsockopt(s, IPPROTO_IP, IP_MULTICAST_TTL, (optval_in)&value,
+                   (sock_len)sizeof value) != 0)
+        return -1;
 #else
     unsigned char value = (unsigned char)ttl;
-    return setsockopt(s, IPPROTO_IP, IP_MULTICAST_TTL, &value, sizeof value) == 0
-               ? 0
-               : -1;
+    if (setsockopt(s, IPPROTO_IP, IP_MULTICAST_TTL, &value, sizeof value) != 0)
+        return -1;
 #endif
+    /* Both systems report it as an int-sized value. */
+    if (get_int(s, IPPROTO_IP, IP_MULTICAST_TTL, kept_ttl) != 0)
+        *kept_ttl = ttl;
+    return 0;
 }
 
-int sock_set_multicast_if(sock_t s, uint32_t ifaddr_host_order)
+int sock_set_multicast_if(sock_t s, uint32_t ifaddr_host_order,
+                          uint32_t *kept_host_order)
 {
     struct in_addr addr;
     addr.s_addr = htonl(ifaddr_host_order);
-    return setsockopt(s, IPPROTO_IP, IP_MULTICAST_IF, (optval_in)&addr,
-                      (sock_len)sizeof addr) == 0 ? 0 : -1;
+    if (setsockopt(s, IPPROTO_IP, IP_MULTICAST_IF, (optval_in)&addr,
+                   (sock_len)sizeof addr) != 0)
+        return -1;
+    sock_len len = (sock_len)sizeof addr;
+    *kept_host_order = ifaddr_host_order;
+    if (getsockopt(s, IPPROTO_IP, IP_MULTICAST_IF, (optval_out)&addr, &len) == 0 &&
+        len == (sock_len)sizeof addr)
+        *kept_host_order = ntohl(addr.s_addr);
+    return 0;
 }
 
 int sock_join_group(sock_t s, uint32_t group_host_order,

@@ -47,18 +47,41 @@ sock_t sock_udp(void);
 sock_t sock_tcp(void);
 void sock_close(sock_t s);
 
+/* Socket buffers (SO_SNDBUF, SO_RCVBUF), in bytes. The get functions give
+ * what getsockopt reports: on Linux twice the size granted (socket(7): the
+ * kernel doubles the request for its bookkeeping, after capping it at
+ * net.core.wmem_max / rmem_max); on Windows the size itself. */
 int sock_set_sndbuf(sock_t s, int bytes);
 int sock_get_sndbuf(sock_t s, int *bytes);
 int sock_set_rcvbuf(sock_t s, int bytes);
 int sock_get_rcvbuf(sock_t s, int *bytes);
+/* Whether a buffer that getsockopt reports as reported_bytes is smaller
+ * than the asked_bytes requested (on Linux: than twice them). */
+bool sock_buffer_short(int asked_bytes, int reported_bytes);
+/* The line that follows a "tried to set ..., only got ..." warning: the
+ * size granted and how to raise the system's limit, without a newline, e.g.
+ * "NOTE: Linux granted 212992 bytes (getsockopt reports twice that); raise
+ * its limit with: sysctl -w net.core.rmem_max=300000". receive: SO_RCVBUF,
+ * else SO_SNDBUF. */
+void sock_buffer_note(bool receive, int asked_bytes, int reported_bytes,
+                      char *out, size_t cap);
+
+/* The setters below also say what the system kept, read back with
+ * getsockopt (a system may take a setting and keep another value); where
+ * it cannot be read back, what was asked. */
+
 /* Lets several UDP receivers share a port (SO_REUSEADDR): every one joined
- * to a group gets its datagrams, a unicast datagram goes to one of them. */
-int sock_set_shared_port(sock_t s);
+ * to a group gets its datagrams, a unicast datagram goes to one of them.
+ * *kept: 1 on, 0 off. */
+int sock_set_shared_port(sock_t s, int *kept);
 /* Lets a listener restart at once while old connections linger, without
- * letting a second listener take the port (SO_EXCLUSIVEADDRUSE on Windows). */
-int sock_set_listener_reuse(sock_t s);
-int sock_set_multicast_ttl(sock_t s, int ttl);
-int sock_set_multicast_if(sock_t s, uint32_t ifaddr_host_order);
+ * letting a second listener take the port (SO_EXCLUSIVEADDRUSE on Windows).
+ * *kept: 1 on, 0 off. */
+int sock_set_listener_reuse(sock_t s, int *kept);
+extern const char sock_listener_reuse_name[]; /* the option's name, for messages */
+int sock_set_multicast_ttl(sock_t s, int ttl, int *kept_ttl);
+int sock_set_multicast_if(sock_t s, uint32_t ifaddr_host_order,
+                          uint32_t *kept_host_order);
 int sock_join_group(sock_t s, uint32_t group_host_order,
                     uint32_t ifaddr_host_order);
 

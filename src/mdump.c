@@ -247,8 +247,6 @@ static int receive_udp(session *ss, sock_t s)
                 status = interrupted_status(); /* finish() tells why */
             continue;
         }
-        if (idle_ms > 0)
-            last_us = clock_mono_us();
         if (n < 0) {
             if (sock_error_interrupted())
                 status = interrupted_status();
@@ -256,6 +254,8 @@ static int receive_udp(session *ss, sock_t s)
                 status = report(ss, "recv", NULL);
             continue; /* a stray ICMP error or a spurious wake-up */
         }
+        if (idle_ms > 0)
+            last_us = clock_mono_us();
         if (shown)
             stamp(hms);
         uint64_t messages_before = ss->rx.messages_total;

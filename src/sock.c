@@ -906,7 +906,8 @@ static int grow_dgrams(sock_receiver *rx)
 }
 
 /* The IP_PKTINFO of a received message checked against what the receiver
- * asked for. Without one (not asked for) it is taken. */
+ * asked for. A message without one (the kernel always adds it once asked:
+ * never seen) is taken rather than lost. */
 static bool message_wanted(const sock_arrivals *a, struct msghdr *m)
 {
     for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {

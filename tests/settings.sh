@@ -17,6 +17,8 @@
 source "$(dirname "$0")/lib.sh"
 : "${OPTION_SHIM:?OPTION_SHIM must name the option shim library}"
 need_root_netns
+# The shim is preloaded before a sanitizer's runtime in those builds.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 
 RX=mtsetrx$$
 TX=mtsettx$$

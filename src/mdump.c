@@ -17,11 +17,24 @@ typedef struct session {
     const mdump_opts *opts;
     out o;
     receiver rx;
+    sock_arrivals arrivals;      /* what the UDP socket is to hand over */
     unsigned long long messages; /* for -p's count */
     unsigned long long units, bytes; /* for --summary: datagrams or reads */
     int64_t first_us, last_us;       /* first and last message's arrival */
+    char note[160]; /* a NOTE for stderr, written once stdout is */
     uint8_t buf[RECV_BUFFER_BYTES];
 } session;
+
+/* Writes a pending NOTE to stderr after what stdout has so far (the
+ * WARNING it explains), so that a terminal shows them in order. */
+static void flush_note(session *ss)
+{
+    if (ss->note[0] == '\0')
+        return;
+    out_flush(&ss->o);
+    fprintf(stderr, "%s\n", ss->note);
+    ss->note[0] = '\0';
+}
 
 /* Errors go to stderr and, so a log shows why it ended, to the -o file. */
 static int report(session *ss, const char *what, const char *where)
@@ -29,6 +42,7 @@ static int report(session *ss, const char *what, const char *where)
     char line[512];
     snprintf(line, sizeof line, "ERROR: %s%s%s: %s", what, where ? " " : "",
              where ? where : "", sock_error_text());
+    flush_note(ss);
     out_flush(&ss->o);
     fprintf(stderr, "%s\n", line);
     if (ss->o.file) {
@@ -48,10 +62,21 @@ static int set_rcvbuf(session *ss, sock_t s)
         return 0;
     if (sock_set_rcvbuf(s, want) != 0 || sock_get_rcvbuf(s, &got) != 0)
         return report(ss, "SO_RCVBUF", NULL);
-    if (got < want)
+    /* The old tool's line, where it printed it; then on stderr the size
+     * granted and how to raise the limit. */
+    if (sock_buffer_short(want, got)) {
         out_printf(&ss->o, "WARNING: tried to set SO_RCVBUF to %d, only got %d\n",
                    want, got);
+        sock_buffer_note(true, want, got, ss->note, sizeof ss->note);
+    }
     return 0;
+}
+
+/* A flag the system took but did not keep on. */
+static void check_kept_on(session *ss, const char *option, int kept)
+{
+    if (!kept)
+        out_printf(&ss->o, "WARNING: tried to set %s to 1, only got 0\n", option);
 }
 
 /* 128 + signal number, as a shell reports a program killed by it. */
@@ -194,9 +219,13 @@ static int receive_udp(session *ss, sock_t s)
         fprintf(stderr, "ERROR: out of memory\n");
         return EXIT_RUNTIME;
     }
+    rx.only = ss->arrivals;
     /* At -Q2 nothing per datagram is printed: no time or sender needed. */
     bool shown = ss->opts->quiet_level < 2;
     int idle_ms = ss->opts->idle_timeout_ms;
+    /* Datagrams that are not for us (sock_receive_only) wake the socket
+     * but are not "received": the idle time runs from the last one that is. */
+    int64_t last_us = clock_mono_us();
     int status = -1;
     while (status < 0) {
         if (sock_interrupted()) {
@@ -206,7 +235,12 @@ static int receive_udp(session *ss, sock_t s)
         long n = sock_recv_datagrams(&rx);
         if (n == 0) {
             /* Nothing waiting: show what we have, then sleep until more. */
-            int ready = idle_wait(ss, s, idle_ms);
+            int left_ms = 0;
+            if (idle_ms > 0) {
+                int64_t left_us = (int64_t)idle_ms * 1000 - (clock_mono_us() - last_us);
+                left_ms = left_us > 0 ? (int)((left_us + 999) / 1000) : -1;
+            }
+            int ready = left_ms < 0 ? 0 : idle_wait(ss, s, left_ms);
             if (ready == 0)
                 status = timed_out(ss, "nothing received", idle_ms);
             else if (ready < 0)
@@ -220,6 +254,8 @@ static int receive_udp(session *ss, sock_t s)
                 status = report(ss, "recv", NULL);
             continue; /* a stray ICMP error or a spurious wake-up */
         }
+        if (idle_ms > 0)
+            last_us = clock_mono_us();
         if (shown)
             stamp(hms);
         uint64_t messages_before = ss->rx.messages_total;
@@ -276,8 +312,10 @@ static int receive_tcp(session *ss, sock_t *listener)
         }
         long n = sock_recv(s, ss->buf, sizeof ss->buf);
         if (n == 0) {
-            receiver_stream_end(&ss->rx);
-            out_puts(&ss->o, "EOF");
+            /* A 'stat' whose count ran to the close ends here; with -s
+             * that is the end, without the EOF line (as the old tool). */
+            if (!receiver_stream_end(&ss->rx))
+                out_puts(&ss->o, "EOF");
             status = 0;
             break;
         }
@@ -317,11 +355,23 @@ static int open_udp(session *ss, sock_t *out_sock)
     if (s == SOCK_INVALID)
         return report(ss, "socket", where);
     *out_sock = s;
-    if (opts->group != 0 && sock_set_shared_port(s) != 0)
+    /* Every UDP receiver shares its port, unicast or multicast, as the old
+     * tools did: another mdump or application that allows it can run
+     * beside this one. */
+    int kept = 0;
+    if (sock_set_shared_port(s, &kept) != 0)
         return report(ss, "SO_REUSEADDR", where);
+    check_kept_on(ss, "SO_REUSEADDR", kept);
     int rc = set_rcvbuf(ss, s);
     if (rc != 0)
         return rc;
+    /* Only the group asked for, from the interface asked for; unicast
+     * without other receivers' groups. Before bind: nothing else queued. */
+    uint32_t ifaddr = opts->has_interface ? opts->interface_addr : 0;
+    if (sock_receive_only(s, opts->group, ifaddr, &ss->arrivals) != 0)
+        out_printf(&ss->o, "WARNING: cannot check where datagrams arrive (%s); at "
+                           "port %u other groups' or interfaces' datagrams may show\n",
+                   sock_error_text(), (unsigned)opts->port);
     sock_addr local;
     sock_addr_ipv4(&local, 0, opts->port);
     if ((opts->group != 0 ? sock_bind_group(s, opts->group, opts->port)
@@ -344,8 +394,10 @@ static int open_tcp(session *ss, sock_t *out_sock)
     if (s == SOCK_INVALID)
         return report(ss, "socket", where);
     *out_sock = s;
-    if (sock_set_listener_reuse(s) != 0)
-        return report(ss, "SO_REUSEADDR", where);
+    int kept = 0;
+    if (sock_set_listener_reuse(s, &kept) != 0)
+        return report(ss, sock_listener_reuse_name, where);
+    check_kept_on(ss, sock_listener_reuse_name, kept);
     int rc = set_rcvbuf(ss, s);
     if (rc != 0)
         return rc;
@@ -375,6 +427,7 @@ static int run(session *ss)
     receiver_init(&ss->rx, opts, &ss->o);
     sock_t s = SOCK_INVALID;
     int rc = opts->tcp ? open_tcp(ss, &s) : open_udp(ss, &s);
+    flush_note(ss);
     if (rc == 0)
         rc = opts->tcp ? receive_tcp(ss, &s) : receive_udp(ss, s);
     if (s != SOCK_INVALID)

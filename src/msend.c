@@ -281,9 +281,12 @@ static int configure(sender *snd, int *sndbuf_shown)
         if (sock_set_sndbuf(snd->s, o->sndbuf_bytes) != 0 ||
             sock_get_sndbuf(snd->s, &got) != 0)
             return runtime_error(snd, "SO_SNDBUF for");
-        if (got < o->sndbuf_bytes && o->quiet < 2)
-            fprintf(stderr, "WARNING: tried to set SO_SNDBUF to %d, only got %d\n",
-                    o->sndbuf_bytes, got);
+        if (sock_buffer_short(o->sndbuf_bytes, got) && o->quiet < 2) {
+            char note[160];
+            sock_buffer_note(false, o->sndbuf_bytes, got, note, sizeof note);
+            fprintf(stderr, "WARNING: tried to set SO_SNDBUF to %d, only got %d\n%s\n",
+                    o->sndbuf_bytes, got, note);
+        }
         *sndbuf_shown = o->sndbuf_bytes;
     } else {
         if (sock_get_sndbuf(snd->s, &got) != 0)
@@ -294,13 +297,22 @@ static int configure(sender *snd, int *sndbuf_shown)
         *sndbuf_shown = got;
     }
     if (o->transport == MSEND_MULTICAST) {
-        if (sock_set_multicast_ttl(snd->s, o->ttl) != 0)
+        int ttl = 0;
+        if (sock_set_multicast_ttl(snd->s, o->ttl, &ttl) != 0)
             return runtime_error(snd, "IP_MULTICAST_TTL for");
-        if (o->has_interface && sock_set_multicast_if(snd->s, o->interface_addr) != 0) {
+        if (ttl != o->ttl && o->quiet < 2)
+            fprintf(stderr, "WARNING: tried to set IP_MULTICAST_TTL to %d, %s %d\n",
+                    o->ttl, ttl < o->ttl ? "only got" : "got", ttl);
+        uint32_t ifaddr = 0;
+        if (o->has_interface && sock_set_multicast_if(snd->s, o->interface_addr, &ifaddr) != 0) {
             fprintf(stderr, "ERROR: IP_MULTICAST_IF %s: %s\n", o->positional[3],
                     sock_error_text());
             return EXIT_RUNTIME;
         }
+        if (o->has_interface && ifaddr != o->interface_addr && o->quiet < 2)
+            fprintf(stderr, "WARNING: tried to set IP_MULTICAST_IF to %s, got %u.%u.%u.%u\n",
+                    o->positional[3], (unsigned)(ifaddr >> 24), (unsigned)(ifaddr >> 16) & 255u,
+                    (unsigned)(ifaddr >> 8) & 255u, (unsigned)ifaddr & 255u);
     }
     return 0;
 }

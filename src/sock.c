@@ -8,8 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int set_int(sock_t s, int level, int name, int value);
+static int get_int(sock_t s, int level, int name, int *value);
+
 #ifdef _WIN32
 #include <windows.h>
+#include <mswsock.h>  /* WSARecvMsg */
+#include <iphlpapi.h> /* GetIpAddrTable */
 
 /* Winsock wants char pointers for option values. */
 typedef const char *optval_in;
@@ -168,10 +173,59 @@ static int wait_writable(sock_t s, int timeout_ms)
     return select(0, NULL, &writable, &failed, &tv);
 }
 
+/* WSARecvMsg is an extension: its address is asked of the provider. */
+static LPFN_WSARECVMSG wsa_recvmsg;
+
+static bool own_joins_only(sock_t s)
+{
+    (void)s;
+    return false; /* no such option: IP_PKTINFO tells each datagram */
+}
+
+static int enable_pktinfo(sock_t s)
+{
+    GUID id = WSAID_WSARECVMSG;
+    DWORD on = 1, bytes = 0;
+    if (setsockopt(s, IPPROTO_IP, IP_PKTINFO, (optval_in)&on, (sock_len)sizeof on) != 0)
+        return -1;
+    return WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id,
+                    &wsa_recvmsg, sizeof wsa_recvmsg, &bytes, NULL, NULL) == 0
+               ? 0
+               : -1;
+}
+
+/* The index of the interface holding a local address (as IP_PKTINFO
+ * gives it), or 0 with the error set when there is none. */
+static unsigned interface_index(uint32_t addr_host_order)
+{
+    ULONG size = 0;
+    MIB_IPADDRTABLE *table = NULL;
+    DWORD rc = GetIpAddrTable(NULL, &size, FALSE);
+    while (rc == ERROR_INSUFFICIENT_BUFFER) {
+        free(table);
+        table = malloc(size);
+        if (!table) {
+            WSASetLastError(WSA_NOT_ENOUGH_MEMORY);
+            return 0;
+        }
+        rc = GetIpAddrTable(table, &size, FALSE);
+    }
+    unsigned index = 0;
+    for (DWORD i = 0; rc == NO_ERROR && table && i < table->dwNumEntries && index == 0; i++)
+        if (table->table[i].dwAddr == htonl(addr_host_order))
+            index = (unsigned)table->table[i].dwIndex;
+    free(table);
+    if (index == 0)
+        WSASetLastError(rc == NO_ERROR ? WSAEADDRNOTAVAIL : (int)rc);
+    return index;
+}
+
 #else /* POSIX */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/udp.h>
 #include <poll.h>
 #include <signal.h>
@@ -315,6 +369,51 @@ static int wait_writable(sock_t s, int timeout_ms)
     struct pollfd p = {.fd = s, .events = POLLOUT};
     return poll(&p, 1, timeout_ms);
 }
+
+/* IP_MULTICAST_ALL off (Linux 2.6.31 on): the kernel hands the socket only
+ * the groups it joined itself, each only from the interface it joined on.
+ * Read back, since an emulation (WSL 1, gVisor) may take it and ignore it. */
+static bool own_joins_only(sock_t s)
+{
+#ifdef IP_MULTICAST_ALL
+    int on = 1;
+    return set_int(s, IPPROTO_IP, IP_MULTICAST_ALL, 0) == 0 &&
+           get_int(s, IPPROTO_IP, IP_MULTICAST_ALL, &on) == 0 && on == 0;
+#else
+    (void)s;
+    return false;
+#endif
+}
+
+static int enable_pktinfo(sock_t s)
+{
+#ifdef __linux__
+    return set_int(s, IPPROTO_IP, IP_PKTINFO, 1);
+#else
+    (void)s;
+    errno = ENOPROTOOPT; /* only the Linux receiver reads it */
+    return -1;
+#endif
+}
+
+/* The index of the interface holding a local address (as IP_PKTINFO
+ * gives it), or 0 with errno set when there is none. */
+static unsigned interface_index(uint32_t addr_host_order)
+{
+    struct ifaddrs *list;
+    if (getifaddrs(&list) != 0)
+        return 0;
+    unsigned index = 0;
+    for (const struct ifaddrs *i = list; i && index == 0; i = i->ifa_next) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)i->ifa_addr;
+        if (in && in->sin_family == AF_INET && in->sin_addr.s_addr == htonl(addr_host_order))
+            index = if_nametoindex(i->ifa_name);
+    }
+    freeifaddrs(list);
+    if (index == 0)
+        errno = EADDRNOTAVAIL;
+    return index;
+}
 #endif
 
 void sock_addr_ipv4(sock_addr *a, uint32_t ip_host_order, uint16_t port)
@@ -393,44 +492,110 @@ int sock_get_rcvbuf(sock_t s, int *bytes)
     return get_int(s, SOL_SOCKET, SO_RCVBUF, bytes);
 }
 
-int sock_set_shared_port(sock_t s)
+bool sock_buffer_short(int asked_bytes, int reported_bytes)
+{
+#ifdef _WIN32
+    return reported_bytes < asked_bytes;
+#else
+    return (long long)reported_bytes < 2LL * asked_bytes;
+#endif
+}
+
+void sock_buffer_note(bool receive, int asked_bytes, int reported_bytes,
+                      char *out, size_t cap)
+{
+#ifdef _WIN32
+    (void)receive;
+    snprintf(out, cap, "NOTE: Windows granted %d of the %d bytes asked; ask for "
+                       "at most that", reported_bytes, asked_bytes);
+#else
+    /* The kernel caps the request at the sysctl, and at INT_MAX / 2 so
+     * that its double fits an int; only the first can be raised. */
+    const int most = 0x7fffffff / 2;
+    int granted = reported_bytes / 2;
+    if (asked_bytes > most && granted >= most)
+        snprintf(out, cap, "NOTE: Linux granted %d bytes (getsockopt reports twice "
+                           "that), the most it gives", granted);
+    else
+        snprintf(out, cap, "NOTE: Linux granted %d bytes (getsockopt reports twice "
+                           "that); raise its limit with: sysctl -w net.core.%s=%d",
+                 granted, receive ? "rmem_max" : "wmem_max",
+                 asked_bytes > most ? most : asked_bytes);
+#endif
+}
+
+/* Sets an int option, then reads back what the system kept into *kept
+ * (the value asked when it cannot say). */
+static int set_int_kept(sock_t s, int level, int name, int value, int *kept)
+{
+    *kept = value;
+    if (set_int(s, level, name, value) != 0)
+        return -1;
+    if (get_int(s, level, name, kept) != 0)
+        *kept = value;
+    return 0;
+}
+
+int sock_set_shared_port(sock_t s, int *kept)
 {
     /* On both systems SO_REUSEADDR lets every bound socket of a multicast
      * group receive its datagrams. */
-    return set_int(s, SOL_SOCKET, SO_REUSEADDR, 1);
+    int rc = set_int_kept(s, SOL_SOCKET, SO_REUSEADDR, 1, kept);
+    *kept = *kept != 0;
+    return rc;
 }
 
-int sock_set_listener_reuse(sock_t s)
+#ifdef _WIN32
+const char sock_listener_reuse_name[] = "SO_EXCLUSIVEADDRUSE";
+#else
+const char sock_listener_reuse_name[] = "SO_REUSEADDR";
+#endif
+
+int sock_set_listener_reuse(sock_t s, int *kept)
 {
 #ifdef _WIN32
     /* Windows' SO_REUSEADDR would let another program steal the port;
      * exclusive use is what Linux listeners get by default. */
-    return set_int(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1);
+    int rc = set_int_kept(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1, kept);
 #else
-    return set_int(s, SOL_SOCKET, SO_REUSEADDR, 1);
+    int rc = set_int_kept(s, SOL_SOCKET, SO_REUSEADDR, 1, kept);
 #endif
+    *kept = *kept != 0;
+    return rc;
 }
 
-int sock_set_multicast_ttl(sock_t s, int ttl)
+int sock_set_multicast_ttl(sock_t s, int ttl, int *kept_ttl)
 {
 #ifdef _WIN32
     DWORD value = (DWORD)ttl; /* Winsock documents a DWORD */
-    return setsockopt(s, IPPROTO_IP, IP_MULTICAST_TTL, (optval_in)&value,
-                      (sock_len)sizeof value) == 0 ? 0 : -1;
+    if (setsockopt(s, IPPROTO_IP, IP_MULTICAST_TTL, (optval_in)&value,
+                   (sock_len)sizeof value) != 0)
+        return -1;
 #else
     unsigned char value = (unsigned char)ttl;
-    return setsockopt(s, IPPROTO_IP, IP_MULTICAST_TTL, &value, sizeof value) == 0
-               ? 0
-               : -1;
+    if (setsockopt(s, IPPROTO_IP, IP_MULTICAST_TTL, &value, sizeof value) != 0)
+        return -1;
 #endif
+    /* Both systems report it as an int-sized value. */
+    if (get_int(s, IPPROTO_IP, IP_MULTICAST_TTL, kept_ttl) != 0)
+        *kept_ttl = ttl;
+    return 0;
 }
 
-int sock_set_multicast_if(sock_t s, uint32_t ifaddr_host_order)
+int sock_set_multicast_if(sock_t s, uint32_t ifaddr_host_order,
+                          uint32_t *kept_host_order)
 {
     struct in_addr addr;
     addr.s_addr = htonl(ifaddr_host_order);
-    return setsockopt(s, IPPROTO_IP, IP_MULTICAST_IF, (optval_in)&addr,
-                      (sock_len)sizeof addr) == 0 ? 0 : -1;
+    if (setsockopt(s, IPPROTO_IP, IP_MULTICAST_IF, (optval_in)&addr,
+                   (sock_len)sizeof addr) != 0)
+        return -1;
+    sock_len len = (sock_len)sizeof addr;
+    *kept_host_order = ifaddr_host_order;
+    if (getsockopt(s, IPPROTO_IP, IP_MULTICAST_IF, (optval_out)&addr, &len) == 0 &&
+        len == (sock_len)sizeof addr)
+        *kept_host_order = ntohl(addr.s_addr);
+    return 0;
 }
 
 int sock_join_group(sock_t s, uint32_t group_host_order,
@@ -442,6 +607,52 @@ int sock_join_group(sock_t s, uint32_t group_host_order,
     mreq.imr_interface.s_addr = htonl(ifaddr_host_order);
     return setsockopt(s, IPPROTO_IP, IP_ADD_MEMBERSHIP, (optval_in)&mreq,
                       (sock_len)sizeof mreq) == 0 ? 0 : -1;
+}
+
+/* Whether a datagram sent to dst_net (network byte order) that arrived on
+ * interface ifindex is one the receiver asked for (sock_receive_only). */
+static bool arrival_wanted(const sock_arrivals *a, uint32_t dst_net, unsigned ifindex)
+{
+    uint32_t dst = ntohl(dst_net);
+    if (a->group == 0)
+        return (dst >> 28) != 14; /* not multicast (224.0.0.0/4) */
+    return dst == a->group && (a->ifindex == 0 || ifindex == a->ifindex);
+}
+
+/* The local address the system would send to group from: the interface
+ * its routes pick, which is also how it picks the interface to join on
+ * when none is named. 0 (the error set) when there is no route. A UDP
+ * connect() sends nothing. */
+static uint32_t route_source(uint32_t group_host_order)
+{
+    sock_t probe = sock_udp();
+    sock_addr to, local;
+    sock_addr_ipv4(&to, group_host_order, 9);
+    uint32_t addr = 0;
+    if (probe != SOCK_INVALID && sock_connect(probe, &to) == 0 &&
+        sock_local_addr(probe, &local) == 0)
+        addr = ntohl(((const struct sockaddr_in *)(const void *)&local.storage)->sin_addr.s_addr);
+    sock_close(probe);
+    return addr;
+}
+
+int sock_receive_only(sock_t s, uint32_t group_host_order,
+                      uint32_t ifaddr_host_order, sock_arrivals *a)
+{
+    memset(a, 0, sizeof *a);
+    if (own_joins_only(s))
+        return 0;
+    if (enable_pktinfo(s) != 0)
+        return -1;
+    a->check = true;
+    a->group = group_host_order;
+    if (group_host_order != 0) {
+        uint32_t addr = ifaddr_host_order ? ifaddr_host_order : route_source(group_host_order);
+        a->ifindex = addr ? interface_index(addr) : 0;
+        if (a->ifindex == 0)
+            return -1; /* the group is still checked */
+    }
+    return 0;
 }
 
 int sock_bind(sock_t s, const sock_addr *a)
@@ -694,12 +905,28 @@ static int grow_dgrams(sock_receiver *rx)
     return 0;
 }
 
+/* The IP_PKTINFO of a received message checked against what the receiver
+ * asked for. A message without one (the kernel always adds it once asked:
+ * never seen) is taken rather than lost. */
+static bool message_wanted(const sock_arrivals *a, struct msghdr *m)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo info;
+            memcpy(&info, CMSG_DATA(c), sizeof info);
+            return arrival_wanted(a, info.ipi_addr.s_addr, (unsigned)info.ipi_ifindex);
+        }
+    }
+    return true;
+}
+
 long sock_recv_datagrams(sock_receiver *rx)
 {
     struct mmsghdr msgs[SOCK_RX_SLOTS];
     struct iovec iov[SOCK_RX_SLOTS];
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        /* UDP_GRO's segment size and IP_PKTINFO */
+        char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
         /* cppcheck-suppress unusedStructMember ; never used: it aligns buf */
         size_t align; /* cmsghdr wants size_t alignment */
     } control[SOCK_RX_SLOTS];
@@ -711,7 +938,7 @@ long sock_recv_datagrams(sock_receiver *rx)
         msgs[k].msg_hdr.msg_iovlen = 1;
         msgs[k].msg_hdr.msg_name = &rx->from[k].storage;
         msgs[k].msg_hdr.msg_namelen = sizeof rx->from[k].storage;
-        if (rx->coalesce) {
+        if (rx->coalesce || rx->only.check) {
             /* cppcheck-suppress legacyUninitvar ; buf's address is taken, nothing read */
             msgs[k].msg_hdr.msg_control = control[k].buf;
             msgs[k].msg_hdr.msg_controllen = sizeof control[k].buf;
@@ -722,6 +949,9 @@ long sock_recv_datagrams(sock_receiver *rx)
     if (got < 0)
         return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
     for (int k = 0; k < got; k++) {
+        /* Another group's or interface's datagram: dropped unseen. */
+        if (rx->only.check && !message_wanted(&rx->only, &msgs[k].msg_hdr))
+            continue;
         const uint8_t *p = iov[k].iov_base;
         size_t len = msgs[k].msg_len, segment = len;
         rx->from[k].len = msgs[k].msg_hdr.msg_namelen;
@@ -765,17 +995,64 @@ long sock_send_datagrams(sock_sender *tx, const uint8_t *data,
     return sock_send(tx->s, data, lens[0]) < 0 ? -1 : 1;
 }
 
+#ifdef _WIN32
+/* One datagram with its IP_PKTINFO; *wanted tells whether it is one the
+ * receiver asked for. */
+static long recv_checked(sock_receiver *rx, bool *wanted)
+{
+    union {
+        char buf[WSA_CMSG_SPACE(sizeof(IN_PKTINFO))];
+        /* cppcheck-suppress unusedStructMember ; never used: it aligns buf */
+        size_t align;
+    } control;
+    WSABUF data = {SOCK_RX_SLOT_BYTES, (char *)rx->buf};
+    WSAMSG msg;
+    memset(&msg, 0, sizeof msg);
+    msg.name = (struct sockaddr *)&rx->from[0].storage;
+    msg.namelen = (INT)sizeof rx->from[0].storage;
+    msg.lpBuffers = &data;
+    msg.dwBufferCount = 1;
+    msg.Control.buf = control.buf;
+    msg.Control.len = sizeof control.buf;
+    DWORD n = 0;
+    if (wsa_recvmsg(rx->s, &msg, &n, NULL, NULL) != 0)
+        return -1;
+    rx->from[0].len = msg.namelen;
+    *wanted = true;
+    for (WSACMSGHDR *c = WSA_CMSG_FIRSTHDR(&msg); c; c = WSA_CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            IN_PKTINFO info;
+            memcpy(&info, WSA_CMSG_DATA(c), sizeof info);
+            *wanted = arrival_wanted(&rx->only, info.ipi_addr.s_addr,
+                                     (unsigned)info.ipi_ifindex);
+        }
+    }
+    return (long)n;
+}
+#endif
+
 long sock_recv_datagrams(sock_receiver *rx)
 {
     rx->count = 0;
-    int ready = sock_wait_readable(rx->s, 0);
-    if (ready <= 0)
-        return ready;
-    long n = sock_recv_from(rx->s, rx->buf, SOCK_RX_SLOT_BYTES, &rx->from[0]);
-    if (n < 0)
-        return -1;
-    rx->dgrams[0] = (sock_dgram){rx->buf, (size_t)n, 0};
-    rx->count = 1;
-    return 1;
+    for (;;) {
+        int ready = sock_wait_readable(rx->s, 0);
+        if (ready <= 0)
+            return ready;
+        bool wanted = true;
+        long n;
+#ifdef _WIN32
+        if (rx->only.check)
+            n = recv_checked(rx, &wanted);
+        else
+#endif
+            n = sock_recv_from(rx->s, rx->buf, SOCK_RX_SLOT_BYTES, &rx->from[0]);
+        if (n < 0)
+            return -1;
+        if (!wanted)
+            continue; /* another group's or interface's: dropped unseen */
+        rx->dgrams[0] = (sock_dgram){rx->buf, (size_t)n, 0};
+        rx->count = 1;
+        return 1;
+    }
 }
 #endif

@@ -47,19 +47,68 @@ sock_t sock_udp(void);
 sock_t sock_tcp(void);
 void sock_close(sock_t s);
 
+/* Socket buffers (SO_SNDBUF, SO_RCVBUF), in bytes. The get functions give
+ * what getsockopt reports: on Linux twice the size granted (socket(7): the
+ * kernel doubles the request for its bookkeeping, after capping it at
+ * net.core.wmem_max / rmem_max); on Windows the size itself. */
 int sock_set_sndbuf(sock_t s, int bytes);
 int sock_get_sndbuf(sock_t s, int *bytes);
 int sock_set_rcvbuf(sock_t s, int bytes);
 int sock_get_rcvbuf(sock_t s, int *bytes);
-/* Lets several receivers share a multicast group's port. */
-int sock_set_shared_port(sock_t s);
+/* Whether a buffer that getsockopt reports as reported_bytes is smaller
+ * than the asked_bytes requested (on Linux: than twice them). */
+bool sock_buffer_short(int asked_bytes, int reported_bytes);
+/* The line that follows a "tried to set ..., only got ..." warning: the
+ * size granted and how to raise the system's limit, without a newline, e.g.
+ * "NOTE: Linux granted 212992 bytes (getsockopt reports twice that); raise
+ * its limit with: sysctl -w net.core.rmem_max=300000". receive: SO_RCVBUF,
+ * else SO_SNDBUF. */
+void sock_buffer_note(bool receive, int asked_bytes, int reported_bytes,
+                      char *out, size_t cap);
+
+/* The setters below also say what the system kept, read back with
+ * getsockopt (a system may take a setting and keep another value); where
+ * it cannot be read back, what was asked. */
+
+/* Lets several UDP receivers share a port (SO_REUSEADDR): every one joined
+ * to a group gets its datagrams, a unicast datagram goes to one of them.
+ * *kept: 1 on, 0 off. */
+int sock_set_shared_port(sock_t s, int *kept);
 /* Lets a listener restart at once while old connections linger, without
- * letting a second listener take the port (SO_EXCLUSIVEADDRUSE on Windows). */
-int sock_set_listener_reuse(sock_t s);
-int sock_set_multicast_ttl(sock_t s, int ttl);
-int sock_set_multicast_if(sock_t s, uint32_t ifaddr_host_order);
+ * letting a second listener take the port (SO_EXCLUSIVEADDRUSE on Windows).
+ * *kept: 1 on, 0 off. */
+int sock_set_listener_reuse(sock_t s, int *kept);
+extern const char sock_listener_reuse_name[]; /* the option's name, for messages */
+int sock_set_multicast_ttl(sock_t s, int ttl, int *kept_ttl);
+int sock_set_multicast_if(sock_t s, uint32_t ifaddr_host_order,
+                          uint32_t *kept_host_order);
 int sock_join_group(sock_t s, uint32_t group_host_order,
                     uint32_t ifaddr_host_order);
+
+/* ---- Only what was asked for.
+ *
+ * A UDP socket gets more than its bind says: on Linux every group that any
+ * socket of the host joined at its port, arriving on any interface
+ * (IP_MULTICAST_ALL is on by default); on Windows, bound to any address (a
+ * group address cannot be bound there), unicast to the port as well. */
+typedef struct sock_arrivals {
+    bool check;       /* sock_recv_datagrams() drops the others (IP_PKTINFO) */
+    uint32_t group;   /* host byte order; 0: unicast and broadcast only */
+    unsigned ifindex; /* the interface to arrive on; 0: any */
+} sock_arrivals;
+
+/* Restricts s, before it is bound, to datagrams sent to group (0: unicast
+ * and broadcast, no multicast) that arrive on the interface with address
+ * ifaddr (0: for a group, the one the system joins on; unused for
+ * unicast). Linux does it in the kernel: IP_MULTICAST_ALL off keeps only
+ * the socket's own joins, each on its interface. Where that option is
+ * refused, and on Windows, the destination address and arrival interface
+ * of each datagram (IP_PKTINFO) are checked instead: *a says so, and is
+ * to be given to the receiver (sock_receiver.only). Returns 0, or -1 when
+ * neither works here (the reason in sock_error_text(); s then receives
+ * unchecked). */
+int sock_receive_only(sock_t s, uint32_t group_host_order,
+                      uint32_t ifaddr_host_order, sock_arrivals *a);
 
 int sock_bind(sock_t s, const sock_addr *a);
 /* Bind for receiving a group's datagrams. On Linux the group address itself
@@ -115,6 +164,7 @@ typedef struct sock_dgram {
 
 typedef struct sock_receiver {
     sock_t s;
+    sock_arrivals only;  /* from sock_receive_only(); zero: take all */
     bool coalesce;       /* UDP_GRO on */
     int slots;           /* datagrams (or coalesced runs) per call */
     uint8_t *buf;        /* SOCK_RX_SLOTS * SOCK_RX_SLOT_BYTES */
@@ -131,7 +181,8 @@ typedef struct sock_receiver {
 int sock_receiver_init(sock_receiver *rx, sock_t s, bool one_by_one);
 void sock_receiver_free(sock_receiver *rx);
 /* Takes what is waiting without blocking: the number of datagrams now in
- * rx->dgrams, 0 when none is waiting, -1 on error. */
+ * rx->dgrams, 0 when none is waiting (or all that were are not for this
+ * receiver, see sock_receive_only), -1 on error. */
 long sock_recv_datagrams(sock_receiver *rx);
 
 /* Waits until s is readable: 1 readable, 0 timed out, -1 error or

@@ -119,9 +119,23 @@ tcp_case() { # NAME WANT_STATUS MDUMP_ARGS -- SENDRAW ITEMS
     expect_status "$name: mdump" "$want" "$STATUS"
 }
 tcp_case split 0 -s -- text:"Message 0" sleep:100 text:"Message 1" sleep:100 text:"st" sleep:100 text:"at 2"
+# With -s mdump ends right after the statistics: no EOF line, though the
+# count ran to the end of the stream and the close ended it.
 printf '%s\n' "Equiv cmd line: mdump -p0 -Q2 -r4194304 -s -t 0.0.0.0 $PORT" \
-    "2 msgs sent, 2 received (not including 'stat')" "0.000000% loss" EOF > "$WORK/split.want"
+    "2 msgs sent, 2 received (not including 'stat')" "0.000000% loss" > "$WORK/split.want"
 expect_same "tcp: a stat split across reads" "$WORK/split.want" "$WORK/split.out"
+
+# The stat and the sender's close in one write: still no EOF line.
+tcp_case closed 0 -s -- text:"Message 0Message 1stat 2"
+printf '%s\n' "Equiv cmd line: mdump -p0 -Q2 -r4194304 -s -t 0.0.0.0 $PORT" \
+    "2 msgs sent, 2 received (not including 'stat')" "0.000000% loss" > "$WORK/closed.want"
+expect_same "tcp -s: a stat at the close, no EOF" "$WORK/closed.want" "$WORK/closed.out"
+
+# A stat with more after it in the same read: -s ends at the stat.
+tcp_case more 0 -s -- text:"Message 0stat 1Message 0Message 1" sleep:300 text:"stat 2"
+printf '%s\n' "Equiv cmd line: mdump -p0 -Q2 -r4194304 -s -t 0.0.0.0 $PORT" \
+    "1 msgs sent, 1 received (not including 'stat')" "0.000000% loss" > "$WORK/more.want"
+expect_same "tcp -s: ends at the first stat" "$WORK/more.want" "$WORK/more.out"
 
 tcp_case merged 0 -v -- text:"echo sender equiv cmd: msend"$'\x01'"x" hex:00 \
     text:"Message 0Message 1Message 2stat 3echo again"$'\x01' hex:00 text:"Message 0Message 1" sleep:100 text:"stat 2"

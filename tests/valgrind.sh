@@ -21,7 +21,8 @@ END
 done
 failed=0
 for t in "$@"; do
-    MSEND=$wrap/msend MDUMP=$wrap/mdump SENDRAW=$build/tests/sendraw FAULT_SHIM=$build/tests/libfault_shim.so SHARED_DIR=${SHARED_DIR:-$here/../../shared} \
+    MSEND=$wrap/msend MDUMP=$wrap/mdump SENDRAW=$build/tests/sendraw FAULT_SHIM=$build/tests/libfault_shim.so \
+        HOLDPORT=$build/tests/holdport OPTION_SHIM=$build/tests/liboption_shim.so SHARED_DIR=${SHARED_DIR:-$here/../../shared} \
         bash "$here/$t" > "$wrap/out.$t" 2>&1 || { failed=1; echo "FAIL: $t under valgrind" >&2; grep -E '^FAIL' "$wrap/out.$t" >&2; }
 done
 runs=$(ls "$wrap"/log.* 2> /dev/null | wc -l)

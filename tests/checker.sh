@@ -13,6 +13,7 @@
 #   - no network at all (links down): every row FAILs.
 source "$(dirname "$0")/lib.sh"
 need_root_netns
+need_cmd nft nftables
 WIN64=${1:?usage: checker.sh WIN64_DIR LINUX64_DIR}
 LINUX64=${2:?usage: checker.sh WIN64_DIR LINUX64_DIR}
 MCHECK=$(dirname "$0")/../mcheck

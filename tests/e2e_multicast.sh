@@ -5,6 +5,7 @@
 # nothing, and the errors of joining, choosing an interface and routing.
 source "$(dirname "$0")/lib.sh"
 need_root_netns
+need_cmd nft nftables
 
 TX=mttx$$
 RX=mtrx$$

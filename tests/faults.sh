@@ -8,6 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 : "${FAULT_SHIM:?FAULT_SHIM must name the fault_shim library}"
 need_root_netns # the filesystem cases mount their own tmpfs
+need_cmd strace strace
 PORT=$(free_port)
 
 # run_status NAME WANT MAX_S CMD...: CMD's status, within MAX_S seconds.

@@ -131,11 +131,25 @@ free_port() {
     echo 29999
 }
 
+# skip REASON: this test cannot run on this machine, which is no failure:
+# says why and exits with 4, the status registered with ctest as "skipped"
+# (SKIP_RETURN_CODE; 4 as in the Linux kernel's selftests).
+skip() {
+    echo "SKIP: $*"
+    exit 4
+}
+
+# need_cmd PROGRAM PACKAGE: skips the test unless PROGRAM is installed.
+need_cmd() {
+    command -v "$1" > /dev/null ||
+        skip "needs $1, which is not installed (Debian package $2; scripts/setup installs it)"
+}
+
 need_root_netns() {
-    if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null; then
-        echo "FAIL: this test needs root and iproute2 (ip netns) for its namespaces" >&2
-        exit 1
-    fi
+    [ "$(id -u)" = 0 ] || skip "needs root: it builds its own hosts in network namespaces"
+    need_cmd ip iproute2
+    unshare -n true 2> /dev/null ||
+        skip "cannot create a network namespace here (unshare -n fails: a container without CAP_SYS_ADMIN?)"
 }
 
 # make_netns NAME: a namespace with loopback up, removed on exit.
@@ -163,7 +177,7 @@ veth_pair() {
 # a private prefix (a copy of a template made once: wine's first start is
 # slow) gets its server started inside NS.
 wine_in() {
-    command -v wine > /dev/null || { echo "FAIL: wine is not installed" >&2; exit 1; }
+    need_cmd wine wine
     export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
     local template=${MTOOLS_WINE_TEMPLATE:-$HOME/.cache/mtools/wine-template}
     if [ ! -f "$template/system.reg" ]; then
@@ -199,3 +213,6 @@ finish() {
     [ "$FAILURES" -eq 0 ]
     exit
 }
+
+# Every test here waits for sockets with ss.
+need_cmd ss iproute2

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# transcript.sh - the six runs of the WSL networking transcript, replayed.
+# transcript.sh - the six runs of the Windows/WSL2 transcript, replayed.
 #
-# ../shared/reference/wsl-networking-transcript.txt is a session of the old
-# tools between Windows (172.31.0.1/20) and its WSL2 VM (172.31.8.31/20):
-# TCP, UDP and multicast, each in both directions. This test reads the
-# commands and their output from that file, builds the two hosts as network
-# namespaces joined by a veth pair with the same addresses, runs the same
-# commands there, and compares: msend's lines exactly, mdump's lines but for
+# transcript.txt (beside this script) holds a session of the old tools
+# between Windows (192.0.2.10/24) and its WSL2 VM (192.0.2.200/24): TCP, UDP
+# and multicast, each in both directions. This test reads the commands and
+# their output from that file, builds the two hosts as network namespaces
+# joined by a veth pair with the same addresses, runs the same commands
+# there, and compares: msend's lines exactly, mdump's lines but for
 # timestamps and ports.
 #
 #   transcript.sh                  Linux programs ($MSEND, $MDUMP) on both sides
@@ -21,7 +21,7 @@
 source "$(dirname "$0")/lib.sh"
 need_root_netns
 
-TRANSCRIPT=${TRANSCRIPT:-${SHARED_DIR:-$(dirname "$0")/../../shared}/reference/wsl-networking-transcript.txt}
+TRANSCRIPT=${TRANSCRIPT:-$(dirname "$0")/transcript.txt}
 [ -r "$TRANSCRIPT" ] || { echo "FAIL: cannot read $TRANSCRIPT" >&2; exit 1; }
 WIN_NS=mtwin$$
 WSL_NS=mtwsl$$
@@ -32,6 +32,7 @@ if [ "${1:-}" = --windows ]; then
     WINDOWS=$2
     WIN_MSEND="wine $WINDOWS/msend.exe"
     WIN_MDUMP="wine $WINDOWS/mdump.exe"
+    need_cmd wine wine
 fi
 
 # Split the transcript into runs: run<k>.{mdump,msend}.{cmd,side,expected}.
@@ -56,7 +57,7 @@ awk -v dir="$WORK" '
 runs=$(ls "$WORK"/run*.title 2>/dev/null | wc -l)
 [ "$runs" -eq 6 ] || { echo "FAIL: found $runs runs in the transcript, expected 6" >&2; exit 1; }
 
-two_hosts "$WIN_NS" 172.31.0.1/20 "$WSL_NS" 172.31.8.31/20
+two_hosts "$WIN_NS" 192.0.2.10/24 "$WSL_NS" 192.0.2.200/24
 [ -n "$WINDOWS" ] && wine_in "$WIN_NS"
 
 ns_of() { if [ "$1" = win ]; then echo "$WIN_NS"; else echo "$WSL_NS"; fi; }

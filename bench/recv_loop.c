@@ -8,6 +8,11 @@
  *             datagram but counting it, so this is about what the kernel
  *             delivers to one socket on one core.
  *
+ * To take mdump's receiving apart (bench/PROFILE.md), the recvmmsg loop
+ * can also do what mdump does: -S its slot size (mdump: 65536), -a ask
+ * for each sender's address, -p poll() until readable, then take
+ * datagrams without blocking (MSG_DONTWAIT) until none is left.
+ *
  * Counts datagrams; those that are not an "echo " or "stat " datagram are
  * messages. A "stat <n>" prints the old mdump's two lines (n sent, how many
  * received, the loss) and, with -s, ends the run. Ctrl-C or SIGTERM ends it
@@ -15,10 +20,12 @@
  * "recv_loop: <d> datagrams, <m> messages". An idle timeout (-i) ends it
  * with status 3 so a lost stat cannot hang a script.
  *
- *   recv_loop recvfrom|recvmmsg [-B batch] [-r rcvbuf] [-i idle_ms] [-s] port */
+ *   recv_loop recvfrom|recvmmsg [-B batch] [-S slot_bytes] [-a] [-p]
+ *             [-r rcvbuf] [-i idle_ms] [-s] port */
 #define _GNU_SOURCE /* recvmmsg */
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +34,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-/* Room per datagram: the rig's datagrams are at most 800 bytes; a longer
- * one is cut (and still counted). */
+/* Room per datagram by default: the rig's datagrams are at most 800
+ * bytes; a longer one is cut (and still counted). */
 enum { SLOT_BYTES = 2048, BATCH_MAX = 1024 };
 
 static volatile sig_atomic_t stop;
@@ -51,15 +58,25 @@ static long number(const char *text, const char *what, long lo, long hi)
     return v;
 }
 
-static unsigned long long datagrams, messages, received;
+typedef struct loop {
+    int s;
+    long batch, idle_ms;
+    int use_mmsg, addresses, poll_first, exit_on_stat;
+    char *slots;
+    size_t slot_bytes;
+    struct mmsghdr msgs[BATCH_MAX];
+    struct iovec iov[BATCH_MAX];
+    struct sockaddr_storage from[BATCH_MAX];
+    unsigned long long datagrams, messages, received;
+} loop;
 
 /* One datagram: counted; an echo starts a new test, a stat reports on it.
  * Returns 1 when the run should end (a stat, with -s). */
-static int handle(const char *data, size_t len, int exit_on_stat)
+static int handle(loop *l, const char *data, size_t len)
 {
-    datagrams++;
+    l->datagrams++;
     if (len > 5 && memcmp(data, "echo ", 5) == 0) {
-        received = 0;
+        l->received = 0;
         return 0;
     }
     if (len > 5 && memcmp(data, "stat ", 5) == 0) {
@@ -68,38 +85,78 @@ static int handle(const char *data, size_t len, int exit_on_stat)
         memcpy(count, data + 5, n);
         count[n] = '\0';
         unsigned long long sent = strtoull(count, NULL, 10);
-        printf("%llu msgs sent, %llu received (not including 'stat')\n", sent, received);
-        printf("%f%% loss\n", sent ? ((double)sent - (double)received) * 100.0 / (double)sent
-                                   : 0.0);
+        printf("%llu msgs sent, %llu received (not including 'stat')\n", sent, l->received);
+        printf("%f%% loss\n",
+               sent ? ((double)sent - (double)l->received) * 100.0 / (double)sent : 0.0);
         fflush(stdout);
-        received = 0;
-        return exit_on_stat;
+        l->received = 0;
+        return l->exit_on_stat;
     }
-    messages++;
-    received++;
+    l->messages++;
+    l->received++;
     return 0;
+}
+
+/* One recvmmsg call; what it got is handled. The count, or -1 (errno). */
+static int take_batch(loop *l, int flags, int *done)
+{
+    for (long k = 0; l->addresses && k < l->batch; k++) {
+        l->msgs[k].msg_hdr.msg_name = &l->from[k];
+        l->msgs[k].msg_hdr.msg_namelen = sizeof l->from[k];
+    }
+    int got = recvmmsg(l->s, l->msgs, (unsigned)l->batch, flags, NULL);
+    for (int k = 0; k < got && !*done; k++)
+        *done = handle(l, l->iov[k].iov_base, l->msgs[k].msg_len);
+    return got;
+}
+
+/* Waits for and handles what comes next. 0 on, 1 done (a stat with -s),
+ * -1 failed or timed out (errno; EAGAIN: the idle timeout). */
+static int receive_some(loop *l)
+{
+    int done = 0;
+    if (!l->use_mmsg) {
+        socklen_t from_len = sizeof l->from[0];
+        ssize_t n = recvfrom(l->s, l->slots, l->slot_bytes, 0,
+                             (struct sockaddr *)&l->from[0], &from_len);
+        return n < 0 ? -1 : handle(l, l->slots, (size_t)n);
+    }
+    if (!l->poll_first)
+        return take_batch(l, MSG_WAITFORONE, &done) < 0 ? -1 : done;
+    struct pollfd p = {.fd = l->s, .events = POLLIN};
+    int ready = poll(&p, 1, l->idle_ms > 0 ? (int)l->idle_ms : -1);
+    if (ready <= 0) {
+        if (ready == 0)
+            errno = EAGAIN;
+        return -1;
+    }
+    /* As mdump: everything waiting, until a call finds nothing. */
+    while (!done && !stop && take_batch(l, MSG_DONTWAIT, &done) > 0)
+        ;
+    return done;
 }
 
 int main(int argc, char **argv)
 {
-    static char slots[BATCH_MAX][SLOT_BYTES];
-    static struct mmsghdr msgs[BATCH_MAX];
-    static struct iovec iov[BATCH_MAX];
-    long batch = 64, rcvbuf = 4194304, idle_ms = 0;
-    int exit_on_stat = 0, opt;
+    static loop l = {.batch = 64, .slot_bytes = SLOT_BYTES};
+    long rcvbuf = 4194304;
+    int opt;
     if (argc < 2 || (strcmp(argv[1], "recvfrom") != 0 && strcmp(argv[1], "recvmmsg") != 0)) {
-        fprintf(stderr, "usage: recv_loop recvfrom|recvmmsg [-B batch] [-r rcvbuf] "
-                        "[-i idle_ms] [-s] port\n");
+        fprintf(stderr, "usage: recv_loop recvfrom|recvmmsg [-B batch] [-S slot_bytes] [-a] "
+                        "[-p] [-r rcvbuf] [-i idle_ms] [-s] port\n");
         return 2;
     }
-    int use_mmsg = strcmp(argv[1], "recvmmsg") == 0;
+    l.use_mmsg = strcmp(argv[1], "recvmmsg") == 0;
     optind = 2;
-    while ((opt = getopt(argc, argv, "B:r:i:s")) != -1) {
+    while ((opt = getopt(argc, argv, "B:S:apr:i:s")) != -1) {
         switch (opt) {
-        case 'B': batch = number(optarg, "batch (-B)", 1, BATCH_MAX); break;
+        case 'B': l.batch = number(optarg, "batch (-B)", 1, BATCH_MAX); break;
+        case 'S': l.slot_bytes = (size_t)number(optarg, "slot size (-S)", 64, 65536); break;
+        case 'a': l.addresses = 1; break;
+        case 'p': l.poll_first = 1; break;
         case 'r': rcvbuf = number(optarg, "rcvbuf (-r)", 0, 1L << 30); break;
-        case 'i': idle_ms = number(optarg, "idle time (-i)", 0, 3600000); break;
-        case 's': exit_on_stat = 1; break;
+        case 'i': l.idle_ms = number(optarg, "idle time (-i)", 0, 3600000); break;
+        case 's': l.exit_on_stat = 1; break;
         default: return 2;
         }
     }
@@ -116,56 +173,48 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    l.s = socket(AF_INET, SOCK_DGRAM, 0);
     struct sockaddr_in local = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
-    if (s < 0 || (rcvbuf > 0 && setsockopt(s, SOL_SOCKET, SO_RCVBUF, &(int){(int)rcvbuf},
-                                           sizeof(int)) != 0) ||
-        bind(s, (struct sockaddr *)&local, sizeof local) != 0) {
+    if (l.s < 0 ||
+        (rcvbuf > 0 && setsockopt(l.s, SOL_SOCKET, SO_RCVBUF, &(int){(int)rcvbuf},
+                                  sizeof(int)) != 0) ||
+        bind(l.s, (struct sockaddr *)&local, sizeof local) != 0) {
         perror("recv_loop: socket");
         return 1;
     }
-    if (idle_ms > 0) {
-        struct timeval tv = {.tv_sec = idle_ms / 1000, .tv_usec = (idle_ms % 1000) * 1000};
-        setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (l.idle_ms > 0) {
+        struct timeval tv = {.tv_sec = l.idle_ms / 1000, .tv_usec = (l.idle_ms % 1000) * 1000};
+        setsockopt(l.s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     }
-    for (long k = 0; k < batch; k++) {
-        iov[k].iov_base = slots[k];
-        iov[k].iov_len = SLOT_BYTES;
-        msgs[k].msg_hdr.msg_iov = &iov[k];
-        msgs[k].msg_hdr.msg_iovlen = 1;
+    l.slots = malloc((size_t)l.batch * l.slot_bytes);
+    if (!l.slots) {
+        fprintf(stderr, "recv_loop: out of memory\n");
+        return 1;
     }
-    /* Bound: the rig's scripts wait for this line before sending. */
-    fprintf(stderr, "recv_loop: %s on port %d\n", argv[1], port);
+    for (long k = 0; k < l.batch; k++) {
+        l.iov[k].iov_base = l.slots + (size_t)k * l.slot_bytes;
+        l.iov[k].iov_len = l.slot_bytes;
+        l.msgs[k].msg_hdr.msg_iov = &l.iov[k];
+        l.msgs[k].msg_hdr.msg_iovlen = 1;
+    }
 
-    int status = 0, done = 0;
-    while (!stop && !done) {
-        if (use_mmsg) {
-            int got = recvmmsg(s, msgs, (unsigned)batch, MSG_WAITFORONE, NULL);
-            for (int k = 0; k < got && !done; k++)
-                done = handle(slots[k], msgs[k].msg_len, exit_on_stat);
-            if (got >= 0)
-                continue;
-        } else {
-            struct sockaddr_storage from;
-            socklen_t from_len = sizeof from;
-            ssize_t n = recvfrom(s, slots[0], SLOT_BYTES, 0, (struct sockaddr *)&from,
-                                 &from_len);
-            if (n >= 0) {
-                done = handle(slots[0], (size_t)n, exit_on_stat);
-                continue;
-            }
-        }
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            fprintf(stderr, "recv_loop: nothing received for %ld ms\n", idle_ms);
-            status = 3;
+    int status = 0;
+    while (!stop) {
+        int rc = receive_some(&l);
+        if (rc > 0)
             break;
-        }
-        if (errno != EINTR) {
+        if (rc == 0 || errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            fprintf(stderr, "recv_loop: nothing received for %ld ms\n", l.idle_ms);
+            status = 3;
+        } else {
             perror("recv_loop: receive");
             status = 1;
-            break;
         }
+        break;
     }
-    fprintf(stderr, "recv_loop: %llu datagrams, %llu messages\n", datagrams, messages);
+    fprintf(stderr, "recv_loop: %llu datagrams, %llu messages\n", l.datagrams, l.messages);
+    free(l.slots);
     return status;
 }

@@ -221,10 +221,11 @@ expect_same "tcp, link down 1.2 s: msend says nothing" "$WORK/tcp.tx.want" "$WOR
 # prohibited" (firewalld's default): each rejection fails a later send
 # with "No route to host". msend says so once and keeps its schedule; the
 # datagrams went (the firewall dropped them): exit 0.
-ip netns exec "$RX" nft add table inet mtreject &&
-ip netns exec "$RX" nft add chain inet mtreject input "{ type filter hook input priority 0; }" &&
-ip netns exec "$RX" nft add rule inet mtreject input udp dport "$PORT" reject with icmp type host-prohibited ||
+if ! { ip netns exec "$RX" nft add table inet mtreject &&
+     ip netns exec "$RX" nft add chain inet mtreject input "{ type filter hook input priority 0; }" &&
+     ip netns exec "$RX" nft add rule inet mtreject input udp dport "$PORT" reject with icmp type host-prohibited; }; then
     fail "nft: could not add the reject rule"
+fi
 ip netns exec "$TX" timeout 30 "$MSEND" -q -n 8 -p 200 -u 10.99.0.2 "$PORT" \
     > "$WORK/reject.tx" 2> "$WORK/reject.err"
 expect_status "rejected by the receiver's firewall: msend" 0 $?

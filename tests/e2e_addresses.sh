@@ -5,8 +5,17 @@
 # the unicast time to live; mdump's interface with group 0.0.0.0 as the
 # one address received on; an interface that is not this host's refused
 # with a clear error. Two namespaces joined by a veth pair.
+#
+#   e2e_addresses.sh [--windows WIN64_DIR]
+# With --windows, the broadcast cases again with the Windows programs under
+# wine on A's side. (Not the source address: wine binds a UDP socket given
+# an address to that address's device instead, and the route picks the
+# source there.)
 source "$(dirname "$0")/lib.sh"
 need_root_netns
+WIN64=
+[ "${1:-}" = --windows ] && WIN64=${2:?usage: e2e_addresses.sh [--windows WIN64_DIR]}
+SENDER=("$MSEND") RECEIVER=("$MDUMP")
 
 A=mtada$$
 B=mtadb$$
@@ -22,15 +31,17 @@ PORT=12000
 send_recv() {
     local name=$1 rx_ns=$2 rx_args=$3 tx_ns=$4 tx_args=$5
     # shellcheck disable=SC2086 # word lists
-    spawn "$WORK/$name.rx" ip netns exec "$rx_ns" "$MDUMP" -Q1 -s --idle-timeout 5s $rx_args
+    spawn "$WORK/$name.rx" ip netns exec "$rx_ns" "${RECEIVER[@]}" -Q1 -s --idle-timeout 5s $rx_args
     local rx=$SPAWNED
     wait_for "$WORK/$name.rx" '^Equiv' 10 || return
     # shellcheck disable=SC2086
-    timeout 20 ip netns exec "$tx_ns" "$MSEND" -n2 -p100 -s100 $tx_args > "$WORK/$name.tx" 2>&1
+    timeout 20 ip netns exec "$tx_ns" "${SENDER[@]}" -n2 -p100 -s100 $tx_args > "$WORK/$name.tx.raw" 2>&1
     expect_status "$name: msend" 0 $?
     wait_exit "$rx" 10
     expect_status "$name: mdump" 0 "$STATUS"
-    mask < "$WORK/$name.rx" > "$WORK/$name.got"
+    # (Windows programs end their lines with CRLF)
+    tr -d '\r' < "$WORK/$name.tx.raw" > "$WORK/$name.tx"
+    tr -d '\r' < "$WORK/$name.rx" | mask > "$WORK/$name.got"
 }
 
 # expect_pair NAME FROM "MDUMP ARGS" "MSEND ARGS": the outputs of a
@@ -67,6 +78,18 @@ run_pair() {
     send_recv "$1" "$3" "$4" "$5" "$6"
     expect_pair "$1" "$2" "$4" "$6"
 }
+
+if [ -n "$WIN64" ]; then
+    wine_in "$A"
+    ip -n "$B" route add default dev "$(veth_of "$B")"
+    SENDER=(wine "$WIN64/msend.exe")
+    run_pair win-subnet-a2b 10.99.0.1 "$B" "0.0.0.0 $PORT" "$A" "-u 10.99.0.255 $PORT"
+    run_pair win-limited-a2b 10.99.0.1 "$B" "0.0.0.0 $PORT" "$A" "-u 255.255.255.255 $PORT 1 10.99.0.1"
+    SENDER=("$MSEND") RECEIVER=(wine "$WIN64/mdump.exe")
+    run_pair win-subnet-b2a 10.99.0.2 "$A" "0.0.0.0 $PORT" "$B" "-u 10.99.0.255 $PORT"
+    run_pair win-limited-b2a 10.99.0.2 "$A" "0.0.0.0 $PORT" "$B" "-u 255.255.255.255 $PORT"
+    finish
+fi
 
 # ---- Broadcast destinations, both directions (the old tools said
 # "Permission denied": SO_BROADCAST was never set).

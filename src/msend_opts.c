@@ -16,9 +16,12 @@ const char msend_help[] =
     "usage: msend [options] group port [ttl] [interface]\n"
     "\n"
     "  group        multicast group, or with -u/-t the destination address\n"
+    "               (a host, or a broadcast address with -u)\n"
     "  port         destination port, 1-65535\n"
-    "  ttl          multicast time to live, 0-255 (default 2)\n"
-    "  interface    local interface address to send multicast from\n"
+    "  ttl          multicast time to live, 0-255 (default 2); with -u/-t\n"
+    "               the unicast one, 1-255 (default: the system's)\n"
+    "  interface    local interface address to send multicast from; with\n"
+    "               -u/-t the local address to send from\n"
     "\n"
     "  -1 .. -5     standard tests (preset options, overridable after them):\n"
     "               -1  600 x 20-byte messages, 1 a second (-q)\n"
@@ -47,7 +50,10 @@ const char msend_help[] =
     "  --version    print the version\n"
     "\n"
     "Forever (-n 0) with -b over 50 or -p under 100 is refused.\n"
-    "Exit status: 0 done, 1 network or system error, 2 bad command line.\n";
+    "A send that fails on the way (no route, address gone, link down) is\n"
+    "said once on stderr, counted, and the schedule goes on.\n"
+    "Exit status: 0 done, 1 network or system error, 2 bad command line,\n"
+    "5 done, but some datagrams could not be sent (stderr says which).\n";
 
 enum { LONG_HELP = 256, LONG_VERSION, LONG_CONNECT_TIMEOUT, LONG_SUMMARY };
 

@@ -17,10 +17,11 @@ COUNT=$((BURSTS * PER_BURST))
 # compact TEXT LEN: mdump -c 20's line for a datagram of LEN bytes, TEXT
 # and NULs after it.
 compact() {
-    local text=$1 len=$2 hex="" shown="" i shown_len=$(( $2 < 20 ? $2 : 20 ))
+    local text=$1 len=$2 hex="" shown="" byte i shown_len=$(( $2 < 20 ? $2 : 20 ))
     for ((i = 0; i < shown_len; i++)); do
         if [ "$i" -lt "${#text}" ]; then
-            hex+=$(printf '%02x ' "'${text:i:1}") shown+=${text:i:1}
+            printf -v byte '%02x ' "'${text:i:1}"
+            hex+=$byte shown+=${text:i:1}
         else
             hex+="00 " shown+=.
         fi
@@ -36,7 +37,7 @@ expected() {
     compact "echo sender equiv cmd: $equiv" $(( ${#equiv} + 24 ))
     echo "echo sender equiv cmd: $equiv"
     for ((k = 0; k < COUNT; k++)); do
-        text="Message $(printf %x "$k")"
+        printf -v text 'Message %x' "$k"
         compact "$text" "$([ "$len" = 0 ] && echo "${#text}" || echo "$len")"
     done
     compact "stat $COUNT" $(( ${#COUNT} + 5 ))

@@ -32,7 +32,7 @@ compact() {
 # echo, every message in order, the stat.
 expected() {
     local len=$1 k text equiv
-    equiv="msend -b$PER_BURST -m$len -n$BURSTS -p20 -qq -s100 -S65536 -u 127.0.0.1 $PORT"
+    equiv="msend -b$PER_BURST -m$len -n$BURSTS -p100 -qq -s100 -S65536 -u 127.0.0.1 $PORT"
     echo "Equiv cmd line: mdump -p0 -Q0 -r0 -s 0.0.0.0 $PORT"
     compact "echo sender equiv cmd: $equiv" $(( ${#equiv} + 24 ))
     echo "echo sender equiv cmd: $equiv"
@@ -56,7 +56,7 @@ run() {
     spawn "$WORK/$name.rx" "${rx_env[@]}" "$MDUMP" -c 20 -r 0 -s 0.0.0.0 "$PORT"
     local rx=$SPAWNED
     wait_for "$WORK/$name.rx" '^Equiv' 10 || return
-    timeout 20 "${tx_env[@]}" "$MSEND" -qq -n "$BURSTS" -b "$PER_BURST" -p 20 -m "$len" -s 100 \
+    timeout 20 "${tx_env[@]}" "$MSEND" -qq -n "$BURSTS" -b "$PER_BURST" -p 100 -m "$len" -s 100 \
         -u 127.0.0.1 "$PORT" > "$WORK/$name.tx" 2>&1
     expect_status "$name: msend" 0 $?
     wait_exit "$rx" 10

@@ -489,7 +489,8 @@ static int run(const msend_opts *o)
     int loops_run = 0;
     for (; rc == 0 && loops_run < o->loops; loops_run++)
         rc = run_test(&snd, echo, echo_len);
-    if (snd.filtered > 0 && o->quiet < 2)
+    /* Said whatever -q says: it explains the exit status (5). */
+    if (snd.filtered > 0)
         fprintf(stderr, "WARNING: %llu datagrams to %s dropped by this host's firewall\n",
                 snd.filtered, snd.dest_text);
     if (snd.refused > 0 && o->quiet < 2)

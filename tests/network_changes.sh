@@ -225,6 +225,25 @@ one_port link-gap-udp
 gap link-gap-multicast-if multicast-if link_gap 10.99.0.1
 one_port link-gap-multicast-if
 
+# ---- This host's firewall dropping the sends for 1.2 s (EPERM): said
+# once, counted, exit 5; the receiver's count agrees.
+firewall_gap() {
+    nft_drop "$TX" output udp dport "$PORT"
+    sleep 1.2
+    ip netns exec "$TX" nft delete table inet mtfault
+}
+run firewall-gap udp firewall_gap
+expect_status "firewall-gap: msend" 5 "$TX_STATUS"
+expect_tx firewall-gap -u 10.99.0.2 "$PORT"
+dropped=$(sed -nE 's/^WARNING: ([0-9]+) datagrams to .* dropped by this host.s firewall$/\1/p' "$WORK/firewall-gap.err")
+CHECKS=$((CHECKS + 1))
+if [ -n "$dropped" ] && [ "$dropped" -ge 2 ] && [ "$dropped" -le 4 ]; then pass "firewall-gap: $dropped dropped"
+else fail "firewall-gap: $(cat "$WORK/firewall-gap.err")"; fi
+printf '%s\n' "WARNING: sends to 10.99.0.2:$PORT dropped by this host's firewall (Operation not permitted); still sending" \
+    "WARNING: ${dropped:-?} datagrams to 10.99.0.2:$PORT dropped by this host's firewall" > "$WORK/firewall-gap.err.want"
+expect_same "firewall-gap: said once, counted at the end" "$WORK/firewall-gap.err.want" "$WORK/firewall-gap.err"
+expect_rx firewall-gap 10.99.0.1 10.99.0.1 "${dropped:-0}" -u 10.99.0.2 "$PORT"
+
 # ---- TCP rides out a short gap by itself (it sends again): all arrive.
 spawn "$WORK/tcp.rx" ip netns exec "$RX" "$MDUMP" -q -t --idle-timeout 10s 0.0.0.0 "$PORT"
 rx=$SPAWNED

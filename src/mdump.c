@@ -37,11 +37,8 @@ static void flush_note(session *ss)
 }
 
 /* Errors go to stderr and, so a log shows why it ended, to the -o file. */
-static int report(session *ss, const char *what, const char *where)
+static int report_line(session *ss, const char *line)
 {
-    char line[512];
-    snprintf(line, sizeof line, "ERROR: %s%s%s: %s", what, where ? " " : "",
-             where ? where : "", sock_error_text());
     flush_note(ss);
     out_flush(&ss->o);
     fprintf(stderr, "%s\n", line);
@@ -53,6 +50,28 @@ static int report(session *ss, const char *what, const char *where)
         ss->o.to_stdout = to_stdout;
     }
     return EXIT_RUNTIME;
+}
+
+static int report(session *ss, const char *what, const char *where)
+{
+    char line[512];
+    snprintf(line, sizeof line, "ERROR: %s%s%s: %s", what, where ? " " : "",
+             where ? where : "", sock_error_text());
+    return report_line(ss, line);
+}
+
+/* A bind that failed; with group 0.0.0.0 the interface is the local
+ * address to receive on, and one that is not this host's is named. */
+static int report_bind(session *ss, const char *where)
+{
+    const mdump_opts *opts = ss->opts;
+    if (opts->group != 0 || !opts->has_interface || !sock_error_not_local())
+        return report(ss, "bind", where);
+    char line[512];
+    snprintf(line, sizeof line, "ERROR: interface %s: not an address of this host "
+             "(with group 0.0.0.0 it is the local address to receive on)",
+             opts->positional[2]);
+    return report_line(ss, line);
 }
 
 static int set_rcvbuf(session *ss, sock_t s)
@@ -373,10 +392,10 @@ static int open_udp(session *ss, sock_t *out_sock)
                            "port %u other groups' or interfaces' datagrams may show\n",
                    sock_error_text(), (unsigned)opts->port);
     sock_addr local;
-    sock_addr_ipv4(&local, 0, opts->port);
+    sock_addr_ipv4(&local, opts->has_interface ? opts->interface_addr : 0, opts->port);
     if ((opts->group != 0 ? sock_bind_group(s, opts->group, opts->port)
                           : sock_bind(s, &local)) != 0)
-        return report(ss, "bind", where);
+        return report_bind(ss, where);
     if (opts->group != 0 &&
         sock_join_group(s, opts->group, opts->has_interface ? opts->interface_addr : 0) != 0) {
         snprintf(where, sizeof where, "%s on %s", group,
@@ -402,9 +421,10 @@ static int open_tcp(session *ss, sock_t *out_sock)
     if (rc != 0)
         return rc;
     sock_addr local;
-    sock_addr_ipv4(&local, 0, ss->opts->port);
+    sock_addr_ipv4(&local, ss->opts->has_interface ? ss->opts->interface_addr : 0,
+                   ss->opts->port);
     if (sock_bind(s, &local) != 0)
-        return report(ss, "bind", where);
+        return report_bind(ss, where);
     if (sock_listen(s) != 0)
         return report(ss, "listen", where);
     return 0;

@@ -21,19 +21,36 @@ enum { ECHO_SETTLE_MS = 1000 };
  * together: many datagrams per system call, one write per chunk on TCP. */
 enum { CHUNK_BYTES = 256 * 1024, CHUNK_MESSAGES = 4096 };
 
+/* What could not be sent, by kind of datagram: the receiver's 'stat'
+ * counts messages only, and a lost echo or stat explains a silent one. */
+typedef struct unsent_count {
+    unsigned long long echoes, messages, stats;
+} unsent_count;
+
 typedef struct sender {
     const msend_opts *o;
     sock_t s;
     sock_sender tx;
     sock_addr dest;
     char dest_text[SOCK_ADDR_TEXT];
+    bool connected;              /* UDP: false after a failed reconnect */
     uint8_t *chunk;              /* CHUNK_BYTES, or one message if larger */
     uint32_t lens[CHUNK_MESSAGES];
     size_t chunk_messages;       /* how many messages a chunk holds */
     unsigned long long refused;  /* sends answered by ICMP port unreachable */
     unsigned long long filtered; /* datagrams this host's firewall dropped */
+    unsent_count unsent;         /* could not be sent: the path failed */
+    unsigned long long messages; /* messages of every loop, sent or not */
+    char trouble[96];            /* why the path first failed, "" if never */
     unsigned long long bytes;    /* for --summary */
 } sender;
+
+/* 5: the whole schedule ran, but some datagrams could not be sent. */
+enum { EXIT_UNSENT = 5 };
+
+/* How long one datagram may meet a full queue (ENOBUFS, EAGAIN) before it
+ * is counted as not sent: the schedule goes on. */
+enum { BUSY_LIMIT_US = 1000000 };
 
 static int runtime_error(const sender *snd, const char *what)
 {
@@ -63,66 +80,126 @@ static void flush_stdout(void)
         exit(EXIT_OUTPUT_GONE);
 }
 
-/* A UDP receiver that is not there makes the next send fail with "refused";
- * the old tools never saw it (unconnected socket), so it is counted,
- * reported once, and the send is made again. A datagram this host's
- * firewall drops is counted and reported once too: the receiver's count
- * shows the loss, as it would for a firewall anywhere else on the path.
- * Returns true when the failed send should be retried or skipped, false
- * when it is a real error. */
-static bool tolerable(sender *snd, bool *skip)
+/* What to do after a failed UDP send: the same datagram again, go on
+ * without it (dropped by the firewall, or not sent), or give up. */
+typedef enum { SEND_AGAIN, SEND_DROPPED, SEND_UNSENT, SEND_FAIL } send_verdict;
+
+/* A path that failed: said once, with the reason kept for the count at
+ * the end. */
+static void path_trouble(sender *snd)
+{
+    if (snd->trouble[0] != '\0')
+        return;
+    snprintf(snd->trouble, sizeof snd->trouble, "%s", sock_error_text());
+    if (snd->o->quiet < 2)
+        fprintf(stderr, "WARNING: send to %s failed (%s); still sending\n",
+                snd->dest_text, snd->trouble);
+}
+
+/* Decides after a failed UDP send, as a long test must: ride out what may
+ * heal and give up only on what cannot.
+ *  - refused (ICMP port unreachable for an earlier datagram; the old tools
+ *    never saw it): counted, said once, this datagram sent again;
+ *  - dropped by this host's firewall: counted, said once, skipped, as a
+ *    firewall anywhere on the path would drop it;
+ *  - a full queue (ENOBUFS, EAGAIN): sent again shortly, for up to
+ *    BUSY_LIMIT_US, then counted as not sent;
+ *  - the path (no route, the source address gone, the interface down, an
+ *    ICMP error): once connected again (a new route, a new source
+ *    address) sent again; if it fails again, counted as not sent;
+ *  - anything else cannot heal: the error ends msend.
+ * *second_try: this datagram already had its second chance. */
+static send_verdict after_failure(sender *snd, bool *second_try, int64_t *busy_since_us)
 {
     bool quiet = snd->o->quiet >= 2;
-    *skip = false;
     if (sock_error_refused()) {
         if (snd->refused++ == 0 && !quiet)
             fprintf(stderr, "WARNING: %s answered 'port unreachable' (no receiver "
                             "yet?); still sending\n", snd->dest_text);
-        return snd->refused < 1000000000ULL;
+        return snd->refused < 1000000000ULL ? SEND_AGAIN : SEND_FAIL;
     }
     if (sock_error_filtered()) {
         if (snd->filtered++ == 0 && !quiet)
             fprintf(stderr, "WARNING: sends to %s dropped by this host's firewall "
                             "(%s); still sending\n", snd->dest_text, sock_error_text());
-        *skip = true;
-        return true;
+        return SEND_DROPPED;
     }
     if (sock_error_retry()) {
-        clock_sleep_ms(1); /* the interface queue is full: let it drain */
-        return true;
+        int64_t now = clock_mono_us();
+        if (*busy_since_us == 0)
+            *busy_since_us = now;
+        if (now - *busy_since_us < BUSY_LIMIT_US) {
+            clock_sleep_ms(1); /* the interface queue is full: let it drain */
+            return SEND_AGAIN;
+        }
+        path_trouble(snd);
+        return SEND_UNSENT;
     }
-    return false;
+    if (sock_error_path()) {
+        path_trouble(snd);
+        if (*second_try || !snd->connected)
+            return SEND_UNSENT;
+        *second_try = true;
+        snd->connected = false; /* connected again before the next send */
+        return SEND_AGAIN;
+    }
+    return SEND_FAIL;
 }
 
-/* Sends the datagrams of a chunk (or its bytes, on TCP). */
-static int send_chunk(sender *snd, const uint8_t *data, const uint32_t *lens,
-                      size_t count)
+/* Sends datagrams on UDP; those that could not be sent are added to
+ * *unsent. Returns 0, or EXIT_RUNTIME after an error that cannot heal. */
+static int send_datagrams(sender *snd, const uint8_t *data, const uint32_t *lens,
+                          size_t count, unsigned long long *unsent)
 {
-    size_t total = 0;
-    for (size_t i = 0; i < count; i++)
-        total += lens[i];
-    if (snd->o->transport == MSEND_TCP) {
-        if (sock_send_all(snd->s, data, total) != 0)
-            return send_error(snd);
-        snd->bytes += total;
-        return 0;
-    }
-    snd->bytes += total;
+    bool second_try = false;
+    int64_t busy_since_us = 0;
     while (count > 0) {
-        long sent = sock_send_datagrams(&snd->tx, data, lens, count);
-        bool skip;
-        if (sent < 0) {
-            if (!tolerable(snd, &skip))
-                return send_error(snd);
-            if (!skip)
-                continue;
-            sent = 1;
+        long sent;
+        if (!snd->connected && sock_reconnect(snd->s, &snd->dest) != 0)
+            sent = -1;
+        else {
+            snd->connected = true;
+            sent = sock_send_datagrams(&snd->tx, data, lens, count);
         }
+        if (sent < 0) {
+            switch (after_failure(snd, &second_try, &busy_since_us)) {
+            case SEND_AGAIN:
+                continue;
+            case SEND_UNSENT:
+                (*unsent)++;
+                sent = 1;
+                break;
+            case SEND_DROPPED:
+                sent = 1;
+                break;
+            case SEND_FAIL:
+                return send_error(snd);
+            }
+        }
+        second_try = false;
+        busy_since_us = 0;
         for (long k = 0; k < sent; k++)
             data += lens[k];
         lens += sent;
         count -= (size_t)sent;
     }
+    return 0;
+}
+
+/* Sends the datagrams of a chunk (or its bytes, on TCP). */
+static int send_chunk(sender *snd, const uint8_t *data, const uint32_t *lens,
+                      size_t count, unsigned long long *unsent)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++)
+        total += lens[i];
+    snd->bytes += total;
+    if (snd->o->transport != MSEND_TCP)
+        return send_datagrams(snd, data, lens, count, unsent);
+    /* TCP rides out a path that fails for a while by itself (it sends
+     * again); an error here means the connection is gone. */
+    if (sock_send_all(snd->s, data, total) != 0)
+        return send_error(snd);
     return 0;
 }
 
@@ -174,10 +251,11 @@ static int send_messages(sender *snd, unsigned long long *next,
             snd->lens[n++] = (uint32_t)len;
             offset += len;
         }
-        int rc = send_chunk(snd, snd->chunk, snd->lens, n);
+        int rc = send_chunk(snd, snd->chunk, snd->lens, n, &snd->unsent.messages);
         if (rc != 0)
             return rc;
         *next += n;
+        snd->messages += n;
         count -= n;
     }
     return 0;
@@ -204,7 +282,7 @@ static int run_test(sender *snd, const char *echo, size_t echo_len)
     }
     /* The echo datagram carries its NUL. */
     uint32_t echo_bytes = (uint32_t)echo_len + 1;
-    int rc = send_chunk(snd, (const uint8_t *)echo, &echo_bytes, 1);
+    int rc = send_chunk(snd, (const uint8_t *)echo, &echo_bytes, 1, &snd->unsent.echoes);
     if (rc != 0)
         return rc;
     flush_stdout();
@@ -260,7 +338,7 @@ static int run_test(sender *snd, const char *echo, size_t echo_len)
         clock_sleep_ms(o->stat_pause_ms);
         if (o->quiet < 2)
             printf("Sending stat\n");
-        rc = send_chunk(snd, (const uint8_t *)stat, &stat_len, 1);
+        rc = send_chunk(snd, (const uint8_t *)stat, &stat_len, 1, &snd->unsent.stats);
         if (rc != 0)
             return rc;
         if (o->quiet < 2)
@@ -313,8 +391,60 @@ static int configure(sender *snd, int *sndbuf_shown)
             fprintf(stderr, "WARNING: tried to set IP_MULTICAST_IF to %s, got %u.%u.%u.%u\n",
                     o->positional[3], (unsigned)(ifaddr >> 24), (unsigned)(ifaddr >> 16) & 255u,
                     (unsigned)(ifaddr >> 8) & 255u, (unsigned)ifaddr & 255u);
+        return 0;
+    }
+    /* -u, -t: a subnet's broadcast address or 255.255.255.255 is a
+     * destination like any other; the ttl, when typed, is the unicast
+     * one; the interface is the address to send from. */
+    if (o->transport == MSEND_UDP && sock_set_broadcast(snd->s) != 0)
+        return runtime_error(snd, "SO_BROADCAST for");
+    if (o->positional_count >= 3 && sock_set_unicast_ttl(snd->s, o->ttl) != 0)
+        return runtime_error(snd, "IP_TTL for");
+    if (o->has_interface) {
+        sock_addr local;
+        sock_addr_ipv4(&local, o->interface_addr, 0);
+        if (sock_bind(snd->s, &local) != 0) {
+            if (sock_error_not_local())
+                fprintf(stderr, "ERROR: interface %s: not an address of this host (with "
+                                "-u or -t it is the local address to send from)\n",
+                        o->positional[3]);
+            else
+                fprintf(stderr, "ERROR: bind %s: %s\n", o->positional[3], sock_error_text());
+            return EXIT_RUNTIME;
+        }
     }
     return 0;
+}
+
+/* "the echo datagram" or "3 of 5 echo datagrams". */
+static void print_unsent(const sender *snd, unsigned long long unsent,
+                         unsigned long long of, const char *what)
+{
+    const char *reason = snd->trouble[0] ? snd->trouble : "?";
+    if (of == 1)
+        fprintf(stderr, "WARNING: the %s to %s could not be sent (%s)\n", what,
+                snd->dest_text, reason);
+    else
+        fprintf(stderr, "WARNING: %llu of %llu %ss to %s could not be sent (%s)\n",
+                unsent, of, what, snd->dest_text, reason);
+}
+
+/* The count of what could not be sent, whatever -q says (it explains the
+ * exit status); rc becomes EXIT_UNSENT when anything was not sent. */
+static int report_unsent(const sender *snd, int loops_run, int rc)
+{
+    const unsent_count *u = &snd->unsent;
+    if (u->echoes > 0)
+        print_unsent(snd, u->echoes, (unsigned long long)loops_run, "echo datagram");
+    if (u->messages > 0)
+        fprintf(stderr, "WARNING: %llu of %llu messages to %s could not be sent (%s)\n",
+                u->messages, snd->messages, snd->dest_text,
+                snd->trouble[0] ? snd->trouble : "?");
+    if (u->stats > 0)
+        print_unsent(snd, u->stats, (unsigned long long)loops_run, "'stat' datagram");
+    if (rc == 0 && (u->echoes > 0 || u->messages > 0 || u->stats > 0 || snd->filtered > 0))
+        return EXIT_UNSENT;
+    return rc;
 }
 
 static int run(const msend_opts *o)
@@ -367,14 +497,18 @@ static int run(const msend_opts *o)
      * and a missing receiver is reported instead of unseen. */
     if (rc == 0 && sock_connect_timeout(snd.s, &snd.dest, o->connect_timeout_ms) != 0)
         rc = runtime_error(&snd, "connect");
-    for (int loop = 0; rc == 0 && loop < o->loops; loop++)
+    snd.connected = true;
+    int loops_run = 0;
+    for (; rc == 0 && loops_run < o->loops; loops_run++)
         rc = run_test(&snd, echo, echo_len);
-    if (snd.filtered > 0 && o->quiet < 2)
+    /* Said whatever -q says: it explains the exit status (5). */
+    if (snd.filtered > 0)
         fprintf(stderr, "WARNING: %llu datagrams to %s dropped by this host's firewall\n",
                 snd.filtered, snd.dest_text);
     if (snd.refused > 0 && o->quiet < 2)
         fprintf(stderr, "WARNING: %llu sends to %s were refused (port unreachable)\n",
                 snd.refused, snd.dest_text);
+    rc = report_unsent(&snd, loops_run, rc);
     sock_close(snd.s);
     free(snd.chunk);
     free(equiv);

@@ -16,9 +16,12 @@ const char msend_help[] =
     "usage: msend [options] group port [ttl] [interface]\n"
     "\n"
     "  group        multicast group, or with -u/-t the destination address\n"
+    "               (a host, or a broadcast address with -u)\n"
     "  port         destination port, 1-65535\n"
-    "  ttl          multicast time to live, 0-255 (default 2)\n"
-    "  interface    local interface address to send multicast from\n"
+    "  ttl          multicast time to live, 0-255 (default 2); with -u/-t\n"
+    "               the unicast one, 1-255 (default: the system's)\n"
+    "  interface    local interface address to send multicast from; with\n"
+    "               -u/-t the local address to send from\n"
     "\n"
     "  -1 .. -5     standard tests (preset options, overridable after them):\n"
     "               -1  600 x 20-byte messages, 1 a second (-q)\n"
@@ -47,7 +50,10 @@ const char msend_help[] =
     "  --version    print the version\n"
     "\n"
     "Forever (-n 0) with -b over 50 or -p under 100 is refused.\n"
-    "Exit status: 0 done, 1 network or system error, 2 bad command line.\n";
+    "A send that fails on the way (no route, address gone, link down) is\n"
+    "said once on stderr, counted, and the schedule goes on.\n"
+    "Exit status: 0 done, 1 network or system error, 2 bad command line,\n"
+    "5 done, but some datagrams could not be sent (stderr says which).\n";
 
 enum { LONG_HELP = 256, LONG_VERSION, LONG_CONNECT_TIMEOUT, LONG_SUMMARY };
 
@@ -81,6 +87,7 @@ static void apply_preset(msend_opts *o, int k)
     o->pause_ms = p->pause_ms;
     o->stat_pause_ms = p->stat_pause_ms;
     o->sndbuf_bytes = p->sndbuf_bytes;
+    o->sndbuf_from_preset = true;
     o->quiet = 1;
 }
 
@@ -185,6 +192,7 @@ opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err)
         case 'S':
             ok = cli_int("-S (SO_SNDBUF bytes)", s.value, 0, 2147483647,
                          &o->sndbuf_bytes, err);
+            o->sndbuf_from_preset = false;
             break;
         case 's':
             ok = cli_int("-s (stat pause ms)", s.value, 0, 2147483647,
@@ -227,9 +235,30 @@ scanned:
         }
         o->msg_len = (int)o->payload_len;
     }
+    if (o->decimal && o->payload_len > 0) {
+        cli_fail(err, "-d: the -P payload replaces the 'Message <n>' text, so "
+                 "there are no sequence numbers to write in decimal; leave -d out");
+        return OPTS_BAD;
+    }
+    if (o->transport != MSEND_MULTICAST && o->positional_count >= 3 && o->ttl == 0) {
+        cli_fail(err, "ttl '%s': with -u or -t it is the unicast time to live, "
+                 "which must be from 1 to 255", o->positional[2]);
+        return OPTS_BAD;
+    }
+    if (o->num_bursts == 0 && o->loops > 1) {
+        cli_fail(err, "-l %d: -n 0 sends until Ctrl-C, so the test is never "
+                 "repeated; give -n a number of bursts", o->loops);
+        return OPTS_BAD;
+    }
     if (o->connect_timeout_ms > 0 && o->transport != MSEND_TCP) {
         cli_fail(err, "--connect-timeout %d: only applies to TCP (-t)",
                  o->connect_timeout_ms);
+        return OPTS_BAD;
+    }
+    if (o->transport == MSEND_MULTICAST && !cli_ipv4_is_multicast(o->group)) {
+        cli_fail(err, "group '%s': must be a multicast address (224.0.0.0 to "
+                 "239.255.255.255); to send to a host or a broadcast address use "
+                 "-u (UDP) or -t (TCP)", o->positional[0]);
         return OPTS_BAD;
     }
     if (o->num_bursts == 0 && (o->burst_count > 50 || o->pause_ms < 100)) {
@@ -241,8 +270,11 @@ scanned:
     return OPTS_RUN;
 }
 
-size_t msend_equiv(const msend_opts *o, int sndbuf_shown, char *buf, size_t cap)
+size_t msend_equiv(const msend_opts *o, int system_sndbuf, char *buf, size_t cap)
 {
+    /* -5 shows the size it leaves the buffer at; a typed -S 0 shows 0. */
+    int sndbuf_shown = o->sndbuf_bytes == 0 && o->sndbuf_from_preset
+                           ? system_sndbuf : o->sndbuf_bytes;
     static const char *const quiet_text[] = {" ", " -q ", " -qq "};
     static const char *const transport_text[] = {" ", " -u ", " -t "};
     /* cppcheck-suppress ctunullpointer ; snprintf(NULL, 0, ...) measures */

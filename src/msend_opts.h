@@ -24,14 +24,15 @@ typedef struct msend_opts {
     int pause_ms;          /* -p: between burst starts */
     int quiet;             /* -q count: 0, 1 (dots) or 2 (silent) */
     int sndbuf_bytes;      /* -S: 0 = system default */
+    bool sndbuf_from_preset; /* sndbuf_bytes set by -1..-5, not by -S */
     int stat_pause_ms;     /* -s: 0 = no 'stat' datagram */
     msend_transport transport;
     int connect_timeout_ms; /* --connect-timeout, TCP only */
     bool summary;          /* --summary: rates on stderr after each test */
     uint32_t group;        /* destination, host byte order */
     uint16_t port;
-    int ttl;
-    bool has_interface;
+    int ttl;               /* multicast TTL; typed with -u/-t, the unicast one */
+    bool has_interface;    /* multicast: the interface; -u/-t: the source */
     uint32_t interface_addr; /* host byte order */
     const char *positional[4]; /* as typed, for the Equiv line */
     int positional_count;
@@ -43,10 +44,11 @@ typedef enum { OPTS_RUN, OPTS_HELP, OPTS_VERSION, OPTS_BAD } opts_result;
 
 opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err);
 
-/* "msend -b1 -m0 ..." without the "Equiv cmd line: " prefix. sndbuf_shown
- * is the -S value to show: the option, or the system default it stands for.
+/* "msend -b1 -m0 ..." without the "Equiv cmd line: " prefix. -S shows the
+ * option as typed (-S0 included); system_sndbuf, the system's default send
+ * buffer size, is shown only where a preset (-5) left the buffer at it.
  * Returns the length, truncating at cap like snprintf. */
-size_t msend_equiv(const msend_opts *o, int sndbuf_shown, char *buf, size_t cap);
+size_t msend_equiv(const msend_opts *o, int system_sndbuf, char *buf, size_t cap);
 
 /* The echo datagram's text, without its NUL. */
 size_t msend_echo_text(const msend_opts *o, const char *equiv, char *buf,

@@ -4,12 +4,81 @@
 #endif
 #include "sock.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static int set_int(sock_t s, int level, int name, int value);
 static int get_int(sock_t s, int level, int name, int *value);
+
+/* The texts of the errors the programs report, in English and worded as
+ * glibc words them, whatever the build: musl says "Operation timed out"
+ * and "Network unreachable", Windows words its own in the system's
+ * language, and scripts (mcheck among them) match these lines. Codes not
+ * listed get the system's text. */
+typedef struct fixed_text {
+    int code; /* errno on POSIX, the WSA code on Windows */
+    const char *text;
+} fixed_text;
+
+#ifdef _WIN32
+#define ERROR_CODE(posix, winsock) winsock
+#else
+#define ERROR_CODE(posix, winsock) posix
+#endif
+
+static const fixed_text fixed_texts[] = {
+    {ERROR_CODE(EACCES, WSAEACCES), "Permission denied"},
+    {ERROR_CODE(EADDRINUSE, WSAEADDRINUSE), "Address already in use"},
+    {ERROR_CODE(EADDRNOTAVAIL, WSAEADDRNOTAVAIL), "Cannot assign requested address"},
+    {ERROR_CODE(EAFNOSUPPORT, WSAEAFNOSUPPORT), "Address family not supported by protocol"},
+    {ERROR_CODE(EAGAIN, WSAEWOULDBLOCK), "Resource temporarily unavailable"},
+    {ERROR_CODE(EALREADY, WSAEALREADY), "Operation already in progress"},
+    {ERROR_CODE(EBADF, WSAEBADF), "Bad file descriptor"},
+    {ERROR_CODE(ECONNABORTED, WSAECONNABORTED), "Software caused connection abort"},
+    {ERROR_CODE(ECONNREFUSED, WSAECONNREFUSED), "Connection refused"},
+    {ERROR_CODE(ECONNRESET, WSAECONNRESET), "Connection reset by peer"},
+    {ERROR_CODE(EDESTADDRREQ, WSAEDESTADDRREQ), "Destination address required"},
+    {ERROR_CODE(EFAULT, WSAEFAULT), "Bad address"},
+    {ERROR_CODE(EHOSTDOWN, WSAEHOSTDOWN), "Host is down"},
+    {ERROR_CODE(EHOSTUNREACH, WSAEHOSTUNREACH), "No route to host"},
+    {ERROR_CODE(EINPROGRESS, WSAEINPROGRESS), "Operation now in progress"},
+    {ERROR_CODE(EINTR, WSAEINTR), "Interrupted system call"},
+    {ERROR_CODE(EINVAL, WSAEINVAL), "Invalid argument"},
+    {ERROR_CODE(EISCONN, WSAEISCONN), "Transport endpoint is already connected"},
+    {ERROR_CODE(EMFILE, WSAEMFILE), "Too many open files"},
+    {ERROR_CODE(EMSGSIZE, WSAEMSGSIZE), "Message too long"},
+    {ERROR_CODE(ENETDOWN, WSAENETDOWN), "Network is down"},
+    {ERROR_CODE(ENETRESET, WSAENETRESET), "Network dropped connection on reset"},
+    {ERROR_CODE(ENETUNREACH, WSAENETUNREACH), "Network is unreachable"},
+    {ERROR_CODE(ENOBUFS, WSAENOBUFS), "No buffer space available"},
+    {ERROR_CODE(ENOPROTOOPT, WSAENOPROTOOPT), "Protocol not available"},
+    {ERROR_CODE(ENOTCONN, WSAENOTCONN), "Transport endpoint is not connected"},
+    {ERROR_CODE(ENOTSOCK, WSAENOTSOCK), "Socket operation on non-socket"},
+    {ERROR_CODE(EOPNOTSUPP, WSAEOPNOTSUPP), "Operation not supported"},
+    {ERROR_CODE(EPROTONOSUPPORT, WSAEPROTONOSUPPORT), "Protocol not supported"},
+    {ERROR_CODE(EPROTOTYPE, WSAEPROTOTYPE), "Protocol wrong type for socket"},
+    {ERROR_CODE(ESHUTDOWN, WSAESHUTDOWN), "Cannot send after transport endpoint shutdown"},
+    {ERROR_CODE(ETIMEDOUT, WSAETIMEDOUT), "Connection timed out"},
+#ifndef _WIN32 /* Winsock reports none of these */
+    {EIO, "Input/output error"},
+    {ENODEV, "No such device"},
+    {ENOMEM, "Cannot allocate memory"},
+    {ENONET, "Machine is not on the network"},
+    {ENOSYS, "Function not implemented"},
+    {EPERM, "Operation not permitted"},
+    {EPIPE, "Broken pipe"},
+#endif
+};
+
+const char *sock_error_code_text(int code)
+{
+    for (size_t i = 0; i < sizeof fixed_texts / sizeof fixed_texts[0]; i++)
+        if (fixed_texts[i].code == code)
+            return fixed_texts[i].text;
+    return NULL;
+}
 
 #ifdef _WIN32
 #include <windows.h>
@@ -48,6 +117,9 @@ void sock_close(sock_t s)
 const char *sock_error_text(void)
 {
     int code = WSAGetLastError();
+    const char *fixed = sock_error_code_text(code);
+    if (fixed)
+        return fixed;
     DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM |
                                  FORMAT_MESSAGE_IGNORE_INSERTS,
                              NULL, (DWORD)code, 0, error_text,
@@ -82,6 +154,29 @@ bool sock_error_retry(void)
 bool sock_error_filtered(void)
 {
     return false; /* the Windows firewall drops without telling the sender */
+}
+
+bool sock_error_path(void)
+{
+    int e = WSAGetLastError();
+    /* WSAENETRESET on UDP: an ICMP "time exceeded" came back. */
+    return e == WSAENETUNREACH || e == WSAEHOSTUNREACH || e == WSAEADDRNOTAVAIL ||
+           e == WSAENETDOWN || e == WSAEHOSTDOWN || e == WSAENETRESET ||
+           e == WSAEMSGSIZE;
+}
+
+bool sock_error_not_local(void)
+{
+    return WSAGetLastError() == WSAEADDRNOTAVAIL;
+}
+
+/* Winsock disconnects a datagram socket connected to the zero address. */
+static int disconnect(sock_t s)
+{
+    struct sockaddr_in none;
+    memset(&none, 0, sizeof none);
+    none.sin_family = AF_INET;
+    return connect(s, (const struct sockaddr *)&none, (int)sizeof none) == 0 ? 0 : -1;
 }
 
 static BOOL WINAPI on_console_event(DWORD event)
@@ -222,7 +317,6 @@ static unsigned interface_index(uint32_t addr_host_order)
 
 #else /* POSIX */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -258,7 +352,8 @@ void sock_close(sock_t s)
 
 const char *sock_error_text(void)
 {
-    return strerror(errno);
+    const char *fixed = sock_error_code_text(errno);
+    return fixed ? fixed : strerror(errno);
 }
 
 bool sock_error_refused(void)
@@ -279,6 +374,29 @@ bool sock_error_retry(void)
 bool sock_error_filtered(void)
 {
     return errno == EPERM; /* netfilter dropped it on the way out */
+}
+
+bool sock_error_path(void)
+{
+    /* EMSGSIZE on a connected socket: a router asked for smaller packets
+     * (ICMP "fragmentation needed"); the next send is cut to fit. */
+    return errno == ENETUNREACH || errno == EHOSTUNREACH ||
+           errno == EADDRNOTAVAIL || errno == ENETDOWN || errno == EHOSTDOWN ||
+           errno == ENONET || errno == EMSGSIZE;
+}
+
+bool sock_error_not_local(void)
+{
+    return errno == EADDRNOTAVAIL;
+}
+
+/* An AF_UNSPEC address dissolves a datagram socket's association. */
+static int disconnect(sock_t s)
+{
+    struct sockaddr none;
+    memset(&none, 0, sizeof none);
+    none.sa_family = AF_UNSPEC;
+    return connect(s, &none, sizeof none) == 0 ? 0 : -1;
 }
 
 static void on_signal(int sig)
@@ -582,6 +700,16 @@ int sock_set_multicast_ttl(sock_t s, int ttl, int *kept_ttl)
     return 0;
 }
 
+int sock_set_broadcast(sock_t s)
+{
+    return set_int(s, SOL_SOCKET, SO_BROADCAST, 1);
+}
+
+int sock_set_unicast_ttl(sock_t s, int ttl)
+{
+    return set_int(s, IPPROTO_IP, IP_TTL, ttl);
+}
+
 int sock_set_multicast_if(sock_t s, uint32_t ifaddr_host_order,
                           uint32_t *kept_host_order)
 {
@@ -677,6 +805,27 @@ int sock_connect(sock_t s, const sock_addr *a)
     return connect(s, (const struct sockaddr *)&a->storage, a->len) == 0 ? 0 : -1;
 }
 
+static uint16_t port_of(const sock_addr *a)
+{
+    return ntohs(((const struct sockaddr_in *)&a->storage)->sin_port);
+}
+
+int sock_reconnect(sock_t s, const sock_addr *dest)
+{
+    sock_addr before, after;
+    if (sock_local_addr(s, &before) != 0 || disconnect(s) != 0)
+        return -1;
+    /* Linux lets go of a port it picked itself: take the same again, so
+     * that the receiver still sees one sender. If another socket has taken
+     * it meanwhile, connect picks a new one. */
+    if (port_of(&before) != 0 && sock_local_addr(s, &after) == 0 &&
+        port_of(&after) == 0) {
+        ((struct sockaddr_in *)&after.storage)->sin_port = htons(port_of(&before));
+        (void)sock_bind(s, &after);
+    }
+    return sock_connect(s, dest);
+}
+
 int sock_connect_timeout(sock_t s, const sock_addr *a, int timeout_ms)
 {
     if (timeout_ms <= 0)
@@ -769,6 +918,7 @@ int sock_receiver_init(sock_receiver *rx, sock_t s, bool one_by_one)
 {
     memset(rx, 0, sizeof *rx);
     rx->s = s;
+    rx->batch = true;
     rx->slots = one_by_one ? 1 : SOCK_RX_SLOTS;
     rx->buf = malloc((size_t)SOCK_RX_SLOTS * SOCK_RX_SLOT_BYTES);
     rx->capacity = SOCK_RX_DGRAMS_START;
@@ -803,9 +953,18 @@ void sock_receiver_free(sock_receiver *rx)
  * at 30 Gbit/s, into an 8 MB receive buffer). */
 enum { SEGMENT_BYTES_MAX = 256 };
 
+/* An optional call or option that this kernel, a seccomp filter or an
+ * emulation (WSL 1) refuses: the plain call does the same work. */
+static bool feature_refused(int e)
+{
+    return e == ENOSYS || e == EINVAL || e == EOPNOTSUPP || e == EPERM ||
+           e == ENOPROTOOPT;
+}
+
 void sock_sender_init(sock_sender *tx, sock_t s)
 {
     tx->s = s;
+    tx->batch = true;
     tx->segment = false;
     tx->segment_max = 0;
 #ifdef UDP_SEGMENT
@@ -822,6 +981,33 @@ void sock_sender_init(sock_sender *tx, sock_t s)
 /* The kernel cuts at most this many segments from one super-datagram
  * (UDP_MAX_SEGMENTS: 64 on older kernels, more on newer). */
 enum { SEGMENTS_MAX = 64, SUPER_BYTES_MAX = 65000 };
+
+/* Sends msgs[0..n-1] with one sendmmsg while the system takes it, else
+ * msgs[0] alone with sendmsg. Returns how many went, or -1 (errno). */
+static int send_messages(sock_sender *tx, struct mmsghdr *msgs, unsigned n)
+{
+    if (tx->batch && n > 1) {
+        int sent = sendmmsg(tx->s, msgs, n, send_flags());
+        if (sent >= 0 || !feature_refused(errno))
+            return sent;
+        /* The call refused, or only its first datagram (EPERM from a
+         * firewall, EINVAL for a segment size)? That one alone tells:
+         * if it goes, sendmmsg itself is what the system refuses. */
+        if (sendmsg(tx->s, &msgs[0].msg_hdr, send_flags()) < 0)
+            return -1;
+        tx->batch = false;
+        return 1;
+    }
+    return sendmsg(tx->s, &msgs[0].msg_hdr, send_flags()) < 0 ? -1 : 1;
+}
+
+/* A super-datagram the kernel would not cut: the segment size or the
+ * device (EINVAL, EIO, EMSGSIZE), or no UDP_SEGMENT at all. */
+static bool segment_refused(int e)
+{
+    return e == EINVAL || e == EIO || e == EMSGSIZE || e == EOPNOTSUPP ||
+           e == ENOPROTOOPT;
+}
 
 long sock_send_datagrams(sock_sender *tx, const uint8_t *data,
                          const uint32_t *lens, size_t count)
@@ -870,12 +1056,12 @@ long sock_send_datagrams(sock_sender *tx, const uint8_t *data,
             i += run;
             n++;
         }
-        int sent = sendmmsg(tx->s, msgs, n, 0);
+        int sent = send_messages(tx, msgs, n);
         if (sent < 0) {
             /* A segment too long for the route's MTU, or a device that
              * cannot take it: never again above this length. (run_of[0]
              * is set: callers pass count >= 1, see sock.h.) */
-            if ((errno == EINVAL || errno == EIO || errno == EMSGSIZE) &&
+            if (segment_refused(errno) &&
                 run_of[0] > 1) { /* NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult) */
                 tx->segment_max = lens[0] > 1 ? lens[0] - 1 : 0;
                 if (tx->segment_max == 0)
@@ -920,6 +1106,24 @@ static bool message_wanted(const sock_arrivals *a, struct msghdr *m)
     return true;
 }
 
+/* Takes what is waiting into msgs[0..n-1] without blocking: with one
+ * recvmmsg while the system takes it, else one datagram with recvmsg.
+ * Returns how many, or -1 (errno; EAGAIN when nothing is waiting). */
+static int recv_messages(sock_receiver *rx, struct mmsghdr *msgs, unsigned n)
+{
+    if (rx->batch && n > 1) {
+        int got = recvmmsg(rx->s, msgs, n, MSG_DONTWAIT, NULL);
+        if (got >= 0 || !feature_refused(errno))
+            return got;
+        rx->batch = false; /* for good: recvmsg does the same work */
+    }
+    ssize_t len = recvmsg(rx->s, &msgs[0].msg_hdr, MSG_DONTWAIT);
+    if (len < 0)
+        return -1;
+    msgs[0].msg_len = (unsigned)len;
+    return 1;
+}
+
 long sock_recv_datagrams(sock_receiver *rx)
 {
     struct mmsghdr msgs[SOCK_RX_SLOTS];
@@ -945,7 +1149,7 @@ long sock_recv_datagrams(sock_receiver *rx)
         }
     }
     rx->count = 0;
-    int got = recvmmsg(rx->s, msgs, (unsigned)rx->slots, MSG_DONTWAIT, NULL);
+    int got = recv_messages(rx, msgs, (unsigned)rx->slots);
     if (got < 0)
         return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
     for (int k = 0; k < got; k++) {
@@ -984,6 +1188,7 @@ long sock_recv_datagrams(sock_receiver *rx)
 void sock_sender_init(sock_sender *tx, sock_t s)
 {
     tx->s = s;
+    tx->batch = false;
     tx->segment = false;
     tx->segment_max = 0;
 }

@@ -82,6 +82,11 @@ extern const char sock_listener_reuse_name[]; /* the option's name, for messages
 int sock_set_multicast_ttl(sock_t s, int ttl, int *kept_ttl);
 int sock_set_multicast_if(sock_t s, uint32_t ifaddr_host_order,
                           uint32_t *kept_host_order);
+/* Lets a UDP socket send to broadcast addresses (SO_BROADCAST): without
+ * it the system refuses them ("Permission denied"). */
+int sock_set_broadcast(sock_t s);
+/* The time to live of unicast packets (IP_TTL), 1-255. */
+int sock_set_unicast_ttl(sock_t s, int ttl);
 int sock_join_group(sock_t s, uint32_t group_host_order,
                     uint32_t ifaddr_host_order);
 
@@ -118,6 +123,14 @@ int sock_bind_group(sock_t s, uint32_t group_host_order, uint16_t port);
 int sock_connect(sock_t s, const sock_addr *a);
 /* connect() that gives up after timeout_ms (<= 0: the system's own). */
 int sock_connect_timeout(sock_t s, const sock_addr *a, int timeout_ms);
+/* After a path error (sock_error_path()) on a connected UDP socket: drops
+ * the route and source address chosen when it was connected and connects
+ * again, so that the next datagram leaves from whatever address reaches
+ * dest now (an address renewed, a route moved). The local port is kept,
+ * and so is a local address the socket was bound to. 0 when connected
+ * again; -1 when dest cannot be reached now: the socket is then not
+ * connected, and must be connected again before the next send. */
+int sock_reconnect(sock_t s, const sock_addr *dest);
 int sock_listen(sock_t s);
 sock_t sock_accept(sock_t s, sock_addr *peer);
 int sock_local_addr(sock_t s, sock_addr *a);
@@ -136,11 +149,14 @@ long sock_recv_from(sock_t s, void *buf, size_t cap, sock_addr *from);
  * run of equal lengths of small datagrams goes as one UDP "super-datagram"
  * that the kernel cuts (UDP_SEGMENT), when it can; the bytes on the wire
  * are the same.
- * Elsewhere, and on a kernel without it, one send per datagram. */
+ * Elsewhere, and where the system refuses sendmmsg or UDP_SEGMENT at run
+ * time (ENOSYS, EINVAL, EOPNOTSUPP, EPERM: an old kernel, a seccomp filter,
+ * WSL 1), one send per datagram: every datagram still goes. */
 enum { SOCK_BATCH = 64 };
 
 typedef struct sock_sender {
     sock_t s;
+    bool batch;           /* sendmmsg works here */
     bool segment;         /* UDP_SEGMENT works here */
     size_t segment_max;   /* longest datagram it has worked for */
 } sock_sender;
@@ -153,7 +169,8 @@ long sock_send_datagrams(sock_sender *tx, const uint8_t *data,
 
 /* Receiving: on Linux recvmmsg fills several buffers per call, and with
  * UDP_GRO the kernel hands over runs of same-size datagrams from one sender
- * coalesced, which are cut again here. Elsewhere one recvfrom per call. */
+ * coalesced, which are cut again here. Elsewhere, and where the system
+ * refuses recvmmsg or UDP_GRO at run time, one datagram per call. */
 enum { SOCK_RX_SLOTS = 16, SOCK_RX_SLOT_BYTES = 65536 };
 
 typedef struct sock_dgram {
@@ -165,6 +182,7 @@ typedef struct sock_dgram {
 typedef struct sock_receiver {
     sock_t s;
     sock_arrivals only;  /* from sock_receive_only(); zero: take all */
+    bool batch;          /* recvmmsg works here */
     bool coalesce;       /* UDP_GRO on */
     int slots;           /* datagrams (or coalesced runs) per call */
     uint8_t *buf;        /* SOCK_RX_SLOTS * SOCK_RX_SLOT_BYTES */
@@ -192,13 +210,24 @@ long sock_recv_datagrams(sock_receiver *rx);
 enum { SOCK_OUTPUT_GONE = -2 };
 int sock_wait_readable(sock_t s, int timeout_ms);
 
-/* What went wrong in the last call above, as the system words it. */
+/* What went wrong in the last call above: for the common socket errors a
+ * fixed English text, the same on every build (glibc's wording, e.g.
+ * "Connection timed out", "Network is unreachable"); for others the
+ * system's own text (on Windows with "(WSA <code>)" after it). */
 const char *sock_error_text(void);
+/* The fixed text of an errno (POSIX) or WSA (Windows) code, or NULL when
+ * it has none. */
+const char *sock_error_code_text(int code);
 /* Classes of the last error that callers act on. */
 bool sock_error_refused(void);     /* ICMP port unreachable, RST on connect */
 bool sock_error_interrupted(void); /* a signal (Ctrl-C) cut the call short */
 bool sock_error_retry(void);       /* EAGAIN, ENOBUFS: try again shortly */
 bool sock_error_filtered(void);    /* a local firewall dropped the datagram */
+/* No route, the source address gone, an interface down, an ICMP error for
+ * an earlier datagram: conditions of the path that may heal, for UDP. */
+bool sock_error_path(void);
+/* The address is not one of this host's (EADDRNOTAVAIL on bind). */
+bool sock_error_not_local(void);
 
 /* Ctrl-C and termination: after sock_catch_interrupts(), a console
  * interrupt sets a flag that sock_interrupted() returns, and blocking

@@ -242,4 +242,35 @@ echo sender equiv cmd: msend -b1 -m0 -n3 -p10 -qq -s0 -S65536 -u 127.0.0.1 $PORT
 5 msgs sent, 3 received (not including 'stat')
 40.000000% loss
 END
+
+# ---- -S 0: the system's send buffer is kept (SO_SNDBUF never set) and the
+# Equiv line, printed and on the wire, shows -S0 as typed (the old tool
+# passed 0 to SO_SNDBUF). LeakSanitizer cannot run under strace.
+spawn "$WORK/s0.dump" "$MDUMP" -q -s 0.0.0.0 "$PORT"
+s0=$SPAWNED
+wait_listening "" udp "$PORT" 10
+timeout 20 strace -f -qq -e trace=setsockopt -o "$WORK/s0.trace" \
+    env ASAN_OPTIONS=detect_leaks=0 "$MSEND" -S 0 -n1 -p10 -s10 -u 127.0.0.1 "$PORT" \
+    > "$WORK/s0.send" 2> /dev/null
+expect_status "-S 0: msend" 0 $?
+wait_exit "$s0" 10
+expect_status "-S 0: mdump" 0 "$STATUS"
+expect s0.send <<END
+Equiv cmd line: msend -b1 -m0 -n1 -p10 -s10 -S0 -u 127.0.0.1 $PORT
+Sending 1 bursts of 1 variable-length messages
+Sending 9 bytes
+Pausing before sending 'stat'
+Sending stat
+1 messages sent (not including 'stat')
+END
+expect s0.dump <<END
+Equiv cmd line: mdump -p0 -Q2 -r4194304 -s 0.0.0.0 $PORT
+echo sender equiv cmd: msend -b1 -m0 -n1 -p10 -s10 -S0 -u 127.0.0.1 $PORT
+1 msgs sent, 1 received (not including 'stat')
+0.000000% loss
+END
+CHECKS=$((CHECKS + 1))
+if grep -q 'setsockopt(' "$WORK/s0.trace" && ! grep -q SO_SNDBUF "$WORK/s0.trace"; then
+    pass "-S 0: SO_SNDBUF left at the system's default"
+else fail "-S 0: $(grep SO_SNDBUF "$WORK/s0.trace" || echo 'no setsockopt traced')"; fi
 finish

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * bit 2 -v, bit 3 -s; the second -c, 0..40. */
 #include <string.h>
 
-#include "mdump_opts.h"
+#include "mdump/mdump_opts.h"
 
 static inline void fuzz_mdump_options(mdump_opts *opts, const uint8_t *data)
 {

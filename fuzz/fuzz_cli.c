@@ -20,8 +20,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "mdump_opts.h"
-#include "msend_opts.h"
+#include "mdump/mdump_opts.h"
+#include "msend/msend_opts.h"
 
 enum { MAX_ARGS = 64 };
 

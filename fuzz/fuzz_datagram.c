@@ -20,8 +20,8 @@
 
 #include "fuzz.h"
 #include "fuzz_out.h"
-#include "mdump_opts.h"
-#include "receiver.h"
+#include "mdump/mdump_opts.h"
+#include "engine/receiver.h"
 
 /* The longest time stamp and sender mdump prints. */
 static const char HMS[] = "23:59:59.999999";

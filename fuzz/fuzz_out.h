@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "fuzz.h"
-#include "out.h"
+#include "lib/out.h"
 
 /* The out, emptied, writing to file only (not to stdout). */
 static inline out *fuzz_out(FILE *file)

@@ -23,9 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "lib/cli.h"
 #include "fuzz.h"
-#include "msend_opts.h"
+#include "msend/msend_opts.h"
 
 static void check_refusal(bool ok, const cli_error *err)
 {

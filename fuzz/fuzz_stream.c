@@ -36,8 +36,8 @@
 
 #include "fuzz.h"
 #include "fuzz_out.h"
-#include "mdump_opts.h"
-#include "receiver.h"
+#include "mdump/mdump_opts.h"
+#include "engine/receiver.h"
 
 enum { MAX_CUTS = 16, BYTEWISE_MAX = 8192, MAX_DATAGRAMS = 4096 };
 

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "mdump_opts.h"
-#include "msend_opts.h"
+#include "mdump/mdump_opts.h"
+#include "msend/msend_opts.h"
 
 /* An argv built from a line split on single spaces, argv[0] first. */
 enum { MAX_ARGS = 32 };

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "cli.h"
+#include "lib/cli.h"
 
 static cli_error err;
 

@@ -15,9 +15,9 @@
 
 #include "check.h"
 #include "guard.h"
-#include "mdump_opts.h"
-#include "out.h"
-#include "receiver.h"
+#include "mdump/mdump_opts.h"
+#include "lib/out.h"
+#include "engine/receiver.h"
 
 #define HMS "12:00:00.000001"
 #define PEER "10.0.0.1.5000"

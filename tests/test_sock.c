@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "sock.h"
+#include "lib/sock.h"
 
 static void test_buffer_short(void)
 {

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli.h"
-#include "msend_opts.h" /* opts_result */
+#include "lib/cli.h"
+#include "msend/msend_opts.h" /* opts_result */
 
 typedef struct mdump_opts {
     const char *out_file;  /* -o */

@@ -1,9 +1,9 @@
 /* receiver.c - mdump's handling of datagrams and TCP reads. */
-#include "receiver.h"
+#include "engine/receiver.h"
 
 #include <string.h>
 
-#include "dump.h"
+#include "lib/dump.h"
 
 /* Longest received text quoted in a -v or warning line. */
 enum { QUOTE_MAX = 64 };

@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mdump_opts.h"
-#include "out.h"
+#include "mdump/mdump_opts.h"
+#include "lib/out.h"
 
 /* Longest echo text kept from a TCP stream; more is cut. */
 enum { RECEIVER_ECHO_MAX = 4096 };

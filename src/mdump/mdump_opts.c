@@ -1,5 +1,5 @@
 /* mdump_opts.c - mdump's options and Equiv line. */
-#include "mdump_opts.h"
+#include "mdump/mdump_opts.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* msend_opts.c - msend's options, presets and Equiv line. */
-#include "msend_opts.h"
+#include "msend/msend_opts.h"
 
 #include <stdio.h>
 #include <string.h>

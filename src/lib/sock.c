@@ -2,7 +2,7 @@
 #ifndef _WIN32
 #define _GNU_SOURCE /* sendmmsg, recvmmsg; ip_mreq on glibc and musl */
 #endif
-#include "sock.h"
+#include "lib/sock.h"
 
 #include <errno.h>
 #include <stdio.h>

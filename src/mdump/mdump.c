@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "mdump_opts.h"
-#include "out.h"
-#include "receiver.h"
-#include "sock.h"
+#include "lib/clock.h"
+#include "mdump/mdump_opts.h"
+#include "lib/out.h"
+#include "engine/receiver.h"
+#include "lib/sock.h"
 
 /* Larger than any IPv4 datagram; also the size of one TCP read. */
 enum { RECV_BUFFER_BYTES = 65536 };

@@ -1,5 +1,5 @@
 /* cli.c - strict parsing of numbers, addresses and options. */
-#include "cli.h"
+#include "lib/cli.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli.h"
+#include "lib/cli.h"
 
 /* The largest UDP payload over IPv4: 65535 - 20 (IP) - 8 (UDP). */
 enum { MSEND_MAX_MSG_LEN = 65507 };

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "msend_opts.h"
-#include "sock.h"
+#include "lib/clock.h"
+#include "msend/msend_opts.h"
+#include "lib/sock.h"
 
 /* Time the old tools left after the echo datagram for switches and
  * routers to set up the multicast flow. */

@@ -82,7 +82,9 @@ static void rig_open(rig *g, const char *flags)
     g->o.to_stdout = false;
     if (!g->o.file)
         abort();
-    receiver_init(&g->r, &g->opts, &g->o);
+    receiver_config config;
+    mdump_receiver_config(&g->opts, &config);
+    receiver_init(&g->r, &config, &g->o);
 }
 
 /* Everything written since the last take. */

@@ -3,19 +3,20 @@
 
 #include <string.h>
 
+#include "lib/cli.h"
 #include "lib/dump.h"
 
 /* Longest received text quoted in a -v or warning line. */
 enum { QUOTE_MAX = 64 };
 
-void receiver_init(receiver *r, const mdump_opts *opts, out *o)
+void receiver_init(receiver *r, const receiver_config *c, out *o)
 {
     memset(r, 0, sizeof *r);
     r->o = o;
-    r->quiet_level = opts->quiet_level;
-    r->compact_bytes = opts->compact_bytes;
-    r->verify_seq = opts->verify_seq;
-    r->exit_on_stat = opts->exit_on_stat;
+    r->quiet_level = c->quiet_level;
+    r->compact_bytes = c->compact_bytes;
+    r->verify_seq = c->verify_seq;
+    r->exit_on_stat = c->exit_on_stat;
 }
 
 static void show(receiver *r, const uint8_t *data, size_t len, const char *hms,

@@ -14,11 +14,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mdump/mdump_opts.h"
 #include "lib/out.h"
 
 /* Longest echo text kept from a TCP stream; more is cut. */
 enum { RECEIVER_ECHO_MAX = 4096 };
+
+/* What is shown of each datagram or read, and what is checked. */
+typedef struct receiver_config {
+    int quiet_level;   /* 0 the full dump, 1 a line each, 2 nothing */
+    int compact_bytes; /* > 0: a line each showing at most this many bytes */
+    bool verify_seq;   /* check the sequence numbers of "Message <n>" */
+    bool exit_on_stat; /* a valid 'stat' ends the run */
+} receiver_config;
 
 typedef enum {
     SCAN_DATA, /* between the texts below */
@@ -45,7 +52,7 @@ typedef struct receiver {
     bool token_overflow;
 } receiver;
 
-void receiver_init(receiver *r, const mdump_opts *opts, out *o);
+void receiver_init(receiver *r, const receiver_config *c, out *o);
 
 /* Each returns true when mdump should exit (a 'stat' seen with -s). */
 bool receiver_datagram(receiver *r, const uint8_t *data, size_t len,

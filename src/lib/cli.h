@@ -12,18 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
-
-/* Lets the compiler check printf-style formats. mingw-w64 builds use its
- * C99 printf (__USE_MINGW_ANSI_STDIO, set by CMakeLists.txt), which the
- * "gnu_printf" archetype describes; plain "printf" there means Microsoft's. */
-#if defined(__MINGW32__)
-#define MT_PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
-#elif defined(__GNUC__)
-#define MT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#else
-#define MT_PRINTF(fmt, args)
-#endif
+#include "lib/compiler.h"
 
 typedef struct cli_error {
     char text[512];

@@ -101,11 +101,8 @@ static void check_kept_on(session *ss, const char *option, int kept)
 /* 128 + signal number, as a shell reports a program killed by it. */
 static int interrupted_status(void)
 {
-    return 128 + sock_interrupted();
+    return EXIT_SIGNAL_BASE + sock_interrupted();
 }
-
-/* 141: ended because the reader of stdout went away, as if by SIGPIPE. */
-enum { EXIT_TIMEOUT = 3, EXIT_LOSS = 4, EXIT_OUTPUT_GONE = 141 };
 
 /* Nobody reads stdout any more: what remains goes to the -o file only,
  * and finish() ends with EXIT_OUTPUT_GONE. */
@@ -444,7 +441,9 @@ static int run(session *ss)
     out_write(&ss->o, "Equiv cmd line: ", 16);
     out_puts(&ss->o, equiv);
     free(equiv);
-    receiver_init(&ss->rx, opts, &ss->o);
+    receiver_config rc_config;
+    mdump_receiver_config(opts, &rc_config);
+    receiver_init(&ss->rx, &rc_config, &ss->o);
     sock_t s = SOCK_INVALID;
     int rc = opts->tcp ? open_tcp(ss, &s) : open_udp(ss, &s);
     flush_note(ss);

@@ -216,3 +216,12 @@ size_t mdump_equiv(const mdump_opts *o, char *buf, size_t cap)
     return cli_append_words(buf, cap, n > 0 ? (size_t)n : 0, o->positional,
                             o->positional_count);
 }
+
+void mdump_receiver_config(const mdump_opts *o, receiver_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->quiet_level = o->quiet_level;
+    c->compact_bytes = o->compact_bytes;
+    c->verify_seq = o->verify_seq;
+    c->exit_on_stat = o->exit_on_stat;
+}

@@ -6,8 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/receiver.h"
 #include "lib/cli.h"
-#include "msend/msend_opts.h" /* opts_result */
+#include "lib/status.h"
 
 typedef struct mdump_opts {
     const char *out_file;  /* -o */
@@ -33,6 +34,9 @@ typedef struct mdump_opts {
 
 opts_result mdump_parse(int argc, char **argv, mdump_opts *o, cli_error *err);
 size_t mdump_equiv(const mdump_opts *o, char *buf, size_t cap);
+
+/* What the options ask of the receiver (-Q, -q, -c, -v, -s). */
+void mdump_receiver_config(const mdump_opts *o, receiver_config *c);
 
 extern const char mdump_usage[];
 extern const char mdump_help[];

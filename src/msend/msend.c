@@ -45,9 +45,6 @@ typedef struct sender {
     unsigned long long bytes;    /* for --summary */
 } sender;
 
-/* 5: the whole schedule ran, but some datagrams could not be sent. */
-enum { EXIT_UNSENT = 5 };
-
 /* How long one datagram may meet a full queue (ENOBUFS, EAGAIN) before it
  * is counted as not sent: the schedule goes on. */
 enum { BUSY_LIMIT_US = 1000000 };
@@ -67,10 +64,6 @@ static int send_error(const sender *snd)
 {
     return runtime_error(snd, snd->o->transport == MSEND_TCP ? "send" : "sendto");
 }
-
-/* 141: the reader of stdout went away, as if killed by SIGPIPE (ignored,
- * see sock_startup) like the old tools were, and as mdump ends. */
-enum { EXIT_OUTPUT_GONE = 141 };
 
 /* A reader that went away (msend | head -1) ends msend instead of leaving
  * it sending unseen; other output errors are ignored, as they always were. */

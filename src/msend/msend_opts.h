@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "lib/cli.h"
+#include "lib/status.h"
 
 /* The largest UDP payload over IPv4: 65535 - 20 (IP) - 8 (UDP). */
 enum { MSEND_MAX_MSG_LEN = 65507 };
@@ -39,8 +40,6 @@ typedef struct msend_opts {
     size_t payload_len;    /* -P, 0 when not given */
     uint8_t payload[MSEND_MAX_MSG_LEN];
 } msend_opts;
-
-typedef enum { OPTS_RUN, OPTS_HELP, OPTS_VERSION, OPTS_BAD } opts_result;
 
 opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err);
 

@@ -12,6 +12,7 @@
 #include "lib/clock.h"
 #include "msend/msend_opts.h"
 #include "lib/sock.h"
+#include "lib/wire.h"
 
 /* Time the old tools left after the echo datagram for switches and
  * routers to set up the multicast flow. */
@@ -220,8 +221,8 @@ static size_t write_message(const msend_opts *o, uint8_t *out,
         memcpy(out, o->payload, o->payload_len);
         return o->payload_len;
     }
-    char text[32] = "Message ";
-    size_t text_len = 8 + put_number(text + 8, k, o->decimal);
+    char text[32] = WIRE_MESSAGE;
+    size_t text_len = WIRE_MESSAGE_LEN + put_number(text + WIRE_MESSAGE_LEN, k, o->decimal);
     if (o->msg_len == 0) {
         memcpy(out, text, text_len);
         return text_len;
@@ -323,8 +324,8 @@ static int run_test(sender *snd, const char *echo, size_t echo_len)
                 seconds > 0 ? bytes * 8 / seconds / 1e6 : 0.0);
     }
     if (o->stat_pause_ms > 0) {
-        char stat[32] = "stat ";
-        uint32_t stat_len = (uint32_t)(5 + put_number(stat + 5, sent, true));
+        char stat[32] = WIRE_STAT;
+        uint32_t stat_len = (uint32_t)(WIRE_STAT_LEN + put_number(stat + WIRE_STAT_LEN, sent, true));
         if (o->quiet < 2)
             printf("Pausing before sending 'stat'\n");
         flush_stdout();

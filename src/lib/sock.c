@@ -257,6 +257,12 @@ static void set_error(int code)
     WSASetLastError(code);
 }
 
+/* The last setsockopt named an option this system does not know. */
+static bool option_unknown(void)
+{
+    return WSAGetLastError() == WSAENOPROTOOPT;
+}
+
 static int wait_writable(sock_t s, int timeout_ms)
 {
     fd_set writable, failed;
@@ -289,9 +295,9 @@ static int enable_pktinfo(sock_t s)
                : -1;
 }
 
-/* The index of the interface holding a local address (as IP_PKTINFO
- * gives it), or 0 with the error set when there is none. */
-static unsigned interface_index(uint32_t addr_host_order)
+/* The index of the interface holding the IPv4 address addr, or 0 with the
+ * error set when there is none. */
+static unsigned ipv4_interface_index(const struct in_addr *addr)
 {
     ULONG size = 0;
     MIB_IPADDRTABLE *table = NULL;
@@ -307,7 +313,7 @@ static unsigned interface_index(uint32_t addr_host_order)
     }
     unsigned index = 0;
     for (DWORD i = 0; rc == NO_ERROR && table && i < table->dwNumEntries && index == 0; i++)
-        if (table->table[i].dwAddr == htonl(addr_host_order))
+        if (table->table[i].dwAddr == addr->s_addr)
             index = (unsigned)table->table[i].dwIndex;
     free(table);
     if (index == 0)
@@ -482,6 +488,12 @@ static void set_error(int code)
     errno = code;
 }
 
+/* The last setsockopt named an option this system does not know. */
+static bool option_unknown(void)
+{
+    return errno == ENOPROTOOPT;
+}
+
 static int wait_writable(sock_t s, int timeout_ms)
 {
     struct pollfd p = {.fd = s, .events = POLLOUT};
@@ -514,9 +526,9 @@ static int enable_pktinfo(sock_t s)
 #endif
 }
 
-/* The index of the interface holding a local address (as IP_PKTINFO
- * gives it), or 0 with errno set when there is none. */
-static unsigned interface_index(uint32_t addr_host_order)
+/* The index of the interface holding the IPv4 address addr, or 0 with
+ * errno set when there is none. */
+static unsigned ipv4_interface_index(const struct in_addr *addr)
 {
     struct ifaddrs *list;
     if (getifaddrs(&list) != 0)
@@ -524,7 +536,7 @@ static unsigned interface_index(uint32_t addr_host_order)
     unsigned index = 0;
     for (const struct ifaddrs *i = list; i && index == 0; i = i->ifa_next) {
         const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)i->ifa_addr;
-        if (in && in->sin_family == AF_INET && in->sin_addr.s_addr == htonl(addr_host_order))
+        if (in && in->sin_family == AF_INET && in->sin_addr.s_addr == addr->s_addr)
             index = if_nametoindex(i->ifa_name);
     }
     freeifaddrs(list);
@@ -534,47 +546,14 @@ static unsigned interface_index(uint32_t addr_host_order)
 }
 #endif
 
-void sock_addr_ipv4(sock_addr *a, uint32_t ip_host_order, uint16_t port)
+sock_t sock_udp(int family)
 {
-    struct sockaddr_in *in = (struct sockaddr_in *)&a->storage;
-    memset(a, 0, sizeof *a);
-    in->sin_family = AF_INET;
-    in->sin_port = htons(port);
-    in->sin_addr.s_addr = htonl(ip_host_order);
-    a->len = (sock_len)sizeof *in;
+    return socket(family, SOCK_DGRAM, IPPROTO_UDP);
 }
 
-static void format_ipv4(const sock_addr *a, char sep, char out[SOCK_ADDR_TEXT])
+sock_t sock_tcp(int family)
 {
-    const struct sockaddr_in *in = (const struct sockaddr_in *)&a->storage;
-    if (a->storage.ss_family != AF_INET) {
-        snprintf(out, SOCK_ADDR_TEXT, "?");
-        return;
-    }
-    uint32_t ip = ntohl(in->sin_addr.s_addr);
-    snprintf(out, SOCK_ADDR_TEXT, "%u.%u.%u.%u%c%u", (unsigned)(ip >> 24),
-             (unsigned)(ip >> 16) & 255u, (unsigned)(ip >> 8) & 255u,
-             (unsigned)ip & 255u, sep, (unsigned)ntohs(in->sin_port));
-}
-
-void sock_addr_text(const sock_addr *a, char out[SOCK_ADDR_TEXT])
-{
-    format_ipv4(a, ':', out);
-}
-
-void sock_addr_dotted(const sock_addr *a, char out[SOCK_ADDR_TEXT])
-{
-    format_ipv4(a, '.', out);
-}
-
-sock_t sock_udp(void)
-{
-    return socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
-}
-
-sock_t sock_tcp(void)
-{
-    return socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    return socket(family, SOCK_STREAM, IPPROTO_TCP);
 }
 
 static int set_int(sock_t s, int level, int name, int value)
@@ -710,62 +689,160 @@ int sock_set_unicast_ttl(sock_t s, int ttl)
     return set_int(s, IPPROTO_IP, IP_TTL, ttl);
 }
 
-int sock_set_multicast_if(sock_t s, uint32_t ifaddr_host_order,
-                          uint32_t *kept_host_order)
+/* The IPv4 view of a, or NULL (the error set) when it holds another
+ * family. */
+static const struct sockaddr_in *ipv4_of(const sock_addr *a)
 {
-    struct in_addr addr;
-    addr.s_addr = htonl(ifaddr_host_order);
+    if (sock_addr_family(a) == AF_INET)
+        return (const struct sockaddr_in *)(const void *)&a->storage;
+    set_error(ERROR_CODE(EAFNOSUPPORT, WSAEAFNOSUPPORT));
+    return NULL;
+}
+
+int sock_set_multicast_if(sock_t s, const sock_addr *ifaddr, sock_addr *kept)
+{
+    const struct sockaddr_in *in = ipv4_of(ifaddr);
+    if (!in)
+        return -1;
+    struct in_addr addr = in->sin_addr;
     if (setsockopt(s, IPPROTO_IP, IP_MULTICAST_IF, (optval_in)&addr,
                    (sock_len)sizeof addr) != 0)
         return -1;
     sock_len len = (sock_len)sizeof addr;
-    *kept_host_order = ifaddr_host_order;
+    *kept = *ifaddr;
     if (getsockopt(s, IPPROTO_IP, IP_MULTICAST_IF, (optval_out)&addr, &len) == 0 &&
-        len == (sock_len)sizeof addr)
-        *kept_host_order = ntohl(addr.s_addr);
+        len == (sock_len)sizeof addr) {
+        sock_addr_unspecified(kept, AF_INET, 0);
+        ((struct sockaddr_in *)(void *)&kept->storage)->sin_addr = addr;
+    }
     return 0;
 }
 
-int sock_join_group(sock_t s, uint32_t group_host_order,
-                    uint32_t ifaddr_host_order)
+int sock_interface_index(sock_addr *a)
 {
-    struct ip_mreq mreq;
+    a->ifindex = 0;
+    if (sock_addr_is_unspecified(a))
+        return 0;
+    const struct sockaddr_in *in = ipv4_of(a);
+    if (in)
+        a->ifindex = ipv4_interface_index(&in->sin_addr);
+    return a->ifindex != 0 ? 0 : -1;
+}
+
+/* IPv4's own joins, IP_ADD_MEMBERSHIP and IP_ADD_SOURCE_MEMBERSHIP, which
+ * name the interface by its address (ifaddr NULL: INADDR_ANY, the
+ * system's choice). */
+static int join_ipv4(sock_t s, const sock_addr *group, const sock_addr *source,
+                     const sock_addr *ifaddr)
+{
+    const struct sockaddr_in *g = ipv4_of(group);
+    const struct sockaddr_in *from = source ? ipv4_of(source) : NULL;
+    const struct sockaddr_in *local = ifaddr ? ipv4_of(ifaddr) : NULL;
+    if (!g || (source && !from) || (ifaddr && !local))
+        return -1;
+    struct in_addr iface;
+    iface.s_addr = local ? local->sin_addr.s_addr : htonl(INADDR_ANY);
+    if (!from) {
+        struct ip_mreq mreq;
+        memset(&mreq, 0, sizeof mreq);
+        mreq.imr_multiaddr = g->sin_addr;
+        mreq.imr_interface = iface;
+        return setsockopt(s, IPPROTO_IP, IP_ADD_MEMBERSHIP, (optval_in)&mreq,
+                          (sock_len)sizeof mreq) == 0 ? 0 : -1;
+    }
+    struct ip_mreq_source mreq;
     memset(&mreq, 0, sizeof mreq);
-    mreq.imr_multiaddr.s_addr = htonl(group_host_order);
-    mreq.imr_interface.s_addr = htonl(ifaddr_host_order);
-    return setsockopt(s, IPPROTO_IP, IP_ADD_MEMBERSHIP, (optval_in)&mreq,
+    mreq.imr_multiaddr = g->sin_addr;
+    mreq.imr_sourceaddr = from->sin_addr;
+    mreq.imr_interface = iface;
+    return setsockopt(s, IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, (optval_in)&mreq,
                       (sock_len)sizeof mreq) == 0 ? 0 : -1;
 }
 
-/* Whether a datagram sent to dst_net (network byte order) that arrived on
- * interface ifindex is one the receiver asked for (sock_receive_only). */
-static bool arrival_wanted(const sock_arrivals *a, uint32_t dst_net, unsigned ifindex)
+/* The level of a family's multicast options. */
+static int multicast_level(const sock_addr *a)
 {
-    uint32_t dst = ntohl(dst_net);
-    if (a->group == 0)
-        return (dst >> 28) != 14; /* not multicast (224.0.0.0/4) */
-    return dst == a->group && (a->ifindex == 0 || ifindex == a->ifindex);
+    return sock_addr_family(a) == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
 }
 
-/* The local address the system would send to group from: the interface
- * its routes pick, which is also how it picks the interface to join on
- * when none is named. 0 (the error set) when there is no route. A UDP
- * connect() sends nothing. */
-static uint32_t route_source(uint32_t group_host_order)
+int sock_join(sock_t s, const sock_addr *group, const sock_addr *source,
+              const sock_addr *ifaddr)
 {
-    sock_t probe = sock_udp();
-    sock_addr to, local;
-    sock_addr_ipv4(&to, group_host_order, 9);
-    uint32_t addr = 0;
-    if (probe != SOCK_INVALID && sock_connect(probe, &to) == 0 &&
-        sock_local_addr(probe, &local) == 0)
-        addr = ntohl(((const struct sockaddr_in *)(const void *)&local.storage)->sin_addr.s_addr);
+    unsigned ifindex = 0;
+    if (ifaddr && !sock_addr_is_unspecified(ifaddr)) {
+        sock_addr local = *ifaddr;
+        /* An address no interface holds: IPv4's join by address lets the
+         * system say why it refuses it, as it always did ("No such
+         * device" on Linux). */
+        if (local.ifindex == 0 && sock_interface_index(&local) != 0)
+            return join_ipv4(s, group, source, ifaddr);
+        ifindex = local.ifindex;
+    }
+    sock_addr g = *group;
+    sock_addr_set_port(&g, 0); /* a group has no port here */
+    int rc;
+    if (source) {
+        struct group_source_req req;
+        memset(&req, 0, sizeof req);
+        req.gsr_interface = ifindex;
+        memcpy(&req.gsr_group, &g.storage, sizeof req.gsr_group);
+        memcpy(&req.gsr_source, &source->storage, sizeof req.gsr_source);
+        rc = setsockopt(s, multicast_level(group), MCAST_JOIN_SOURCE_GROUP,
+                        (optval_in)&req, (sock_len)sizeof req);
+    } else {
+        struct group_req req;
+        memset(&req, 0, sizeof req);
+        req.gr_interface = ifindex;
+        memcpy(&req.gr_group, &g.storage, sizeof req.gr_group);
+        rc = setsockopt(s, multicast_level(group), MCAST_JOIN_GROUP,
+                        (optval_in)&req, (sock_len)sizeof req);
+    }
+    if (rc == 0)
+        return 0;
+    /* wine 8 does not know the MCAST_* options (WSAENOPROTOOPT): there
+     * IPv4's own calls do the same work. */
+    if (!option_unknown() || sock_addr_family(group) != AF_INET)
+        return -1;
+    return join_ipv4(s, group, source, ifaddr);
+}
+
+/* Whether a datagram sent to dst that arrived on interface ifindex is one
+ * the receiver asked for (sock_receive_only). */
+static bool arrival_wanted(const sock_arrivals *a, const sock_addr *dst, unsigned ifindex)
+{
+    if (sock_addr_is_unspecified(&a->to))
+        return !sock_addr_is_multicast(dst);
+    return sock_addr_same_host(dst, &a->to) && (a->ifindex == 0 || ifindex == a->ifindex);
+}
+
+/* The same for an IPv4 destination, as IP_PKTINFO gives it. */
+static bool arrival_wanted_ipv4(const sock_arrivals *a, struct in_addr dst, unsigned ifindex)
+{
+    sock_addr d;
+    sock_addr_unspecified(&d, AF_INET, 0);
+    ((struct sockaddr_in *)(void *)&d.storage)->sin_addr = dst;
+    return arrival_wanted(a, &d, ifindex);
+}
+
+/* Into *local, the local address the system would send to group from:
+ * the interface its routes pick, which is also how it picks the interface
+ * to join on when none is named. -1 (the error set) when there is no
+ * route. A UDP connect() sends nothing. */
+static int route_source(const sock_addr *group, sock_addr *local)
+{
+    sock_t probe = sock_udp(sock_addr_family(group));
+    sock_addr to = *group;
+    sock_addr_set_port(&to, 9);
+    int rc = probe != SOCK_INVALID && sock_connect(probe, &to) == 0 &&
+                     sock_local_addr(probe, local) == 0
+                 ? 0
+                 : -1;
     sock_close(probe);
-    return addr;
+    return rc;
 }
 
-int sock_receive_only(sock_t s, uint32_t group_host_order,
-                      uint32_t ifaddr_host_order, sock_arrivals *a)
+int sock_receive_only(sock_t s, const sock_addr *to, const sock_addr *ifaddr,
+                      sock_arrivals *a)
 {
     memset(a, 0, sizeof *a);
     if (own_joins_only(s))
@@ -773,12 +850,16 @@ int sock_receive_only(sock_t s, uint32_t group_host_order,
     if (enable_pktinfo(s) != 0)
         return -1;
     a->check = true;
-    a->group = group_host_order;
-    if (group_host_order != 0) {
-        uint32_t addr = ifaddr_host_order ? ifaddr_host_order : route_source(group_host_order);
-        a->ifindex = addr ? interface_index(addr) : 0;
-        if (a->ifindex == 0)
+    a->to = *to;
+    if (!sock_addr_is_unspecified(to)) {
+        sock_addr local;
+        if (ifaddr && !sock_addr_is_unspecified(ifaddr))
+            local = *ifaddr;
+        else if (route_source(to, &local) != 0)
             return -1; /* the group is still checked */
+        if (local.ifindex == 0 && sock_interface_index(&local) != 0)
+            return -1;
+        a->ifindex = local.ifindex;
     }
     return 0;
 }
@@ -788,26 +869,20 @@ int sock_bind(sock_t s, const sock_addr *a)
     return bind(s, (const struct sockaddr *)&a->storage, a->len) == 0 ? 0 : -1;
 }
 
-int sock_bind_group(sock_t s, uint32_t group_host_order, uint16_t port)
+int sock_bind_group(sock_t s, const sock_addr *group)
 {
-    sock_addr a;
 #ifdef _WIN32
-    (void)group_host_order;
-    sock_addr_ipv4(&a, 0, port);
-#else
-    sock_addr_ipv4(&a, group_host_order, port);
-#endif
+    sock_addr a;
+    sock_addr_unspecified(&a, sock_addr_family(group), sock_addr_port(group));
     return sock_bind(s, &a);
+#else
+    return sock_bind(s, group);
+#endif
 }
 
 int sock_connect(sock_t s, const sock_addr *a)
 {
     return connect(s, (const struct sockaddr *)&a->storage, a->len) == 0 ? 0 : -1;
-}
-
-static uint16_t port_of(const sock_addr *a)
-{
-    return ntohs(((const struct sockaddr_in *)&a->storage)->sin_port);
 }
 
 int sock_reconnect(sock_t s, const sock_addr *dest)
@@ -818,9 +893,9 @@ int sock_reconnect(sock_t s, const sock_addr *dest)
     /* Linux lets go of a port it picked itself: take the same again, so
      * that the receiver still sees one sender. If another socket has taken
      * it meanwhile, connect picks a new one. */
-    if (port_of(&before) != 0 && sock_local_addr(s, &after) == 0 &&
-        port_of(&after) == 0) {
-        ((struct sockaddr_in *)&after.storage)->sin_port = htons(port_of(&before));
+    if (sock_addr_port(&before) != 0 && sock_local_addr(s, &after) == 0 &&
+        sock_addr_port(&after) == 0) {
+        sock_addr_set_port(&after, sock_addr_port(&before));
         (void)sock_bind(s, &after);
     }
     return sock_connect(s, dest);
@@ -860,12 +935,14 @@ int sock_listen(sock_t s)
 sock_t sock_accept(sock_t s, sock_addr *peer)
 {
     peer->len = (sock_len)sizeof peer->storage;
+    peer->ifindex = 0;
     return accept(s, (struct sockaddr *)&peer->storage, &peer->len);
 }
 
 int sock_local_addr(sock_t s, sock_addr *a)
 {
     a->len = (sock_len)sizeof a->storage;
+    a->ifindex = 0;
     return getsockname(s, (struct sockaddr *)&a->storage, &a->len) == 0 ? 0 : -1;
 }
 
@@ -904,6 +981,7 @@ long sock_recv(sock_t s, void *buf, size_t cap)
 long sock_recv_from(sock_t s, void *buf, size_t cap, sock_addr *from)
 {
     from->len = (sock_len)sizeof from->storage;
+    from->ifindex = 0;
     return (long)recvfrom(s, (char *)buf, (int)cap, 0,
                           (struct sockaddr *)&from->storage, &from->len);
 }
@@ -1100,7 +1178,7 @@ static bool message_wanted(const sock_arrivals *a, struct msghdr *m)
         if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
             struct in_pktinfo info;
             memcpy(&info, CMSG_DATA(c), sizeof info);
-            return arrival_wanted(a, info.ipi_addr.s_addr, (unsigned)info.ipi_ifindex);
+            return arrival_wanted_ipv4(a, info.ipi_addr, (unsigned)info.ipi_ifindex);
         }
     }
     return true;
@@ -1228,8 +1306,8 @@ static long recv_checked(sock_receiver *rx, bool *wanted)
         if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
             IN_PKTINFO info;
             memcpy(&info, WSA_CMSG_DATA(c), sizeof info);
-            *wanted = arrival_wanted(&rx->only, info.ipi_addr.s_addr,
-                                     (unsigned)info.ipi_ifindex);
+            *wanted = arrival_wanted_ipv4(&rx->only, info.ipi_addr,
+                                          (unsigned)info.ipi_ifindex);
         }
     }
     return (long)n;

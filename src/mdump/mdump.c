@@ -64,13 +64,14 @@ static int report(session *ss, const char *what, const char *where)
  * address to receive on, and one that is not this host's is named. */
 static int report_bind(session *ss, const char *where)
 {
-    const mdump_opts *opts = ss->opts;
-    if (opts->group != 0 || !opts->has_interface || !sock_error_not_local())
+    const prog_positionals *pos = &ss->opts->pos;
+    if (!sock_addr_is_unspecified(&pos->group) || !pos->has_interface ||
+        !sock_error_not_local())
         return report(ss, "bind", where);
     char line[512];
     snprintf(line, sizeof line, "ERROR: interface %s: not an address of this host "
              "(with group 0.0.0.0 it is the local address to receive on)",
-             opts->positional[2]);
+             pos->interface_typed);
     return report_line(ss, line);
 }
 
@@ -220,7 +221,7 @@ static const char *peer_of(peer_text *cache, const sock_addr *from)
     if (cache->addr.len != from->len ||
         memcmp(&cache->addr.storage, &from->storage, (size_t)from->len) != 0) {
         cache->addr = *from;
-        sock_addr_dotted(from, cache->text);
+        sock_addr_format(from, SOCK_ADDR_DOT_PORT, cache->text);
     }
     return cache->text;
 }
@@ -314,7 +315,7 @@ static int receive_tcp(session *ss, sock_t *listener)
     /* One sender per run: further connection attempts are refused. */
     sock_close(*listener);
     *listener = SOCK_INVALID;
-    sock_addr_dotted(&from, peer);
+    sock_addr_format(&from, SOCK_ADDR_DOT_PORT, peer);
     int status;
     for (;;) {
         ready = wait_for_data(ss, s, opts->idle_timeout_ms);
@@ -361,13 +362,23 @@ static int receive_tcp(session *ss, sock_t *listener)
     return finish(ss, status);
 }
 
+/* The local address a unicast or TCP receiver binds: the interface given,
+ * else any, at the port. */
+static sock_addr local_address(const prog_positionals *pos)
+{
+    sock_addr local = pos->has_interface ? pos->interface_addr : pos->group;
+    sock_addr_set_port(&local, pos->port);
+    return local;
+}
+
 static int open_udp(session *ss, sock_t *out_sock)
 {
-    const mdump_opts *opts = ss->opts;
-    const char *group = opts->positional[0];
+    const prog_positionals *pos = &ss->opts->pos;
+    bool unicast = sock_addr_is_unspecified(&pos->group);
+    const sock_addr *ifaddr = pos->has_interface ? &pos->interface_addr : NULL;
     char where[64];
-    snprintf(where, sizeof where, "%s:%u", group, (unsigned)opts->port);
-    sock_t s = sock_udp();
+    snprintf(where, sizeof where, "%s:%u", pos->typed[0], (unsigned)pos->port);
+    sock_t s = sock_udp(sock_addr_family(&pos->group));
     if (s == SOCK_INVALID)
         return report(ss, "socket", where);
     *out_sock = s;
@@ -383,20 +394,16 @@ static int open_udp(session *ss, sock_t *out_sock)
         return rc;
     /* Only the group asked for, from the interface asked for; unicast
      * without other receivers' groups. Before bind: nothing else queued. */
-    uint32_t ifaddr = opts->has_interface ? opts->interface_addr : 0;
-    if (sock_receive_only(s, opts->group, ifaddr, &ss->arrivals) != 0)
+    if (sock_receive_only(s, &pos->group, ifaddr, &ss->arrivals) != 0)
         out_printf(&ss->o, "WARNING: cannot check where datagrams arrive (%s); at "
                            "port %u other groups' or interfaces' datagrams may show\n",
-                   sock_error_text(), (unsigned)opts->port);
-    sock_addr local;
-    sock_addr_ipv4(&local, opts->has_interface ? opts->interface_addr : 0, opts->port);
-    if ((opts->group != 0 ? sock_bind_group(s, opts->group, opts->port)
-                          : sock_bind(s, &local)) != 0)
+                   sock_error_text(), (unsigned)pos->port);
+    sock_addr local = local_address(pos);
+    if ((unicast ? sock_bind(s, &local) : sock_bind_group(s, &pos->group)) != 0)
         return report_bind(ss, where);
-    if (opts->group != 0 &&
-        sock_join_group(s, opts->group, opts->has_interface ? opts->interface_addr : 0) != 0) {
-        snprintf(where, sizeof where, "%s on %s", group,
-                 opts->has_interface ? opts->positional[2] : "any interface");
+    if (!unicast && sock_join(s, &pos->group, NULL, ifaddr) != 0) {
+        snprintf(where, sizeof where, "%s on %s", pos->typed[0],
+                 ifaddr ? pos->interface_typed : "any interface");
         return report(ss, "join", where);
     }
     return 0;
@@ -404,9 +411,10 @@ static int open_udp(session *ss, sock_t *out_sock)
 
 static int open_tcp(session *ss, sock_t *out_sock)
 {
+    const prog_positionals *pos = &ss->opts->pos;
     char where[64];
-    snprintf(where, sizeof where, "0.0.0.0:%u", (unsigned)ss->opts->port);
-    sock_t s = sock_tcp();
+    snprintf(where, sizeof where, "0.0.0.0:%u", (unsigned)pos->port);
+    sock_t s = sock_tcp(sock_addr_family(&pos->group));
     if (s == SOCK_INVALID)
         return report(ss, "socket", where);
     *out_sock = s;
@@ -417,9 +425,7 @@ static int open_tcp(session *ss, sock_t *out_sock)
     int rc = set_rcvbuf(ss, s);
     if (rc != 0)
         return rc;
-    sock_addr local;
-    sock_addr_ipv4(&local, ss->opts->has_interface ? ss->opts->interface_addr : 0,
-                   ss->opts->port);
+    sock_addr local = local_address(pos);
     if (sock_bind(s, &local) != 0)
         return report_bind(ss, where);
     if (sock_listen(s) != 0)

@@ -375,16 +375,20 @@ static int configure(sender *snd, int *sndbuf_shown)
         if (ttl != o->ttl && o->quiet < 2)
             fprintf(stderr, "WARNING: tried to set IP_MULTICAST_TTL to %d, %s %d\n",
                     o->ttl, ttl < o->ttl ? "only got" : "got", ttl);
-        uint32_t ifaddr = 0;
-        if (o->has_interface && sock_set_multicast_if(snd->s, o->interface_addr, &ifaddr) != 0) {
-            fprintf(stderr, "ERROR: IP_MULTICAST_IF %s: %s\n", o->positional[3],
+        if (!o->pos.has_interface)
+            return 0;
+        sock_addr kept;
+        if (sock_set_multicast_if(snd->s, &o->pos.interface_addr, &kept) != 0) {
+            fprintf(stderr, "ERROR: IP_MULTICAST_IF %s: %s\n", o->pos.interface_typed,
                     sock_error_text());
             return EXIT_RUNTIME;
         }
-        if (o->has_interface && ifaddr != o->interface_addr && o->quiet < 2)
-            fprintf(stderr, "WARNING: tried to set IP_MULTICAST_IF to %s, got %u.%u.%u.%u\n",
-                    o->positional[3], (unsigned)(ifaddr >> 24), (unsigned)(ifaddr >> 16) & 255u,
-                    (unsigned)(ifaddr >> 8) & 255u, (unsigned)ifaddr & 255u);
+        if (!sock_addr_same_host(&kept, &o->pos.interface_addr) && o->quiet < 2) {
+            char kept_text[SOCK_ADDR_TEXT];
+            sock_addr_format(&kept, SOCK_ADDR_HOST, kept_text);
+            fprintf(stderr, "WARNING: tried to set IP_MULTICAST_IF to %s, got %s\n",
+                    o->pos.interface_typed, kept_text);
+        }
         return 0;
     }
     /* -u, -t: a subnet's broadcast address or 255.255.255.255 is a
@@ -392,18 +396,17 @@ static int configure(sender *snd, int *sndbuf_shown)
      * one; the interface is the address to send from. */
     if (o->transport == MSEND_UDP && sock_set_broadcast(snd->s) != 0)
         return runtime_error(snd, "SO_BROADCAST for");
-    if (o->positional_count >= 3 && sock_set_unicast_ttl(snd->s, o->ttl) != 0)
+    if (o->pos.has_ttl && sock_set_unicast_ttl(snd->s, o->ttl) != 0)
         return runtime_error(snd, "IP_TTL for");
-    if (o->has_interface) {
-        sock_addr local;
-        sock_addr_ipv4(&local, o->interface_addr, 0);
-        if (sock_bind(snd->s, &local) != 0) {
+    if (o->pos.has_interface) {
+        if (sock_bind(snd->s, &o->pos.interface_addr) != 0) {
             if (sock_error_not_local())
                 fprintf(stderr, "ERROR: interface %s: not an address of this host (with "
                                 "-u or -t it is the local address to send from)\n",
-                        o->positional[3]);
+                        o->pos.interface_typed);
             else
-                fprintf(stderr, "ERROR: bind %s: %s\n", o->positional[3], sock_error_text());
+                fprintf(stderr, "ERROR: bind %s: %s\n", o->pos.interface_typed,
+                        sock_error_text());
             return EXIT_RUNTIME;
         }
     }
@@ -446,8 +449,8 @@ static int run(const msend_opts *o)
     sender snd;
     memset(&snd, 0, sizeof snd);
     snd.o = o;
-    sock_addr_ipv4(&snd.dest, o->group, o->port);
-    sock_addr_text(&snd.dest, snd.dest_text);
+    snd.dest = o->pos.group;
+    sock_addr_format(&snd.dest, SOCK_ADDR_COLON_PORT, snd.dest_text);
     size_t longest = longest_message(o);
     snd.chunk_messages = CHUNK_BYTES / longest;
     if (snd.chunk_messages > CHUNK_MESSAGES)
@@ -460,7 +463,8 @@ static int run(const msend_opts *o)
         return EXIT_RUNTIME;
     }
 
-    snd.s = o->transport == MSEND_TCP ? sock_tcp() : sock_udp();
+    int family = sock_addr_family(&snd.dest);
+    snd.s = o->transport == MSEND_TCP ? sock_tcp(family) : sock_udp(family);
     if (snd.s == SOCK_INVALID) {
         free(snd.chunk);
         return runtime_error(&snd, "socket for");

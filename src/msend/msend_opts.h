@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "lib/cli.h"
+#include "lib/prog.h"
 #include "lib/status.h"
 
 /* The largest UDP payload over IPv4: 65535 - 20 (IP) - 8 (UDP). */
@@ -30,13 +31,11 @@ typedef struct msend_opts {
     msend_transport transport;
     int connect_timeout_ms; /* --connect-timeout, TCP only */
     bool summary;          /* --summary: rates on stderr after each test */
-    uint32_t group;        /* destination, host byte order */
-    uint16_t port;
-    int ttl;               /* multicast TTL; typed with -u/-t, the unicast one */
-    bool has_interface;    /* multicast: the interface; -u/-t: the source */
-    uint32_t interface_addr; /* host byte order */
-    const char *positional[4]; /* as typed, for the Equiv line */
-    int positional_count;
+    /* group port [ttl] [interface]: the destination; the interface to
+     * send multicast from, or with -u/-t the local address to send from */
+    prog_positionals pos;
+    int ttl;               /* multicast TTL (default 2); typed with -u/-t,
+                              the unicast one */
     size_t payload_len;    /* -P, 0 when not given */
     uint8_t payload[MSEND_MAX_MSG_LEN];
 } msend_opts;

@@ -9,6 +9,7 @@
 #include "lib/out.h"
 #include "engine/receiver.h"
 #include "lib/sock.h"
+#include "lib/sock_batch.h"
 
 /* Larger than any IPv4 datagram; also the size of one TCP read. */
 enum { RECV_BUFFER_BYTES = 65536 };

@@ -12,6 +12,7 @@
 #include "lib/clock.h"
 #include "msend/msend_opts.h"
 #include "lib/sock.h"
+#include "lib/sock_batch.h"
 #include "lib/wire.h"
 
 /* Time the old tools left after the echo datagram for switches and

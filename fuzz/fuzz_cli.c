@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/sender.h"
 #include "fuzz.h"
 #include "mdump/mdump_opts.h"
 #include "msend/msend_opts.h"
@@ -142,7 +143,7 @@ typedef struct echo_ctx {
 static size_t msend_echo_fn(const void *ctx, char *buf, size_t cap)
 {
     const echo_ctx *e = ctx;
-    return msend_echo_text(e->o, e->equiv, buf, cap);
+    return sender_echo_text(e->o->preset, e->equiv, buf, cap);
 }
 
 /* The positionals as read: the port also in the group's address. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "engine/sender.h"
 #include "mdump/mdump_opts.h"
 #include "msend/msend_opts.h"
 
@@ -272,7 +273,7 @@ static const char *msend_echo(const char *line, int sndbuf_shown)
     static char echo[1024];
     char equiv[600];
     snprintf(equiv, sizeof equiv, "%s", msend_line(line, sndbuf_shown));
-    size_t n = msend_echo_text(&mo, equiv, echo, sizeof echo);
+    size_t n = sender_echo_text(mo.preset, equiv, echo, sizeof echo);
     CHECK(n == strlen(echo));
     return echo;
 }
@@ -330,7 +331,7 @@ static void test_msend_truncation(void)
     CHECK_STR(mid, "msend -b1 -m0 -n0 -p1000 -s0 -S65536 -t 172.");
     CHECK(mid[45] == 'X');
     memset(small, 'X', sizeof small);
-    n = msend_echo_text(&mo, "msend -b1", small, 12);
+    n = sender_echo_text(mo.preset, "msend -b1", small, 12);
     CHECK(n == strlen("echo sender equiv cmd: msend -b1"));
     CHECK_STR(small, "echo sender");
 }

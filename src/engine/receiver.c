@@ -5,6 +5,7 @@
 
 #include "lib/cli.h"
 #include "lib/dump.h"
+#include "lib/prog.h"
 #include "lib/wire.h"
 
 /* Longest received text quoted in a -v or warning line. */
@@ -94,7 +95,7 @@ static bool on_stat(receiver *r, const uint8_t *count_text, size_t len)
     for (size_t i = 0; valid && i < digits; i++)
         sent = sent * 10 + (uint64_t)(count_text[i] - '0');
     if (!valid) {
-        out_printf(r->o, "WARNING: ignoring 'stat' without a valid count: 'stat ");
+        out_printf(r->o, PROG_WARNING_PREFIX "ignoring 'stat' without a valid count: '" WIRE_STAT);
         put_quoted(r, count_text, len, QUOTE_MAX);
         out_write(r->o, "'\n", 2);
         return false;

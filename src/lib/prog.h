@@ -10,7 +10,48 @@
 
 #include "lib/addr.h"
 #include "lib/cli.h"
+#include "lib/compiler.h"
 #include "lib/status.h"
+
+/* ---- --help, --version, a bad command line */
+
+typedef struct prog_info {
+    const char *name;  /* "msend": the version line and usage errors */
+    const char *help;  /* --help */
+    const char *usage; /* after a bad command line */
+} prog_info;
+
+/* What the program does with its parser's verdict: PROG_RUN to go on;
+ * else the status to exit with, after printing the help (OPTS_HELP, 0) or
+ * "<name> <version>" (OPTS_VERSION, 0) on stdout, or "<name>: <error>"
+ * and the usage on stderr (OPTS_BAD, EXIT_USAGE). */
+enum { PROG_RUN = -1 };
+int prog_parsed(const prog_info *p, opts_result r, const cli_error *err);
+
+/* Starts the socket layer: 0, or EXIT_RUNTIME after saying why. */
+int prog_start_sockets(void);
+void prog_stop_sockets(void);
+
+/* ---- ERROR:, WARNING:, NOTE:
+ *
+ * The one writer of the diagnostics on stderr, each one line. An ERROR
+ * follows whatever stdout was given before it (stdout is flushed first),
+ * so that a terminal shows them in order. A program that also keeps them
+ * elsewhere (mdump's -o file) passes a copy function. The prefixes are
+ * also for the warnings a program writes into its output stream (mdump's
+ * lines that the old tool printed on stdout). */
+#define PROG_ERROR_PREFIX "ERROR: "
+#define PROG_WARNING_PREFIX "WARNING: "
+#define PROG_NOTE_PREFIX "NOTE: "
+
+void prog_error(const char *fmt, ...) MT_PRINTF(1, 2);
+void prog_warning(const char *fmt, ...) MT_PRINTF(1, 2);
+void prog_note(const char *fmt, ...) MT_PRINTF(1, 2);
+
+/* A second place for an ERROR line (without its newline). */
+typedef void prog_copy_fn(void *ctx, const char *line);
+void prog_error_copied(prog_copy_fn *copy, void *ctx, const char *fmt, ...)
+    MT_PRINTF(3, 4);
 
 /* ---- group port [ttl] [interface] */
 

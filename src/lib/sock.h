@@ -42,11 +42,11 @@ int sock_get_rcvbuf(sock_t s, int *bytes);
 /* Whether a buffer that getsockopt reports as reported_bytes is smaller
  * than the asked_bytes requested (on Linux: than twice them). */
 bool sock_buffer_short(int asked_bytes, int reported_bytes);
-/* The line that follows a "tried to set ..., only got ..." warning: the
- * size granted and how to raise the system's limit, without a newline, e.g.
- * "NOTE: Linux granted 212992 bytes (getsockopt reports twice that); raise
- * its limit with: sysctl -w net.core.rmem_max=300000". receive: SO_RCVBUF,
- * else SO_SNDBUF. */
+/* What follows a "tried to set ..., only got ..." warning, as a NOTE:
+ * the size granted and how to raise the system's limit, e.g. "Linux
+ * granted 212992 bytes (getsockopt reports twice that); raise its limit
+ * with: sysctl -w net.core.rmem_max=300000". receive: SO_RCVBUF, else
+ * SO_SNDBUF. */
 void sock_buffer_note(bool receive, int asked_bytes, int reported_bytes,
                       char *out, size_t cap);
 

@@ -237,10 +237,10 @@ void sock_buffer_note(bool receive, int asked_bytes, int reported_bytes,
     const int most = 0x7fffffff / 2;
     int granted = reported_bytes / 2;
     if (asked_bytes > most && granted >= most)
-        snprintf(out, cap, "NOTE: Linux granted %d bytes (getsockopt reports twice "
+        snprintf(out, cap, "Linux granted %d bytes (getsockopt reports twice "
                            "that), the most it gives", granted);
     else
-        snprintf(out, cap, "NOTE: Linux granted %d bytes (getsockopt reports twice "
+        snprintf(out, cap, "Linux granted %d bytes (getsockopt reports twice "
                            "that); raise its limit with: sysctl -w net.core.%s=%d",
                  granted, receive ? "rmem_max" : "wmem_max",
                  asked_bytes > most ? most : asked_bytes);

@@ -251,7 +251,7 @@ void sock_buffer_note(bool receive, int asked_bytes, int reported_bytes,
                       char *out, size_t cap)
 {
     (void)receive;
-    snprintf(out, cap, "NOTE: Windows granted %d of the %d bytes asked; ask for "
+    snprintf(out, cap, "Windows granted %d of the %d bytes asked; ask for "
                        "at most that", reported_bytes, asked_bytes);
 }
 

@@ -4,12 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/clock.h"
-#include "mdump/mdump_opts.h"
-#include "lib/out.h"
 #include "engine/receiver.h"
+#include "lib/clock.h"
+#include "lib/out.h"
+#include "lib/prog.h"
 #include "lib/sock.h"
 #include "lib/sock_batch.h"
+#include "mdump/mdump_opts.h"
+
+static const prog_info mdump_prog = {"mdump", mdump_help, mdump_usage};
 
 /* Larger than any IPv4 datagram; also the size of one TCP read. */
 enum { RECV_BUFFER_BYTES = 65536 };
@@ -22,7 +25,7 @@ typedef struct session {
     unsigned long long messages; /* for -p's count */
     unsigned long long units, bytes; /* for --summary: datagrams or reads */
     int64_t first_us, last_us;       /* first and last message's arrival */
-    char note[160]; /* a NOTE for stderr, written once stdout is */
+    char note[160]; /* a NOTE's text for stderr, written once stdout is */
     uint8_t buf[RECV_BUFFER_BYTES];
 } session;
 
@@ -33,32 +36,39 @@ static void flush_note(session *ss)
     if (ss->note[0] == '\0')
         return;
     out_flush(&ss->o);
-    fprintf(stderr, "%s\n", ss->note);
+    prog_note("%s", ss->note);
     ss->note[0] = '\0';
 }
 
-/* Errors go to stderr and, so a log shows why it ended, to the -o file. */
-static int report_line(session *ss, const char *line)
+/* The copy of an ERROR line in the -o file, so a log shows why it ended. */
+static void copy_to_file(void *ctx, const char *line)
+{
+    session *ss = ctx;
+    if (!ss->o.file)
+        return;
+    bool to_stdout = ss->o.to_stdout;
+    ss->o.to_stdout = false;
+    out_puts(&ss->o, line);
+    out_flush(&ss->o);
+    ss->o.to_stdout = to_stdout;
+}
+
+/* An ERROR, after what stdout has so far; on stderr and in the -o file. */
+static int report_text(session *ss, const char *text)
 {
     flush_note(ss);
     out_flush(&ss->o);
-    fprintf(stderr, "%s\n", line);
-    if (ss->o.file) {
-        bool to_stdout = ss->o.to_stdout;
-        ss->o.to_stdout = false;
-        out_puts(&ss->o, line);
-        out_flush(&ss->o);
-        ss->o.to_stdout = to_stdout;
-    }
+    prog_error_copied(copy_to_file, ss, "%s", text);
     return EXIT_RUNTIME;
 }
 
 static int report(session *ss, const char *what, const char *where)
 {
-    char line[512];
-    snprintf(line, sizeof line, "ERROR: %s%s%s: %s", what, where ? " " : "",
+    char text[512];
+    /* The reason taken first: the flushes before the line may change it. */
+    snprintf(text, sizeof text, "%s%s%s: %s", what, where ? " " : "",
              where ? where : "", sock_error_text());
-    return report_line(ss, line);
+    return report_text(ss, text);
 }
 
 /* A bind that failed; with group 0.0.0.0 the interface is the local
@@ -69,11 +79,11 @@ static int report_bind(session *ss, const char *where)
     if (!sock_addr_is_unspecified(&pos->group) || !pos->has_interface ||
         !sock_error_not_local())
         return report(ss, "bind", where);
-    char line[512];
-    snprintf(line, sizeof line, "ERROR: interface %s: not an address of this host "
+    char text[512];
+    snprintf(text, sizeof text, "interface %s: not an address of this host "
              "(with group 0.0.0.0 it is the local address to receive on)",
              pos->interface_typed);
-    return report_line(ss, line);
+    return report_text(ss, text);
 }
 
 static int set_rcvbuf(session *ss, sock_t s)
@@ -86,7 +96,7 @@ static int set_rcvbuf(session *ss, sock_t s)
     /* The old tool's line, where it printed it; then on stderr the size
      * granted and how to raise the limit. */
     if (sock_buffer_short(want, got)) {
-        out_printf(&ss->o, "WARNING: tried to set SO_RCVBUF to %d, only got %d\n",
+        out_printf(&ss->o, PROG_WARNING_PREFIX "tried to set SO_RCVBUF to %d, only got %d\n",
                    want, got);
         sock_buffer_note(true, want, got, ss->note, sizeof ss->note);
     }
@@ -97,7 +107,7 @@ static int set_rcvbuf(session *ss, sock_t s)
 static void check_kept_on(session *ss, const char *option, int kept)
 {
     if (!kept)
-        out_printf(&ss->o, "WARNING: tried to set %s to 1, only got 0\n", option);
+        out_printf(&ss->o, PROG_WARNING_PREFIX "tried to set %s to 1, only got 0\n", option);
 }
 
 /* 128 + signal number, as a shell reports a program killed by it. */
@@ -203,7 +213,7 @@ static int finish(session *ss, int status)
                 seconds > 0 ? (double)ss->bytes * 8 / seconds / 1e6 : 0.0);
     }
     if (ss->o.failed) {
-        fprintf(stderr, "ERROR: %s\n", ss->o.error);
+        prog_error("%s", ss->o.error);
         return EXIT_RUNTIME;
     }
     if (status == 0 && ss->opts->loss_status && ss->rx.loss_seen)
@@ -234,7 +244,7 @@ static int receive_udp(session *ss, sock_t s)
     memset(&peer, 0, sizeof peer);
     sock_receiver rx;
     if (sock_receiver_init(&rx, s, ss->opts->pause_ms > 0) != 0) {
-        fprintf(stderr, "ERROR: out of memory\n");
+        prog_error("out of memory");
         return EXIT_RUNTIME;
     }
     rx.only = ss->arrivals;
@@ -396,7 +406,7 @@ static int open_udp(session *ss, sock_t *out_sock)
     /* Only the group asked for, from the interface asked for; unicast
      * without other receivers' groups. Before bind: nothing else queued. */
     if (sock_receive_only(s, &pos->group, ifaddr, &ss->arrivals) != 0)
-        out_printf(&ss->o, "WARNING: cannot check where datagrams arrive (%s); at "
+        out_printf(&ss->o, PROG_WARNING_PREFIX "cannot check where datagrams arrive (%s); at "
                            "port %u other groups' or interfaces' datagrams may show\n",
                    sock_error_text(), (unsigned)pos->port);
     sock_addr local = local_address(pos);
@@ -441,7 +451,7 @@ static int run(session *ss)
     size_t equiv_len = mdump_equiv(opts, NULL, 0);
     char *equiv = malloc(equiv_len + 1);
     if (!equiv) {
-        fprintf(stderr, "ERROR: out of memory\n");
+        prog_error("out of memory");
         return EXIT_RUNTIME;
     }
     mdump_equiv(opts, equiv, equiv_len + 1);
@@ -466,35 +476,24 @@ int main(int argc, char **argv)
     static session ss; /* 64 KiB receive buffer: not on the stack */
     mdump_opts opts;
     cli_error err;
-    switch (mdump_parse(argc, argv, &opts, &err)) {
-    case OPTS_HELP:
-        fputs(mdump_help, stdout);
-        return 0;
-    case OPTS_VERSION:
-        printf("mdump %s\n", MTOOLS_VERSION);
-        return 0;
-    case OPTS_BAD:
-        fprintf(stderr, "mdump: %s\n%s", err.text, mdump_usage);
-        return EXIT_USAGE;
-    case OPTS_RUN:
-        break;
-    }
+    int rc = prog_parsed(&mdump_prog, mdump_parse(argc, argv, &opts, &err), &err);
+    if (rc != PROG_RUN)
+        return rc;
     ss.opts = &opts;
     if (out_open(&ss.o, opts.out_file) != 0) {
-        fprintf(stderr, "ERROR: %s\n", ss.o.error);
+        prog_error("%s", ss.o.error);
         return EXIT_RUNTIME;
     }
-    if (sock_startup() != 0) {
-        fprintf(stderr, "ERROR: socket start-up: %s\n", sock_error_text());
-        return EXIT_RUNTIME;
-    }
+    rc = prog_start_sockets();
+    if (rc != 0)
+        return rc;
     sock_catch_interrupts();
-    int rc = run(&ss);
+    rc = run(&ss);
     out_close(&ss.o);
     if (ss.o.failed && rc == 0) {
-        fprintf(stderr, "ERROR: %s\n", ss.o.error);
+        prog_error("%s", ss.o.error);
         rc = EXIT_RUNTIME;
     }
-    sock_cleanup();
+    prog_stop_sockets();
     return rc;
 }

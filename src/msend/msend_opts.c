@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/wire.h"
-
 const char msend_usage[] =
     "usage: msend [-1|2|3|4|5] [-b burst_count] [-d] [-h] [-l loops] "
     "[-m msg_len] [-n num_bursts] [-P payload] [-p pause] [-q] "
@@ -258,14 +256,4 @@ size_t msend_equiv(const msend_opts *o, int system_sndbuf, char *buf, size_t cap
                      transport_text[o->transport]);
     return cli_append_words(buf, cap, n > 0 ? (size_t)n : 0, o->pos.typed,
                             o->pos.count);
-}
-
-size_t msend_echo_text(const msend_opts *o, const char *equiv, char *buf,
-                       size_t cap)
-{
-    int n = o->preset
-                ? snprintf(buf, cap, WIRE_ECHO_TEST "%d" WIRE_ECHO_TEST_EQUIV "%s",
-                           o->preset, equiv)
-                : snprintf(buf, cap, WIRE_ECHO_EQUIV "%s", equiv);
-    return n > 0 ? (size_t)n : 0;
 }

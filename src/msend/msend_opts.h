@@ -48,10 +48,6 @@ opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err);
  * Returns the length, truncating at cap like snprintf. */
 size_t msend_equiv(const msend_opts *o, int system_sndbuf, char *buf, size_t cap);
 
-/* The echo datagram's text, without its NUL. */
-size_t msend_echo_text(const msend_opts *o, const char *equiv, char *buf,
-                       size_t cap);
-
 extern const char msend_usage[];
 extern const char msend_help[];
 

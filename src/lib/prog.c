@@ -43,6 +43,8 @@ enum { LINE_MAX_BYTES = 1024 };
 
 /* The line: prefix and the formatted text, cut at LINE_MAX_BYTES. */
 static void format_line(char line[LINE_MAX_BYTES], const char *prefix, const char *fmt,
+                        va_list ap) MT_PRINTF(3, 0);
+static void format_line(char line[LINE_MAX_BYTES], const char *prefix, const char *fmt,
                         va_list ap)
 {
     size_t n = strlen(prefix);
@@ -50,6 +52,7 @@ static void format_line(char line[LINE_MAX_BYTES], const char *prefix, const cha
     vsnprintf(line + n, LINE_MAX_BYTES - n, fmt, ap);
 }
 
+static void say(const char *prefix, const char *fmt, va_list ap) MT_PRINTF(2, 0);
 static void say(const char *prefix, const char *fmt, va_list ap)
 {
     char line[LINE_MAX_BYTES];

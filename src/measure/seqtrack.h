@@ -39,11 +39,12 @@
  * If the number right after a stray (stray + 1) arrives next or later,
  * itself too far to place, it confirms the stray: a jump forward counts
  * the numbers passed over as lost and goes on from there; a jump back
- * begins a new sequence (restarts), the counts of the old one kept. A stray never confirmed stays one. A
- * sender that begins again from a number within the window reads as
- * duplicates: call seqtrack_new_sequence at its start (mdump: on the
- * "echo" datagram that msend sends before each test). A number that
- * wraps from 2^64 - 1 to 0 is a far jump back, a new sequence.
+ * begins a new sequence (restarts), the counts of the old one kept. A
+ * stray never confirmed stays one. A sender that begins again from a
+ * number within the window reads as duplicates: call
+ * seqtrack_new_sequence at its start (mdump: on the "echo" datagram that
+ * msend sends before each test). A number that wraps from 2^64 - 1 to 0
+ * is a far jump back, a new sequence.
  *
  * Nothing is allocated by the tracker; the table allocates once, at init. */
 #ifndef MTOOLS_SEQTRACK_H

@@ -208,7 +208,7 @@ static uint32_t key_hash(const seqtrack_key *k)
     return fnv1a(h, k->group, k->group_len);
 }
 
-enum { NO_STREAM = UINT32_MAX };
+#define NO_STREAM UINT32_MAX
 
 bool seqtrack_table_init(seqtrack_table *t, size_t capacity,
                          uint64_t max_jump)

@@ -53,8 +53,8 @@ static uint64_t current_span(const seqtrack *s)
 {
     if (!s->started)
         return 0;
-    uint64_t span = s->highest - s->lowest + 1;
-    return span ? span : UINT64_MAX;
+    uint64_t distance = s->highest - s->lowest;
+    return distance == UINT64_MAX ? UINT64_MAX : distance + 1;
 }
 
 /* Ends the current sequence, if any: its expected count is kept. */

@@ -98,6 +98,12 @@ static void test_negative_text(void)
 {
     jitter j;
     jitter_init(&j);
+    /* The smallest negative delay counts; zero does not. */
+    jitter_add(&j, 500, 500);
+    CHECK(!jitter_clocks_disagree(&j));
+    jitter_add(&j, 600, 599);
+    CHECK(j.negative == 1 && jitter_clocks_disagree(&j));
+    jitter_init(&j);
     jitter_add(&j, 1000, 900);
     jitter_add(&j, 2000, 2100);
     CHECK(j.negative == 1 && jitter_clocks_disagree(&j));

@@ -16,8 +16,9 @@
  *   population standard deviation (the sum of squared differences from the
  *   mean divided by n, not n - 1), which is what its "std dev" was. It
  *   computed in single precision, so its last printed digits were noise
- *   (21.669001 for 21.669); this one computes in double (Welford's running
- *   update, stable for long runs), same formula and same format.
+ *   (a mean of 21.669 printed as 21.669001); this one computes in double,
+ *   the mean from the exact integer sum and the variance by Welford's
+ *   running update (stable over long runs): same formula, same format.
  * - percentiles by the nearest-rank method: the p-th percentile of n sorted
  *   samples is the sample of rank ceil(p/100 * n) (1-based, at least 1), so
  *   it is always a measured value; p100 is the max. Ranks are computed in

@@ -140,7 +140,8 @@ bool seqtrack_table_init(seqtrack_table *t, size_t capacity,
                          uint64_t max_jump);
 void seqtrack_table_free(seqtrack_table *t);
 /* The tracker of a stream, begun (seqtrack_init) on its first sight;
- * NULL when the table is full (counted in untracked). */
+ * NULL when the table is full (counted in untracked). The pointer stays
+ * valid until seqtrack_table_clear or seqtrack_table_free. */
 seqtrack *seqtrack_table_get(seqtrack_table *t, const seqtrack_key *k);
 /* The stream's entry if tracked, else NULL; counts nothing. */
 seqtrack_stream *seqtrack_table_find(seqtrack_table *t, const seqtrack_key *k);

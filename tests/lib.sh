@@ -69,6 +69,19 @@ wait_for() {
     done
 }
 
+# wait_lines FILE PATTERN COUNT SECONDS: until at least COUNT lines of FILE
+# match (grep -E).
+wait_lines() {
+    local deadline=$((SECONDS + $4)) n
+    while n=$(grep -cE -- "$2" "$1" 2>/dev/null); [ "${n:-0}" -lt "$3" ]; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            fail "timed out after $4 s waiting for $3 lines /$2/ in $(basename "$1") (${n:-0} seen)"
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
 # spawn OUT [ip netns exec NS] PROGRAM ARGS...: starts it in the background
 # with stdout and stderr to OUT; SPAWNED is its pid. A background job of a
 # script starts with Ctrl-C (SIGINT) ignored: give it back its default, as

@@ -76,7 +76,6 @@ const char *sock_error_code_text(int code)
     return NULL;
 }
 
-
 sock_t sock_udp(int family)
 {
     return socket(family, SOCK_DGRAM, IPPROTO_UDP);

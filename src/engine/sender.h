@@ -139,8 +139,8 @@ int sender_run_test(sender *snd, const char *echo, size_t echo_len);
  * length. out holds sender_message_len(c, k). */
 size_t sender_message(const sender_config *c, uint8_t *out, unsigned long long k);
 size_t sender_message_len(const sender_config *c, unsigned long long k);
-/* "stat <count>" (the count in decimal), without a NUL; out holds 32. */
-enum { SENDER_STAT_TEXT_MAX = 32 };
+/* "stat <count>" (the count in decimal), without a NUL. */
+enum { SENDER_STAT_TEXT_MAX = 32 }; /* WIRE_STAT and 20 digits fit */
 size_t sender_stat_text(char out[SENDER_STAT_TEXT_MAX], unsigned long long count);
 /* The echo datagram's text for an Equiv line, without its NUL: for a
  * preset (1-5) "echo test <k>, sender equiv cmd <equiv>", else "echo

@@ -31,20 +31,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_NULL_DEVICE "/dev/null"
 #endif
 
-/* mdump's options from the first two input bytes, as both receiver
- * targets read them: bits 0-1 of the first the quiet level (3 reads as 0),
- * bit 2 -v, bit 3 -s; the second -c, 0..40. */
-#include <string.h>
-
-#include "mdump_opts.h"
-
-static inline void fuzz_mdump_options(mdump_opts *opts, const uint8_t *data)
-{
-    memset(opts, 0, sizeof *opts);
-    opts->quiet_level = (data[0] & 3) == 3 ? 0 : data[0] & 3;
-    opts->verify_seq = (data[0] & 4) != 0;
-    opts->exit_on_stat = (data[0] & 8) != 0;
-    opts->compact_bytes = data[1] % 41;
-}
-
 #endif

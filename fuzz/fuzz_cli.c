@@ -19,9 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/sender.h"
 #include "fuzz.h"
-#include "mdump_opts.h"
-#include "msend_opts.h"
+#include "mdump/mdump_opts.h"
+#include "msend/msend_opts.h"
 
 enum { MAX_ARGS = 64 };
 
@@ -142,7 +143,25 @@ typedef struct echo_ctx {
 static size_t msend_echo_fn(const void *ctx, char *buf, size_t cap)
 {
     const echo_ctx *e = ctx;
-    return msend_echo_text(e->o, e->equiv, buf, cap);
+    return sender_echo_text(e->o->preset, e->equiv, buf, cap);
+}
+
+/* The positionals as read: the port also in the group's address. */
+static void check_positionals(const prog_positionals *p, int most)
+{
+    FUZZ_CHECK(p->port >= 1 && sock_addr_port(&p->group) == p->port);
+    FUZZ_CHECK(p->count >= 2 && p->count <= most);
+    FUZZ_CHECK(p->has_interface == (p->count == most));
+    FUZZ_CHECK(!p->has_interface || (p->interface_typed == p->typed[most - 1] &&
+                                     sock_addr_port(&p->interface_addr) == 0));
+}
+
+/* Two readings of the positionals mean the same addresses. */
+static bool same_positionals(const prog_positionals *a, const prog_positionals *b)
+{
+    return sock_addr_same_host(&a->group, &b->group) && a->port == b->port &&
+           a->has_interface == b->has_interface &&
+           (!a->has_interface || sock_addr_same_host(&a->interface_addr, &b->interface_addr));
 }
 
 static void check_msend_values(const msend_opts *o)
@@ -160,10 +179,9 @@ static void check_msend_values(const msend_opts *o)
                o->transport == MSEND_TCP);
     FUZZ_CHECK(o->connect_timeout_ms >= 0);
     FUZZ_CHECK(o->connect_timeout_ms == 0 || o->transport == MSEND_TCP);
-    FUZZ_CHECK(o->port >= 1);
+    check_positionals(&o->pos, 4);
     FUZZ_CHECK(o->ttl >= 0 && o->ttl <= 255);
-    FUZZ_CHECK(o->positional_count >= 2 && o->positional_count <= 4);
-    FUZZ_CHECK(o->has_interface == (o->positional_count == 4));
+    FUZZ_CHECK(o->pos.has_ttl == (o->pos.count >= 3));
     FUZZ_CHECK(o->payload_len <= MSEND_MAX_MSG_LEN);
     FUZZ_CHECK(o->payload_len == 0 || (size_t)o->msg_len == o->payload_len);
     FUZZ_CHECK(o->num_bursts != 0 ||
@@ -194,8 +212,8 @@ static void check_msend(const msend_opts *o)
      * positional typed after "--" may start with '-' (ttl "-0"), which
      * the Equiv line, having no "--", cannot carry. */
     bool dash = false;
-    for (int i = 0; i < o->positional_count; i++)
-        dash = dash || o->positional[i][0] == '-';
+    for (int i = 0; i < o->pos.count; i++)
+        dash = dash || o->pos.typed[i][0] == '-';
     if (!dash) {
         char *line = malloc(equiv_len + 1);
         FUZZ_CHECK(line != NULL);
@@ -218,8 +236,7 @@ static void check_msend(const msend_opts *o)
         FUZZ_CHECK(a->stat_pause_ms == o->stat_pause_ms);
         FUZZ_CHECK(a->sndbuf_bytes == sndbuf_shown(o));
         FUZZ_CHECK(a->transport == o->transport);
-        FUZZ_CHECK(a->group == o->group && a->port == o->port &&
-                   a->ttl == o->ttl && a->interface_addr == o->interface_addr);
+        FUZZ_CHECK(same_positionals(&a->pos, &o->pos) && a->ttl == o->ttl);
         char *again = malloc(equiv_len + 1);
         FUZZ_CHECK(again != NULL);
         FUZZ_CHECK(msend_equiv(a, sndbuf_shown(a), again, equiv_len + 1) ==
@@ -247,11 +264,11 @@ static void check_mdump_values(const mdump_opts *o)
     FUZZ_CHECK(o->rcvbuf_bytes >= 0);
     FUZZ_CHECK(o->idle_timeout_ms >= 0 && o->accept_timeout_ms >= 0);
     FUZZ_CHECK(o->accept_timeout_ms == 0 || o->tcp);
-    FUZZ_CHECK(!o->tcp || o->group == 0);
-    FUZZ_CHECK(o->group == 0 || cli_ipv4_is_multicast(o->group));
-    FUZZ_CHECK(o->port >= 1);
-    FUZZ_CHECK(o->positional_count >= 2 && o->positional_count <= 3);
-    FUZZ_CHECK(o->has_interface == (o->positional_count == 3));
+    bool unicast = sock_addr_is_unspecified(&o->pos.group);
+    FUZZ_CHECK(!o->tcp || unicast);
+    FUZZ_CHECK(unicast || sock_addr_is_multicast(&o->pos.group));
+    check_positionals(&o->pos, 3);
+    FUZZ_CHECK(!o->pos.has_ttl);
     FUZZ_CHECK(o->out_file == NULL || o->out_file[0] != '\0');
 }
 
@@ -284,8 +301,7 @@ static void check_mdump(const mdump_opts *o)
         FUZZ_CHECK(a->rcvbuf_bytes == o->rcvbuf_bytes);
         FUZZ_CHECK(a->exit_on_stat == o->exit_on_stat);
         FUZZ_CHECK(a->tcp == o->tcp && a->verify_seq == o->verify_seq);
-        FUZZ_CHECK(a->group == o->group && a->port == o->port &&
-                   a->interface_addr == o->interface_addr);
+        FUZZ_CHECK(same_positionals(&a->pos, &o->pos));
         char *again = malloc(equiv_len + 1);
         FUZZ_CHECK(again != NULL);
         FUZZ_CHECK(mdump_equiv(a, again, equiv_len + 1) == equiv_len);

@@ -20,8 +20,7 @@
 
 #include "fuzz.h"
 #include "fuzz_out.h"
-#include "mdump_opts.h"
-#include "receiver.h"
+#include "engine/receiver.h"
 
 /* The longest time stamp and sender mdump prints. */
 static const char HMS[] = "23:59:59.999999";
@@ -84,8 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
         return 0;
-    mdump_opts opts;
-    fuzz_mdump_options(&opts, data);
+    receiver_config opts;
+    fuzz_receiver_config(&opts, data);
 
     size_t len = size - 2;
     uint8_t *dgram = malloc(len);

@@ -1,5 +1,5 @@
 /* fuzz_payload.c - the value parsers: cli_hex (msend -P), cli_number,
- * cli_int, cli_ipv4 and cli_duration_ms, on the input as one NUL-ended
+ * cli_int, cli_addr and cli_duration_ms, on the input as one NUL-ended
  * string (a NUL in the input ends it early, as it would in argv).
  *
  * Each result is compared with a plain second reading of the same rule
@@ -23,9 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "lib/cli.h"
 #include "fuzz.h"
-#include "msend_opts.h"
+#include "msend/msend_opts.h"
 
 static void check_refusal(bool ok, const cli_error *err)
 {
@@ -171,17 +171,25 @@ static bool reference_ipv4(const char *text, uint32_t *addr)
 
 static void check_ipv4(const char *text)
 {
-    uint32_t addr = 0xdeadbeef, ref = 0;
+    sock_addr addr, untouched;
+    memset(&addr, 0xAB, sizeof addr);
+    untouched = addr;
+    uint32_t ref = 0;
     cli_error err;
     err.text[0] = '\0';
-    bool ok = cli_ipv4("group", text, &addr, &err);
+    bool ok = cli_addr("group", text, &addr, &err);
     check_refusal(ok, &err);
     bool ref_ok = reference_ipv4(text, &ref);
     FUZZ_CHECK(ok == ref_ok);
-    FUZZ_CHECK(ok ? addr == ref : addr == 0xdeadbeef);
-    if (ok)
-        FUZZ_CHECK(cli_ipv4_is_multicast(addr) ==
-                   (addr >= 0xE0000000u && addr <= 0xEFFFFFFFu));
+    if (!ok) {
+        FUZZ_CHECK(memcmp(&addr, &untouched, sizeof addr) == 0);
+        return;
+    }
+    const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)&addr.storage;
+    FUZZ_CHECK(sock_addr_family(&addr) == AF_INET && addr.len == (sock_len)sizeof *in);
+    FUZZ_CHECK(ntohl(in->sin_addr.s_addr) == ref && sock_addr_port(&addr) == 0);
+    FUZZ_CHECK(sock_addr_is_multicast(&addr) == (ref >= 0xE0000000u && ref <= 0xEFFFFFFFu));
+    FUZZ_CHECK(sock_addr_is_unspecified(&addr) == (ref == 0));
 }
 
 static void check_duration_at(const char *text, size_t n, int min_ms, int max_ms)

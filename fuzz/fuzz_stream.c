@@ -36,8 +36,7 @@
 
 #include "fuzz.h"
 #include "fuzz_out.h"
-#include "mdump_opts.h"
-#include "receiver.h"
+#include "engine/receiver.h"
 
 enum { MAX_CUTS = 16, BYTEWISE_MAX = 8192, MAX_DATAGRAMS = 4096 };
 
@@ -52,7 +51,7 @@ typedef struct outcome {
 
 /* Reads end at cuts[0..ncuts) (sorted, <= len) and at len. bytewise: every
  * read one byte. Output to f; its size noted when captured. */
-static outcome receive(const mdump_opts *opts, FILE *f, bool captured,
+static outcome receive(const receiver_config *opts, FILE *f, bool captured,
                        const uint8_t *stream, size_t len, const size_t *cuts,
                        size_t ncuts, bool bytewise)
 {
@@ -264,7 +263,7 @@ static void script_make(script *s, const uint8_t *data, size_t size)
 }
 
 /* (E): the datagrams one by one, as mdump receives them over UDP. */
-static outcome receive_datagrams(const mdump_opts *opts, FILE *f,
+static outcome receive_datagrams(const receiver_config *opts, FILE *f,
                                  const script *s)
 {
     out *o = fuzz_out(f);
@@ -291,8 +290,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 3)
         return 0;
-    mdump_opts opts;
-    fuzz_mdump_options(&opts, data);
+    receiver_config opts;
+    fuzz_receiver_config(&opts, data);
     bool bytewise = (data[0] & 16) != 0;
     size_t ncuts = data[2] % (MAX_CUTS + 1);
     if (3 + 2 * ncuts > size)
@@ -317,7 +316,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     outcome a = receive(&opts, fuzz_null_device(), false, stream, len, cuts,
                         ncuts, false);
 
-    mdump_opts quiet = opts;
+    receiver_config quiet = opts;
     quiet.quiet_level = 2;
     FILE *whole_file = capture(0), *cut_file = capture(1);
     outcome whole = receive(&quiet, whole_file, true, stream, len, NULL, 0, false);

@@ -12,7 +12,7 @@
 
 #include "check.h"
 #include "guard.h"
-#include "dump.h"
+#include "lib/dump.h"
 
 /* 3, 16 and 48 spaces, for writing padded lines literally. */
 #define SP3 "   "

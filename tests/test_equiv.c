@@ -4,8 +4,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "mdump_opts.h"
-#include "msend_opts.h"
+#include "engine/sender.h"
+#include "mdump/mdump_opts.h"
+#include "msend/msend_opts.h"
 
 /* An argv built from a line split on single spaces, argv[0] first. */
 enum { MAX_ARGS = 32 };
@@ -38,6 +39,14 @@ static void split(args *a, const char *prog, const char *line)
 }
 
 static msend_opts mo; /* holds a 64 KiB payload: not on the stack */
+
+/* An address as "A.B.C.D:port", to compare. */
+static const char *addr_text(const sock_addr *a)
+{
+    static char text[SOCK_ADDR_TEXT];
+    sock_addr_format(a, SOCK_ADDR_COLON_PORT, text);
+    return text;
+}
 static char result[1024];
 
 /* What a parse that did not ask to run gives, as text; NULL for a run. */
@@ -87,8 +96,9 @@ static void test_msend_options(void)
           mo.msg_len == 0 && mo.num_bursts == 0 && mo.pause_ms == 1000 &&
           mo.quiet == 0 && mo.sndbuf_bytes == 65536 && mo.stat_pause_ms == 0 &&
           mo.transport == MSEND_MULTICAST && mo.ttl == 2 && !mo.decimal &&
-          !mo.has_interface && mo.payload_len == 0 && mo.port == 12000 &&
-          mo.group == 0xEF010101u && mo.positional_count == 2);
+          !mo.pos.has_interface && !mo.pos.has_ttl && mo.payload_len == 0 &&
+          mo.pos.port == 12000 && mo.pos.count == 2);
+    CHECK_STR(addr_text(&mo.pos.group), "239.1.1.1:12000");
 
     CHECK_STR(msend_eq("-b 7 239.1.1.1 12000"),
               "msend -b7 -m0 -n0 -p1000 -s0 -S65536 239.1.1.1 12000");
@@ -170,16 +180,17 @@ static void test_msend_positionals(void)
 {
     CHECK_STR(msend_eq("239.101.3.10 12000 15"),
               "msend -b1 -m0 -n0 -p1000 -s0 -S65536 239.101.3.10 12000 15");
-    CHECK(mo.ttl == 15 && mo.positional_count == 3 && !mo.has_interface);
+    CHECK(mo.ttl == 15 && mo.pos.count == 3 && mo.pos.has_ttl && !mo.pos.has_interface);
     CHECK_STR(msend_eq("239.101.3.10 12000 15 172.31.8.31"),
               "msend -b1 -m0 -n0 -p1000 -s0 -S65536 239.101.3.10 12000 15 "
               "172.31.8.31");
-    CHECK(mo.positional_count == 4 && mo.has_interface &&
-          mo.interface_addr == 0xAC1F081Fu);
+    CHECK(mo.pos.count == 4 && mo.pos.has_interface);
+    CHECK_STR(addr_text(&mo.pos.interface_addr), "172.31.8.31:0");
+    CHECK_STR(mo.pos.interface_typed, "172.31.8.31");
     /* As typed, not as understood. */
     CHECK_STR(msend_eq("239.1.1.1 012000 +15"),
               "msend -b1 -m0 -n0 -p1000 -s0 -S65536 239.1.1.1 012000 +15");
-    CHECK(mo.port == 12000 && mo.ttl == 15);
+    CHECK(mo.pos.port == 12000 && mo.ttl == 15);
     /* Options may follow the positionals, or be separated by "--". */
     CHECK_STR(msend_eq("239.1.1.1 12000 -b 3 -q"),
               "msend -b3 -m0 -n0 -p1000 -q -s0 -S65536 239.1.1.1 12000");
@@ -262,7 +273,7 @@ static const char *msend_echo(const char *line, int sndbuf_shown)
     static char echo[1024];
     char equiv[600];
     snprintf(equiv, sizeof equiv, "%s", msend_line(line, sndbuf_shown));
-    size_t n = msend_echo_text(&mo, equiv, echo, sizeof echo);
+    size_t n = sender_echo_text(mo.preset, equiv, echo, sizeof echo);
     CHECK(n == strlen(echo));
     return echo;
 }
@@ -320,7 +331,7 @@ static void test_msend_truncation(void)
     CHECK_STR(mid, "msend -b1 -m0 -n0 -p1000 -s0 -S65536 -t 172.");
     CHECK(mid[45] == 'X');
     memset(small, 'X', sizeof small);
-    n = msend_echo_text(&mo, "msend -b1", small, 12);
+    n = sender_echo_text(mo.preset, "msend -b1", small, 12);
     CHECK(n == strlen("echo sender equiv cmd: msend -b1"));
     CHECK_STR(small, "echo sender");
 }
@@ -376,17 +387,18 @@ static void test_mdump(void)
           dopts.pause_ms == 0 && dopts.pause_count == 0 &&
           dopts.quiet_level == 0 && dopts.rcvbuf_bytes == 4194304 &&
           !dopts.exit_on_stat && !dopts.tcp && !dopts.verify_seq &&
-          dopts.group == 0 && dopts.port == 12000 && !dopts.has_interface &&
-          dopts.positional_count == 2);
+          sock_addr_is_unspecified(&dopts.pos.group) && dopts.pos.port == 12000 &&
+          !dopts.pos.has_interface && dopts.pos.count == 2);
     /* The transcript's. */
     CHECK_STR(mdump_eq("-t 0.0.0.0 12000 172.31.0.1"),
               "mdump -p0 -Q0 -r4194304 -t 0.0.0.0 12000 172.31.0.1");
-    CHECK(dopts.tcp && dopts.has_interface && dopts.interface_addr == 0xAC1F0001u);
+    CHECK(dopts.tcp && dopts.pos.has_interface);
+    CHECK_STR(addr_text(&dopts.pos.interface_addr), "172.31.0.1:0");
     CHECK_STR(mdump_eq("0.0.0.0 12000 172.31.8.31"),
               "mdump -p0 -Q0 -r4194304 0.0.0.0 12000 172.31.8.31");
     CHECK_STR(mdump_eq("239.101.3.10 12000 172.31.0.1"),
               "mdump -p0 -Q0 -r4194304 239.101.3.10 12000 172.31.0.1");
-    CHECK(dopts.group == 0xEF65030Au);
+    CHECK_STR(addr_text(&dopts.pos.group), "239.101.3.10:12000");
 
     CHECK_STR(mdump_eq("-o out.txt 0.0.0.0 12000"),
               "mdump -o out.txt -p0 -Q0 -r4194304 0.0.0.0 12000");
@@ -440,7 +452,7 @@ static void test_mdump(void)
     /* Positionals as typed; options after them. */
     CHECK_STR(mdump_eq("0.0.0.0 012000 -v"),
               "mdump -p0 -Q0 -r4194304 -v 0.0.0.0 012000");
-    CHECK(dopts.port == 12000);
+    CHECK(dopts.pos.port == 12000);
     CHECK_STR(mdump_eq("-h"), "HELP");
     CHECK_STR(mdump_eq("--help"), "HELP");
     CHECK_STR(mdump_eq("--version"), "VERSION");

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "jitter.h"
+#include "measure/jitter.h"
 
 static char text[512];
 

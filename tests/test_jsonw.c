@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "jsonw.h"
+#include "measure/jsonw.h"
 
 static char buf[4096];
 

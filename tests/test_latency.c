@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "latency.h"
+#include "measure/latency.h"
 
 static char text[8192];
 

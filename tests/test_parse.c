@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "cli.h"
+#include "lib/cli.h"
 
 static cli_error err;
 
@@ -99,13 +99,25 @@ static void test_number(void)
 static const char *ipv4(const char *what, const char *text)
 {
     static char buf[600];
-    uint32_t a = 0xDEADBEEF;
+    sock_addr a;
+    memset(&a, 0, sizeof a);
     memset(&err, 0, sizeof err);
-    if (cli_ipv4(what, text, &a, &err))
-        snprintf(buf, sizeof buf, "%08x", (unsigned)a);
+    const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)&a.storage;
+    if (cli_addr(what, text, &a, &err))
+        snprintf(buf, sizeof buf, "%08x%s", (unsigned)ntohl(in->sin_addr.s_addr),
+                 sock_addr_family(&a) == AF_INET && sock_addr_port(&a) == 0 ? "" : " (not IPv4, port 0)");
     else
         snprintf(buf, sizeof buf, "ERR: %s", err.text);
     return buf;
+}
+
+/* Whether text is read as a multicast address. */
+static bool multicast(const char *text)
+{
+    sock_addr a;
+    bool ok = cli_addr("group", text, &a, &err);
+    CHECK(ok);
+    return ok && sock_addr_is_multicast(&a);
 }
 
 #define LEADING_ZERO(what, text)                                              \
@@ -149,14 +161,14 @@ static void test_ipv4(void)
     CHECK_STR(ipv4("group", "0x7f.0.0.1"), NOT_IPV4("group", "0x7f.0.0.1"));
     CHECK_STR(ipv4("group", "2130706433"), NOT_IPV4("group", "2130706433"));
 
-    CHECK(cli_ipv4_is_multicast(0xE0000000u));  /* 224.0.0.0 */
-    CHECK(cli_ipv4_is_multicast(0xEF65030Au));  /* 239.101.3.10 */
-    CHECK(cli_ipv4_is_multicast(0xEFFFFFFFu));  /* 239.255.255.255 */
-    CHECK(!cli_ipv4_is_multicast(0xDFFFFFFFu)); /* 223.255.255.255 */
-    CHECK(!cli_ipv4_is_multicast(0xF0000000u)); /* 240.0.0.0 */
-    CHECK(!cli_ipv4_is_multicast(0x00000000u));
-    CHECK(!cli_ipv4_is_multicast(0xFFFFFFFFu));
-    CHECK(!cli_ipv4_is_multicast(0x0A000001u));
+    CHECK(multicast("224.0.0.0"));
+    CHECK(multicast("239.101.3.10"));
+    CHECK(multicast("239.255.255.255"));
+    CHECK(!multicast("223.255.255.255"));
+    CHECK(!multicast("240.0.0.0"));
+    CHECK(!multicast("0.0.0.0"));
+    CHECK(!multicast("255.255.255.255"));
+    CHECK(!multicast("10.0.0.1"));
 }
 
 static void test_hex(void)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "rate.h"
+#include "measure/rate.h"
 
 static char result[600];
 

@@ -15,9 +15,9 @@
 
 #include "check.h"
 #include "guard.h"
-#include "mdump_opts.h"
-#include "out.h"
-#include "receiver.h"
+#include "mdump/mdump_opts.h"
+#include "lib/out.h"
+#include "engine/receiver.h"
 
 #define HMS "12:00:00.000001"
 #define PEER "10.0.0.1.5000"
@@ -82,7 +82,9 @@ static void rig_open(rig *g, const char *flags)
     g->o.to_stdout = false;
     if (!g->o.file)
         abort();
-    receiver_init(&g->r, &g->opts, &g->o);
+    receiver_config config;
+    mdump_receiver_config(&g->opts, &config);
+    receiver_init(&g->r, &config, &g->o);
 }
 
 /* Everything written since the last take. */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "seqtrack.h"
+#include "measure/seqtrack.h"
 
 /* The counts in one line, for exact comparisons. */
 static const char *counts(const seqtrack *s)

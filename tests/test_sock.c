@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "sock.h"
+#include "lib/sock.h"
 
 static void test_buffer_short(void)
 {
@@ -35,27 +35,31 @@ static void test_buffer_note(void)
     char note[160];
 #ifdef _WIN32
     sock_buffer_note(true, 300000, 65536, note, sizeof note);
-    CHECK_STR(note, "NOTE: Windows granted 65536 of the 300000 bytes asked; ask for at most that");
+    CHECK_STR(note, "Windows granted 65536 of the 300000 bytes asked; ask for at most that");
 #else
     sock_buffer_note(true, 300000, 425984, note, sizeof note);
-    CHECK_STR(note, "NOTE: Linux granted 212992 bytes (getsockopt reports twice that); "
+    CHECK_STR(note, "Linux granted 212992 bytes (getsockopt reports twice that); "
                     "raise its limit with: sysctl -w net.core.rmem_max=300000");
     sock_buffer_note(false, 4194304, 425984, note, sizeof note);
-    CHECK_STR(note, "NOTE: Linux granted 212992 bytes (getsockopt reports twice that); "
+    CHECK_STR(note, "Linux granted 212992 bytes (getsockopt reports twice that); "
                     "raise its limit with: sysctl -w net.core.wmem_max=4194304");
     /* Past the sysctl: the most that raising it can give. */
     sock_buffer_note(true, 2147483647, 425984, note, sizeof note);
-    CHECK_STR(note, "NOTE: Linux granted 212992 bytes (getsockopt reports twice that); "
+    CHECK_STR(note, "Linux granted 212992 bytes (getsockopt reports twice that); "
                     "raise its limit with: sysctl -w net.core.rmem_max=1073741823");
     /* At the kernel's own ceiling: nothing to raise. */
     sock_buffer_note(true, 2147483647, 2147483646, note, sizeof note);
-    CHECK_STR(note, "NOTE: Linux granted 1073741823 bytes (getsockopt reports twice that), "
+    CHECK_STR(note, "Linux granted 1073741823 bytes (getsockopt reports twice that), "
                     "the most it gives");
 #endif
     /* Cut to the room given, never overrun. */
     char small[8];
     sock_buffer_note(true, 300000, 4, small, sizeof small);
-    CHECK(strlen(small) == sizeof small - 1 && strncmp(small, "NOTE: ", 6) == 0);
+#ifdef _WIN32
+    CHECK_STR(small, "Windows");
+#else
+    CHECK_STR(small, "Linux g");
+#endif
 }
 
 int main(void)

@@ -1,10 +1,10 @@
 /* jitter.c - RFC 3550 interarrival jitter and one-way delay figures. */
-#include "jitter.h"
+#include "measure/jitter.h"
 
 #include <inttypes.h>
 #include <string.h>
 
-#include "textbuf.h"
+#include "measure/textbuf.h"
 
 #define TRANSIT_LIMIT_US ((int64_t)1 << 62)
 

@@ -1,6 +1,6 @@
 /* jsonw.c - JSON Lines into a fixed buffer: the document's shape checked
  * call by call, strings escaped to ASCII, numbers that read back. */
-#include "jsonw.h"
+#include "measure/jsonw.h"
 
 #include <inttypes.h>
 #include <math.h>

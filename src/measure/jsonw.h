@@ -41,7 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "textbuf.h"
+#include "measure/textbuf.h"
 
 enum { JSONW_DEPTH_MAX = 16 };
 

@@ -1,6 +1,6 @@
 /* latency.c - RTT statistics: running figures, nearest-rank percentiles,
  * a 1-2-5 histogram, and their texts. */
-#include "latency.h"
+#include "measure/latency.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "textbuf.h"
+#include "measure/textbuf.h"
 
 /* The histogram's edges: 1, 2, 5 times each power of ten that fits in
  * 32 bits (5e9 does not). */

@@ -1,5 +1,5 @@
 /* rate.c - parsing a rate strictly, and the absolute pacing schedule. */
-#include "rate.h"
+#include "measure/rate.h"
 
 #include <math.h>
 #include <string.h>

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli.h"
+#include "lib/cli.h"
 
 #define RATE_MSGS_MIN 0.001
 #define RATE_MSGS_MAX 1e9

@@ -1,6 +1,6 @@
 /* seqtrack.c - loss, duplicates and reordering from sequence numbers,
  * with a sliding bitmap window; the table of streams. */
-#include "seqtrack.h"
+#include "measure/seqtrack.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* textbuf.c - snprintf-style appending to a fixed buffer. */
-#include "textbuf.h"
+#include "measure/textbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cli.h" /* MT_PRINTF */
+#include "lib/compiler.h"
 
 typedef struct textbuf {
     char *buf;

@@ -1,5 +1,5 @@
 /* out.c - buffered output to stdout and the -o file. */
-#include "out.h"
+#include "lib/out.h"
 
 #include <errno.h>
 #include <stdarg.h>

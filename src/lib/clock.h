@@ -1,5 +1,6 @@
 /* clock.h - wall time with microseconds, a monotonic clock, and sleeping.
- * The only place besides sock.c that knows which system it runs on. */
+ * With the socket layer (sock_posix.c, sock_win.c, sock_batch.c), the only
+ * code that knows which system it runs on. */
 #ifndef MTOOLS_CLOCK_H
 #define MTOOLS_CLOCK_H
 

@@ -1,7 +1,7 @@
 /* cli.h - strict command-line parsing shared by msend and mdump.
  *
  * Every value is checked where it enters: numbers for form and range,
- * addresses for being four decimal octets. A failure fills a cli_error
+ * addresses for their form (cli_addr). A failure fills a cli_error
  * whose text names the argument, the rule and the input, so the mains
  * only have to print it. Option scanning is our own so that Windows
  * behaves exactly like Linux. */
@@ -12,18 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
-
-/* Lets the compiler check printf-style formats. mingw-w64 builds use its
- * C99 printf (__USE_MINGW_ANSI_STDIO, set by CMakeLists.txt), which the
- * "gnu_printf" archetype describes; plain "printf" there means Microsoft's. */
-#if defined(__MINGW32__)
-#define MT_PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
-#elif defined(__GNUC__)
-#define MT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#else
-#define MT_PRINTF(fmt, args)
-#endif
+#include "lib/addr.h"
+#include "lib/compiler.h"
 
 typedef struct cli_error {
     char text[512];
@@ -43,11 +33,13 @@ bool cli_int(const char *what, const char *text, int min, int max, int *out,
 bool cli_duration_ms(const char *what, const char *text, int min_ms,
                      int max_ms, int *out, cli_error *err);
 
-/* A dotted-quad IPv4 address: exactly four decimal numbers 0..255, no
- * leading zeros (inet_addr would read them as octal). Host byte order. */
-bool cli_ipv4(const char *what, const char *text, uint32_t *addr,
+/* An address as typed, into *addr with port 0. The one form read today
+ * is IPv4's dotted quad: exactly four decimal numbers 0..255, no leading
+ * zeros (inet_addr would read them as octal). Each form is a reader of
+ * its own, tried in turn (IPv6 and host names take their place beside
+ * it); the error names the argument and the rule of the form meant. */
+bool cli_addr(const char *what, const char *text, sock_addr *addr,
               cli_error *err);
-bool cli_ipv4_is_multicast(uint32_t addr);
 
 /* The value of a hex digit (either case), or -1. */
 int cli_hex_digit(int c);

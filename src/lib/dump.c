@@ -1,5 +1,5 @@
 /* dump.c - hex dump, summary and compact lines by table lookup. */
-#include "dump.h"
+#include "lib/dump.h"
 
 #include <string.h>
 

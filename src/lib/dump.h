@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/addr.h"
+#include "lib/clock.h"
+
 enum { DUMP_LINE_BYTES = 16 * 3 + 1 + 16 + 1 };
 
 /* Bytes the full dump of len bytes takes. */
@@ -23,8 +26,13 @@ static inline size_t dump_hex_size(size_t len)
 size_t dump_hex(char *out, const uint8_t *data, size_t len);
 
 /* "HH:MM:SS.uuuuuu A.B.C.D.port N bytes" + suffix + '\n', where suffix is
- * ":" for the full dump and "" for the summary line. */
-enum { DUMP_HEADER_MAX = 16 + 24 + 28 };
+ * ":" for the full dump and "" for the summary line; peer is at most
+ * SOCK_ADDR_TEXT - 1 characters (sock_addr_format's), N at most 20
+ * digits. */
+enum {
+    DUMP_HEADER_MAX = CLOCK_HMS_LEN + 1 + (SOCK_ADDR_TEXT - 1) +
+                      (int)sizeof " 18446744073709551615 bytes:\n" - 1
+};
 size_t dump_header(char *out, const char *hms, const char *peer, size_t len,
                    const char *suffix);
 

@@ -4,11 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "mdump_opts.h"
-#include "out.h"
-#include "receiver.h"
-#include "sock.h"
+#include "engine/receiver.h"
+#include "lib/clock.h"
+#include "lib/out.h"
+#include "lib/prog.h"
+#include "lib/sock.h"
+#include "lib/sock_batch.h"
+#include "mdump/mdump_opts.h"
+
+static const prog_info mdump_prog = {"mdump", mdump_help, mdump_usage};
 
 /* Larger than any IPv4 datagram; also the size of one TCP read. */
 enum { RECV_BUFFER_BYTES = 65536 };
@@ -21,7 +25,7 @@ typedef struct session {
     unsigned long long messages; /* for -p's count */
     unsigned long long units, bytes; /* for --summary: datagrams or reads */
     int64_t first_us, last_us;       /* first and last message's arrival */
-    char note[160]; /* a NOTE for stderr, written once stdout is */
+    char note[160]; /* a NOTE's text for stderr, written once stdout is */
     uint8_t buf[RECV_BUFFER_BYTES];
 } session;
 
@@ -32,46 +36,54 @@ static void flush_note(session *ss)
     if (ss->note[0] == '\0')
         return;
     out_flush(&ss->o);
-    fprintf(stderr, "%s\n", ss->note);
+    prog_note("%s", ss->note);
     ss->note[0] = '\0';
 }
 
-/* Errors go to stderr and, so a log shows why it ended, to the -o file. */
-static int report_line(session *ss, const char *line)
+/* The copy of an ERROR line in the -o file, so a log shows why it ended. */
+static void copy_to_file(void *ctx, const char *line)
+{
+    session *ss = ctx;
+    if (!ss->o.file)
+        return;
+    bool to_stdout = ss->o.to_stdout;
+    ss->o.to_stdout = false;
+    out_puts(&ss->o, line);
+    out_flush(&ss->o);
+    ss->o.to_stdout = to_stdout;
+}
+
+/* An ERROR, after what stdout has so far; on stderr and in the -o file. */
+static int report_text(session *ss, const char *text)
 {
     flush_note(ss);
     out_flush(&ss->o);
-    fprintf(stderr, "%s\n", line);
-    if (ss->o.file) {
-        bool to_stdout = ss->o.to_stdout;
-        ss->o.to_stdout = false;
-        out_puts(&ss->o, line);
-        out_flush(&ss->o);
-        ss->o.to_stdout = to_stdout;
-    }
+    prog_error_copied(copy_to_file, ss, "%s", text);
     return EXIT_RUNTIME;
 }
 
 static int report(session *ss, const char *what, const char *where)
 {
-    char line[512];
-    snprintf(line, sizeof line, "ERROR: %s%s%s: %s", what, where ? " " : "",
+    char text[512];
+    /* The reason taken first: the flushes before the line may change it. */
+    snprintf(text, sizeof text, "%s%s%s: %s", what, where ? " " : "",
              where ? where : "", sock_error_text());
-    return report_line(ss, line);
+    return report_text(ss, text);
 }
 
 /* A bind that failed; with group 0.0.0.0 the interface is the local
  * address to receive on, and one that is not this host's is named. */
 static int report_bind(session *ss, const char *where)
 {
-    const mdump_opts *opts = ss->opts;
-    if (opts->group != 0 || !opts->has_interface || !sock_error_not_local())
+    const prog_positionals *pos = &ss->opts->pos;
+    if (!sock_addr_is_unspecified(&pos->group) || !pos->has_interface ||
+        !sock_error_not_local())
         return report(ss, "bind", where);
-    char line[512];
-    snprintf(line, sizeof line, "ERROR: interface %s: not an address of this host "
+    char text[512];
+    snprintf(text, sizeof text, "interface %s: not an address of this host "
              "(with group 0.0.0.0 it is the local address to receive on)",
-             opts->positional[2]);
-    return report_line(ss, line);
+             pos->interface_typed);
+    return report_text(ss, text);
 }
 
 static int set_rcvbuf(session *ss, sock_t s)
@@ -84,7 +96,7 @@ static int set_rcvbuf(session *ss, sock_t s)
     /* The old tool's line, where it printed it; then on stderr the size
      * granted and how to raise the limit. */
     if (sock_buffer_short(want, got)) {
-        out_printf(&ss->o, "WARNING: tried to set SO_RCVBUF to %d, only got %d\n",
+        out_printf(&ss->o, PROG_WARNING_PREFIX "tried to set SO_RCVBUF to %d, only got %d\n",
                    want, got);
         sock_buffer_note(true, want, got, ss->note, sizeof ss->note);
     }
@@ -95,17 +107,14 @@ static int set_rcvbuf(session *ss, sock_t s)
 static void check_kept_on(session *ss, const char *option, int kept)
 {
     if (!kept)
-        out_printf(&ss->o, "WARNING: tried to set %s to 1, only got 0\n", option);
+        out_printf(&ss->o, PROG_WARNING_PREFIX "tried to set %s to 1, only got 0\n", option);
 }
 
 /* 128 + signal number, as a shell reports a program killed by it. */
 static int interrupted_status(void)
 {
-    return 128 + sock_interrupted();
+    return EXIT_SIGNAL_BASE + sock_interrupted();
 }
-
-/* 141: ended because the reader of stdout went away, as if by SIGPIPE. */
-enum { EXIT_TIMEOUT = 3, EXIT_LOSS = 4, EXIT_OUTPUT_GONE = 141 };
 
 /* Nobody reads stdout any more: what remains goes to the -o file only,
  * and finish() ends with EXIT_OUTPUT_GONE. */
@@ -204,7 +213,7 @@ static int finish(session *ss, int status)
                 seconds > 0 ? (double)ss->bytes * 8 / seconds / 1e6 : 0.0);
     }
     if (ss->o.failed) {
-        fprintf(stderr, "ERROR: %s\n", ss->o.error);
+        prog_error("%s", ss->o.error);
         return EXIT_RUNTIME;
     }
     if (status == 0 && ss->opts->loss_status && ss->rx.loss_seen)
@@ -223,7 +232,7 @@ static const char *peer_of(peer_text *cache, const sock_addr *from)
     if (cache->addr.len != from->len ||
         memcmp(&cache->addr.storage, &from->storage, (size_t)from->len) != 0) {
         cache->addr = *from;
-        sock_addr_dotted(from, cache->text);
+        sock_addr_format(from, SOCK_ADDR_DOT_PORT, cache->text);
     }
     return cache->text;
 }
@@ -235,7 +244,7 @@ static int receive_udp(session *ss, sock_t s)
     memset(&peer, 0, sizeof peer);
     sock_receiver rx;
     if (sock_receiver_init(&rx, s, ss->opts->pause_ms > 0) != 0) {
-        fprintf(stderr, "ERROR: out of memory\n");
+        prog_error("out of memory");
         return EXIT_RUNTIME;
     }
     rx.only = ss->arrivals;
@@ -317,7 +326,7 @@ static int receive_tcp(session *ss, sock_t *listener)
     /* One sender per run: further connection attempts are refused. */
     sock_close(*listener);
     *listener = SOCK_INVALID;
-    sock_addr_dotted(&from, peer);
+    sock_addr_format(&from, SOCK_ADDR_DOT_PORT, peer);
     int status;
     for (;;) {
         ready = wait_for_data(ss, s, opts->idle_timeout_ms);
@@ -364,13 +373,23 @@ static int receive_tcp(session *ss, sock_t *listener)
     return finish(ss, status);
 }
 
+/* The local address a unicast or TCP receiver binds: the interface given,
+ * else any, at the port. */
+static sock_addr local_address(const prog_positionals *pos)
+{
+    sock_addr local = pos->has_interface ? pos->interface_addr : pos->group;
+    sock_addr_set_port(&local, pos->port);
+    return local;
+}
+
 static int open_udp(session *ss, sock_t *out_sock)
 {
-    const mdump_opts *opts = ss->opts;
-    const char *group = opts->positional[0];
+    const prog_positionals *pos = &ss->opts->pos;
+    bool unicast = sock_addr_is_unspecified(&pos->group);
+    const sock_addr *ifaddr = pos->has_interface ? &pos->interface_addr : NULL;
     char where[64];
-    snprintf(where, sizeof where, "%s:%u", group, (unsigned)opts->port);
-    sock_t s = sock_udp();
+    snprintf(where, sizeof where, "%s:%u", pos->typed[0], (unsigned)pos->port);
+    sock_t s = sock_udp(sock_addr_family(&pos->group));
     if (s == SOCK_INVALID)
         return report(ss, "socket", where);
     *out_sock = s;
@@ -386,20 +405,16 @@ static int open_udp(session *ss, sock_t *out_sock)
         return rc;
     /* Only the group asked for, from the interface asked for; unicast
      * without other receivers' groups. Before bind: nothing else queued. */
-    uint32_t ifaddr = opts->has_interface ? opts->interface_addr : 0;
-    if (sock_receive_only(s, opts->group, ifaddr, &ss->arrivals) != 0)
-        out_printf(&ss->o, "WARNING: cannot check where datagrams arrive (%s); at "
+    if (sock_receive_only(s, &pos->group, ifaddr, &ss->arrivals) != 0)
+        out_printf(&ss->o, PROG_WARNING_PREFIX "cannot check where datagrams arrive (%s); at "
                            "port %u other groups' or interfaces' datagrams may show\n",
-                   sock_error_text(), (unsigned)opts->port);
-    sock_addr local;
-    sock_addr_ipv4(&local, opts->has_interface ? opts->interface_addr : 0, opts->port);
-    if ((opts->group != 0 ? sock_bind_group(s, opts->group, opts->port)
-                          : sock_bind(s, &local)) != 0)
+                   sock_error_text(), (unsigned)pos->port);
+    sock_addr local = local_address(pos);
+    if ((unicast ? sock_bind(s, &local) : sock_bind_group(s, &pos->group)) != 0)
         return report_bind(ss, where);
-    if (opts->group != 0 &&
-        sock_join_group(s, opts->group, opts->has_interface ? opts->interface_addr : 0) != 0) {
-        snprintf(where, sizeof where, "%s on %s", group,
-                 opts->has_interface ? opts->positional[2] : "any interface");
+    if (!unicast && sock_join(s, &pos->group, NULL, ifaddr) != 0) {
+        snprintf(where, sizeof where, "%s on %s", pos->typed[0],
+                 ifaddr ? pos->interface_typed : "any interface");
         return report(ss, "join", where);
     }
     return 0;
@@ -407,9 +422,10 @@ static int open_udp(session *ss, sock_t *out_sock)
 
 static int open_tcp(session *ss, sock_t *out_sock)
 {
+    const prog_positionals *pos = &ss->opts->pos;
     char where[64];
-    snprintf(where, sizeof where, "0.0.0.0:%u", (unsigned)ss->opts->port);
-    sock_t s = sock_tcp();
+    snprintf(where, sizeof where, "0.0.0.0:%u", (unsigned)pos->port);
+    sock_t s = sock_tcp(sock_addr_family(&pos->group));
     if (s == SOCK_INVALID)
         return report(ss, "socket", where);
     *out_sock = s;
@@ -420,9 +436,7 @@ static int open_tcp(session *ss, sock_t *out_sock)
     int rc = set_rcvbuf(ss, s);
     if (rc != 0)
         return rc;
-    sock_addr local;
-    sock_addr_ipv4(&local, ss->opts->has_interface ? ss->opts->interface_addr : 0,
-                   ss->opts->port);
+    sock_addr local = local_address(pos);
     if (sock_bind(s, &local) != 0)
         return report_bind(ss, where);
     if (sock_listen(s) != 0)
@@ -437,14 +451,16 @@ static int run(session *ss)
     size_t equiv_len = mdump_equiv(opts, NULL, 0);
     char *equiv = malloc(equiv_len + 1);
     if (!equiv) {
-        fprintf(stderr, "ERROR: out of memory\n");
+        prog_error("out of memory");
         return EXIT_RUNTIME;
     }
     mdump_equiv(opts, equiv, equiv_len + 1);
     out_write(&ss->o, "Equiv cmd line: ", 16);
     out_puts(&ss->o, equiv);
     free(equiv);
-    receiver_init(&ss->rx, opts, &ss->o);
+    receiver_config rc_config;
+    mdump_receiver_config(opts, &rc_config);
+    receiver_init(&ss->rx, &rc_config, &ss->o);
     sock_t s = SOCK_INVALID;
     int rc = opts->tcp ? open_tcp(ss, &s) : open_udp(ss, &s);
     flush_note(ss);
@@ -460,35 +476,24 @@ int main(int argc, char **argv)
     static session ss; /* 64 KiB receive buffer: not on the stack */
     mdump_opts opts;
     cli_error err;
-    switch (mdump_parse(argc, argv, &opts, &err)) {
-    case OPTS_HELP:
-        fputs(mdump_help, stdout);
-        return 0;
-    case OPTS_VERSION:
-        printf("mdump %s\n", MTOOLS_VERSION);
-        return 0;
-    case OPTS_BAD:
-        fprintf(stderr, "mdump: %s\n%s", err.text, mdump_usage);
-        return EXIT_USAGE;
-    case OPTS_RUN:
-        break;
-    }
+    int rc = prog_parsed(&mdump_prog, mdump_parse(argc, argv, &opts, &err), &err);
+    if (rc != PROG_RUN)
+        return rc;
     ss.opts = &opts;
     if (out_open(&ss.o, opts.out_file) != 0) {
-        fprintf(stderr, "ERROR: %s\n", ss.o.error);
+        prog_error("%s", ss.o.error);
         return EXIT_RUNTIME;
     }
-    if (sock_startup() != 0) {
-        fprintf(stderr, "ERROR: socket start-up: %s\n", sock_error_text());
-        return EXIT_RUNTIME;
-    }
+    rc = prog_start_sockets();
+    if (rc != 0)
+        return rc;
     sock_catch_interrupts();
-    int rc = run(&ss);
+    rc = run(&ss);
     out_close(&ss.o);
     if (ss.o.failed && rc == 0) {
-        fprintf(stderr, "ERROR: %s\n", ss.o.error);
+        prog_error("%s", ss.o.error);
         rc = EXIT_RUNTIME;
     }
-    sock_cleanup();
+    prog_stop_sockets();
     return rc;
 }

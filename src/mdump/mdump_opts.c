@@ -1,5 +1,5 @@
 /* mdump_opts.c - mdump's options and Equiv line. */
-#include "mdump_opts.h"
+#include "mdump/mdump_opts.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -83,43 +83,24 @@ static bool parse_pause(mdump_opts *o, const char *text, cli_error *err)
     return ok;
 }
 
+/* The positionals, then the rules that join them to the options. */
 static bool parse_positionals(mdump_opts *o, const cli_scan *s, cli_error *err)
 {
-    static const char *const names[] = {"group", "port"};
-    if (s->positional_count < 2) {
-        cli_fail(err, "missing argument '%s'", names[s->positional_count]);
+    if (!prog_positionals_parse(s, false, &o->pos, err))
         return false;
-    }
-    if (s->positional_count > 3 || s->extra_positional) {
-        cli_fail(err, "unexpected argument '%s' (at most: group port interface)",
-                 s->positional_count > 3 ? s->positional[3] : s->extra_positional);
-        return false;
-    }
-    o->positional_count = s->positional_count;
-    for (int i = 0; i < s->positional_count; i++)
-        o->positional[i] = s->positional[i];
-    int port;
-    if (!cli_ipv4("group", s->positional[0], &o->group, err) ||
-        !cli_int("port", s->positional[1], 1, 65535, &port, err))
-        return false;
-    o->port = (uint16_t)port;
-    if (s->positional_count == 3) {
-        if (!cli_ipv4("interface", s->positional[2], &o->interface_addr, err))
-            return false;
-        o->has_interface = true;
-    }
+    bool unicast = sock_addr_is_unspecified(&o->pos.group);
     if (o->accept_timeout_ms > 0 && !o->tcp) {
         cli_fail(err, "--accept-timeout: only applies to TCP (-t)");
         return false;
     }
-    if (o->tcp && o->group != 0) {
+    if (o->tcp && !unicast) {
         cli_fail(err, "group '%s': with -t the group must be 0.0.0.0 (TCP "
-                 "listens on the port)", s->positional[0]);
+                 "listens on the port)", o->pos.typed[0]);
         return false;
     }
-    if (o->group != 0 && !cli_ipv4_is_multicast(o->group)) {
+    if (!unicast && !sock_addr_is_multicast(&o->pos.group)) {
         cli_fail(err, "group '%s': must be a multicast address (224.0.0.0 to "
-                 "239.255.255.255), or 0.0.0.0 for unicast", s->positional[0]);
+                 "239.255.255.255), or 0.0.0.0 for unicast", o->pos.typed[0]);
         return false;
     }
     return true;
@@ -213,6 +194,15 @@ size_t mdump_equiv(const mdump_opts *o, char *buf, size_t cap)
                      o->out_file ? " " : "", pause, o->quiet_level,
                      o->rcvbuf_bytes, o->exit_on_stat ? "-s " : "",
                      o->tcp ? "-t " : "", o->verify_seq ? "-v " : "");
-    return cli_append_words(buf, cap, n > 0 ? (size_t)n : 0, o->positional,
-                            o->positional_count);
+    return cli_append_words(buf, cap, n > 0 ? (size_t)n : 0, o->pos.typed,
+                            o->pos.count);
+}
+
+void mdump_receiver_config(const mdump_opts *o, receiver_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->quiet_level = o->quiet_level;
+    c->compact_bytes = o->compact_bytes;
+    c->verify_seq = o->verify_seq;
+    c->exit_on_stat = o->exit_on_stat;
 }

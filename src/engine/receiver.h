@@ -5,8 +5,8 @@
  *
  * UDP hands over whole datagrams. TCP is a byte stream whose reads split
  * and merge what msend sent, so there the bytes are scanned for the texts
- * msend writes: "echo ...<NUL>", "stat <count>" and "Message <n>"; each
- * "Message " counts as one message received. */
+ * msend writes (lib/wire.h): "echo ...<NUL>", "stat <count>" and
+ * "Message <n>"; each "Message " counts as one message received. */
 #ifndef MTOOLS_RECEIVER_H
 #define MTOOLS_RECEIVER_H
 
@@ -14,18 +14,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mdump_opts.h"
-#include "out.h"
+#include "lib/out.h"
 
 /* Longest echo text kept from a TCP stream; more is cut. */
 enum { RECEIVER_ECHO_MAX = 4096 };
 
+/* What is shown of each datagram or read, and what is checked. */
+typedef struct receiver_config {
+    int quiet_level;   /* 0 the full dump, 1 a line each, 2 nothing */
+    int compact_bytes; /* > 0: a line each showing at most this many bytes */
+    bool verify_seq;   /* check the sequence numbers of "Message <n>" */
+    bool exit_on_stat; /* a valid 'stat' ends the run */
+} receiver_config;
+
 typedef enum {
     SCAN_DATA, /* between the texts below */
-    SCAN_ECHO, /* after "echo ", up to the NUL */
-    SCAN_STAT, /* after "stat ", reading the count */
-    SCAN_SEQ   /* after "Message ", reading the hex number (-v) */
+    SCAN_ECHO, /* after WIRE_ECHO, up to the NUL */
+    SCAN_STAT, /* after WIRE_STAT, reading the count */
+    SCAN_SEQ   /* after WIRE_MESSAGE, reading the hex number (-v) */
 } scan_state;
+
+/* The texts a TCP stream is scanned for: WIRE_MESSAGE, WIRE_ECHO and
+ * WIRE_STAT (lib/wire.h). */
+enum { RECEIVER_MARKERS = 3 };
 
 typedef struct receiver {
     out *o;
@@ -39,13 +50,13 @@ typedef struct receiver {
     uint64_t messages_total; /* every message counted, never reset */
     /* TCP stream scanning */
     scan_state state;
-    uint8_t matched[3]; /* bytes matched of each marker text */
+    uint8_t matched[RECEIVER_MARKERS]; /* bytes matched of each marker text */
     char token[RECEIVER_ECHO_MAX];
     size_t token_len;
     bool token_overflow;
 } receiver;
 
-void receiver_init(receiver *r, const mdump_opts *opts, out *o);
+void receiver_init(receiver *r, const receiver_config *c, out *o);
 
 /* Each returns true when mdump should exit (a 'stat' seen with -s). */
 bool receiver_datagram(receiver *r, const uint8_t *data, size_t len,

@@ -1,5 +1,5 @@
 /* cli.c - strict parsing of numbers, addresses and options. */
-#include "cli.h"
+#include "lib/cli.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -100,11 +100,12 @@ bool cli_duration_ms(const char *what, const char *text, int min_ms,
     return true;
 }
 
-bool cli_ipv4(const char *what, const char *text, uint32_t *addr,
-              cli_error *err)
+/* IPv4's dotted quad; false with err set when text is not one. */
+static bool read_ipv4(const char *what, const char *text, sock_addr *addr,
+                      cli_error *err)
 {
     const char *p = text;
-    uint32_t result = 0;
+    uint8_t octets[4];
     for (int octet = 0; octet < 4; octet++) {
         unsigned value = 0;
         int digits = 0;
@@ -129,17 +130,20 @@ bool cli_ipv4(const char *what, const char *text, uint32_t *addr,
                      what, text);
             return false;
         }
-        result = (result << 8) | value;
+        octets[octet] = (uint8_t)value;
         if (octet < 3)
             p++;
     }
-    *addr = result;
+    sock_addr_unspecified(addr, AF_INET, 0);
+    struct sockaddr_in *in = (struct sockaddr_in *)(void *)&addr->storage;
+    memcpy(&in->sin_addr, octets, sizeof octets); /* network byte order */
     return true;
 }
 
-bool cli_ipv4_is_multicast(uint32_t addr)
+bool cli_addr(const char *what, const char *text, sock_addr *addr,
+              cli_error *err)
 {
-    return (addr >> 28) == 0xE;
+    return read_ipv4(what, text, addr, err);
 }
 
 int cli_hex_digit(int c)

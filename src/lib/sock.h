@@ -1,9 +1,9 @@
 /* sock.h - the portable socket layer: POSIX sockets on Linux, Winsock2 on
- * Windows. msend.c and mdump.c call only this and never test the platform.
+ * Windows. The programs call only this and never test the platform.
  *
  * Functions return 0 (or a count) on success and -1 on failure; the reason
- * is then in sock_error_text(). Addresses travel as sock_addr, which holds
- * a sockaddr_storage, so IPv6 can be added without touching the mains. */
+ * is then in sock_error_text(). Addresses travel as sock_addr (lib/addr.h)
+ * in and out, whatever their family. */
 #ifndef MTOOLS_SOCK_H
 #define MTOOLS_SOCK_H
 
@@ -11,40 +11,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/addr.h"
+
 #ifdef _WIN32
-#include <winsock2.h>
-#include <ws2tcpip.h>
 typedef SOCKET sock_t;
-typedef int sock_len;
 #define SOCK_INVALID INVALID_SOCKET
 #else
-#include <sys/socket.h>
-#include <netinet/in.h>
 typedef int sock_t;
-typedef socklen_t sock_len;
 #define SOCK_INVALID (-1)
 #endif
-
-typedef struct sock_addr {
-    struct sockaddr_storage storage;
-    sock_len len;
-} sock_addr;
-
-/* "255.255.255.255:65535" and "255.255.255.255.65535" fit. */
-enum { SOCK_ADDR_TEXT = 24 };
 
 /* Start-up (WSAStartup) and the matching cleanup; no-ops on POSIX.
  * Also makes a closed stdout pipe an error instead of a signal. */
 int sock_startup(void);
 void sock_cleanup(void);
 
-void sock_addr_ipv4(sock_addr *a, uint32_t ip_host_order, uint16_t port);
-/* "A.B.C.D:port" (for messages) and mdump's "A.B.C.D.port". */
-void sock_addr_text(const sock_addr *a, char out[SOCK_ADDR_TEXT]);
-void sock_addr_dotted(const sock_addr *a, char out[SOCK_ADDR_TEXT]);
-
-sock_t sock_udp(void);
-sock_t sock_tcp(void);
+/* Sockets of an address family (sock_addr_family()). */
+sock_t sock_udp(int family);
+sock_t sock_tcp(int family);
 void sock_close(sock_t s);
 
 /* Socket buffers (SO_SNDBUF, SO_RCVBUF), in bytes. The get functions give
@@ -58,11 +42,11 @@ int sock_get_rcvbuf(sock_t s, int *bytes);
 /* Whether a buffer that getsockopt reports as reported_bytes is smaller
  * than the asked_bytes requested (on Linux: than twice them). */
 bool sock_buffer_short(int asked_bytes, int reported_bytes);
-/* The line that follows a "tried to set ..., only got ..." warning: the
- * size granted and how to raise the system's limit, without a newline, e.g.
- * "NOTE: Linux granted 212992 bytes (getsockopt reports twice that); raise
- * its limit with: sysctl -w net.core.rmem_max=300000". receive: SO_RCVBUF,
- * else SO_SNDBUF. */
+/* What follows a "tried to set ..., only got ..." warning, as a NOTE:
+ * the size granted and how to raise the system's limit, e.g. "Linux
+ * granted 212992 bytes (getsockopt reports twice that); raise its limit
+ * with: sysctl -w net.core.rmem_max=300000". receive: SO_RCVBUF, else
+ * SO_SNDBUF. */
 void sock_buffer_note(bool receive, int asked_bytes, int reported_bytes,
                       char *out, size_t cap);
 
@@ -80,15 +64,30 @@ int sock_set_shared_port(sock_t s, int *kept);
 int sock_set_listener_reuse(sock_t s, int *kept);
 extern const char sock_listener_reuse_name[]; /* the option's name, for messages */
 int sock_set_multicast_ttl(sock_t s, int ttl, int *kept_ttl);
-int sock_set_multicast_if(sock_t s, uint32_t ifaddr_host_order,
-                          uint32_t *kept_host_order);
+/* The interface multicast leaves by (IP_MULTICAST_IF), named by one of its
+ * addresses; *kept: the address the system reports (the unspecified one:
+ * its own choice). */
+int sock_set_multicast_if(sock_t s, const sock_addr *ifaddr, sock_addr *kept);
 /* Lets a UDP socket send to broadcast addresses (SO_BROADCAST): without
  * it the system refuses them ("Permission denied"). */
 int sock_set_broadcast(sock_t s);
 /* The time to live of unicast packets (IP_TTL), 1-255. */
 int sock_set_unicast_ttl(sock_t s, int ttl);
-int sock_join_group(sock_t s, uint32_t group_host_order,
-                    uint32_t ifaddr_host_order);
+
+/* The index of the interface that holds the local address a, into
+ * a->ifindex (as IP_PKTINFO and the MCAST_* joins name interfaces); 0 for
+ * the unspecified address (the system's choice). -1 when no interface
+ * holds it (EADDRNOTAVAIL). */
+int sock_interface_index(sock_addr *a);
+
+/* Joins group (RFC 3678's protocol-independent MCAST_JOIN_GROUP) on the
+ * interface holding ifaddr, or with ifaddr NULL or unspecified on the one
+ * the system's routes pick. With source, only that sender's datagrams are
+ * taken (source-specific multicast, RFC 4607: MCAST_JOIN_SOURCE_GROUP).
+ * Where the system refuses these calls (wine), IPv4's own
+ * IP_ADD_MEMBERSHIP / IP_ADD_SOURCE_MEMBERSHIP do the same. */
+int sock_join(sock_t s, const sock_addr *group, const sock_addr *source,
+              const sock_addr *ifaddr);
 
 /* ---- Only what was asked for.
  *
@@ -98,28 +97,28 @@ int sock_join_group(sock_t s, uint32_t group_host_order,
  * group address cannot be bound there), unicast to the port as well. */
 typedef struct sock_arrivals {
     bool check;       /* sock_recv_datagrams() drops the others (IP_PKTINFO) */
-    uint32_t group;   /* host byte order; 0: unicast and broadcast only */
+    sock_addr to;     /* the group; unspecified: unicast and broadcast only */
     unsigned ifindex; /* the interface to arrive on; 0: any */
 } sock_arrivals;
 
-/* Restricts s, before it is bound, to datagrams sent to group (0: unicast
- * and broadcast, no multicast) that arrive on the interface with address
- * ifaddr (0: for a group, the one the system joins on; unused for
- * unicast). Linux does it in the kernel: IP_MULTICAST_ALL off keeps only
- * the socket's own joins, each on its interface. Where that option is
- * refused, and on Windows, the destination address and arrival interface
- * of each datagram (IP_PKTINFO) are checked instead: *a says so, and is
- * to be given to the receiver (sock_receiver.only). Returns 0, or -1 when
- * neither works here (the reason in sock_error_text(); s then receives
- * unchecked). */
-int sock_receive_only(sock_t s, uint32_t group_host_order,
-                      uint32_t ifaddr_host_order, sock_arrivals *a);
+/* Restricts s, before it is bound, to datagrams sent to the group to (the
+ * unspecified address: unicast and broadcast, no multicast) that arrive on
+ * the interface holding ifaddr (NULL or unspecified: for a group, the one
+ * the system joins on; unused for unicast). Linux does it in the kernel:
+ * IP_MULTICAST_ALL off keeps only the socket's own joins, each on its
+ * interface. Where that option is refused, and on Windows, the destination
+ * address and arrival interface of each datagram (IP_PKTINFO) are checked
+ * instead: *a says so, and is to be given to the receiver
+ * (sock_receiver.only). Returns 0, or -1 when neither works here (the
+ * reason in sock_error_text(); s then receives unchecked). */
+int sock_receive_only(sock_t s, const sock_addr *to, const sock_addr *ifaddr,
+                      sock_arrivals *a);
 
 int sock_bind(sock_t s, const sock_addr *a);
-/* Bind for receiving a group's datagrams. On Linux the group address itself
- * is bound, so other groups on the same port are not seen; Windows cannot
- * bind a group address and binds any. */
-int sock_bind_group(sock_t s, uint32_t group_host_order, uint16_t port);
+/* Bind for receiving a group's datagrams at its port. On Linux the group
+ * address itself is bound, so other groups on the same port are not seen;
+ * Windows cannot bind a group address and binds the unspecified one. */
+int sock_bind_group(sock_t s, const sock_addr *group);
 int sock_connect(sock_t s, const sock_addr *a);
 /* connect() that gives up after timeout_ms (<= 0: the system's own). */
 int sock_connect_timeout(sock_t s, const sock_addr *a, int timeout_ms);
@@ -141,67 +140,6 @@ int sock_send_all(sock_t s, const void *data, size_t len);
 long sock_send(sock_t s, const void *data, size_t len);
 long sock_recv(sock_t s, void *buf, size_t cap);
 long sock_recv_from(sock_t s, void *buf, size_t cap, sock_addr *from);
-
-/* ---- Many datagrams per system call.
- *
- * Sending: the datagrams lie end to end in one buffer with their lengths
- * in lens[]. On Linux one sendmmsg carries up to SOCK_BATCH of them, and a
- * run of equal lengths of small datagrams goes as one UDP "super-datagram"
- * that the kernel cuts (UDP_SEGMENT), when it can; the bytes on the wire
- * are the same.
- * Elsewhere, and where the system refuses sendmmsg or UDP_SEGMENT at run
- * time (ENOSYS, EINVAL, EOPNOTSUPP, EPERM: an old kernel, a seccomp filter,
- * WSL 1), one send per datagram: every datagram still goes. */
-enum { SOCK_BATCH = 64 };
-
-typedef struct sock_sender {
-    sock_t s;
-    bool batch;           /* sendmmsg works here */
-    bool segment;         /* UDP_SEGMENT works here */
-    size_t segment_max;   /* longest datagram it has worked for */
-} sock_sender;
-
-void sock_sender_init(sock_sender *tx, sock_t s);
-/* Sends datagrams from lens[0] on; returns how many went (at least 1), or
- * -1 with the reason in sock_error_*. */
-long sock_send_datagrams(sock_sender *tx, const uint8_t *data,
-                         const uint32_t *lens, size_t count);
-
-/* Receiving: on Linux recvmmsg fills several buffers per call, and with
- * UDP_GRO the kernel hands over runs of same-size datagrams from one sender
- * coalesced, which are cut again here. Elsewhere, and where the system
- * refuses recvmmsg or UDP_GRO at run time, one datagram per call. */
-enum { SOCK_RX_SLOTS = 16, SOCK_RX_SLOT_BYTES = 65536 };
-
-typedef struct sock_dgram {
-    const uint8_t *data;
-    size_t len;
-    int slot; /* which sender address (sock_receiver.from[slot]) */
-} sock_dgram;
-
-typedef struct sock_receiver {
-    sock_t s;
-    sock_arrivals only;  /* from sock_receive_only(); zero: take all */
-    bool batch;          /* recvmmsg works here */
-    bool coalesce;       /* UDP_GRO on */
-    int slots;           /* datagrams (or coalesced runs) per call */
-    uint8_t *buf;        /* SOCK_RX_SLOTS * SOCK_RX_SLOT_BYTES */
-    sock_addr from[SOCK_RX_SLOTS];
-    sock_dgram *dgrams;  /* what the last call received, in order */
-    size_t count;
-    size_t capacity;     /* of dgrams; grows for long coalesced runs */
-} sock_receiver;
-
-/* one_by_one: a single datagram per call and no coalescing, so that each
- * is taken from the socket when it is handled (mdump -p: a slow reader
- * whose socket buffer fills as the old tools' did). -1 on failure (out of
- * memory). */
-int sock_receiver_init(sock_receiver *rx, sock_t s, bool one_by_one);
-void sock_receiver_free(sock_receiver *rx);
-/* Takes what is waiting without blocking: the number of datagrams now in
- * rx->dgrams, 0 when none is waiting (or all that were are not for this
- * receiver, see sock_receive_only), -1 on error. */
-long sock_recv_datagrams(sock_receiver *rx);
 
 /* Waits until s is readable: 1 readable, 0 timed out, -1 error or
  * interrupted, SOCK_OUTPUT_GONE when stdout is a pipe whose reader has

@@ -1,5 +1,5 @@
 /* msend_opts.c - msend's options, presets and Equiv line. */
-#include "msend_opts.h"
+#include "msend/msend_opts.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -102,37 +102,6 @@ static void set_defaults(msend_opts *o)
     o->transport = MSEND_MULTICAST;
 }
 
-static bool parse_positionals(msend_opts *o, const cli_scan *s, cli_error *err)
-{
-    static const char *const names[] = {"group", "port"};
-    if (s->positional_count < 2) {
-        cli_fail(err, "missing argument '%s'", names[s->positional_count]);
-        return false;
-    }
-    if (s->positional_count > 4) {
-        cli_fail(err, "unexpected argument '%s' (at most: group port ttl interface)",
-                 s->positional[4]);
-        return false;
-    }
-    o->positional_count = s->positional_count;
-    for (int i = 0; i < s->positional_count; i++)
-        o->positional[i] = s->positional[i];
-    int port;
-    if (!cli_ipv4("group", s->positional[0], &o->group, err) ||
-        !cli_int("port", s->positional[1], 1, 65535, &port, err))
-        return false;
-    o->port = (uint16_t)port;
-    if (s->positional_count >= 3 &&
-        !cli_int("ttl", s->positional[2], 0, 255, &o->ttl, err))
-        return false;
-    if (s->positional_count == 4) {
-        if (!cli_ipv4("interface", s->positional[3], &o->interface_addr, err))
-            return false;
-        o->has_interface = true;
-    }
-    return true;
-}
-
 opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err)
 {
     cli_scan s;
@@ -225,8 +194,10 @@ scanned:
         cli_fail(err, "-t and -u: choose one transport, TCP (-t) or unicast UDP (-u)");
         return OPTS_BAD;
     }
-    if (!parse_positionals(o, &s, err))
+    if (!prog_positionals_parse(&s, true, &o->pos, err))
         return OPTS_BAD;
+    if (o->pos.has_ttl)
+        o->ttl = o->pos.ttl;
     if (o->payload_len > 0) {
         if (msg_len_given && o->msg_len != (int)o->payload_len) {
             cli_fail(err, "-m %d: the -P payload is %zu bytes; leave -m out or "
@@ -240,9 +211,9 @@ scanned:
                  "there are no sequence numbers to write in decimal; leave -d out");
         return OPTS_BAD;
     }
-    if (o->transport != MSEND_MULTICAST && o->positional_count >= 3 && o->ttl == 0) {
+    if (o->transport != MSEND_MULTICAST && o->pos.has_ttl && o->ttl == 0) {
         cli_fail(err, "ttl '%s': with -u or -t it is the unicast time to live, "
-                 "which must be from 1 to 255", o->positional[2]);
+                 "which must be from 1 to 255", o->pos.typed[2]);
         return OPTS_BAD;
     }
     if (o->num_bursts == 0 && o->loops > 1) {
@@ -255,10 +226,10 @@ scanned:
                  o->connect_timeout_ms);
         return OPTS_BAD;
     }
-    if (o->transport == MSEND_MULTICAST && !cli_ipv4_is_multicast(o->group)) {
+    if (o->transport == MSEND_MULTICAST && !sock_addr_is_multicast(&o->pos.group)) {
         cli_fail(err, "group '%s': must be a multicast address (224.0.0.0 to "
                  "239.255.255.255); to send to a host or a broadcast address use "
-                 "-u (UDP) or -t (TCP)", o->positional[0]);
+                 "-u (UDP) or -t (TCP)", o->pos.typed[0]);
         return OPTS_BAD;
     }
     if (o->num_bursts == 0 && (o->burst_count > 50 || o->pause_ms < 100)) {
@@ -283,16 +254,6 @@ size_t msend_equiv(const msend_opts *o, int system_sndbuf, char *buf, size_t cap
                      o->num_bursts, o->pause_ms, quiet_text[o->quiet],
                      o->stat_pause_ms, sndbuf_shown,
                      transport_text[o->transport]);
-    return cli_append_words(buf, cap, n > 0 ? (size_t)n : 0, o->positional,
-                            o->positional_count);
-}
-
-size_t msend_echo_text(const msend_opts *o, const char *equiv, char *buf,
-                       size_t cap)
-{
-    int n = o->preset
-                ? snprintf(buf, cap, "echo test %d, sender equiv cmd %s",
-                           o->preset, equiv)
-                : snprintf(buf, cap, "echo sender equiv cmd: %s", equiv);
-    return n > 0 ? (size_t)n : 0;
+    return cli_append_words(buf, cap, n > 0 ? (size_t)n : 0, o->pos.typed,
+                            o->pos.count);
 }

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "cli.h" /* MT_PRINTF */
+#include "lib/compiler.h"
 
 /* Holds the largest full dump (a 65535-byte read) with room to spare. */
 enum { OUT_BUFFER_BYTES = 512 * 1024 };

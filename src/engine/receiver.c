@@ -1,21 +1,28 @@
 /* receiver.c - mdump's handling of datagrams and TCP reads. */
-#include "receiver.h"
+#include "engine/receiver.h"
 
 #include <string.h>
 
-#include "dump.h"
+#include "lib/cli.h"
+#include "lib/dump.h"
+#include "lib/prog.h"
+#include "lib/wire.h"
 
 /* Longest received text quoted in a -v or warning line. */
 enum { QUOTE_MAX = 64 };
 
-void receiver_init(receiver *r, const mdump_opts *opts, out *o)
+/* A sequence number is read to 16 hex digits (64 bits); a 'stat' count
+ * is valid up to 19 decimal digits (each such count fits in 64 bits). */
+enum { SEQ_HEX_DIGITS_MAX = 16, STAT_DIGITS_MAX = 19 };
+
+void receiver_init(receiver *r, const receiver_config *c, out *o)
 {
     memset(r, 0, sizeof *r);
     r->o = o;
-    r->quiet_level = opts->quiet_level;
-    r->compact_bytes = opts->compact_bytes;
-    r->verify_seq = opts->verify_seq;
-    r->exit_on_stat = opts->exit_on_stat;
+    r->quiet_level = c->quiet_level;
+    r->compact_bytes = c->compact_bytes;
+    r->verify_seq = c->verify_seq;
+    r->exit_on_stat = c->exit_on_stat;
 }
 
 static void show(receiver *r, const uint8_t *data, size_t len, const char *hms,
@@ -72,7 +79,7 @@ static void on_echo(receiver *r, const uint8_t *text, size_t len)
     reset_counts(r);
 }
 
-/* count_text is the part after "stat ". Returns true to exit (-s). */
+/* count_text is the part after WIRE_STAT. Returns true to exit (-s). */
 static bool on_stat(receiver *r, const uint8_t *count_text, size_t len)
 {
     uint64_t sent = 0;
@@ -84,11 +91,11 @@ static bool on_stat(receiver *r, const uint8_t *count_text, size_t len)
     while (end < len && (count_text[end] == '\n' || count_text[end] == '\r' ||
                          count_text[end] == '\0'))
         end++;
-    bool valid = digits > 0 && digits <= 19 && end == len;
+    bool valid = digits > 0 && digits <= STAT_DIGITS_MAX && end == len;
     for (size_t i = 0; valid && i < digits; i++)
         sent = sent * 10 + (uint64_t)(count_text[i] - '0');
     if (!valid) {
-        out_printf(r->o, "WARNING: ignoring 'stat' without a valid count: 'stat ");
+        out_printf(r->o, PROG_WARNING_PREFIX "ignoring 'stat' without a valid count: '" WIRE_STAT);
         put_quoted(r, count_text, len, QUOTE_MAX);
         out_write(r->o, "'\n", 2);
         return false;
@@ -106,12 +113,12 @@ static bool on_stat(receiver *r, const uint8_t *count_text, size_t len)
     return r->exit_on_stat;
 }
 
-/* seq_text: what follows "Message " (the 8th byte on), up to its end. */
+/* seq_text: what follows WIRE_MESSAGE, up to its end. */
 static void check_seq(receiver *r, const uint8_t *seq_text, size_t len)
 {
     uint64_t seq = 0;
     size_t digits = 0;
-    while (digits < len && digits < 16 && cli_hex_digit(seq_text[digits]) >= 0)
+    while (digits < len && digits < SEQ_HEX_DIGITS_MAX && cli_hex_digit(seq_text[digits]) >= 0)
         seq = seq * 16 + (uint64_t)cli_hex_digit(seq_text[digits++]);
     if (digits > 0 && seq == r->expected_seq) {
         r->expected_seq++;
@@ -137,23 +144,26 @@ bool receiver_datagram(receiver *r, const uint8_t *data, size_t len,
                        const char *hms, const char *peer)
 {
     show(r, data, len, hms, peer);
-    if (starts_with(data, len, "echo ")) {
+    if (starts_with(data, len, WIRE_ECHO)) {
         on_echo(r, data, len);
         return false;
     }
-    if (starts_with(data, len, "stat "))
-        return on_stat(r, data + 5, len - 5);
+    if (starts_with(data, len, WIRE_STAT))
+        return on_stat(r, data + WIRE_STAT_LEN, len - WIRE_STAT_LEN);
     r->received++;
     r->messages_total++;
+    /* Whatever the first bytes are, the number is read where msend puts it. */
     if (r->verify_seq)
-        check_seq(r, len > 8 ? data + 8 : data, len > 8 ? len - 8 : 0);
+        check_seq(r, len > WIRE_MESSAGE_LEN ? data + WIRE_MESSAGE_LEN : data,
+                  len > WIRE_MESSAGE_LEN ? len - WIRE_MESSAGE_LEN : 0);
     return false;
 }
 
 /* ---- TCP stream ---- */
 
-static const char *const markers[3] = {"Message ", "echo ", "stat "};
 enum { MARK_MESSAGE, MARK_ECHO, MARK_STAT };
+static const char *const markers[RECEIVER_MARKERS] = {
+    [MARK_MESSAGE] = WIRE_MESSAGE, [MARK_ECHO] = WIRE_ECHO, [MARK_STAT] = WIRE_STAT};
 
 static void token_add(receiver *r, uint8_t c)
 {
@@ -193,7 +203,7 @@ static bool finish_token(receiver *r)
 static int match_markers(receiver *r, uint8_t c)
 {
     int done = -1;
-    for (int m = 0; m < 3; m++) {
+    for (int m = 0; m < RECEIVER_MARKERS; m++) {
         const char *text = markers[m];
         if ((uint8_t)text[r->matched[m]] == c)
             r->matched[m]++;
@@ -217,14 +227,15 @@ static bool scan_byte(receiver *r, uint8_t c)
             exit_now = finish_token(r);
         return exit_now;
     case SCAN_STAT:
-        if (c >= '0' && c <= '9' && r->token_len < 20) {
+        /* One digit past the valid ones, so that on_stat refuses it. */
+        if (c >= '0' && c <= '9' && r->token_len < STAT_DIGITS_MAX + 1) {
             token_add(r, c);
             return false;
         }
         exit_now = finish_token(r);
         break; /* c starts what follows */
     case SCAN_SEQ:
-        if (cli_hex_digit(c) >= 0 && r->token_len < 16) {
+        if (cli_hex_digit(c) >= 0 && r->token_len < SEQ_HEX_DIGITS_MAX) {
             token_add(r, c);
             /* 'e' and 'c' are hex digits: "Message 5echo " must not read
              * as 0x5ec, so the echo matcher keeps running here. */
@@ -255,8 +266,8 @@ static bool scan_byte(receiver *r, uint8_t c)
         break;
     case MARK_ECHO:
         r->state = SCAN_ECHO;
-        memcpy(r->token, "echo ", 5);
-        r->token_len = 5;
+        memcpy(r->token, WIRE_ECHO, WIRE_ECHO_LEN);
+        r->token_len = WIRE_ECHO_LEN;
         break;
     case MARK_STAT:
         r->state = SCAN_STAT;
@@ -271,12 +282,14 @@ static bool scan_byte(receiver *r, uint8_t c)
  * skipped without running the matchers. */
 static bool starts_marker(uint8_t c)
 {
-    return c == 'M' || c == 'e' || c == 's';
+    return c == (uint8_t)WIRE_MESSAGE[0] || c == (uint8_t)WIRE_ECHO[0] ||
+           c == (uint8_t)WIRE_STAT[0];
 }
 
 static bool matching(const receiver *r)
 {
-    return r->state != SCAN_DATA || r->matched[0] || r->matched[1] || r->matched[2];
+    return r->state != SCAN_DATA || r->matched[MARK_MESSAGE] ||
+           r->matched[MARK_ECHO] || r->matched[MARK_STAT];
 }
 
 /* The first byte from i on that can begin a marker, or len. Eight bytes at
@@ -285,7 +298,8 @@ static bool matching(const receiver *r)
 static size_t next_candidate(const uint8_t *data, size_t i, size_t len)
 {
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    const uint64_t m = ones * 'M', e = ones * 'e', s = ones * 's';
+    const uint64_t m = ones * (uint8_t)WIRE_MESSAGE[0], e = ones * (uint8_t)WIRE_ECHO[0],
+                   s = ones * (uint8_t)WIRE_STAT[0];
     for (; i + 8 <= len; i += 8) {
         uint64_t v;
         memcpy(&v, data + i, sizeof v);

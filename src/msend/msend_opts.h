@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli.h"
+#include "lib/cli.h"
+#include "lib/prog.h"
+#include "lib/status.h"
 
 /* The largest UDP payload over IPv4: 65535 - 20 (IP) - 8 (UDP). */
 enum { MSEND_MAX_MSG_LEN = 65507 };
@@ -29,18 +31,14 @@ typedef struct msend_opts {
     msend_transport transport;
     int connect_timeout_ms; /* --connect-timeout, TCP only */
     bool summary;          /* --summary: rates on stderr after each test */
-    uint32_t group;        /* destination, host byte order */
-    uint16_t port;
-    int ttl;               /* multicast TTL; typed with -u/-t, the unicast one */
-    bool has_interface;    /* multicast: the interface; -u/-t: the source */
-    uint32_t interface_addr; /* host byte order */
-    const char *positional[4]; /* as typed, for the Equiv line */
-    int positional_count;
+    /* group port [ttl] [interface]: the destination; the interface to
+     * send multicast from, or with -u/-t the local address to send from */
+    prog_positionals pos;
+    int ttl;               /* multicast TTL (default 2); typed with -u/-t,
+                              the unicast one */
     size_t payload_len;    /* -P, 0 when not given */
     uint8_t payload[MSEND_MAX_MSG_LEN];
 } msend_opts;
-
-typedef enum { OPTS_RUN, OPTS_HELP, OPTS_VERSION, OPTS_BAD } opts_result;
 
 opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err);
 
@@ -49,10 +47,6 @@ opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err);
  * buffer size, is shown only where a preset (-5) left the buffer at it.
  * Returns the length, truncating at cap like snprintf. */
 size_t msend_equiv(const msend_opts *o, int system_sndbuf, char *buf, size_t cap);
-
-/* The echo datagram's text, without its NUL. */
-size_t msend_echo_text(const msend_opts *o, const char *equiv, char *buf,
-                       size_t cap);
 
 extern const char msend_usage[];
 extern const char msend_help[];

@@ -2,7 +2,7 @@
 #ifndef _WIN32
 #define _POSIX_C_SOURCE 200809L
 #endif
-#include "clock.h"
+#include "lib/clock.h"
 
 #include <string.h>
 #include <time.h>

@@ -6,8 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli.h"
-#include "msend_opts.h" /* opts_result */
+#include "engine/receiver.h"
+#include "lib/cli.h"
+#include "lib/prog.h"
+#include "lib/status.h"
 
 typedef struct mdump_opts {
     const char *out_file;  /* -o */
@@ -23,16 +25,17 @@ typedef struct mdump_opts {
     int accept_timeout_ms; /* --accept-timeout (-t): 0 = as idle */
     bool loss_status;      /* --loss-status: exit 4 if a stat showed loss */
     bool summary;          /* --summary: counts and rate on stderr at exit */
-    uint32_t group;        /* host byte order; 0 for unicast */
-    uint16_t port;
-    bool has_interface;
-    uint32_t interface_addr; /* host byte order */
-    const char *positional[3];
-    int positional_count;
+    /* group port [interface]: the group to join on the interface, or
+     * 0.0.0.0 for unicast (and TCP) with the one local address to
+     * receive on */
+    prog_positionals pos;
 } mdump_opts;
 
 opts_result mdump_parse(int argc, char **argv, mdump_opts *o, cli_error *err);
 size_t mdump_equiv(const mdump_opts *o, char *buf, size_t cap);
+
+/* What the options ask of the receiver (-Q, -q, -c, -v, -s). */
+void mdump_receiver_config(const mdump_opts *o, receiver_config *c);
 
 extern const char mdump_usage[];
 extern const char mdump_help[];

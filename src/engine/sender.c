@@ -1,0 +1,469 @@
+/* sender.c - the echo, the bursts and the 'stat' on their schedule, and
+ * the accounting of what could not be sent (see sender.h). */
+#include "engine/sender.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/clock.h"
+#include "lib/wire.h"
+
+/* Time the old tools left after the echo datagram for switches and
+ * routers to set up the multicast flow. */
+enum { ECHO_SETTLE_MS = 1000 };
+
+/* How long one datagram may meet a full queue (SEND_ERROR_BUSY) before it
+ * is counted as not sent: the schedule goes on. */
+enum { BUSY_LIMIT_US = 1000000 };
+
+/* Sends answered by 'port unreachable' before msend gives up: as good as
+ * never, but a count that cannot wrap. */
+#define REFUSED_MAX 1000000000ULL
+
+/* The longest "Message <k>" text: 8 + 20 digits. */
+enum { MESSAGE_TEXT_MAX = 32 };
+
+/* ---- the bytes */
+
+static size_t put_number(char *out, unsigned long long k, bool decimal)
+{
+    char digits[24];
+    int n = 0;
+    unsigned base = decimal ? 10 : 16;
+    do {
+        digits[n++] = "0123456789abcdef"[k % base];
+        k /= base;
+    } while (k > 0);
+    for (int i = 0; i < n; i++)
+        out[i] = digits[n - 1 - i];
+    return (size_t)n;
+}
+
+/* "Message <k>" into text; its length. */
+static size_t message_text(const sender_config *c, char text[MESSAGE_TEXT_MAX],
+                           unsigned long long k)
+{
+    memcpy(text, WIRE_MESSAGE, WIRE_MESSAGE_LEN);
+    return WIRE_MESSAGE_LEN + put_number(text + WIRE_MESSAGE_LEN, k, c->decimal);
+}
+
+size_t sender_message_len(const sender_config *c, unsigned long long k)
+{
+    if (c->payload_len > 0)
+        return c->payload_len;
+    if (c->msg_len > 0)
+        return (size_t)c->msg_len;
+    char text[MESSAGE_TEXT_MAX];
+    return message_text(c, text, k);
+}
+
+size_t sender_message(const sender_config *c, uint8_t *out, unsigned long long k)
+{
+    if (c->payload_len > 0) {
+        memcpy(out, c->payload, c->payload_len);
+        return c->payload_len;
+    }
+    char text[MESSAGE_TEXT_MAX];
+    size_t text_len = message_text(c, text, k);
+    if (c->msg_len == 0) {
+        memcpy(out, text, text_len);
+        return text_len;
+    }
+    size_t len = (size_t)c->msg_len;
+    size_t copied = text_len < len ? text_len : len;
+    memcpy(out, text, copied);
+    memset(out + copied, 0, len - copied);
+    return len;
+}
+
+size_t sender_stat_text(char out[SENDER_STAT_TEXT_MAX], unsigned long long count)
+{
+    memcpy(out, WIRE_STAT, WIRE_STAT_LEN);
+    return WIRE_STAT_LEN + put_number(out + WIRE_STAT_LEN, count, true);
+}
+
+size_t sender_echo_text(int preset, const char *equiv, char *buf, size_t cap)
+{
+    int n = preset ? snprintf(buf, cap, WIRE_ECHO_TEST "%d" WIRE_ECHO_TEST_EQUIV "%s",
+                              preset, equiv)
+                   : snprintf(buf, cap, WIRE_ECHO_EQUIV "%s", equiv);
+    return n > 0 ? (size_t)n : 0;
+}
+
+/* ---- set-up */
+
+/* The longest message: a chunk holds at least one. */
+static size_t longest_message(const sender_config *c)
+{
+    if (c->payload_len > 0)
+        return c->payload_len;
+    return c->msg_len > 0 ? (size_t)c->msg_len : MESSAGE_TEXT_MAX;
+}
+
+int sender_init(sender *snd, const sender_config *c, const sender_io *io,
+                sender_report_fn *report, void *report_ctx)
+{
+    memset(snd, 0, sizeof *snd);
+    snd->config = *c;
+    snd->io = *io;
+    snd->report = report;
+    snd->report_ctx = report_ctx;
+    snd->connected = true;
+    size_t longest = longest_message(c);
+    snd->chunk_messages = SENDER_CHUNK_BYTES / longest;
+    if (snd->chunk_messages > SENDER_CHUNK_MESSAGES)
+        snd->chunk_messages = SENDER_CHUNK_MESSAGES;
+    if (snd->chunk_messages == 0)
+        snd->chunk_messages = 1;
+    snd->chunk = malloc(snd->chunk_messages * longest);
+    return snd->chunk ? 0 : -1;
+}
+
+void sender_free(sender *snd)
+{
+    free(snd->chunk);
+    snd->chunk = NULL;
+}
+
+/* ---- sending */
+
+static int tell(sender *snd, sender_event *e)
+{
+    return snd->report(snd->report_ctx, e);
+}
+
+static int tell_kind(sender *snd, sender_event_kind kind)
+{
+    sender_event e;
+    memset(&e, 0, sizeof e);
+    e.kind = kind;
+    return tell(snd, &e);
+}
+
+static void keep_text(char *out, size_t cap, const char *text)
+{
+    snprintf(out, cap, "%s", text);
+}
+
+/* What to do after a failed send: the same datagram again, go on without
+ * it (dropped by the firewall, or not sent), or give up. */
+typedef enum { SEND_AGAIN, SEND_DROPPED, SEND_UNSENT, SEND_FAIL } send_verdict;
+
+/* A path that failed: told once, with the reason kept for the count at
+ * the end. */
+static void path_trouble(sender *snd)
+{
+    if (snd->counts.trouble[0] != '\0')
+        return;
+    keep_text(snd->counts.trouble, sizeof snd->counts.trouble,
+              snd->io.error_text(snd->io.ctx));
+    sender_event e;
+    memset(&e, 0, sizeof e);
+    e.kind = SENDER_PATH_TROUBLE;
+    e.reason = snd->counts.trouble;
+    (void)tell(snd, &e); /* the failure itself decides what follows */
+}
+
+/* Decides after a failed datagram send, as a long test must: ride out
+ * what may heal and give up only on what cannot.
+ *  - refused (ICMP port unreachable for an earlier datagram; the old tools
+ *    never saw it): counted, told once, this datagram sent again;
+ *  - dropped by this host's firewall: counted, told once, skipped, as a
+ *    firewall anywhere on the path would drop it;
+ *  - a full queue: sent again shortly, for up to BUSY_LIMIT_US, then
+ *    counted as not sent;
+ *  - the path: once connected again (a new route, a new source address)
+ *    sent again; if it fails again, counted as not sent;
+ *  - anything else cannot heal: the test ends.
+ * *second_try: this datagram already had its second chance. */
+static send_verdict after_failure(sender *snd, bool *second_try, int64_t *busy_since_us)
+{
+    sender_counts *n = &snd->counts;
+    sender_event e;
+    memset(&e, 0, sizeof e);
+    switch (snd->io.error_class(snd->io.ctx)) {
+    case SEND_ERROR_REFUSED:
+        if (n->refused++ == 0) {
+            e.kind = SENDER_FIRST_REFUSED;
+            (void)tell(snd, &e);
+        }
+        return n->refused < REFUSED_MAX ? SEND_AGAIN : SEND_FAIL;
+    case SEND_ERROR_FILTERED:
+        if (n->filtered++ == 0) {
+            e.kind = SENDER_FIRST_FILTERED;
+            e.reason = snd->io.error_text(snd->io.ctx);
+            (void)tell(snd, &e);
+        }
+        return SEND_DROPPED;
+    case SEND_ERROR_BUSY: {
+        int64_t now = snd->io.now_us(snd->io.ctx);
+        if (*busy_since_us == 0)
+            *busy_since_us = now;
+        if (now - *busy_since_us < BUSY_LIMIT_US) {
+            snd->io.sleep_ms(snd->io.ctx, 1); /* the interface queue is full: let it drain */
+            return SEND_AGAIN;
+        }
+        path_trouble(snd);
+        return SEND_UNSENT;
+    }
+    case SEND_ERROR_PATH:
+        path_trouble(snd);
+        if (*second_try || !snd->connected)
+            return SEND_UNSENT;
+        *second_try = true;
+        snd->connected = false; /* connected again before the next send */
+        return SEND_AGAIN;
+    case SEND_ERROR_FATAL:
+        break;
+    }
+    return SEND_FAIL;
+}
+
+/* The reason of a send that failed for good, kept for the program. */
+static int failed(sender *snd)
+{
+    keep_text(snd->counts.failure, sizeof snd->counts.failure,
+              snd->io.error_text(snd->io.ctx));
+    return SENDER_FAILED;
+}
+
+/* Sends datagrams; those that could not be sent are added to *unsent.
+ * 0, or SENDER_FAILED after an error that cannot heal. */
+static int send_datagrams(sender *snd, const uint8_t *data, const uint32_t *lens,
+                          size_t count, unsigned long long *unsent)
+{
+    bool second_try = false;
+    int64_t busy_since_us = 0;
+    while (count > 0) {
+        long sent;
+        if (!snd->connected && snd->io.reconnect(snd->io.ctx) != 0)
+            sent = -1;
+        else {
+            snd->connected = true;
+            sent = snd->io.send_datagrams(snd->io.ctx, data, lens, count);
+        }
+        if (sent < 0) {
+            switch (after_failure(snd, &second_try, &busy_since_us)) {
+            case SEND_AGAIN:
+                continue;
+            case SEND_UNSENT:
+                (*unsent)++;
+                sent = 1;
+                break;
+            case SEND_DROPPED:
+                sent = 1;
+                break;
+            case SEND_FAIL:
+                return failed(snd);
+            }
+        }
+        second_try = false;
+        busy_since_us = 0;
+        for (long k = 0; k < sent; k++)
+            data += lens[k];
+        lens += sent;
+        count -= (size_t)sent;
+    }
+    return 0;
+}
+
+/* Sends the datagrams of a chunk (or its bytes, on a stream). */
+static int send_chunk(sender *snd, const uint8_t *data, const uint32_t *lens,
+                      size_t count, unsigned long long *unsent)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++)
+        total += lens[i];
+    snd->counts.bytes += total;
+    if (!snd->config.stream)
+        return send_datagrams(snd, data, lens, count, unsent);
+    /* TCP rides out a path that fails for a while by itself (it sends
+     * again); an error here means the connection is gone. */
+    if (snd->io.send_stream(snd->io.ctx, data, total) != 0)
+        return failed(snd);
+    return 0;
+}
+
+/* Sends messages *next .. *next + count - 1, a chunk at a time. */
+static int send_messages(sender *snd, unsigned long long *next, unsigned long long count)
+{
+    while (count > 0) {
+        size_t n = 0, offset = 0;
+        while (n < snd->chunk_messages && n < count) {
+            size_t len = sender_message(&snd->config, snd->chunk + offset, *next + n);
+            snd->lens[n++] = (uint32_t)len;
+            offset += len;
+        }
+        int rc = send_chunk(snd, snd->chunk, snd->lens, n, &snd->counts.unsent_messages);
+        if (rc != 0)
+            return rc;
+        *next += n;
+        snd->counts.messages += n;
+        count -= n;
+    }
+    return 0;
+}
+
+/* The bursts on their schedule, each starting pause_ms after the one
+ * before it started; *sent counts the messages. */
+static int send_bursts(sender *snd, unsigned long long *sent)
+{
+    const sender_config *c = &snd->config;
+    unsigned long long bytes_before = snd->counts.bytes;
+    int64_t start_us = snd->io.now_us(snd->io.ctx);
+    /* Unseen, unpaced bursts are one stream of messages: batch across them. */
+    bool one_stream = c->bursts_unseen && c->pause_ms == 0 && c->num_bursts > 0 &&
+                      (unsigned long long)c->num_bursts <=
+                          ULLONG_MAX / (unsigned long long)c->burst_count; /* >= 1 */
+    unsigned long long per_burst = (unsigned long long)c->burst_count;
+    long long bursts = c->num_bursts;
+    if (one_stream) {
+        per_burst *= (unsigned long long)c->num_bursts;
+        bursts = 1;
+    }
+    sender_event e;
+    for (long long burst = 0; bursts == 0 || burst < bursts; burst++) {
+        int rc;
+        if (burst > 0 && c->pause_ms > 0) {
+            rc = tell_kind(snd, SENDER_BURST_WAIT);
+            if (rc != 0)
+                return rc;
+            snd->io.sleep_until_us(snd->io.ctx, start_us + burst * (int64_t)c->pause_ms * 1000);
+        }
+        memset(&e, 0, sizeof e);
+        e.kind = SENDER_BURST_BEGIN;
+        e.message_bytes = sender_message_len(c, *sent);
+        rc = tell(snd, &e);
+        if (rc == 0)
+            rc = send_messages(snd, sent, per_burst);
+        if (rc == 0)
+            rc = tell_kind(snd, SENDER_BURST_END);
+        if (rc != 0)
+            return rc;
+    }
+    memset(&e, 0, sizeof e);
+    e.kind = SENDER_MESSAGES_SENT;
+    e.messages = *sent;
+    e.bytes = snd->counts.bytes - bytes_before;
+    e.seconds = (double)(snd->io.now_us(snd->io.ctx) - start_us) / 1e6;
+    return tell(snd, &e);
+}
+
+/* After a pause, the 'stat' with the test's count. */
+static int send_stat(sender *snd, unsigned long long sent)
+{
+    char stat[SENDER_STAT_TEXT_MAX];
+    uint32_t stat_len = (uint32_t)sender_stat_text(stat, sent);
+    int rc = tell_kind(snd, SENDER_STAT_PAUSE);
+    if (rc != 0)
+        return rc;
+    snd->io.sleep_ms(snd->io.ctx, snd->config.stat_pause_ms);
+    rc = tell_kind(snd, SENDER_STAT_SEND);
+    if (rc != 0)
+        return rc;
+    return send_chunk(snd, (const uint8_t *)stat, &stat_len, 1, &snd->counts.unsent_stats);
+}
+
+int sender_run_test(sender *snd, const char *echo, size_t echo_len)
+{
+    int rc = tell_kind(snd, SENDER_TEST_BEGIN);
+    if (rc != 0)
+        return rc;
+    /* The echo datagram carries its NUL. */
+    uint32_t echo_bytes = (uint32_t)echo_len + 1;
+    rc = send_chunk(snd, (const uint8_t *)echo, &echo_bytes, 1, &snd->counts.unsent_echoes);
+    if (rc == 0)
+        rc = tell_kind(snd, SENDER_ECHO_SENT);
+    if (rc != 0)
+        return rc;
+    snd->io.sleep_ms(snd->io.ctx, ECHO_SETTLE_MS);
+
+    unsigned long long sent = 0;
+    rc = send_bursts(snd, &sent);
+    if (rc == 0 && snd->config.stat_pause_ms > 0)
+        rc = send_stat(snd, sent);
+    if (rc != 0)
+        return rc;
+    sender_event e;
+    memset(&e, 0, sizeof e);
+    e.kind = SENDER_TEST_END;
+    e.messages = sent;
+    return tell(snd, &e);
+}
+
+/* ---- on a socket */
+
+static long socket_send_datagrams(void *ctx, const uint8_t *data, const uint32_t *lens,
+                                  size_t count)
+{
+    sender_socket *ss = ctx;
+    return sock_send_datagrams(&ss->tx, data, lens, count);
+}
+
+static int socket_send_stream(void *ctx, const uint8_t *data, size_t len)
+{
+    const sender_socket *ss = ctx;
+    return sock_send_all(ss->s, data, len);
+}
+
+static int socket_reconnect(void *ctx)
+{
+    const sender_socket *ss = ctx;
+    return sock_reconnect(ss->s, &ss->dest);
+}
+
+static send_error_class socket_error_class(void *ctx)
+{
+    (void)ctx;
+    if (sock_error_refused())
+        return SEND_ERROR_REFUSED;
+    if (sock_error_filtered())
+        return SEND_ERROR_FILTERED;
+    if (sock_error_retry())
+        return SEND_ERROR_BUSY;
+    if (sock_error_path())
+        return SEND_ERROR_PATH;
+    return SEND_ERROR_FATAL;
+}
+
+static const char *socket_error_text(void *ctx)
+{
+    (void)ctx;
+    return sock_error_text();
+}
+
+static int64_t system_now_us(void *ctx)
+{
+    (void)ctx;
+    return clock_mono_us();
+}
+
+static void system_sleep_ms(void *ctx, int64_t ms)
+{
+    (void)ctx;
+    clock_sleep_ms(ms);
+}
+
+static void system_sleep_until_us(void *ctx, int64_t deadline_us)
+{
+    (void)ctx;
+    clock_sleep_until(deadline_us);
+}
+
+void sender_socket_io(sender_socket *ss, sock_t s, const sock_addr *dest, sender_io *io)
+{
+    ss->s = s;
+    ss->dest = *dest;
+    sock_sender_init(&ss->tx, s);
+    io->ctx = ss;
+    io->send_datagrams = socket_send_datagrams;
+    io->send_stream = socket_send_stream;
+    io->reconnect = socket_reconnect;
+    io->error_class = socket_error_class;
+    io->error_text = socket_error_text;
+    io->now_us = system_now_us;
+    io->sleep_ms = system_sleep_ms;
+    io->sleep_until_us = system_sleep_until_us;
+}

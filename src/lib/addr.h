@@ -1,0 +1,61 @@
+/* addr.h - addresses of any family as the socket layer takes and gives
+ * them, and their one text form. Nothing here opens a socket: the parsers
+ * and the formatters use it as well as sock.c.
+ *
+ * A sock_addr holds a sockaddr_storage and its length, so an IPv6 address
+ * fits where an IPv4 one does; code that needs to know the family asks
+ * these functions instead of looking inside. */
+#ifndef MTOOLS_ADDR_H
+#define MTOOLS_ADDR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+typedef int sock_len;
+#else
+#include <sys/socket.h>
+#include <netinet/in.h>
+typedef socklen_t sock_len;
+#endif
+
+typedef struct sock_addr {
+    struct sockaddr_storage storage;
+    sock_len len;     /* of the address in storage; 0: none */
+    unsigned ifindex; /* a local address's interface, once looked up
+                         (sock_interface_index); 0: not known */
+} sock_addr;
+
+/* Room for any address as text: the longest IPv6 text (45 characters) in
+ * brackets, a zone ('%' and an interface name of up to 15), ":65535" and
+ * the NUL. The dump's lines are sized from it too. */
+enum { SOCK_ADDR_TEXT = 1 + 45 + 1 + 1 + 15 + 6 + 1 };
+
+typedef enum {
+    SOCK_ADDR_COLON_PORT, /* "192.0.2.1:12000", in messages */
+    SOCK_ADDR_DOT_PORT,   /* "192.0.2.1.12000", mdump's dump lines (the old
+                             tools' form) */
+    SOCK_ADDR_HOST        /* "192.0.2.1", without the port */
+} sock_addr_style;
+
+/* The address as text in the style asked; "?" for a family not known
+ * here. */
+void sock_addr_format(const sock_addr *a, sock_addr_style style,
+                      char out[SOCK_ADDR_TEXT]);
+
+/* AF_INET, AF_INET6, or AF_UNSPEC for none. */
+int sock_addr_family(const sock_addr *a);
+/* The unspecified address of a family (0.0.0.0: any local address). */
+void sock_addr_unspecified(sock_addr *a, int family, uint16_t port);
+bool sock_addr_is_unspecified(const sock_addr *a);
+/* A multicast group address (IPv4 224.0.0.0/4). */
+bool sock_addr_is_multicast(const sock_addr *a);
+/* Same family and address, whatever the ports. */
+bool sock_addr_same_host(const sock_addr *a, const sock_addr *b);
+/* The port, host byte order; 0 for a family not known here. */
+uint16_t sock_addr_port(const sock_addr *a);
+void sock_addr_set_port(sock_addr *a, uint16_t port);
+
+#endif

@@ -1,0 +1,66 @@
+/* sock_os.h - what the socket layer's files share among themselves, not
+ * for the programs: the primitives each system implements its own way
+ * (sock_posix.c, sock_win.c), and a few portable helpers of sock.c that
+ * the batching calls (sock_batch.c) use as well. */
+#ifndef MTOOLS_SOCK_OS_H
+#define MTOOLS_SOCK_OS_H
+
+#include <stdbool.h>
+
+#include "lib/sock.h"
+#include "lib/sock_batch.h"
+
+/* An error code by its POSIX and its Winsock name. */
+#ifdef _WIN32
+#define ERROR_CODE(posix, winsock) winsock
+/* Winsock wants char pointers for option values. */
+typedef const char *optval_in;
+typedef char *optval_out;
+#else
+#define ERROR_CODE(posix, winsock) posix
+typedef const void *optval_in;
+typedef void *optval_out;
+#endif
+
+/* ---- portable (sock.c) */
+
+int sock_os_set_int(sock_t s, int level, int name, int value);
+int sock_os_get_int(sock_t s, int level, int name, int *value);
+/* Sets an int option, then reads back what the system kept into *kept
+ * (the value asked when it cannot say). */
+int sock_os_set_int_kept(sock_t s, int level, int name, int value, int *kept);
+/* Whether a datagram sent to the IPv4 address dst that arrived on the
+ * interface ifindex is one the receiver asked for (sock_receive_only). */
+bool sock_os_arrival_wanted_ipv4(const sock_arrivals *a, struct in_addr dst,
+                                 unsigned ifindex);
+
+/* ---- each system's own (sock_posix.c, sock_win.c) */
+
+/* The flags every send() is given. */
+int sock_os_send_flags(void);
+/* Dissolves a datagram socket's association (connect). */
+int sock_os_disconnect(sock_t s);
+int sock_os_set_blocking(sock_t s, bool blocking);
+/* The last connect() on a non-blocking socket is under way. */
+bool sock_os_connect_in_progress(void);
+/* Sets the error the sock_error_* functions report. */
+void sock_os_set_error(int code);
+/* The last setsockopt named an option this system does not know. */
+bool sock_os_option_unknown(void);
+/* 1 writable (or failed, for a connect), 0 timed out, -1 error. */
+int sock_os_wait_writable(sock_t s, int timeout_ms);
+/* Turns off receiving other sockets' joins (IP_MULTICAST_ALL): true when
+ * the system took it and keeps it off. */
+bool sock_os_own_joins_only(sock_t s);
+/* Asks for each datagram's destination and arrival interface
+ * (IP_PKTINFO), for sock_os_recv_one() or recvmsg. */
+int sock_os_enable_pktinfo(sock_t s);
+/* The index of the interface holding the IPv4 address addr, or 0 with the
+ * error set when there is none. */
+unsigned sock_os_ipv4_interface_index(const struct in_addr *addr);
+/* One datagram into rx->buf, its sender into rx->from[0]; with
+ * rx->only.check, *wanted tells whether it is one the receiver asked for
+ * (IP_PKTINFO). The length, or -1. */
+long sock_os_recv_one(sock_receiver *rx, bool *wanted);
+
+#endif

@@ -1,0 +1,280 @@
+/* sock_posix.c - the socket layer on Linux and other POSIX systems:
+ * error texts and classes, signals, waiting, and the options that Linux
+ * names or sizes its own way (see sock_os.h). */
+#ifndef _WIN32
+#define _GNU_SOURCE /* IP_MULTICAST_ALL, IP_PKTINFO's in_pktinfo */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/sock.h"
+#include "lib/sock_batch.h"
+#include "lib/sock_os.h"
+
+static volatile sig_atomic_t interrupted_by;
+
+int sock_startup(void)
+{
+    /* A reader that goes away (mdump | head -1) must give EPIPE, which the
+     * output code reports, rather than kill us with buffered lines unsaved.
+     * It cannot fail for SIGPIPE; if it did, SIGPIPE would just end us. */
+    (void)signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+void sock_cleanup(void)
+{
+}
+
+void sock_close(sock_t s)
+{
+    if (s != SOCK_INVALID)
+        close(s);
+}
+
+const char *sock_error_text(void)
+{
+    const char *fixed = sock_error_code_text(errno);
+    return fixed ? fixed : strerror(errno);
+}
+
+bool sock_error_refused(void)
+{
+    return errno == ECONNREFUSED;
+}
+
+bool sock_error_interrupted(void)
+{
+    return errno == EINTR;
+}
+
+bool sock_error_retry(void)
+{
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS;
+}
+
+bool sock_error_filtered(void)
+{
+    return errno == EPERM; /* netfilter dropped it on the way out */
+}
+
+bool sock_error_path(void)
+{
+    /* EMSGSIZE on a connected socket: a router asked for smaller packets
+     * (ICMP "fragmentation needed"); the next send is cut to fit. */
+    return errno == ENETUNREACH || errno == EHOSTUNREACH ||
+           errno == EADDRNOTAVAIL || errno == ENETDOWN || errno == EHOSTDOWN ||
+           errno == ENONET || errno == EMSGSIZE;
+}
+
+bool sock_error_not_local(void)
+{
+    return errno == EADDRNOTAVAIL;
+}
+
+/* An AF_UNSPEC address dissolves a datagram socket's association. */
+int sock_os_disconnect(sock_t s)
+{
+    struct sockaddr none;
+    memset(&none, 0, sizeof none);
+    none.sa_family = AF_UNSPEC;
+    return connect(s, &none, sizeof none) == 0 ? 0 : -1;
+}
+
+static void on_signal(int sig)
+{
+    interrupted_by = sig;
+}
+
+void sock_catch_interrupts(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: blocking calls return EINTR */
+    int signals[2] = {SIGINT, SIGTERM};
+    for (int i = 0; i < 2; i++) {
+        struct sigaction old;
+        /* Started with the signal ignored (nohup, a background job): keep
+         * it so, as the shell asked. */
+        if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue;
+        sigaction(signals[i], &sa, NULL);
+    }
+}
+
+int sock_interrupted(void)
+{
+    return (int)interrupted_by;
+}
+
+/* Whether stdout is a pipe or socket, whose reader can go away. */
+static bool stdout_is_pipe(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        struct stat st;
+        known = fstat(STDOUT_FILENO, &st) == 0 &&
+                (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+    }
+    return known == 1;
+}
+
+int sock_wait_readable(sock_t s, int timeout_ms)
+{
+    /* events 0: for stdout only its error or hang-up is reported. */
+    struct pollfd p[2] = {{.fd = s, .events = POLLIN}, {.fd = STDOUT_FILENO, .events = 0}};
+    if (interrupted_by) {
+        errno = EINTR;
+        return -1;
+    }
+    int rc = poll(p, stdout_is_pipe() ? 2 : 1, timeout_ms);
+    if (rc > 0 && !(p[0].revents & POLLIN) && (p[1].revents & (POLLERR | POLLHUP)))
+        return SOCK_OUTPUT_GONE;
+    return rc > 0 ? 1 : rc;
+}
+
+int sock_os_send_flags(void)
+{
+    return MSG_NOSIGNAL; /* a reset TCP peer gives EPIPE, not SIGPIPE */
+}
+
+int sock_os_set_blocking(sock_t s, bool blocking)
+{
+    int flags = fcntl(s, F_GETFL);
+    if (flags < 0)
+        return -1;
+    flags = blocking ? (flags & ~O_NONBLOCK) : (flags | O_NONBLOCK);
+    return fcntl(s, F_SETFL, flags) == 0 ? 0 : -1;
+}
+
+bool sock_os_connect_in_progress(void)
+{
+    return errno == EINPROGRESS;
+}
+
+void sock_os_set_error(int code)
+{
+    errno = code;
+}
+
+/* The last setsockopt named an option this system does not know. */
+bool sock_os_option_unknown(void)
+{
+    return errno == ENOPROTOOPT;
+}
+
+int sock_os_wait_writable(sock_t s, int timeout_ms)
+{
+    struct pollfd p = {.fd = s, .events = POLLOUT};
+    return poll(&p, 1, timeout_ms);
+}
+
+/* IP_MULTICAST_ALL off (Linux 2.6.31 on): the kernel hands the socket only
+ * the groups it joined itself, each only from the interface it joined on.
+ * Read back, since an emulation (WSL 1, gVisor) may take it and ignore it. */
+bool sock_os_own_joins_only(sock_t s)
+{
+#ifdef IP_MULTICAST_ALL
+    int on = 1;
+    return sock_os_set_int(s, IPPROTO_IP, IP_MULTICAST_ALL, 0) == 0 &&
+           sock_os_get_int(s, IPPROTO_IP, IP_MULTICAST_ALL, &on) == 0 && on == 0;
+#else
+    (void)s;
+    return false;
+#endif
+}
+
+int sock_os_enable_pktinfo(sock_t s)
+{
+#ifdef __linux__
+    return sock_os_set_int(s, IPPROTO_IP, IP_PKTINFO, 1);
+#else
+    (void)s;
+    errno = ENOPROTOOPT; /* only the Linux receiver reads it */
+    return -1;
+#endif
+}
+
+/* The index of the interface holding the IPv4 address addr, or 0 with
+ * errno set when there is none. */
+unsigned sock_os_ipv4_interface_index(const struct in_addr *addr)
+{
+    struct ifaddrs *list;
+    if (getifaddrs(&list) != 0)
+        return 0;
+    unsigned index = 0;
+    for (const struct ifaddrs *i = list; i && index == 0; i = i->ifa_next) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)i->ifa_addr;
+        if (in && in->sin_family == AF_INET && in->sin_addr.s_addr == addr->s_addr)
+            index = if_nametoindex(i->ifa_name);
+    }
+    freeifaddrs(list);
+    if (index == 0)
+        errno = EADDRNOTAVAIL;
+    return index;
+}
+
+bool sock_buffer_short(int asked_bytes, int reported_bytes)
+{
+    return (long long)reported_bytes < 2LL * asked_bytes;
+}
+
+void sock_buffer_note(bool receive, int asked_bytes, int reported_bytes,
+                      char *out, size_t cap)
+{
+    /* The kernel caps the request at the sysctl, and at INT_MAX / 2 so
+     * that its double fits an int; only the first can be raised. */
+    const int most = 0x7fffffff / 2;
+    int granted = reported_bytes / 2;
+    if (asked_bytes > most && granted >= most)
+        snprintf(out, cap, "Linux granted %d bytes (getsockopt reports twice "
+                           "that), the most it gives", granted);
+    else
+        snprintf(out, cap, "Linux granted %d bytes (getsockopt reports twice "
+                           "that); raise its limit with: sysctl -w net.core.%s=%d",
+                 granted, receive ? "rmem_max" : "wmem_max",
+                 asked_bytes > most ? most : asked_bytes);
+}
+
+const char sock_listener_reuse_name[] = "SO_REUSEADDR";
+
+int sock_set_listener_reuse(sock_t s, int *kept)
+{
+    int rc = sock_os_set_int_kept(s, SOL_SOCKET, SO_REUSEADDR, 1, kept);
+    *kept = *kept != 0;
+    return rc;
+}
+
+int sock_set_multicast_ttl(sock_t s, int ttl, int *kept_ttl)
+{
+    unsigned char value = (unsigned char)ttl;
+    if (setsockopt(s, IPPROTO_IP, IP_MULTICAST_TTL, &value, sizeof value) != 0)
+        return -1;
+    /* Reported as an int-sized value. */
+    if (sock_os_get_int(s, IPPROTO_IP, IP_MULTICAST_TTL, kept_ttl) != 0)
+        *kept_ttl = ttl;
+    return 0;
+}
+
+int sock_bind_group(sock_t s, const sock_addr *group)
+{
+    /* The group address itself: other groups at the port stay out. */
+    return sock_bind(s, group);
+}
+
+long sock_os_recv_one(sock_receiver *rx, bool *wanted)
+{
+    *wanted = true; /* only Linux's recvmsg path reads IP_PKTINFO */
+    return sock_recv_from(rx->s, rx->buf, SOCK_RX_SLOT_BYTES, &rx->from[0]);
+}
+#endif

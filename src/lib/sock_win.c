@@ -1,0 +1,331 @@
+/* sock_win.c - the socket layer on Windows: Winsock2 start-up, error
+ * texts and classes, the console's Ctrl-C, waiting, and the options that
+ * Windows names or sizes its own way (see sock_os.h). */
+#ifdef _WIN32
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Winsock2 (through sock.h) before windows.h, as it asks. */
+#include "lib/sock.h"
+#include "lib/sock_batch.h"
+#include "lib/sock_os.h"
+
+#include <windows.h>
+#include <mswsock.h>  /* WSARecvMsg */
+#include <iphlpapi.h> /* GetIpAddrTable */
+
+static char error_text[256];
+static volatile LONG interrupted_by;
+
+int sock_startup(void)
+{
+    WSADATA data;
+    int rc = WSAStartup(MAKEWORD(2, 2), &data);
+    if (rc != 0) {
+        WSASetLastError(rc);
+        return -1;
+    }
+    return 0;
+}
+
+void sock_cleanup(void)
+{
+    WSACleanup();
+}
+
+void sock_close(sock_t s)
+{
+    if (s != SOCK_INVALID)
+        closesocket(s);
+}
+
+const char *sock_error_text(void)
+{
+    int code = WSAGetLastError();
+    const char *fixed = sock_error_code_text(code);
+    if (fixed)
+        return fixed;
+    DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM |
+                                 FORMAT_MESSAGE_IGNORE_INSERTS,
+                             NULL, (DWORD)code, 0, error_text,
+                             (DWORD)sizeof error_text - 24, NULL);
+    /* FormatMessage ends its text with ".\r\n"; keep one line. */
+    while (n > 0 && (error_text[n - 1] == '\n' || error_text[n - 1] == '\r' ||
+                     error_text[n - 1] == ' ' || error_text[n - 1] == '.'))
+        n--;
+    if (n == 0)
+        n = (DWORD)snprintf(error_text, sizeof error_text, "Winsock error");
+    snprintf(error_text + n, sizeof error_text - n, " (WSA %d)", code);
+    return error_text;
+}
+
+bool sock_error_refused(void)
+{
+    int e = WSAGetLastError();
+    return e == WSAECONNREFUSED || e == WSAECONNRESET;
+}
+
+bool sock_error_interrupted(void)
+{
+    return WSAGetLastError() == WSAEINTR || interrupted_by != 0;
+}
+
+bool sock_error_retry(void)
+{
+    int e = WSAGetLastError();
+    return e == WSAEWOULDBLOCK || e == WSAENOBUFS;
+}
+
+bool sock_error_filtered(void)
+{
+    return false; /* the Windows firewall drops without telling the sender */
+}
+
+bool sock_error_path(void)
+{
+    int e = WSAGetLastError();
+    /* WSAENETRESET on UDP: an ICMP "time exceeded" came back. */
+    return e == WSAENETUNREACH || e == WSAEHOSTUNREACH || e == WSAEADDRNOTAVAIL ||
+           e == WSAENETDOWN || e == WSAEHOSTDOWN || e == WSAENETRESET ||
+           e == WSAEMSGSIZE;
+}
+
+bool sock_error_not_local(void)
+{
+    return WSAGetLastError() == WSAEADDRNOTAVAIL;
+}
+
+/* Winsock disconnects a datagram socket connected to the zero address. */
+int sock_os_disconnect(sock_t s)
+{
+    struct sockaddr_in none;
+    memset(&none, 0, sizeof none);
+    none.sin_family = AF_INET;
+    return connect(s, (const struct sockaddr *)&none, (int)sizeof none) == 0 ? 0 : -1;
+}
+
+static BOOL WINAPI on_console_event(DWORD event)
+{
+    if (event == CTRL_C_EVENT || event == CTRL_BREAK_EVENT ||
+        event == CTRL_CLOSE_EVENT) {
+        /* 2 is SIGINT's number everywhere; the exit status follows it. */
+        InterlockedExchange(&interrupted_by, event == CTRL_C_EVENT ? 2 : 15);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+void sock_catch_interrupts(void)
+{
+    SetConsoleCtrlHandler(on_console_event, TRUE);
+}
+
+int sock_interrupted(void)
+{
+    return (int)interrupted_by;
+}
+
+static void set_interrupted_error(void)
+{
+    WSASetLastError(WSAEINTR);
+}
+
+int sock_wait_readable(sock_t s, int timeout_ms)
+{
+    /* Blocking Winsock calls do not notice the console handler, so wait in
+     * short slices and look at the flag between them. */
+    int waited_ms = 0;
+    for (;;) {
+        if (interrupted_by) {
+            set_interrupted_error();
+            return -1;
+        }
+        int slice_ms = 100;
+        if (timeout_ms >= 0 && timeout_ms - waited_ms < slice_ms)
+            slice_ms = timeout_ms - waited_ms;
+        fd_set readable;
+        FD_ZERO(&readable);
+        FD_SET(s, &readable);
+        struct timeval tv = {slice_ms / 1000, (slice_ms % 1000) * 1000};
+        int rc = select(0, &readable, NULL, NULL, &tv);
+        if (rc != 0)
+            return rc > 0 ? 1 : -1;
+        waited_ms += slice_ms;
+        if (timeout_ms >= 0 && waited_ms >= timeout_ms)
+            return 0;
+    }
+}
+
+int sock_os_send_flags(void)
+{
+    return 0;
+}
+
+int sock_os_set_blocking(sock_t s, bool blocking)
+{
+    u_long nonblocking = blocking ? 0 : 1;
+    return ioctlsocket(s, FIONBIO, &nonblocking) == 0 ? 0 : -1;
+}
+
+bool sock_os_connect_in_progress(void)
+{
+    return WSAGetLastError() == WSAEWOULDBLOCK;
+}
+
+void sock_os_set_error(int code)
+{
+    WSASetLastError(code);
+}
+
+/* The last setsockopt named an option this system does not know. */
+bool sock_os_option_unknown(void)
+{
+    return WSAGetLastError() == WSAENOPROTOOPT;
+}
+
+int sock_os_wait_writable(sock_t s, int timeout_ms)
+{
+    fd_set writable, failed;
+    FD_ZERO(&writable);
+    FD_ZERO(&failed);
+    FD_SET(s, &writable);
+    FD_SET(s, &failed); /* Winsock reports a failed connect here */
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    return select(0, NULL, &writable, &failed, &tv);
+}
+
+/* WSARecvMsg is an extension: its address is asked of the provider. */
+static LPFN_WSARECVMSG wsa_recvmsg;
+
+bool sock_os_own_joins_only(sock_t s)
+{
+    (void)s;
+    return false; /* no such option: IP_PKTINFO tells each datagram */
+}
+
+int sock_os_enable_pktinfo(sock_t s)
+{
+    GUID id = WSAID_WSARECVMSG;
+    DWORD on = 1, bytes = 0;
+    if (setsockopt(s, IPPROTO_IP, IP_PKTINFO, (optval_in)&on, (sock_len)sizeof on) != 0)
+        return -1;
+    return WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id,
+                    &wsa_recvmsg, sizeof wsa_recvmsg, &bytes, NULL, NULL) == 0
+               ? 0
+               : -1;
+}
+
+/* The index of the interface holding the IPv4 address addr, or 0 with the
+ * error set when there is none. */
+unsigned sock_os_ipv4_interface_index(const struct in_addr *addr)
+{
+    ULONG size = 0;
+    MIB_IPADDRTABLE *table = NULL;
+    DWORD rc = GetIpAddrTable(NULL, &size, FALSE);
+    while (rc == ERROR_INSUFFICIENT_BUFFER) {
+        free(table);
+        table = malloc(size);
+        if (!table) {
+            WSASetLastError(WSA_NOT_ENOUGH_MEMORY);
+            return 0;
+        }
+        rc = GetIpAddrTable(table, &size, FALSE);
+    }
+    unsigned index = 0;
+    for (DWORD i = 0; rc == NO_ERROR && table && i < table->dwNumEntries && index == 0; i++)
+        if (table->table[i].dwAddr == addr->s_addr)
+            index = (unsigned)table->table[i].dwIndex;
+    free(table);
+    if (index == 0)
+        WSASetLastError(rc == NO_ERROR ? WSAEADDRNOTAVAIL : (int)rc);
+    return index;
+}
+
+bool sock_buffer_short(int asked_bytes, int reported_bytes)
+{
+    return reported_bytes < asked_bytes; /* Windows reports what it keeps */
+}
+
+void sock_buffer_note(bool receive, int asked_bytes, int reported_bytes,
+                      char *out, size_t cap)
+{
+    (void)receive;
+    snprintf(out, cap, "Windows granted %d of the %d bytes asked; ask for "
+                       "at most that", reported_bytes, asked_bytes);
+}
+
+const char sock_listener_reuse_name[] = "SO_EXCLUSIVEADDRUSE";
+
+int sock_set_listener_reuse(sock_t s, int *kept)
+{
+    /* Windows' SO_REUSEADDR would let another program steal the port;
+     * exclusive use is what Linux listeners get by default. */
+    int rc = sock_os_set_int_kept(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1, kept);
+    *kept = *kept != 0;
+    return rc;
+}
+
+int sock_set_multicast_ttl(sock_t s, int ttl, int *kept_ttl)
+{
+    DWORD value = (DWORD)ttl; /* Winsock documents a DWORD */
+    if (setsockopt(s, IPPROTO_IP, IP_MULTICAST_TTL, (optval_in)&value,
+                   (sock_len)sizeof value) != 0)
+        return -1;
+    /* Reported as an int-sized value. */
+    if (sock_os_get_int(s, IPPROTO_IP, IP_MULTICAST_TTL, kept_ttl) != 0)
+        *kept_ttl = ttl;
+    return 0;
+}
+
+int sock_bind_group(sock_t s, const sock_addr *group)
+{
+    /* A group address cannot be bound here: the unspecified one is, and
+     * sock_receive_only's check keeps the other groups out. */
+    sock_addr a;
+    sock_addr_unspecified(&a, sock_addr_family(group), sock_addr_port(group));
+    return sock_bind(s, &a);
+}
+
+/* One datagram with its IP_PKTINFO; *wanted tells whether it is one the
+ * receiver asked for. */
+static long recv_checked(sock_receiver *rx, bool *wanted)
+{
+    union {
+        char buf[WSA_CMSG_SPACE(sizeof(IN_PKTINFO))];
+        /* cppcheck-suppress unusedStructMember ; never used: it aligns buf */
+        size_t align;
+    } control;
+    WSABUF data = {SOCK_RX_SLOT_BYTES, (char *)rx->buf};
+    WSAMSG msg;
+    memset(&msg, 0, sizeof msg);
+    msg.name = (struct sockaddr *)&rx->from[0].storage;
+    msg.namelen = (INT)sizeof rx->from[0].storage;
+    msg.lpBuffers = &data;
+    msg.dwBufferCount = 1;
+    msg.Control.buf = control.buf;
+    msg.Control.len = sizeof control.buf;
+    DWORD n = 0;
+    if (wsa_recvmsg(rx->s, &msg, &n, NULL, NULL) != 0)
+        return -1;
+    rx->from[0].len = msg.namelen;
+    *wanted = true;
+    for (WSACMSGHDR *c = WSA_CMSG_FIRSTHDR(&msg); c; c = WSA_CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            IN_PKTINFO info;
+            memcpy(&info, WSA_CMSG_DATA(c), sizeof info);
+            *wanted = sock_os_arrival_wanted_ipv4(&rx->only, info.ipi_addr,
+                                                  (unsigned)info.ipi_ifindex);
+        }
+    }
+    return (long)n;
+}
+
+long sock_os_recv_one(sock_receiver *rx, bool *wanted)
+{
+    *wanted = true;
+    if (rx->only.check)
+        return recv_checked(rx, wanted);
+    return sock_recv_from(rx->s, rx->buf, SOCK_RX_SLOT_BYTES, &rx->from[0]);
+}
+#endif

@@ -1,0 +1,329 @@
+/* msend.c - msend: options -> a socket -> the sender's tests, told as
+ * the old tools told them.
+ *
+ * The text printed and the bytes sent follow the old tools exactly (see
+ * msend_opts.c for the Equiv line, engine/sender.c for the schedule and
+ * the bytes); this file opens and sets up the socket and turns what the
+ * sender reports into those lines. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/sender.h"
+#include "lib/prog.h"
+#include "lib/sock.h"
+#include "msend/msend_opts.h"
+
+static const prog_info msend_prog = {"msend", msend_help, msend_usage};
+
+typedef struct session {
+    const msend_opts *o;
+    sock_t s;
+    sock_addr dest;
+    char dest_text[SOCK_ADDR_TEXT];
+    sender snd;
+} session;
+
+/* An ERROR about the socket to the destination, with the system's reason. */
+static int runtime_error(const session *ss, const char *what)
+{
+    prog_error("%s %s: %s", what, ss->dest_text, sock_error_text());
+    return EXIT_RUNTIME;
+}
+
+/* Writes what stdout holds. A reader that went away (msend | head -1;
+ * SIGPIPE is ignored, see sock_startup) ends msend with EXIT_OUTPUT_GONE
+ * instead of leaving it sending unseen; other output errors are ignored,
+ * as they always were. */
+static int flush_stdout(void)
+{
+    return fflush(stdout) != 0 && errno == EPIPE ? EXIT_OUTPUT_GONE : 0;
+}
+
+/* What the sender reports, as the old tools printed it: on stdout the
+ * progress (-q: a dot per burst, -qq: nothing), on stderr the summary
+ * (--summary) and, once each, what went wrong on the way. */
+static int on_sender_event(void *ctx, const sender_event *e)
+{
+    const session *ss = ctx;
+    const msend_opts *o = ss->o;
+    switch (e->kind) {
+    case SENDER_TEST_BEGIN:
+        if (o->num_bursts != 0 && o->quiet < 2) {
+            if (o->msg_len == 0)
+                printf("Sending %lld bursts of %d variable-length messages\n",
+                       o->num_bursts, o->burst_count);
+            else
+                printf("Sending %lld bursts of %d %d-byte messages\n", o->num_bursts,
+                       o->burst_count, o->msg_len);
+        }
+        return 0;
+    case SENDER_ECHO_SENT:
+    case SENDER_BURST_WAIT:
+        return flush_stdout();
+    case SENDER_BURST_BEGIN:
+        if (o->quiet == 0) {
+            if (o->burst_count > 1)
+                printf("Sending burst of %d msgs\n", o->burst_count);
+            else
+                printf("Sending %zu bytes\n", e->message_bytes);
+        }
+        return 0;
+    case SENDER_BURST_END:
+        if (o->quiet != 1)
+            return 0;
+        putchar('.');
+        return flush_stdout();
+    case SENDER_MESSAGES_SENT:
+        if (!o->summary)
+            return 0;
+        if (flush_stdout() != 0)
+            return EXIT_OUTPUT_GONE;
+        fprintf(stderr, "msend: %llu messages, %.0f bytes in %.6f s: %.0f messages/s, "
+                        "%.1f Mbit/s\n", e->messages, (double)e->bytes, e->seconds,
+                e->seconds > 0 ? (double)e->messages / e->seconds : 0.0,
+                e->seconds > 0 ? (double)e->bytes * 8 / e->seconds / 1e6 : 0.0);
+        return 0;
+    case SENDER_STAT_PAUSE:
+        if (o->quiet < 2)
+            printf("Pausing before sending 'stat'\n");
+        return flush_stdout();
+    case SENDER_STAT_SEND:
+        if (o->quiet < 2)
+            printf("Sending stat\n");
+        return 0;
+    case SENDER_TEST_END:
+        if (o->quiet < 2)
+            printf(o->stat_pause_ms > 0 ? "%llu messages sent (not including 'stat')\n"
+                                        : "%llu messages sent\n",
+                   e->messages);
+        return flush_stdout();
+    case SENDER_FIRST_REFUSED:
+        if (o->quiet < 2)
+            prog_warning("%s answered 'port unreachable' (no receiver yet?); still sending",
+                         ss->dest_text);
+        return 0;
+    case SENDER_FIRST_FILTERED:
+        if (o->quiet < 2)
+            prog_warning("sends to %s dropped by this host's firewall (%s); still sending",
+                         ss->dest_text, e->reason);
+        return 0;
+    case SENDER_PATH_TROUBLE:
+        if (o->quiet < 2)
+            prog_warning("send to %s failed (%s); still sending", ss->dest_text, e->reason);
+        return 0;
+    }
+    return 0;
+}
+
+/* Socket options; *sndbuf_shown: the SO_SNDBUF size for the Equiv line. */
+static int configure(const session *ss, int *sndbuf_shown)
+{
+    const msend_opts *o = ss->o;
+    int got = 0;
+    if (o->sndbuf_bytes > 0) {
+        if (sock_set_sndbuf(ss->s, o->sndbuf_bytes) != 0 ||
+            sock_get_sndbuf(ss->s, &got) != 0)
+            return runtime_error(ss, "SO_SNDBUF for");
+        if (sock_buffer_short(o->sndbuf_bytes, got) && o->quiet < 2) {
+            char note[160];
+            sock_buffer_note(false, o->sndbuf_bytes, got, note, sizeof note);
+            prog_warning("tried to set SO_SNDBUF to %d, only got %d", o->sndbuf_bytes, got);
+            prog_note("%s", note);
+        }
+        *sndbuf_shown = o->sndbuf_bytes;
+    } else {
+        if (sock_get_sndbuf(ss->s, &got) != 0)
+            return runtime_error(ss, "SO_SNDBUF for");
+        if (got < 65536 && o->quiet < 2)
+            prog_note("system default SO_SNDBUF only %d (65536 preferred)", got);
+        *sndbuf_shown = got;
+    }
+    if (o->transport == MSEND_MULTICAST) {
+        int ttl = 0;
+        if (sock_set_multicast_ttl(ss->s, o->ttl, &ttl) != 0)
+            return runtime_error(ss, "IP_MULTICAST_TTL for");
+        if (ttl != o->ttl && o->quiet < 2)
+            prog_warning("tried to set IP_MULTICAST_TTL to %d, %s %d", o->ttl,
+                         ttl < o->ttl ? "only got" : "got", ttl);
+        if (!o->pos.has_interface)
+            return 0;
+        sock_addr kept;
+        if (sock_set_multicast_if(ss->s, &o->pos.interface_addr, &kept) != 0) {
+            prog_error("IP_MULTICAST_IF %s: %s", o->pos.interface_typed, sock_error_text());
+            return EXIT_RUNTIME;
+        }
+        if (!sock_addr_same_host(&kept, &o->pos.interface_addr) && o->quiet < 2) {
+            char kept_text[SOCK_ADDR_TEXT];
+            sock_addr_format(&kept, SOCK_ADDR_HOST, kept_text);
+            prog_warning("tried to set IP_MULTICAST_IF to %s, got %s",
+                         o->pos.interface_typed, kept_text);
+        }
+        return 0;
+    }
+    /* -u, -t: a subnet's broadcast address or 255.255.255.255 is a
+     * destination like any other; the ttl, when typed, is the unicast
+     * one; the interface is the address to send from. */
+    if (o->transport == MSEND_UDP && sock_set_broadcast(ss->s) != 0)
+        return runtime_error(ss, "SO_BROADCAST for");
+    if (o->pos.has_ttl && sock_set_unicast_ttl(ss->s, o->ttl) != 0)
+        return runtime_error(ss, "IP_TTL for");
+    if (o->pos.has_interface && sock_bind(ss->s, &o->pos.interface_addr) != 0) {
+        if (sock_error_not_local())
+            prog_error("interface %s: not an address of this host (with -u or -t it is "
+                       "the local address to send from)", o->pos.interface_typed);
+        else
+            prog_error("bind %s: %s", o->pos.interface_typed, sock_error_text());
+        return EXIT_RUNTIME;
+    }
+    return 0;
+}
+
+/* "the echo datagram" or "3 of 5 echo datagrams". */
+static void print_unsent(const session *ss, unsigned long long unsent,
+                         unsigned long long of, const char *what)
+{
+    const sender_counts *n = &ss->snd.counts;
+    const char *reason = n->trouble[0] ? n->trouble : "?";
+    if (of == 1)
+        prog_warning("the %s to %s could not be sent (%s)", what, ss->dest_text, reason);
+    else
+        prog_warning("%llu of %llu %ss to %s could not be sent (%s)", unsent, of, what,
+                     ss->dest_text, reason);
+}
+
+/* What could not be sent or was refused on the way. The firewall's drops
+ * and the counts of what could not be sent are said whatever -q says
+ * (they explain the exit status); rc becomes EXIT_UNSENT when any was. */
+static int report_unsent(const session *ss, int tests_run, int rc)
+{
+    const sender_counts *n = &ss->snd.counts;
+    if (n->filtered > 0)
+        prog_warning("%llu datagrams to %s dropped by this host's firewall", n->filtered,
+                     ss->dest_text);
+    if (n->refused > 0 && ss->o->quiet < 2)
+        prog_warning("%llu sends to %s were refused (port unreachable)", n->refused,
+                     ss->dest_text);
+    if (n->unsent_echoes > 0)
+        print_unsent(ss, n->unsent_echoes, (unsigned long long)tests_run, "echo datagram");
+    if (n->unsent_messages > 0)
+        prog_warning("%llu of %llu messages to %s could not be sent (%s)",
+                     n->unsent_messages, n->messages, ss->dest_text,
+                     n->trouble[0] ? n->trouble : "?");
+    if (n->unsent_stats > 0)
+        print_unsent(ss, n->unsent_stats, (unsigned long long)tests_run, "'stat' datagram");
+    if (rc == 0 && (n->unsent_echoes > 0 || n->unsent_messages > 0 || n->unsent_stats > 0 ||
+                    n->filtered > 0))
+        return EXIT_UNSENT;
+    return rc;
+}
+
+/* The Equiv line and the echo text, sized to fit: the positionals are
+ * shown as typed, however long. NULL when out of memory. */
+static char *equiv_and_echo(const msend_opts *o, int sndbuf_shown, char **echo,
+                            size_t *echo_len)
+{
+    size_t equiv_len = msend_equiv(o, sndbuf_shown, NULL, 0);
+    char *equiv = malloc(equiv_len + 1);
+    *echo_len = equiv ? sender_echo_text(o->preset, "", NULL, 0) + equiv_len : 0;
+    *echo = equiv ? malloc(*echo_len + 1) : NULL;
+    if (!*echo) {
+        free(equiv);
+        return NULL;
+    }
+    msend_equiv(o, sndbuf_shown, equiv, equiv_len + 1);
+    sender_echo_text(o->preset, equiv, *echo, *echo_len + 1);
+    return equiv;
+}
+
+/* The tests, one after another while they run: 0, or the status. */
+static int run_tests(session *ss, const char *echo, size_t echo_len, int *tests_run)
+{
+    const msend_opts *o = ss->o;
+    sender_config c = {
+        .burst_count = o->burst_count,
+        .num_bursts = o->num_bursts,
+        .pause_ms = o->pause_ms,
+        .stat_pause_ms = o->stat_pause_ms,
+        .msg_len = o->msg_len,
+        .decimal = o->decimal,
+        .payload = o->payload,
+        .payload_len = o->payload_len,
+        .stream = o->transport == MSEND_TCP,
+        .bursts_unseen = o->quiet == 2,
+    };
+    sender_socket sock;
+    sender_io io;
+    sender_socket_io(&sock, ss->s, &ss->dest, &io);
+    if (sender_init(&ss->snd, &c, &io, on_sender_event, ss) != 0) {
+        prog_error("out of memory");
+        return EXIT_RUNTIME;
+    }
+    int rc = 0;
+    for (*tests_run = 0; rc == 0 && *tests_run < o->loops; (*tests_run)++)
+        rc = sender_run_test(&ss->snd, echo, echo_len);
+    if (rc == SENDER_FAILED) {
+        prog_error("%s %s: %s", c.stream ? "send" : "sendto", ss->dest_text,
+                   ss->snd.counts.failure);
+        rc = EXIT_RUNTIME;
+    }
+    return rc;
+}
+
+static int run(const msend_opts *o)
+{
+    session ss;
+    memset(&ss, 0, sizeof ss);
+    ss.o = o;
+    ss.dest = o->pos.group;
+    sock_addr_format(&ss.dest, SOCK_ADDR_COLON_PORT, ss.dest_text);
+    int family = sock_addr_family(&ss.dest);
+    ss.s = o->transport == MSEND_TCP ? sock_tcp(family) : sock_udp(family);
+    if (ss.s == SOCK_INVALID)
+        return runtime_error(&ss, "socket for");
+    int sndbuf_shown = 0;
+    int rc = configure(&ss, &sndbuf_shown);
+    char *echo;
+    size_t echo_len;
+    char *equiv = equiv_and_echo(o, sndbuf_shown, &echo, &echo_len);
+    if (!equiv) {
+        sock_close(ss.s);
+        prog_error("out of memory");
+        return EXIT_RUNTIME;
+    }
+    if (rc == 0 && o->quiet < 2) {
+        printf("Equiv cmd line: %s\n", equiv);
+        rc = flush_stdout();
+    }
+    /* UDP is connected too: the destination is fixed, sends are cheaper,
+     * and a missing receiver is reported instead of unseen. */
+    if (rc == 0 && sock_connect_timeout(ss.s, &ss.dest, o->connect_timeout_ms) != 0)
+        rc = runtime_error(&ss, "connect");
+    int tests_run = 0;
+    if (rc == 0)
+        rc = run_tests(&ss, echo, echo_len, &tests_run);
+    /* Gone with stdout's reader: nothing more to say (as if by SIGPIPE). */
+    if (rc != EXIT_OUTPUT_GONE)
+        rc = report_unsent(&ss, tests_run, rc);
+    sender_free(&ss.snd);
+    sock_close(ss.s);
+    free(equiv);
+    free(echo);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static msend_opts opts; /* holds a 64 KiB payload: not on the stack */
+    cli_error err;
+    int rc = prog_parsed(&msend_prog, msend_parse(argc, argv, &opts, &err), &err);
+    if (rc != PROG_RUN)
+        return rc;
+    rc = prog_start_sockets();
+    if (rc != 0)
+        return rc;
+    rc = run(&opts);
+    prog_stop_sockets();
+    return rc;
+}

@@ -1,0 +1,84 @@
+/* test_addr.c - sock_addr (lib/addr.h) as the parser makes it: the one
+ * text form in its three styles, the family's parts and questions. */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "lib/addr.h"
+#include "lib/cli.h"
+
+static sock_addr parsed(const char *text, uint16_t port)
+{
+    sock_addr a;
+    cli_error err;
+    memset(&a, 0, sizeof a);
+    CHECK(cli_addr("group", text, &a, &err));
+    sock_addr_set_port(&a, port);
+    return a;
+}
+
+static const char *format(const sock_addr *a, sock_addr_style style)
+{
+    static char text[SOCK_ADDR_TEXT];
+    memset(text, 'x', sizeof text);
+    sock_addr_format(a, style, text);
+    return text;
+}
+
+static void test_format(void)
+{
+    sock_addr a = parsed("192.0.2.1", 12000);
+    CHECK_STR(format(&a, SOCK_ADDR_COLON_PORT), "192.0.2.1:12000");
+    CHECK_STR(format(&a, SOCK_ADDR_DOT_PORT), "192.0.2.1.12000");
+    CHECK_STR(format(&a, SOCK_ADDR_HOST), "192.0.2.1");
+    /* The longest IPv4 forms, with room to spare. */
+    a = parsed("255.255.255.255", 65535);
+    CHECK_STR(format(&a, SOCK_ADDR_COLON_PORT), "255.255.255.255:65535");
+    CHECK_STR(format(&a, SOCK_ADDR_DOT_PORT), "255.255.255.255.65535");
+    a = parsed("0.0.0.0", 0);
+    CHECK_STR(format(&a, SOCK_ADDR_DOT_PORT), "0.0.0.0.0");
+    /* No address, or a family not known here. */
+    sock_addr none;
+    memset(&none, 0, sizeof none);
+    CHECK_STR(format(&none, SOCK_ADDR_COLON_PORT), "?");
+    CHECK(sock_addr_family(&none) == AF_UNSPEC);
+    /* Sized for IPv6: its longest text, bracketed, with a zone and port. */
+    CHECK(SOCK_ADDR_TEXT >= (int)sizeof "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%"
+                                         "123456789012345]:65535");
+}
+
+static void test_parts(void)
+{
+    sock_addr a = parsed("239.1.2.3", 5000);
+    CHECK(sock_addr_family(&a) == AF_INET);
+    CHECK(sock_addr_port(&a) == 5000);
+    CHECK(sock_addr_is_multicast(&a) && !sock_addr_is_unspecified(&a));
+    sock_addr b = parsed("239.1.2.3", 6000);
+    CHECK(sock_addr_same_host(&a, &b));
+    b = parsed("239.1.2.4", 5000);
+    CHECK(!sock_addr_same_host(&a, &b));
+
+    sock_addr any;
+    sock_addr_unspecified(&any, AF_INET, 12000);
+    CHECK_STR(format(&any, SOCK_ADDR_COLON_PORT), "0.0.0.0:12000");
+    CHECK(sock_addr_is_unspecified(&any) && !sock_addr_is_multicast(&any));
+    CHECK(any.ifindex == 0);
+    sock_addr typed = parsed("0.0.0.0", 12000);
+    CHECK(sock_addr_same_host(&any, &typed));
+    CHECK(memcmp(&any, &typed, sizeof any) == 0); /* the same bytes, so mdump's
+                                                     peer cache compares them */
+
+    /* An unknown family answers no to every question. */
+    sock_addr none;
+    sock_addr_unspecified(&none, AF_UNSPEC, 1);
+    CHECK(none.len == 0 && sock_addr_port(&none) == 0);
+    CHECK(!sock_addr_is_unspecified(&none) && !sock_addr_is_multicast(&none));
+    CHECK(!sock_addr_same_host(&none, &none));
+}
+
+int main(void)
+{
+    test_format();
+    test_parts();
+    return check_report("test_addr");
+}

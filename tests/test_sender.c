@@ -1,0 +1,729 @@
+/* test_sender.c - engine/sender.h driven through a fake sender_io: a
+ * clock that moves only when the sender sleeps, a send function that
+ * records every datagram (or stream write) and fails when a script says
+ * so, and a report function that writes each event down. So the bytes of
+ * every message, how they are cut into chunks, when each burst starts,
+ * and what the sender does after each kind of failed send are checked
+ * exactly, without a socket or a wait. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "engine/sender.h"
+#include "lib/compiler.h"
+
+/* ---- the fake */
+
+enum { LOG_BYTES = 1 << 16, SCRIPT_MAX = 32, SENT_MAX = 8192 };
+
+/* What the n-th call to send_datagrams (or send_stream) does: fail with
+ * a class, or take at most `take` datagrams (0: all). */
+typedef struct step {
+    int call;
+    bool fail;
+    send_error_class class;
+    size_t take;
+} step;
+
+typedef struct fake {
+    int64_t now_us;
+    int calls;          /* send_datagrams and send_stream */
+    int reconnects;
+    bool reconnect_fails;
+    step script[SCRIPT_MAX];
+    int steps;
+    size_t take;        /* datagrams one call takes unless the script says; 0: all */
+    send_error_class class;
+    int stop_at;        /* a report status for this event kind, or -1 */
+    int stop_status;
+    /* every datagram that went, end to end, and their lengths */
+    uint8_t *bytes;
+    size_t bytes_len;
+    uint32_t lens[SENT_MAX];
+    size_t sent;
+    char log[LOG_BYTES];
+    size_t log_len;
+} fake;
+
+static void logf_(fake *f, const char *fmt, ...) MT_PRINTF(2, 3);
+static void logf_(fake *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(f->log + f->log_len, LOG_BYTES - f->log_len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        f->log_len += (size_t)n < LOG_BYTES - f->log_len ? (size_t)n : 0;
+}
+
+/* The clock in ms since the test began, for the log. */
+static long ms(const fake *f)
+{
+    return (long)(f->now_us / 1000);
+}
+
+static const step *step_of(const fake *f, int call)
+{
+    for (int i = 0; i < f->steps; i++)
+        if (f->script[i].call == call)
+            return &f->script[i];
+    return NULL;
+}
+
+static void keep(fake *f, const uint8_t *data, size_t len)
+{
+    memcpy(f->bytes + f->bytes_len, data, len);
+    f->bytes_len += len;
+    if (f->sent < SENT_MAX)
+        f->lens[f->sent] = (uint32_t)len;
+    f->sent++;
+}
+
+static long fake_send_datagrams(void *ctx, const uint8_t *data, const uint32_t *lens,
+                                size_t count)
+{
+    fake *f = ctx;
+    const step *s = step_of(f, ++f->calls);
+    if (s && s->fail) {
+        f->class = s->class;
+        logf_(f, "%ld: send %zu failed\n", ms(f), count);
+        return -1;
+    }
+    size_t take = s && s->take ? s->take : f->take;
+    size_t n = take && take < count ? take : count;
+    for (size_t i = 0; i < n; i++) {
+        keep(f, data, lens[i]);
+        data += lens[i];
+    }
+    logf_(f, "%ld: send %zu of %zu\n", ms(f), n, count);
+    return (long)n;
+}
+
+static int fake_send_stream(void *ctx, const uint8_t *data, size_t len)
+{
+    fake *f = ctx;
+    const step *s = step_of(f, ++f->calls);
+    if (s && s->fail) {
+        f->class = s->class;
+        logf_(f, "%ld: write %zu failed\n", ms(f), len);
+        return -1;
+    }
+    keep(f, data, len);
+    logf_(f, "%ld: write %zu\n", ms(f), len);
+    return 0;
+}
+
+static int fake_reconnect(void *ctx)
+{
+    fake *f = ctx;
+    f->reconnects++;
+    logf_(f, "%ld: reconnect%s\n", ms(f), f->reconnect_fails ? " failed" : "");
+    if (f->reconnect_fails) {
+        f->class = SEND_ERROR_PATH;
+        return -1;
+    }
+    return 0;
+}
+
+static send_error_class fake_error_class(void *ctx)
+{
+    return ((fake *)ctx)->class;
+}
+
+static const char *fake_error_text(void *ctx)
+{
+    static const char *const texts[] = {"Connection refused", "Operation not permitted",
+                                        "No buffer space available",
+                                        "Network is unreachable", "Bad file descriptor"};
+    return texts[((fake *)ctx)->class];
+}
+
+static int64_t fake_now_us(void *ctx)
+{
+    return ((fake *)ctx)->now_us;
+}
+
+static void fake_sleep_ms(void *ctx, int64_t sleep_ms)
+{
+    fake *f = ctx;
+    /* The busy retries sleep 1 ms each: not logged one by one. */
+    if (sleep_ms != 1)
+        logf_(f, "%ld: sleep %lld ms\n", ms(f), (long long)sleep_ms);
+    f->now_us += sleep_ms * 1000;
+}
+
+static void fake_sleep_until_us(void *ctx, int64_t deadline_us)
+{
+    fake *f = ctx;
+    logf_(f, "%ld: sleep until %lld ms\n", ms(f), (long long)(deadline_us / 1000));
+    if (deadline_us > f->now_us)
+        f->now_us = deadline_us;
+}
+
+static const char *const event_names[] = {
+    [SENDER_TEST_BEGIN] = "TEST_BEGIN",       [SENDER_ECHO_SENT] = "ECHO_SENT",
+    [SENDER_BURST_WAIT] = "BURST_WAIT",       [SENDER_BURST_BEGIN] = "BURST_BEGIN",
+    [SENDER_BURST_END] = "BURST_END",         [SENDER_MESSAGES_SENT] = "MESSAGES_SENT",
+    [SENDER_STAT_PAUSE] = "STAT_PAUSE",       [SENDER_STAT_SEND] = "STAT_SEND",
+    [SENDER_TEST_END] = "TEST_END",           [SENDER_FIRST_REFUSED] = "FIRST_REFUSED",
+    [SENDER_FIRST_FILTERED] = "FIRST_FILTERED", [SENDER_PATH_TROUBLE] = "PATH_TROUBLE",
+};
+
+static int fake_report(void *ctx, const sender_event *e)
+{
+    fake *f = ctx;
+    logf_(f, "%ld: %s", ms(f), event_names[e->kind]);
+    switch (e->kind) {
+    case SENDER_BURST_BEGIN:
+        logf_(f, " %zu", e->message_bytes);
+        break;
+    case SENDER_MESSAGES_SENT:
+        logf_(f, " %llu messages %llu bytes %.3f s", e->messages, e->bytes, e->seconds);
+        break;
+    case SENDER_TEST_END:
+        logf_(f, " %llu", e->messages);
+        break;
+    case SENDER_FIRST_FILTERED:
+    case SENDER_PATH_TROUBLE:
+        logf_(f, " (%s)", e->reason);
+        break;
+    default:
+        break;
+    }
+    logf_(f, "\n");
+    return (int)e->kind == f->stop_at ? f->stop_status : 0;
+}
+
+typedef struct rig {
+    fake f;
+    sender snd;
+    sender_config c;
+} rig;
+
+/* A sender with msend's defaults (-b1 -m0 -n1 -p1000 -s0) changed by the
+ * caller before rig_start. */
+static void rig_open(rig *g)
+{
+    memset(g, 0, sizeof *g);
+    g->f.bytes = malloc(SENT_MAX * 64 + (1 << 20));
+    if (!g->f.bytes)
+        abort();
+    g->f.stop_at = -1;
+    g->c.burst_count = 1;
+    g->c.num_bursts = 1;
+    g->c.pause_ms = 1000;
+}
+
+static void rig_start(rig *g)
+{
+    sender_io io = {&g->f,          fake_send_datagrams, fake_send_stream,
+                    fake_reconnect, fake_error_class,    fake_error_text,
+                    fake_now_us,    fake_sleep_ms,       fake_sleep_until_us};
+    if (sender_init(&g->snd, &g->c, &io, fake_report, &g->f) != 0)
+        abort();
+}
+
+static void rig_close(rig *g)
+{
+    sender_free(&g->snd);
+    free(g->f.bytes);
+}
+
+static void fail_call(rig *g, int call, send_error_class class)
+{
+    g->f.script[g->f.steps++] = (step){call, true, class, 0};
+}
+
+/* The echo the tests send: 6 bytes and its NUL. */
+#define ECHO "echo x"
+
+/* The i-th datagram sent, as a string (they hold no NUL but the echo's
+ * and -m's padding). */
+static const char *datagram(const rig *g, size_t i)
+{
+    static char text[128];
+    size_t at = 0;
+    for (size_t k = 0; k < i; k++)
+        at += g->f.lens[k];
+    size_t n = g->f.lens[i] < sizeof text - 1 ? g->f.lens[i] : sizeof text - 1;
+    memcpy(text, g->f.bytes + at, n);
+    text[n] = '\0';
+    return text;
+}
+
+/* A send function that is busy while the clock is in [busy_from_us,
+ * busy_until_us). */
+static int64_t busy_from_us, busy_until_us;
+
+static long busy_send(void *ctx, const uint8_t *data, const uint32_t *lens, size_t count)
+{
+    fake *f = ctx;
+    if (f->now_us >= busy_from_us && f->now_us < busy_until_us) {
+        f->class = SEND_ERROR_BUSY;
+        f->calls++;
+        return -1;
+    }
+    return fake_send_datagrams(ctx, data, lens, count);
+}
+
+/* How many times text occurs in the log. */
+static int occurrences(const char *log, const char *text)
+{
+    int n = 0;
+    for (const char *p = strstr(log, text); p; p = strstr(p + 1, text))
+        n++;
+    return n;
+}
+
+/* ---- the bytes */
+
+static void test_messages(void)
+{
+    sender_config c;
+    memset(&c, 0, sizeof c);
+    uint8_t out[64];
+    char want[64];
+
+    CHECK_MEM(out, sender_message(&c, out, 0), "Message 0", 9);
+    CHECK_MEM(out, sender_message(&c, out, 255), "Message ff", 10);
+    CHECK_MEM(out, sender_message(&c, out, 18446744073709551615ULL), "Message ffffffffffffffff",
+              24);
+    CHECK(sender_message_len(&c, 255) == 10);
+    c.decimal = true; /* -d */
+    CHECK_MEM(out, sender_message(&c, out, 255), "Message 255", 11);
+    CHECK_MEM(out, sender_message(&c, out, 18446744073709551615ULL),
+              "Message 18446744073709551615", 28);
+    CHECK(sender_message_len(&c, 18446744073709551615ULL) == 28);
+
+    /* -m 20: the text, a NUL, zeros to the length. */
+    c.decimal = false;
+    c.msg_len = 20;
+    memset(out, 0xEE, sizeof out);
+    memset(want, 0, sizeof want);
+    memcpy(want, "Message 1a", 10);
+    CHECK_MEM(out, sender_message(&c, out, 26), want, 20);
+    CHECK(out[20] == 0xEE && sender_message_len(&c, 26) == 20);
+    /* -m 5: the text cut. */
+    c.msg_len = 5;
+    CHECK_MEM(out, sender_message(&c, out, 26), "Messa", 5);
+    /* -m 8: the text without its number. */
+    c.msg_len = 8;
+    CHECK_MEM(out, sender_message(&c, out, 26), "Message ", 8);
+
+    /* -P: the payload, whatever k. */
+    static const uint8_t payload[] = {0x01, 0x00, 0xff};
+    c.payload = payload;
+    c.payload_len = sizeof payload;
+    c.msg_len = 3;
+    CHECK_MEM(out, sender_message(&c, out, 7), payload, 3);
+    CHECK(sender_message_len(&c, 7) == 3);
+}
+
+static void test_texts(void)
+{
+    char stat[SENDER_STAT_TEXT_MAX];
+    CHECK_MEM(stat, sender_stat_text(stat, 0), "stat 0", 6);
+    CHECK_MEM(stat, sender_stat_text(stat, 600), "stat 600", 8);
+    CHECK_MEM(stat, sender_stat_text(stat, 18446744073709551615ULL),
+              "stat 18446744073709551615", 25);
+
+    char echo[128];
+    CHECK(sender_echo_text(0, "msend -b1", echo, sizeof echo) == 32);
+    CHECK_STR(echo, "echo sender equiv cmd: msend -b1");
+    CHECK(sender_echo_text(3, "msend -b100", echo, sizeof echo) == 41);
+    CHECK_STR(echo, "echo test 3, sender equiv cmd msend -b100");
+    /* Measured without a buffer; cut like snprintf. */
+    CHECK(sender_echo_text(0, "msend -b1", NULL, 0) == 32);
+    CHECK(sender_echo_text(0, "msend -b1", echo, 10) == 32);
+    CHECK_STR(echo, "echo send");
+}
+
+/* ---- the schedule */
+
+static void test_schedule(void)
+{
+    rig g;
+    rig_open(&g);
+    /* -n3 -p100 -s2000, the clock at 5 s when the test starts */
+    g.c.num_bursts = 3;
+    g.c.pause_ms = 100;
+    g.c.stat_pause_ms = 2000;
+    g.f.now_us = 5000000;
+    rig_start(&g);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK_STR(g.f.log,
+              "5000: TEST_BEGIN\n"
+              "5000: send 1 of 1\n"
+              "5000: ECHO_SENT\n"
+              "5000: sleep 1000 ms\n"
+              "6000: BURST_BEGIN 9\n"
+              "6000: send 1 of 1\n"
+              "6000: BURST_END\n"
+              "6000: BURST_WAIT\n"
+              "6000: sleep until 6100 ms\n"
+              "6100: BURST_BEGIN 9\n"
+              "6100: send 1 of 1\n"
+              "6100: BURST_END\n"
+              "6100: BURST_WAIT\n"
+              "6100: sleep until 6200 ms\n"
+              "6200: BURST_BEGIN 9\n"
+              "6200: send 1 of 1\n"
+              "6200: BURST_END\n"
+              "6200: MESSAGES_SENT 3 messages 27 bytes 0.200 s\n"
+              "6200: STAT_PAUSE\n"
+              "6200: sleep 2000 ms\n"
+              "8200: STAT_SEND\n"
+              "8200: send 1 of 1\n"
+              "8200: TEST_END 3\n");
+    CHECK(g.f.sent == 5);
+    CHECK_MEM(g.f.bytes, g.f.lens[0], ECHO, 7); /* with its NUL */
+    CHECK_STR(datagram(&g, 1), "Message 0");
+    CHECK_STR(datagram(&g, 2), "Message 1");
+    CHECK_STR(datagram(&g, 3), "Message 2");
+    CHECK_STR(datagram(&g, 4), "stat 3");
+    CHECK(g.snd.counts.messages == 3 && g.snd.counts.bytes == 7 + 27 + 6);
+    rig_close(&g);
+
+    /* A burst that overruns its slot: the next starts at once, and the
+     * schedule stays where it was (start + k * pause), not pushed back. */
+    rig_open(&g);
+    g.c.num_bursts = 3;
+    g.c.pause_ms = 100;
+    rig_start(&g);
+    g.snd.io.send_datagrams = busy_send;
+    busy_from_us = 1000000; /* the first message waits 150 ms */
+    busy_until_us = 1150000;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "1150: send 1 of 1\n"
+                          "1150: BURST_END\n"
+                          "1150: BURST_WAIT\n"
+                          "1150: sleep until 1100 ms\n"
+                          "1150: BURST_BEGIN 9\n"
+                          "1150: send 1 of 1\n"
+                          "1150: BURST_END\n"
+                          "1150: BURST_WAIT\n"
+                          "1150: sleep until 1200 ms\n"
+                          "1200: BURST_BEGIN 9\n") != NULL);
+    CHECK(g.snd.counts.unsent_messages == 0 && g.f.sent == 4);
+    rig_close(&g);
+
+    /* A second test runs the same schedule from where the clock is. */
+    rig_open(&g);
+    rig_start(&g);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    g.f.log_len = 0;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK_STR(g.f.log,
+              "1000: TEST_BEGIN\n"
+              "1000: send 1 of 1\n"
+              "1000: ECHO_SENT\n"
+              "1000: sleep 1000 ms\n"
+              "2000: BURST_BEGIN 9\n"
+              "2000: send 1 of 1\n"
+              "2000: BURST_END\n"
+              "2000: MESSAGES_SENT 1 messages 9 bytes 0.000 s\n"
+              "2000: TEST_END 1\n");
+    /* The message numbers start again at 0. */
+    CHECK_STR(datagram(&g, 3), "Message 0");
+    CHECK(g.snd.counts.messages == 2);
+    rig_close(&g);
+}
+
+/* A report's status ends the test at once (msend: stdout's reader gone). */
+static void test_stopped(void)
+{
+    rig g;
+    rig_open(&g);
+    g.c.num_bursts = 0; /* forever */
+    g.c.pause_ms = 100;
+    g.f.stop_at = SENDER_BURST_WAIT;
+    g.f.stop_status = 141;
+    rig_start(&g);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 141);
+    CHECK(g.f.sent == 2 && g.snd.counts.messages == 1);
+    rig_close(&g);
+
+    rig_open(&g);
+    g.f.stop_at = SENDER_ECHO_SENT;
+    g.f.stop_status = 141;
+    rig_start(&g);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 141);
+    CHECK(g.f.sent == 1);
+    rig_close(&g);
+}
+
+/* ---- chunks */
+
+static void test_chunks(void)
+{
+    rig g;
+    /* -4's burst: 5000 messages of 20 bytes in chunks of 4096. */
+    rig_open(&g);
+    g.c.burst_count = 5000;
+    g.c.msg_len = 20;
+    rig_start(&g);
+    CHECK(g.snd.chunk_messages == 4096);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "1000: BURST_BEGIN 20\n"
+                          "1000: send 4096 of 4096\n"
+                          "1000: send 904 of 904\n"
+                          "1000: BURST_END\n") != NULL);
+    CHECK(g.f.sent == 5001);
+    char want[20];
+    for (unsigned k = 0; k < 5000; k++) {
+        memset(want, 0, sizeof want);
+        snprintf(want, sizeof want, "Message %x", k);
+        if (g.f.lens[k + 1] != 20 ||
+            memcmp(g.f.bytes + 7 + (size_t)k * 20, want, 20) != 0) {
+            CHECK(!"message bytes");
+            break;
+        }
+    }
+    rig_close(&g);
+
+    /* A socket that takes fewer than it is given: the rest follows. */
+    rig_open(&g);
+    g.c.burst_count = 100;
+    g.f.take = 64;
+    rig_start(&g);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "send 64 of 100\n1000: send 36 of 36\n") != NULL);
+    CHECK(g.f.sent == 101 && g.snd.counts.messages == 100);
+    CHECK_STR(datagram(&g, 100), "Message 63");
+    rig_close(&g);
+
+    /* 64 KiB messages: four to a chunk. */
+    rig_open(&g);
+    g.c.burst_count = 5;
+    g.c.msg_len = 65507;
+    rig_start(&g);
+    CHECK(g.snd.chunk_messages == 4);
+    rig_close(&g);
+
+    /* Unseen, unpaced bursts (-qq -p0) go as one run of messages. */
+    rig_open(&g);
+    g.c.num_bursts = 3;
+    g.c.burst_count = 2;
+    g.c.pause_ms = 0;
+    g.c.bursts_unseen = true;
+    rig_start(&g);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "1000: BURST_BEGIN 9\n1000: send 6 of 6\n1000: BURST_END\n"
+                          "1000: MESSAGES_SENT") != NULL);
+    rig_close(&g);
+    /* Seen, they stay three bursts, sent at once one after another. */
+    rig_open(&g);
+    g.c.num_bursts = 3;
+    g.c.burst_count = 2;
+    g.c.pause_ms = 0;
+    rig_start(&g);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "1000: send 2 of 2\n1000: BURST_END\n1000: BURST_BEGIN 9\n"
+                          "1000: send 2 of 2\n1000: BURST_END\n1000: BURST_BEGIN 9\n"
+                          "1000: send 2 of 2\n1000: BURST_END\n") != NULL);
+    CHECK(strstr(g.f.log, "BURST_WAIT") == NULL);
+    rig_close(&g);
+
+    /* TCP: one write per chunk, the echo's NUL and the stat in the stream. */
+    rig_open(&g);
+    g.c.burst_count = 5000;
+    g.c.msg_len = 20;
+    g.c.stat_pause_ms = 10;
+    g.c.stream = true;
+    rig_start(&g);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK_STR(g.f.log,
+              "0: TEST_BEGIN\n"
+              "0: write 7\n"
+              "0: ECHO_SENT\n"
+              "0: sleep 1000 ms\n"
+              "1000: BURST_BEGIN 20\n"
+              "1000: write 81920\n"
+              "1000: write 18080\n"
+              "1000: BURST_END\n"
+              "1000: MESSAGES_SENT 5000 messages 100000 bytes 0.000 s\n"
+              "1000: STAT_PAUSE\n"
+              "1000: sleep 10 ms\n"
+              "1010: STAT_SEND\n"
+              "1010: write 9\n"
+              "1010: TEST_END 5000\n");
+    rig_close(&g);
+}
+
+/* ---- failed sends */
+
+static void test_soft_errors(void)
+{
+    rig g;
+    /* Refused: counted, told once, the same datagram sent again. */
+    rig_open(&g);
+    g.c.num_bursts = 2;
+    g.c.pause_ms = 0;
+    rig_start(&g);
+    fail_call(&g, 2, SEND_ERROR_REFUSED);
+    fail_call(&g, 3, SEND_ERROR_REFUSED);
+    fail_call(&g, 5, SEND_ERROR_REFUSED);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "1000: send 1 failed\n1000: FIRST_REFUSED\n1000: send 1 failed\n"
+                          "1000: send 1 of 1\n") != NULL);
+    CHECK(g.snd.counts.refused == 3 && g.f.sent == 3);
+    CHECK_STR(datagram(&g, 1), "Message 0");
+    CHECK_STR(datagram(&g, 2), "Message 1");
+    CHECK(g.snd.counts.unsent_messages == 0 && g.f.reconnects == 0);
+    rig_close(&g);
+
+    /* Dropped by this host's firewall: counted, told once with the
+     * reason, skipped (not sent again). */
+    rig_open(&g);
+    g.c.burst_count = 3;
+    g.f.take = 1;
+    rig_start(&g);
+    fail_call(&g, 2, SEND_ERROR_FILTERED);
+    fail_call(&g, 4, SEND_ERROR_FILTERED);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "1000: send 3 failed\n"
+                          "1000: FIRST_FILTERED (Operation not permitted)\n"
+                          "1000: send 1 of 2\n"
+                          "1000: send 1 failed\n"
+                          "1000: BURST_END\n") != NULL);
+    CHECK(g.snd.counts.filtered == 2 && g.f.sent == 2);
+    CHECK_STR(datagram(&g, 1), "Message 1");
+    CHECK(g.snd.counts.messages == 3 && g.snd.counts.unsent_messages == 0);
+    rig_close(&g);
+
+    /* A full queue: sent again every ms. */
+    rig_open(&g);
+    g.c.burst_count = 2;
+    rig_start(&g);
+    for (int call = 2; call < 32; call++)
+        fail_call(&g, call, SEND_ERROR_BUSY);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    /* 30 failures within the second: the datagrams went at the 31st try. */
+    CHECK(g.snd.counts.unsent_messages == 0 && g.f.sent == 3);
+    CHECK(strstr(g.f.log, "1030: send 2 of 2\n") != NULL);
+    CHECK(occurrences(g.f.log, "PATH_TROUBLE") == 0);
+    rig_close(&g);
+}
+
+static void test_busy_limit(void)
+{
+    rig g;
+    rig_open(&g);
+    g.c.burst_count = 2;
+    g.f.take = 1;
+    rig_start(&g);
+    g.snd.io.send_datagrams = busy_send;
+    busy_from_us = 1000000; /* busy for 2.5 s from the first message */
+    busy_until_us = 3500000;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    /* Each message tried for 1 s, then counted as not sent; the path's
+     * trouble told once. */
+    CHECK(g.snd.counts.unsent_messages == 2 && g.snd.counts.messages == 2);
+    /* Tried at 1000, 1001 ... 2000 ms, then at 2000 ... 3000 ms. */
+    CHECK(g.f.sent == 1 && g.f.calls == 1 + 2 * 1001);
+    CHECK_STR(g.snd.counts.trouble, "No buffer space available");
+    CHECK(strstr(g.f.log, "2000: PATH_TROUBLE (No buffer space available)\n") != NULL);
+    CHECK(occurrences(g.f.log, "PATH_TROUBLE") == 1);
+    CHECK(strstr(g.f.log, "3000: BURST_END\n") != NULL);
+    rig_close(&g);
+}
+
+static void test_path_errors(void)
+{
+    rig g;
+    /* Once: connected again and sent again. */
+    rig_open(&g);
+    g.c.num_bursts = 2;
+    g.c.pause_ms = 100;
+    rig_start(&g);
+    fail_call(&g, 2, SEND_ERROR_PATH);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "1000: send 1 failed\n"
+                          "1000: PATH_TROUBLE (Network is unreachable)\n"
+                          "1000: reconnect\n"
+                          "1000: send 1 of 1\n") != NULL);
+    CHECK(g.f.sent == 3 && g.snd.counts.unsent_messages == 0 && g.f.reconnects == 1);
+    CHECK_STR(g.snd.counts.trouble, "Network is unreachable");
+    rig_close(&g);
+
+    /* Twice for one datagram: not sent; the next one goes. */
+    rig_open(&g);
+    g.c.num_bursts = 2;
+    g.c.pause_ms = 100;
+    rig_start(&g);
+    fail_call(&g, 2, SEND_ERROR_PATH);
+    fail_call(&g, 3, SEND_ERROR_PATH);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(g.snd.counts.unsent_messages == 1 && g.snd.counts.messages == 2);
+    CHECK(g.f.sent == 2);
+    CHECK_STR(datagram(&g, 1), "Message 1");
+    CHECK(occurrences(g.f.log, "PATH_TROUBLE") == 1 && g.f.reconnects == 1);
+    rig_close(&g);
+
+    /* Connecting again fails: that datagram is not sent, and each later
+     * one tries to connect first. */
+    rig_open(&g);
+    g.c.num_bursts = 2;
+    g.c.pause_ms = 100;
+    g.c.stat_pause_ms = 10;
+    rig_start(&g);
+    g.f.reconnect_fails = true;
+    fail_call(&g, 2, SEND_ERROR_PATH);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(g.snd.counts.unsent_messages == 2 && g.snd.counts.unsent_stats == 1);
+    CHECK(g.f.sent == 1 && g.f.reconnects == 3);
+    rig_close(&g);
+
+    /* The echo's path: counted with the echoes. */
+    rig_open(&g);
+    rig_start(&g);
+    fail_call(&g, 1, SEND_ERROR_PATH);
+    fail_call(&g, 2, SEND_ERROR_PATH);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(g.snd.counts.unsent_echoes == 1 && g.snd.counts.unsent_messages == 0);
+    CHECK_STR(datagram(&g, 0), "Message 0");
+    rig_close(&g);
+}
+
+static void test_hard_errors(void)
+{
+    rig g;
+    /* Anything else ends the test, its reason kept. */
+    rig_open(&g);
+    g.c.num_bursts = 3;
+    g.c.pause_ms = 100;
+    g.c.stat_pause_ms = 10;
+    rig_start(&g);
+    fail_call(&g, 3, SEND_ERROR_FATAL);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == SENDER_FAILED);
+    CHECK_STR(g.snd.counts.failure, "Bad file descriptor");
+    CHECK(g.f.sent == 2 && g.f.calls == 3);
+    CHECK(strstr(g.f.log, "TEST_END") == NULL && strstr(g.f.log, "STAT") == NULL);
+    rig_close(&g);
+
+    /* On a stream every failure is final: TCP has ridden out what it can. */
+    rig_open(&g);
+    g.c.stream = true;
+    rig_start(&g);
+    fail_call(&g, 2, SEND_ERROR_PATH);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == SENDER_FAILED);
+    CHECK_STR(g.snd.counts.failure, "Network is unreachable");
+    CHECK(g.f.reconnects == 0 && g.snd.counts.unsent_messages == 0);
+    rig_close(&g);
+}
+
+int main(void)
+{
+    test_messages();
+    test_texts();
+    test_schedule();
+    test_stopped();
+    test_chunks();
+    test_soft_errors();
+    test_busy_limit();
+    test_path_errors();
+    test_hard_errors();
+    return check_report("test_sender");
+}

@@ -124,9 +124,11 @@ static char *check_text(text_fn fn, const void *ctx, size_t *len_out)
 
 /* ---- msend ---- */
 
+/* What the Equiv line shows for -S: the size typed (-S 0 too), or for -5
+ * the system's default size it leaves the buffer at. */
 static int sndbuf_shown(const msend_opts *o)
 {
-    return o->sndbuf_bytes > 0 ? o->sndbuf_bytes : SYSTEM_SNDBUF;
+    return o->sndbuf_bytes == 0 && o->sndbuf_from_preset ? SYSTEM_SNDBUF : o->sndbuf_bytes;
 }
 
 static size_t msend_equiv_fn(const void *ctx, char *buf, size_t cap)

@@ -195,6 +195,9 @@ static const char *list(const char *text, size_t cap)
 static void test_addr_list(void)
 {
     CHECK_STR(list("239.1.1.1", 8), "239.1.1.1");
+    /* One address is refused as cli_addr refuses it. */
+    CHECK_STR(list("", 8), NOT_IPV4("group", ""));
+    CHECK_STR(list("239.1.1", 8), NOT_IPV4("group", "239.1.1"));
     CHECK_STR(list("239.1.1.1,239.1.1.5", 8), "239.1.1.1 239.1.1.5");
     CHECK_STR(list("239.1.1.1+4", 8), "239.1.1.1 239.1.1.2 239.1.1.3 239.1.1.4");
     CHECK_STR(list("239.1.1.1+1", 8), "239.1.1.1");
@@ -233,7 +236,8 @@ static void test_addr_list(void)
     char longer[200];
     memset(longer, '1', sizeof longer - 1);
     longer[sizeof longer - 1] = '\0';
-    CHECK_STR(list(longer, 8), "ERR: group '1111111111111111111111111111111111111111...': "
+    memcpy(longer, "239.1.1.1,", 10);
+    CHECK_STR(list(longer, 8), "ERR: group '239.1.1.1,111111111111111111111111111111...': "
                                "an item of the list is longer than 127 characters");
 }
 

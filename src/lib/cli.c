@@ -154,6 +154,13 @@ bool cli_addr_list(const char *what, const char *text, sock_addr *out,
 {
     const char *p = text;
     *count = 0;
+    /* One address: read (and refused) as cli_addr reads it. */
+    if (!strchr(text, ',') && !strchr(text, '+')) {
+        if (cap == 0 || !cli_addr(what, text, &out[0], err))
+            return false;
+        *count = 1;
+        return true;
+    }
     for (;;) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);

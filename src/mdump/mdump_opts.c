@@ -136,10 +136,14 @@ static bool json_rules(mdump_opts *o, bool quiet_typed, cli_error *err)
 {
     if (!o->json)
         return true;
-    if (o->compact_bytes > 0 || (quiet_typed && o->quiet_level < 2)) {
+    if (o->compact_bytes > 0) {
         cli_fail(err, "--json: stdout carries only JSON objects, so no line per "
-                 "datagram (-Q %d%s); leave it out", o->quiet_level,
-                 o->compact_bytes > 0 ? ", -c" : "");
+                 "datagram (-c %d); leave it out", o->compact_bytes);
+        return false;
+    }
+    if (quiet_typed && o->quiet_level < 2) {
+        cli_fail(err, "--json: stdout carries only JSON objects, so no line per "
+                 "datagram (-Q %d); leave it out", o->quiet_level);
         return false;
     }
     if (o->verify_seq) {

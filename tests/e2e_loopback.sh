@@ -4,6 +4,7 @@
 # runtime errors a user meets: connection refused, port in use, nobody
 # listening on a UDP port.
 source "$(dirname "$0")/lib.sh"
+own_loopback "$@"
 
 # pair NAME PROTO "MDUMP ARGS" "MSEND ARGS": runs mdump (which must end by
 # itself: -s, or EOF for TCP), then msend; leaves NAME.dump and NAME.send.

@@ -7,6 +7,7 @@
 # segments than GRO merges. mdump must keep running (or
 # end as documented), count right, and print only well-formed lines.
 source "$(dirname "$0")/lib.sh"
+own_loopback "$@"
 : "${SENDRAW:?SENDRAW must name the sendraw test program}"
 PORT=$(free_port)
 

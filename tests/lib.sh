@@ -134,6 +134,22 @@ wait_listening() {
     done
 }
 
+# own_loopback "$@": as root, runs this test again in a network namespace
+# of its own that has only loopback, up, so the ports it picks cannot meet
+# another test's or program's on this machine (tests run side by side,
+# other people's included). Called before anything is started. Without
+# root: the machine's loopback, and free_port's random ports.
+own_loopback() {
+    if [ -n "${MTOOLS_OWN_LOOPBACK:-}" ] || [ "$(id -u)" != 0 ] || ! unshare -n true 2> /dev/null; then
+        return 0
+    fi
+    rm -rf "$WORK"
+    trap - EXIT
+    export MTOOLS_OWN_LOOPBACK=1
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    exec unshare -n sh -c 'ip link set lo up && exec bash "$@"' - "$0" "$@"
+}
+
 # A free port on loopback for this run, so parallel tests do not collide.
 free_port() {
     local port

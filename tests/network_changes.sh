@@ -15,6 +15,7 @@
 # after a zero-address connect, so the address cases are Linux-only).
 # shellcheck disable=SC2317 # the changes below are called by name
 source "$(dirname "$0")/lib.sh"
+own_loopback "$@"
 : "${FAULT_SHIM:?FAULT_SHIM must name the fault_shim library}"
 need_root_netns
 WIN64=

@@ -14,7 +14,7 @@ pair() {
     spawn "$WORK/$name.dump" "$MDUMP" $dump_args
     local dump_pid=$SPAWNED
     wait_listening "" "$proto" "$PORT" 10 || return
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086 # $send_args: a word list
     timeout 20 "$MSEND" $send_args > "$WORK/$name.send" 2>&1
     expect_status "$name: msend" 0 $?
     wait_exit "$dump_pid" 10

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - shared helpers of the scripted tests (sourced, not run).
 #
 # Tests compare exact output: only timestamps and ephemeral ports are
@@ -100,6 +101,7 @@ spawn() {
 
 # wait_exit PID SECONDS: sets STATUS to the process's exit status, or kills
 # it, fails and sets 124.
+# shellcheck disable=SC2034 # STATUS is read by the tests that source this
 wait_exit() {
     local pid=$1 deadline=$((SECONDS + $2))
     while kill -0 "$pid" 2>/dev/null; do
@@ -224,10 +226,12 @@ wine_in() {
 nft_drop() {
     local ns=$1 hook=$2
     shift 2
-    ip netns exec "$ns" nft add table inet mtfault &&
-    ip netns exec "$ns" nft add chain inet mtfault "$hook" "{ type filter hook $hook priority 0; }" &&
-    ip netns exec "$ns" nft add rule inet mtfault "$hook" "$@" drop ||
-        { fail "nft: could not drop '$*' at $hook in $ns"; exit 1; }
+    if ! { ip netns exec "$ns" nft add table inet mtfault &&
+           ip netns exec "$ns" nft add chain inet mtfault "$hook" "{ type filter hook $hook priority 0; }" &&
+           ip netns exec "$ns" nft add rule inet mtfault "$hook" "$@" drop; }; then
+        fail "nft: could not drop '$*' at $hook in $ns"
+        exit 1
+    fi
 }
 
 # two_hosts NS1 ADDR1/LEN NS2 ADDR2/LEN: two namespaces joined by a veth pair.

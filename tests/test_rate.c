@@ -1,0 +1,200 @@
+/* test_rate.c - rates from the command line (forms, multipliers, units,
+ * the error texts) and the absolute pacing schedule (no drift, due
+ * counts consistent with due times, batching, saturation). */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "check.h"
+#include "rate.h"
+
+static char result[600];
+
+/* "messages 1500000", "bits 200000000" or "BAD: <error>". */
+static const char *parse(const char *text)
+{
+    rate r;
+    cli_error err;
+    memset(&r, 0xA5, sizeof r);
+    if (!rate_parse("--rate", text, &r, &err)) {
+        snprintf(result, sizeof result, "BAD: %s", err.text);
+        return result;
+    }
+    snprintf(result, sizeof result, "%s %.17g%s",
+             r.unit == RATE_MESSAGES ? "messages" : "bits", r.value,
+             r.text == text ? "" : " (text not kept)");
+    return result;
+}
+
+#define FORM_RULE                                                              \
+    ": must be messages per second (\"50000\", \"50k\", \"1.5M\") or payload " \
+    "bits per second (\"200Mbit\", \"1Gbps\")"
+
+static void test_parse_valid(void)
+{
+    CHECK_STR(parse("50000"), "messages 50000");
+    CHECK_STR(parse("50k"), "messages 50000");
+    CHECK_STR(parse("50K"), "messages 50000");
+    CHECK_STR(parse("1.5M"), "messages 1500000");
+    CHECK_STR(parse("2G"), "BAD: --rate '2G': out of range, must be from 0.001 to 1000000000 messages per second");
+    CHECK_STR(parse("1G"), "messages 1000000000");
+    CHECK_STR(parse("0.001"), "messages 0.001");
+    CHECK_STR(parse("0.3k"), "messages 300");
+    CHECK_STR(parse("0.000001G"), "messages 1000");
+    CHECK_STR(parse("007"), "messages 7");
+    CHECK_STR(parse("12.5"), "messages 12.5");
+    CHECK_STR(parse("999999999.999999"), "messages 999999999.99999905");
+    CHECK_STR(parse("200Mbit"), "bits 200000000");
+    CHECK_STR(parse("1Gbit"), "bits 1000000000");
+    CHECK_STR(parse("10kbit"), "bits 10000");
+    CHECK_STR(parse("10Kbps"), "bits 10000");
+    CHECK_STR(parse("1.5Mbps"), "bits 1500000");
+    CHECK_STR(parse("1bit"), "bits 1");
+    CHECK_STR(parse("1000Gbit"), "bits 1000000000000");
+    CHECK_STR(parse("123456789012345"), "BAD: --rate '123456789012345': out of range, must be from 0.001 to 1000000000 messages per second");
+}
+
+static void test_parse_invalid(void)
+{
+    static const char *const bad_form[] = {
+        "", "k", "M", "bit", ".5", "5.", "1.2.3", "-5", "+5", " 5", "5 ",
+        "5kk", "5Mb", "5Mbits", "5Mbit/s", "5BIT", "5Bit"/* bytes, below */,
+        "1e6", "0x10", "inf", "nan", "5%", "1,5M", "5k bit", "5\n", "5T",
+        "5g", "5kbitbit"};
+    for (size_t i = 0; i < sizeof bad_form / sizeof bad_form[0]; i++) {
+        char want[600];
+        const char *text = bad_form[i];
+        if (strchr(text, 'B')) {
+            snprintf(want, sizeof want,
+                     "BAD: --rate '%s': give bits per second (\"Mbit\" or \"Mbps\"), not bytes",
+                     text);
+        } else {
+            snprintf(want, sizeof want, "BAD: --rate '%s'" FORM_RULE, text);
+        }
+        CHECK_STR(parse(text), want);
+    }
+    CHECK_STR(parse("10MB"), "BAD: --rate '10MB': give bits per second (\"Mbit\" or \"Mbps\"), not bytes");
+    CHECK_STR(parse("10MBps"), "BAD: --rate '10MBps': give bits per second (\"Mbit\" or \"Mbps\"), not bytes");
+    CHECK_STR(parse("10Mbyte"), "BAD: --rate '10Mbyte': give bits per second (\"Mbit\" or \"Mbps\"), not bytes");
+    CHECK_STR(parse("10m"), "BAD: --rate '10m': 'm' would mean milli; the multipliers are k, M and G");
+    CHECK_STR(parse("10mbit"), "BAD: --rate '10mbit': 'm' would mean milli; the multipliers are k, M and G");
+    CHECK_STR(parse("0"), "BAD: --rate '0': out of range, must be from 0.001 to 1000000000 messages per second");
+    CHECK_STR(parse("0.0009"), "BAD: --rate '0.0009': out of range, must be from 0.001 to 1000000000 messages per second");
+    CHECK_STR(parse("1000000000.5"), "BAD: --rate '1000000000.5': out of range, must be from 0.001 to 1000000000 messages per second");
+    CHECK_STR(parse("0bit"), "BAD: --rate '0bit': out of range, must be from 1 to 1000000000000 payload bits per second (1bit to 1000Gbit)");
+    CHECK_STR(parse("0.5bit"), "BAD: --rate '0.5bit': out of range, must be from 1 to 1000000000000 payload bits per second (1bit to 1000Gbit)");
+    CHECK_STR(parse("1000.1Gbit"), "BAD: --rate '1000.1Gbit': out of range, must be from 1 to 1000000000000 payload bits per second (1bit to 1000Gbit)");
+    CHECK_STR(parse("1234567890123456"), "BAD: --rate '1234567890123456': too many digits, at most 15");
+    CHECK_STR(parse("0.000000000000001"), "BAD: --rate '0.000000000000001': too many digits, at most 15");
+    /* A long input is shown cut. */
+    CHECK_STR(parse("1111111111222222222233333333334444444444555"),
+              "BAD: --rate '1111111111222222222233333333334444444444...': too many digits, at most 15");
+    CHECK_STR(parse("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+              "BAD: --rate 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...'" FORM_RULE);
+}
+
+static const char *resolve(const char *text, size_t payload)
+{
+    rate r;
+    cli_error err;
+    if (!rate_parse("--rate", text, &r, &err)) {
+        snprintf(result, sizeof result, "PARSE: %s", err.text);
+        return result;
+    }
+    double m = -1;
+    if (!rate_messages_per_second("--rate", &r, payload, &m, &err))
+        snprintf(result, sizeof result, "BAD: %s", err.text);
+    else
+        snprintf(result, sizeof result, "%.17g", m);
+    return result;
+}
+
+static void test_resolve(void)
+{
+    CHECK_STR(resolve("200Mbit", 1000), "25000");
+    CHECK_STR(resolve("1Gbit", 1250), "100000");
+    CHECK_STR(resolve("50k", 0), "50000"); /* messages: no size needed */
+    CHECK_STR(resolve("10kbit", 0), "BAD: --rate '10kbit': a rate in bits needs messages of at least one byte");
+    CHECK_STR(resolve("1bit", 65536), "BAD: --rate '1bit': with 65536-byte messages that is 1.90735e-06 messages per second, must be from 0.001 to 1000000000");
+    CHECK_STR(resolve("1000Gbit", 1), "BAD: --rate '1000Gbit': with 1-byte messages that is 1.25e+11 messages per second, must be from 0.001 to 1000000000");
+    CHECK_STR(resolve("8kbit", 1), "1000");
+}
+
+static void test_due(void)
+{
+    const int64_t start = 1700000000000000LL;
+    /* 1000/s: one every 1000 us, exactly. */
+    for (uint64_t k = 0; k < 100000; k += 997)
+        CHECK(rate_due_us(start, 1000.0, k) == start + (int64_t)k * 1000);
+    /* 3/s: 333333.3 us apart; from the index, the third lands on the
+     * second exactly, where adding the rounded interval would drift. */
+    CHECK(rate_due_us(start, 3.0, 0) == start);
+    CHECK(rate_due_us(start, 3.0, 1) == start + 333333);
+    CHECK(rate_due_us(start, 3.0, 2) == start + 666666);
+    CHECK(rate_due_us(start, 3.0, 3) == start + 1000000);
+    CHECK(rate_due_us(start, 3.0, 3000000) == start + 1000000000000LL);
+    CHECK(rate_due_us(start, 3.0, 3000001) == start + 1000000333333LL);
+    /* 1.5M/s for a day: still on the microsecond. */
+    CHECK(rate_due_us(start, 1.5e6, 1500000ULL * 86400) == start + 86400000000LL);
+    CHECK(rate_due_us(0, 0.001, 1) == 1000000000LL);
+    /* Unusable rates and saturation. */
+    CHECK(rate_due_us(start, 0.0, 1) == INT64_MAX);
+    CHECK(rate_due_us(start, -5.0, 1) == INT64_MAX);
+    CHECK(rate_due_us(start, NAN, 1) == INT64_MAX);
+    CHECK(rate_due_us(start, INFINITY, 1) == INT64_MAX);
+    CHECK(rate_due_us(INT64_MAX - 10, 1.0, 1) == INT64_MAX);
+    CHECK(rate_due_us(0, 0.001, UINT64_MAX) == INT64_MAX);
+    CHECK(rate_due_us(-1000, 1.0, 0) == -1000);
+    CHECK(rate_due_us(INT64_MIN, 1.0, 1) == INT64_MIN + 1000000);
+}
+
+/* rate_due_count against rate_due_us at and around every due time. */
+static void test_count_consistent(void)
+{
+    static const double rates[] = {0.001, 1.0, 3.0, 7.5, 1000.0, 33333.333333333336,
+                                   50000.0, 99999.0, 1.5e6, 7e6, 1e9};
+    const int64_t start = 123456789;
+    int wrong = 0;
+    for (size_t r = 0; r < sizeof rates / sizeof rates[0]; r++) {
+        for (uint64_t k = 0; k < 20000; k++) {
+            int64_t due = rate_due_us(start, rates[r], k);
+            for (int64_t d = -1; d <= 1; d++) {
+                int64_t now = due + d;
+                uint64_t n = rate_due_count(start, rates[r], now);
+                bool ok = now < start ? n == 0
+                                      : rate_due_us(start, rates[r], n - 1) <= now &&
+                                            rate_due_us(start, rates[r], n) > now;
+                if (!ok && wrong++ < 5)
+                    fprintf(stderr, "rate %g k %llu now-start %lld: count %llu\n",
+                            rates[r], (unsigned long long)k,
+                            (long long)(now - start), (unsigned long long)n);
+            }
+        }
+    }
+    CHECK(wrong == 0);
+    CHECK(rate_due_count(start, 1000.0, start - 1) == 0);
+    CHECK(rate_due_count(start, 1000.0, start) == 1);
+    CHECK(rate_due_count(start, 1000.0, start + 999) == 1);
+    CHECK(rate_due_count(start, 1000.0, start + 1000) == 2);
+    CHECK(rate_due_count(start, 0.0, start + 1000) == 0);
+    CHECK(rate_due_count(start, NAN, start + 1000) == 0);
+    /* Batching: at 1e9/s, a thousand fall due in each microsecond. */
+    CHECK(rate_due_count(0, 1e9, 0) == 1000);
+    CHECK(rate_due_count(0, 1e9, 1) == 2000);
+    CHECK(rate_due_count(0, 1e9, 1000000) == 1000001000ULL);
+    /* Far ends: the count is bounded, not wrapped. */
+    CHECK(rate_due_count(INT64_MIN, 1e9, INT64_MAX) == RATE_COUNT_MAX);
+    CHECK(rate_due_count(0, 0.001, INT64_MAX) == 9223372037ULL);
+    CHECK(rate_due_count(0, 0.001, 9000000000000000000LL) == 9000000001ULL);
+    CHECK(rate_due_count(INT64_MAX - 5, 1.0, INT64_MAX) == 1);
+}
+
+int main(void)
+{
+    test_parse_valid();
+    test_parse_invalid();
+    test_resolve();
+    test_due();
+    test_count_consistent();
+    return check_report("test_rate");
+}

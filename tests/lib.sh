@@ -152,6 +152,21 @@ own_loopback() {
     exec unshare -n sh -c 'ip link set lo up && exec bash "$@"' - "$0" "$@"
 }
 
+# wait_unbound [NETNS] PROTO PORT SECONDS: until no socket is bound there
+# (a listener closed).
+wait_unbound() {
+    local ns=$1 proto=$2 port=$3 deadline=$((SECONDS + $4)) flag
+    if [ "$proto" = tcp ]; then flag=-ltn; else flag=-lun; fi
+    while if [ -n "$ns" ]; then ip netns exec "$ns" ss -H "$flag" "sport = :$port"
+          else ss -H "$flag" "sport = :$port"; fi 2>/dev/null | grep -q .; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            fail "still listening on $proto port $port after $4 s"
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
 # A free port on loopback for this run, so parallel tests do not collide.
 free_port() {
     local port

@@ -147,7 +147,7 @@ grep -q "^total to $G:$PORT: $TOTAL msgs in " "$WORK/rate$run.tx"
 expect_status "rate: the sender's total: $TOTAL" 0 $?
 
 # ---- 2. --json on both sides: every line parses, in order, with the
-# README's members.
+# members the README's tables give (read from it).
 # stdout alone: what stderr gets (a NOTE about buffers) is no JSON.
 ip netns exec "$RX" env --default-signal=INT,TERM "$MDUMP" --json --interval 500ms -s \
     -o "$WORK/json.file" "$G" "$PORT" 192.0.2.2 > "$WORK/json.rx" 2> "$WORK/json.rx.err" &
@@ -160,8 +160,8 @@ tx "${SENDER[@]}" --json --interval 500ms --rate 1000 --duration 2s -s 200 --tim
 expect_status "json: msend" 0 $?
 wait_exit "$RX_PID" 10
 expect_status "json: mdump" 0 "$STATUS"
-python3 - "$WORK/json.tx" "$WORK/json.rx" << 'END' > "$WORK/json.check" 2>&1
-import json, sys
+python3 - "$WORK/json.tx" "$WORK/json.rx" "$(dirname "$0")/../README.md" << 'END' > "$WORK/json.check" 2>&1
+import json, re, sys
 
 def objects(path):
     out = []
@@ -193,6 +193,26 @@ MDUMP = {
     "end": ["event", "status", "reason", "datagrams", "bytes", "messages", "lost", "untracked",
             "groups"],
 }
+
+def documented(readme):
+    """The members the README's tables give for each program's events."""
+    section = open(readme, encoding="utf-8").read().split("\n## Rates, intervals and JSON\n")[1]
+    section = section.split("\n## ")[0]
+    tables, table = {}, None
+    for line in section.splitlines():
+        if line == "msend:" or line.startswith("mdump (`group`"):
+            table = tables.setdefault(line[:5], {})
+        m = re.fullmatch(r"\| `(\w+)` \| (.*) \|", line)
+        if table is not None and m and m.group(2) != "members":
+            body = m.group(2)
+            while re.search(r"\([^()]*\)", body):  # the remarks in parentheses
+                body = re.sub(r"\([^()]*\)", "", body)
+            table[m.group(1)] = [n for n in re.findall(r"`([^`]*)`", body)
+                                 if re.fullmatch(r"[a-z_]+", n)]
+    return tables
+
+docs = documented(sys.argv[3])
+assert docs == {"msend": MSEND, "mdump": MDUMP}, docs
 for name, objs, members in (("msend", sender, MSEND), ("mdump", receiver, MDUMP)):
     for o in objs:
         assert list(o) == members[o["event"]], (name, o)

@@ -774,10 +774,12 @@ static void test_paced(void)
     CHECK_STR(datagram(&g, 5), "Message 4");
     rig_close(&g);
 
-    /* 100000 a second and every wait 35 us late: what is due by then
-     * goes at once (here 4 messages, each its own burst of -b 1), and the
-     * schedule does not drift: 25 waits for the 99 messages after the
-     * first, the last until message 97's time (970 us), then 97 to 99. */
+    /* 100000 a second (10 us apart, under SENDER_NAP_SPACING_US) and
+     * every wait 35 us late: each nap lasts at least SENDER_NAP_US
+     * (100 us), and what is due when it ends goes at once (13 or 14
+     * messages, each its own burst of -b 1); the schedule does not drift:
+     * 8 waits for the 99 messages after the first, woken at 135, 270, ...
+     * 945 and 1080 us, the last sending 95 to 99. */
     rig_open(&g);
     g.c.num_bursts = 100;
     g.c.rate_msgs_per_s = 100000;
@@ -787,16 +789,16 @@ static void test_paced(void)
     g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
     CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
     CHECK(occurrences(g.f.log, "send 1 of 1\n") == 101);
-    CHECK(occurrences(g.f.log, " us\n") == 25);
-    CHECK(strstr(g.f.log, "1000000: sleep until 1000010 us\n") != NULL);
-    CHECK(strstr(g.f.log, "1000045: sleep until 1000050 us\n") != NULL);
-    CHECK(strstr(g.f.log, "1000965: sleep until 1000970 us\n") != NULL);
+    CHECK(occurrences(g.f.log, " us\n") == 8);
+    CHECK(strstr(g.f.log, "1000000: sleep until 1000100 us\n") != NULL);
+    CHECK(strstr(g.f.log, "1000135: sleep until 1000235 us\n") != NULL);
+    CHECK(strstr(g.f.log, "1000945: sleep until 1001045 us\n") != NULL);
     CHECK(g.snd.counts.messages == 100);
     CHECK(strstr(g.f.log, "MESSAGES_SENT 100 messages 984 bytes 0.001 s\n") != NULL);
     rig_close(&g);
 
-    /* The same with -b 100: one burst, so what is due goes as one batch,
-     * and each wait wakes 35 us late: 1 first, then 4, 3, 4, ... */
+    /* The same with -b 100: one burst, so what is due goes as one batch:
+     * 1 first, then 13, 14, 13, 14, 13, 14, 13 and the last 5. */
     rig_open(&g);
     g.c.num_bursts = 1;
     g.c.burst_count = 100;
@@ -807,10 +809,14 @@ static void test_paced(void)
     CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
     CHECK(strstr(g.f.log, "1000: BURST_BEGIN 9\n"
                           "1000: send 1 of 1\n"
-                          "1000000: sleep until 1000010 us\n"
-                          "1000: send 4 of 4\n"
-                          "1000045: sleep until 1000050 us\n"
-                          "1000: send 4 of 4\n") != NULL);
+                          "1000000: sleep until 1000100 us\n"
+                          "1000: send 13 of 13\n"
+                          "1000135: sleep until 1000235 us\n"
+                          "1000: send 14 of 14\n"
+                          "1000270: sleep until 1000370 us\n"
+                          "1000: send 13 of 13\n") != NULL);
+    CHECK(strstr(g.f.log, "1000945: sleep until 1001045 us\n"
+                          "1001: send 5 of 5\n") != NULL);
     CHECK(occurrences(g.f.log, "BURST_BEGIN") == 1 && occurrences(g.f.log, "BURST_END") == 1);
     CHECK(g.snd.counts.messages == 100 && g.f.sent == 101);
     CHECK_STR(datagram(&g, 100), "Message 63");

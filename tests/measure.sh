@@ -427,4 +427,20 @@ wait_exit "$RX_PID" 10
 expect_status "tcp: mdump ends at the stat" 0 "$STATUS"
 grep -Eq "^total 0\.0\.0\.0 from 192\.0\.2\.1\.[0-9]+: 500 msgs in [0-9.]+ s, [0-9]+ msgs/s, [0-9.]+ Mbit/s$" "$WORK/tcp.rx"
 expect_status "tcp: the total counts messages, no numbers" 0 $?
+# The same in JSON: every member there, null where TCP has no figure.
+rx tcpjson "$MDUMP" -t -s --json 0.0.0.0 "$PORT"
+tx "$MSEND" -qq -t --rate 500 --duration 1s -s 100 192.0.2.2 "$PORT"
+wait_exit "$RX_PID" 10
+python3 - "$WORK/tcpjson.rx" << 'END' > "$WORK/tcpjson.check" 2>&1
+import json, sys
+stream = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][-2]
+assert stream["event"] == "stream" and stream["messages"] == 500, stream
+for key in ("lost", "duplicates", "reordered", "stray", "restarts", "highest", "jitter_us",
+            "delay_min_us", "delay_avg_us", "delay_max_us", "clocks_disagree"):
+    assert stream[key] is None, (key, stream)
+assert stream["unnumbered"] == 0, stream
+END
+rc=$?
+expect_status "tcp: --json's stream object, its sequence and delay members null" 0 "$rc"
+[ "$rc" = 0 ] || cat "$WORK/tcpjson.check" "$WORK/tcpjson.rx" >&2
 finish

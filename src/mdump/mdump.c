@@ -579,11 +579,10 @@ static int take_batch(session *ss, group_rx *gr, peer_text *peer, char *hms)
     return status;
 }
 
-static int receive_udp(session *ss)
+/* Each group's receive buffers (one shared by all), and its arrival
+ * check; 0, or EXIT_RUNTIME when there is no memory for them. */
+static int receivers_init(session *ss)
 {
-    char hms[CLOCK_HMS_LEN + 1] = "";
-    peer_text peer;
-    memset(&peer, 0, sizeof peer);
     bool one_by_one = ss->opts->pause_ms > 0;
     for (size_t g = 0; g < ss->group_count; g++) {
         group_rx *gr = &ss->groups[g];
@@ -601,6 +600,48 @@ static int receive_udp(session *ss)
             sock_receiver_stamp_arrivals(&gr->batch);
         gr->pending = true;
     }
+    return 0;
+}
+
+/* One batch from each group that may have datagrams waiting. Returns the
+ * exit status once the run ends, else -1; *waiting: a socket may still
+ * hold more; *last_us: when the last datagram for us came. */
+static int read_groups(session *ss, peer_text *peer, char *hms, bool *waiting,
+                       int64_t *last_us)
+{
+    int status = -1;
+    *waiting = false;
+    for (size_t g = 0; g < ss->group_count && status < 0; g++) {
+        group_rx *gr = &ss->groups[g];
+        if (!gr->pending)
+            continue;
+        long n = sock_recv_datagrams(&gr->batch);
+        if (n == 0) {
+            gr->pending = false;
+            continue;
+        }
+        *waiting = true;
+        if (n < 0) {
+            if (sock_error_interrupted())
+                status = interrupted_status();
+            else if (!sock_error_refused() && !sock_error_retry())
+                status = report(ss, "recv", NULL);
+            continue; /* a stray ICMP error or a spurious wake-up */
+        }
+        if (ss->opts->idle_timeout_ms > 0)
+            *last_us = clock_mono_us();
+        status = take_batch(ss, gr, peer, hms);
+    }
+    return status;
+}
+
+static int receive_udp(session *ss)
+{
+    char hms[CLOCK_HMS_LEN + 1] = "";
+    peer_text peer;
+    memset(&peer, 0, sizeof peer);
+    if (receivers_init(ss) != 0)
+        return EXIT_RUNTIME;
     int idle_ms = ss->opts->idle_timeout_ms;
     /* Datagrams that are not for us (sock_receive_only) wake the socket
      * but are not "received": the idle time runs from the last one that is. */
@@ -612,27 +653,7 @@ static int receive_udp(session *ss)
             break;
         }
         bool waiting = false; /* something may still wait on a socket */
-        for (size_t g = 0; g < ss->group_count && status < 0; g++) {
-            group_rx *gr = &ss->groups[g];
-            if (!gr->pending)
-                continue;
-            long n = sock_recv_datagrams(&gr->batch);
-            if (n == 0) {
-                gr->pending = false;
-                continue;
-            }
-            waiting = true;
-            if (n < 0) {
-                if (sock_error_interrupted())
-                    status = interrupted_status();
-                else if (!sock_error_refused() && !sock_error_retry())
-                    status = report(ss, "recv", NULL);
-                continue; /* a stray ICMP error or a spurious wake-up */
-            }
-            if (idle_ms > 0)
-                last_us = clock_mono_us();
-            status = take_batch(ss, gr, &peer, hms);
-        }
+        status = read_groups(ss, &peer, hms, &waiting, &last_us);
         if (status >= 0 || waiting)
             continue;
         /* Nothing waiting: show what we have, then sleep until more, the
@@ -658,6 +679,21 @@ static int receive_udp(session *ss)
     if (status > EXIT_SIGNAL_BASE && !ss->reason)
         ss->reason = "interrupted";
     return finish(ss, status);
+}
+
+/* The sender closed the connection: 0. A 'stat' whose count ran to the
+ * close ends here; with -s that is the end, without the EOF line (as the
+ * old tool). */
+static int stream_closed(session *ss, receiver *rx)
+{
+    if (receiver_stream_end(rx)) {
+        ss->reason = "stat";
+    } else {
+        ss->reason = "eof";
+        if (!ss->opts->json)
+            out_puts(&ss->o, "EOF");
+    }
+    return 0;
 }
 
 /* Closes *listener once a sender is accepted, and marks it closed. */
@@ -715,16 +751,7 @@ static int receive_tcp(session *ss, sock_t *listener)
         }
         long n = sock_recv(s, ss->buf, sizeof ss->buf);
         if (n == 0) {
-            /* A 'stat' whose count ran to the close ends here; with -s
-             * that is the end, without the EOF line (as the old tool). */
-            if (receiver_stream_end(rx)) {
-                ss->reason = "stat";
-            } else {
-                ss->reason = "eof";
-                if (!opts->json)
-                    out_puts(&ss->o, "EOF");
-            }
-            status = 0;
+            status = stream_closed(ss, rx);
             break;
         }
         if (n < 0) {

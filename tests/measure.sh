@@ -93,10 +93,12 @@ within() { # within VALUE LOW HIGH (numbers, awk's arithmetic)
     awk -v v="$1" -v a="$2" -v b="$3" 'BEGIN { exit !(v >= a && v <= b) }'
 }
 
-# ---- 1. The rate: 100k msgs/s (under wine 5k) for 3 s. A shared machine (a VM's stolen
-# time) can stall the sender for tens of ms now and then, which moves
-# that many messages into the next interval: a run that shows it is
-# repeated, at most three runs, and each run's figures are printed.
+# ---- 1. The rate: 100k msgs/s (under wine 5k) for 3 s. A shared machine
+# (a VM's stolen time; other programs' network load, handled in softirq
+# where no priority of ours preempts it) can stall the sender for tens of
+# ms now and then, which moves that many messages into the next interval:
+# a run that shows it is repeated, at most five runs, and each run's
+# figures are printed.
 rate_run() { # rate_run N: one run; 0 when every interval is within bounds
     local n=$1 side counts c k ok=0
     rx "rate$n" "${RT[@]}" "$MDUMP" -q -s --interval 1s --idle-timeout 20s "$G" "$PORT" 192.0.2.2
@@ -126,7 +128,7 @@ LOW=$((RATE_MSGS * (100 - RATE_TOLERANCE) / 100)) HIGH=$((RATE_MSGS * (100 + RAT
 TOTAL=$((3 * RATE_MSGS))
 HIGHEST=$(printf %x $((TOTAL - 1)))
 run=1
-until rate_run $run || [ $run = 3 ]; do run=$((run + 1)); done
+until rate_run $run || [ $run = 5 ]; do run=$((run + 1)); done
 all_within() { # all_within VALUE...: each within LOW..HIGH
     local c
     for c in "$@"; do within "$c" "$LOW" "$HIGH" || return 1; done
@@ -136,7 +138,7 @@ CHECKS=$((CHECKS + 1))
 if [ "$(wc -w <<< "$RX_COUNTS $TX_COUNTS")" = 6 ] && all_within $RX_COUNTS $TX_COUNTS; then
     pass "rate: in 1-s intervals, received $RX_COUNTS, sent $TX_COUNTS msgs ($RATE_MSGS +- $RATE_TOLERANCE %, run $run)"
 else
-    fail "rate: three runs, none within $RATE_TOLERANCE % of $RATE_MSGS in every interval"
+    fail "rate: five runs, none within $RATE_TOLERANCE % of $RATE_MSGS in every interval"
     cat "$WORK/rate$run.rx" "$WORK/rate$run.tx" >&2
 fi
 grep -q "^$TOTAL msgs sent, $TOTAL received (not including 'stat')$" "$WORK/rate$run.rx"

@@ -13,7 +13,8 @@
  *    written, at every buffer size (snprintf's contract: cut, NUL-ended, the
  *    full length returned), into buffers of exactly that size;
  *  - the Equiv line is itself a command line that means the same: parsed
- *    again it gives the same Equiv line. */
+ *    again it gives the same Equiv line (not for msend --rate, which the
+ *    old tools' line cannot say). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -186,8 +187,27 @@ static void check_msend_values(const msend_opts *o)
     FUZZ_CHECK(o->pos.has_ttl == (o->pos.count >= 3));
     FUZZ_CHECK(o->payload_len <= MSEND_MAX_MSG_LEN);
     FUZZ_CHECK(o->payload_len == 0 || (size_t)o->msg_len == o->payload_len);
-    FUZZ_CHECK(o->num_bursts != 0 ||
+    FUZZ_CHECK(o->num_bursts != 0 || o->has_rate ||
                (o->burst_count <= 50 && o->pause_ms >= 100));
+    /* --rate: in messages a second, in range; --duration only with it. */
+    FUZZ_CHECK(!o->has_rate || (o->rate_msgs_per_s >= RATE_MSGS_MIN &&
+                                o->rate_msgs_per_s <= RATE_MSGS_MAX));
+    FUZZ_CHECK(o->has_rate || o->duration_ms == 0);
+    FUZZ_CHECK(o->duration_ms == 0 || (o->num_bursts >= 1 && o->burst_count == 1));
+    FUZZ_CHECK(o->interval_ms == 0 || o->interval_ms >= 10);
+    /* --timestamp: room for the send time after the last message's text. */
+    if (o->timestamp) {
+        FUZZ_CHECK(o->payload_len == 0 && o->transport != MSEND_TCP);
+        sender_config c;
+        memset(&c, 0, sizeof c);
+        c.decimal = o->decimal;
+        unsigned long long last = (unsigned long long)o->num_bursts *
+                                  (unsigned long long)o->burst_count - 1;
+        if (o->num_bursts == 0 ||
+            (unsigned long long)o->num_bursts > ~0ULL / (unsigned long long)o->burst_count)
+            last = ~0ULL;
+        FUZZ_CHECK((size_t)o->msg_len >= sender_timestamp_len(&c, last));
+    }
 }
 
 static bool starts_with(const char *s, const char *prefix)
@@ -216,7 +236,7 @@ static void check_msend(const msend_opts *o)
     bool dash = false;
     for (int i = 0; i < o->pos.count; i++)
         dash = dash || o->pos.typed[i][0] == '-';
-    if (!dash) {
+    if (!dash && !o->has_rate) {
         char *line = malloc(equiv_len + 1);
         FUZZ_CHECK(line != NULL);
         memcpy(line, equiv, equiv_len + 1);
@@ -272,6 +292,20 @@ static void check_mdump_values(const mdump_opts *o)
     check_positionals(&o->pos, 3);
     FUZZ_CHECK(!o->pos.has_ttl);
     FUZZ_CHECK(o->out_file == NULL || o->out_file[0] != '\0');
+    /* One group, or several multicast groups, each once, the first the
+     * positionals' group, all at the port. */
+    FUZZ_CHECK(o->group_count >= 1 && o->group_count <= MDUMP_GROUPS_MAX);
+    FUZZ_CHECK(sock_addr_same_host(&o->groups[0], &o->pos.group));
+    for (size_t i = 0; i < o->group_count; i++) {
+        FUZZ_CHECK(sock_addr_port(&o->groups[i]) == o->pos.port);
+        FUZZ_CHECK(o->group_count == 1 || sock_addr_is_multicast(&o->groups[i]));
+        for (size_t k = 0; k < i; k++)
+            FUZZ_CHECK(!sock_addr_same_host(&o->groups[i], &o->groups[k]));
+    }
+    FUZZ_CHECK(!o->tcp || o->group_count == 1);
+    /* --json: nothing per datagram. */
+    FUZZ_CHECK(!o->json || (o->quiet_level == 2 && o->compact_bytes == 0 && !o->verify_seq));
+    FUZZ_CHECK(o->interval_ms == 0 || o->interval_ms >= 10);
 }
 
 static void check_mdump(const mdump_opts *o)
@@ -304,6 +338,7 @@ static void check_mdump(const mdump_opts *o)
         FUZZ_CHECK(a->exit_on_stat == o->exit_on_stat);
         FUZZ_CHECK(a->tcp == o->tcp && a->verify_seq == o->verify_seq);
         FUZZ_CHECK(same_positionals(&a->pos, &o->pos));
+        FUZZ_CHECK(a->group_count == o->group_count);
         char *again = malloc(equiv_len + 1);
         FUZZ_CHECK(again != NULL);
         FUZZ_CHECK(mdump_equiv(a, again, equiv_len + 1) == equiv_len);

@@ -76,9 +76,31 @@ static void test_parts(void)
     CHECK(!sock_addr_same_host(&none, &none));
 }
 
+static void test_bytes_and_offset(void)
+{
+    sock_addr a = parsed("239.1.2.3", 5000);
+    const uint8_t *bytes;
+    CHECK(sock_addr_bytes(&a, &bytes) == 4);
+    CHECK(bytes && memcmp(bytes, "\xef\x01\x02\x03", 4) == 0);
+    sock_addr b;
+    CHECK(sock_addr_offset(&a, 0, &b) && memcmp(&a, &b, sizeof a) == 0);
+    CHECK(sock_addr_offset(&a, 253, &b));
+    CHECK_STR(format(&b, SOCK_ADDR_COLON_PORT), "239.1.3.0:5000"); /* carries on */
+    a = parsed("255.255.255.250", 1);
+    CHECK(sock_addr_offset(&a, 5, &b));
+    CHECK_STR(format(&b, SOCK_ADDR_HOST), "255.255.255.255");
+    CHECK(!sock_addr_offset(&a, 6, &b)); /* past the last address */
+    CHECK(!sock_addr_offset(&a, 4294967295u, &b));
+    sock_addr none;
+    memset(&none, 0, sizeof none);
+    CHECK(sock_addr_bytes(&none, &bytes) == 0 && bytes == NULL);
+    CHECK(!sock_addr_offset(&none, 1, &b));
+}
+
 int main(void)
 {
     test_format();
     test_parts();
+    test_bytes_and_offset();
     return check_report("test_addr");
 }

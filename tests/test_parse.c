@@ -171,6 +171,76 @@ static void test_ipv4(void)
     CHECK(!multicast("10.0.0.1"));
 }
 
+/* An address list as the hosts it holds, or the error. */
+static const char *list(const char *text, size_t cap)
+{
+    static char buf[2048];
+    sock_addr out[8];
+    size_t count = 99;
+    memset(&err, 0, sizeof err);
+    if (!cli_addr_list("group", text, out, cap, &count, &err)) {
+        snprintf(buf, sizeof buf, "ERR: %s", err.text);
+        return buf;
+    }
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < count; i++) {
+        char host[SOCK_ADDR_TEXT];
+        sock_addr_format(&out[i], SOCK_ADDR_HOST, host);
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? " " : "", host);
+    }
+    return buf;
+}
+
+static void test_addr_list(void)
+{
+    CHECK_STR(list("239.1.1.1", 8), "239.1.1.1");
+    /* One address is refused as cli_addr refuses it. */
+    CHECK_STR(list("", 8), NOT_IPV4("group", ""));
+    CHECK_STR(list("239.1.1", 8), NOT_IPV4("group", "239.1.1"));
+    CHECK_STR(list("239.1.1.1,239.1.1.5", 8), "239.1.1.1 239.1.1.5");
+    CHECK_STR(list("239.1.1.1+4", 8), "239.1.1.1 239.1.1.2 239.1.1.3 239.1.1.4");
+    CHECK_STR(list("239.1.1.1+1", 8), "239.1.1.1");
+    CHECK_STR(list("239.1.1.255+2,239.9.9.9", 8), "239.1.1.255 239.1.2.0 239.9.9.9");
+    CHECK_STR(list("239.1.1.1+8", 8),
+              "239.1.1.1 239.1.1.2 239.1.1.3 239.1.1.4 239.1.1.5 239.1.1.6 239.1.1.7 "
+              "239.1.1.8");
+    CHECK_STR(list("239.1.1.1+9", 8), "ERR: group '239.1.1.1+9': the count after '+' must "
+                                      "be a whole number from 1 to 8");
+    CHECK_STR(list("239.1.1.1+4,239.2.2.2+5", 8),
+              "ERR: group '239.1.1.1+4,239.2.2.2+5': more than 8 addresses, at most 8");
+    CHECK_STR(list("239.1.1.1+0", 8), "ERR: group '239.1.1.1+0': the count after '+' must "
+                                      "be a whole number from 1 to 8");
+    CHECK_STR(list("239.1.1.1+", 8), "ERR: group '239.1.1.1+': the count after '+' must "
+                                     "be a whole number from 1 to 8");
+    CHECK_STR(list("239.1.1.1++2", 8), "ERR: group '239.1.1.1++2': the count after '+' "
+                                       "must be a whole number from 1 to 8");
+    CHECK_STR(list("239.1.1.1+-2", 8), "ERR: group '239.1.1.1+-2': the count after '+' "
+                                       "must be a whole number from 1 to 8");
+    CHECK_STR(list("239.1.1.1+2x", 8), "ERR: group '239.1.1.1+2x': the count after '+' "
+                                       "must be a whole number from 1 to 8");
+    CHECK_STR(list("239.1.1.1,", 8), "ERR: group '239.1.1.1,': an empty item in the list "
+                                     "(addresses separated by commas)");
+    CHECK_STR(list(",239.1.1.1", 8), "ERR: group ',239.1.1.1': an empty item in the list "
+                                     "(addresses separated by commas)");
+    CHECK_STR(list("239.1.1.1,,239.1.1.2", 8), "ERR: group '239.1.1.1,,239.1.1.2': an "
+                                               "empty item in the list (addresses "
+                                               "separated by commas)");
+    CHECK_STR(list("239.1.1.1,239.1.1.x", 8), NOT_IPV4("group", "239.1.1.x"));
+    CHECK_STR(list("239.1.1.1,239.1.1.1", 8),
+              "ERR: group '239.1.1.1,239.1.1.1': 239.1.1.1 is in the list twice");
+    CHECK_STR(list("239.1.1.1+3,239.1.1.2", 8),
+              "ERR: group '239.1.1.1+3,239.1.1.2': 239.1.1.2 is in the list twice");
+    CHECK_STR(list("255.255.255.254+3", 8),
+              "ERR: group '255.255.255.254+3': the range runs past the last address");
+    char longer[200];
+    memset(longer, '1', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    memcpy(longer, "239.1.1.1,", 10);
+    CHECK_STR(list(longer, 8), "ERR: group '239.1.1.1,111111111111111111111111111111...': "
+                               "an item of the list is longer than 127 characters");
+}
+
 static void test_hex(void)
 {
     uint8_t out[8];
@@ -344,6 +414,7 @@ int main(void)
 {
     test_number();
     test_ipv4();
+    test_addr_list();
     test_hex();
     test_scan();
     return check_report("test_parse");

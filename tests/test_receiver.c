@@ -18,6 +18,8 @@
 #include "mdump/mdump_opts.h"
 #include "lib/out.h"
 #include "engine/receiver.h"
+#include "lib/cli.h"
+#include "measure/flow.h"
 
 #define HMS "12:00:00.000001"
 #define PEER "10.0.0.1.5000"
@@ -700,8 +702,160 @@ static void test_stream_dump(void)
     rig_close(&g);
 }
 
+/* ---- counts per stream (receiver_track) */
+
+static bool dgram_from(rig *g, const void *data, size_t len, const sock_addr *from,
+                       int64_t at_us)
+{
+    exact e = exact_copy(data, len);
+    receiver_arrival a = {from, 1700000000000000 + at_us, at_us};
+    bool r = receiver_datagram_from(&g->r, e.data, len, HMS, PEER, &a);
+    exact_free(&e);
+    return r;
+}
+
+static sock_addr an_addr(const char *text, uint16_t port)
+{
+    sock_addr a;
+    cli_error err;
+    memset(&a, 0, sizeof a);
+    CHECK(cli_addr("test", text, &a, &err));
+    sock_addr_set_port(&a, port);
+    return a;
+}
+
+static void test_read_message(void)
+{
+    uint64_t seq = 99;
+    int64_t sent = 0;
+    bool has_sent = true;
+#define READ(lit, decimal) \
+    receiver_read_message((const uint8_t *)(lit), sizeof(lit) - 1, decimal, &seq, &has_sent, &sent)
+    CHECK(READ("Message 1f", false) && seq == 0x1f && !has_sent);
+    CHECK(READ("Message 1F", false) && seq == 0x1f);
+    CHECK(READ("Message 19", true) && seq == 19);
+    CHECK(!READ("Message 1f", true)); /* not decimal */
+    CHECK(READ("Message 0\0\0\0", false) && seq == 0 && !has_sent);
+    CHECK(READ("Message ffffffffffffffff", false) && seq == UINT64_MAX);
+    CHECK(!READ("Message 10000000000000000", false)); /* beyond 64 bits */
+    CHECK(READ("Message 18446744073709551615", true) && seq == UINT64_MAX);
+    CHECK(!READ("Message 18446744073709551616", true));
+    CHECK(!READ("Message ", false));
+    CHECK(!READ("Message x", false));
+    CHECK(!READ("Message 12 ", false)); /* ended by neither NUL nor the end */
+    CHECK(!READ("message 12", false));
+    CHECK(!READ("stat 12", false));
+    /* The send time after the NUL: to the end, or to a NUL. */
+    CHECK(READ("Message a\0ts 1700000000123456", false) && seq == 10 && has_sent &&
+          sent == 1700000000123456);
+    CHECK(READ("Message a\0ts 1700000000123456\0\0\0", false) && has_sent &&
+          sent == 1700000000123456);
+    CHECK(READ("Message a\0ts 9223372036854775807", false) && has_sent &&
+          sent == INT64_MAX);
+    CHECK(READ("Message a\0ts 9223372036854775808", false) && !has_sent);
+    CHECK(READ("Message a\0ts 17x", false) && !has_sent);
+    CHECK(READ("Message a\0ts ", false) && !has_sent);
+    CHECK(READ("Message a\0ts", false) && !has_sent);
+    CHECK(READ("Message a\0\0ts 1", false) && !has_sent);
+#undef READ
+}
+
+static void test_tracking(void)
+{
+    rig g;
+    flow_table t;
+    rig_open(&g, "-q");
+    CHECK(flow_table_init(&t, 16));
+    sock_addr group = an_addr("239.1.1.1", 0), a = an_addr("192.0.2.1", 40000),
+              b = an_addr("192.0.2.2", 40000);
+    receiver_track(&g.r, &t, &group, 3, "239.1.1.1");
+    /* a: -d in its echo, so "10" is ten; b: hex, and one message lost. */
+    static const char echo_d[] = "echo sender equiv cmd: msend -b1 -d -m0 -n12 "
+                                 "239.1.1.1 12000";
+    dgram_from(&g, echo_d, sizeof echo_d, &a, 0);
+    for (int i = 0; i <= 10; i++) {
+        char m[32];
+        int n = snprintf(m, sizeof m, "Message %d", i);
+        dgram_from(&g, m, (size_t)n, &a, 1000 + i);
+    }
+    static const char echo_x[] = "echo sender equiv cmd: msend -b1 -m0 -n12 "
+                                 "239.1.1.1 12000";
+    dgram_from(&g, echo_x, sizeof echo_x, &b, 0);
+    dgram_from(&g, "Message 9", 9, &b, 2000);
+    dgram_from(&g, "Message b", 9, &b, 2001);
+    dgram_from(&g, "Message a", 9, &b, 2002);
+    dgram_from(&g, "Message d", 9, &b, 2003);
+    dgram_from(&g, "no number", 9, &b, 2004);
+    CHECK_STR(take(&g), "echo sender equiv cmd: msend -b1 -d -m0 -n12 239.1.1.1 12000\n"
+                        "echo sender equiv cmd: msend -b1 -m0 -n12 239.1.1.1 12000\n");
+    CHECK(flow_count(&t) == 2);
+    flow *fa = flow_at(&t, 0), *fb = flow_at(&t, 1);
+    CHECK(fa->decimal && fa->group == 3 && fa->messages == 11 && flow_lost(fa) == 0 &&
+          fa->seq->highest == 10);
+    CHECK(!fb->decimal && fb->messages == 5 && fb->unnumbered == 1 && flow_lost(fb) == 1 &&
+          fb->seq->reordered == 1 && fb->seq->highest == 13);
+    /* The old counts go on as they were: every message since the echo. */
+    CHECK(g.r.received == 5 && g.r.messages_total == 16);
+    /* A stat: its lines as ever, the stream's counts untouched. */
+    DG(&g, "stat 5");
+    CHECK_STR(take(&g), STAT_LINES(5, 5, "0.000000"));
+    /* Without an arrival nothing is counted per stream. */
+    DG(&g, "Message e");
+    CHECK(fb->messages == 5 && flow_count(&t) == 2);
+    rig_close(&g);
+    flow_table_free(&t);
+
+    /* TCP: counts only, whatever the numbers, and the bytes of each read. */
+    rig_open(&g, "-q -t");
+    CHECK(flow_table_init(&t, 16));
+    sock_addr any = an_addr("0.0.0.0", 0);
+    receiver_track(&g.r, &t, &any, 0, "0.0.0.0");
+    receiver_arrival arr = {&a, 1700000000000000, 5};
+    static const char bytes[] = "Message 0Message 5Message 2stat 3";
+    CHECK(receiver_stream_from(&g.r, (const uint8_t *)bytes, sizeof bytes - 1, HMS, PEER,
+                               &arr) == false);
+    CHECK(receiver_stream_end(&g.r) == false);
+    CHECK(flow_count(&t) == 1 && flow_at(&t, 0)->messages == 3 &&
+          flow_at(&t, 0)->bytes == sizeof bytes - 1 && flow_at(&t, 0)->counts_only &&
+          flow_lost(flow_at(&t, 0)) == 0);
+    CHECK_STR(take(&g), STAT_LINES(3, 3, "0.000000"));
+    rig_close(&g);
+    flow_table_free(&t);
+}
+
+static void test_json_events(void)
+{
+    rig g;
+    flow_table t;
+    rig_open(&g, "--json");
+    CHECK(g.opts.quiet_level == 2);
+    CHECK(flow_table_init(&t, 16));
+    sock_addr group = an_addr("239.1.1.1", 0), a = an_addr("192.0.2.1", 40000);
+    receiver_track(&g.r, &t, &group, 0, "239.1.1.1");
+    static const char echo[] = "echo sender equiv cmd: msend \"x\"\n";
+    dgram_from(&g, echo, sizeof echo, &a, 0);
+    dgram_from(&g, "Message 0", 9, &a, 1);
+    dgram_from(&g, "Message 2", 9, &a, 2);
+    dgram_from(&g, "stat 3", 6, &a, 3);
+    CHECK_STR(take(&g),
+              "{\"event\": \"echo\", \"group\": \"239.1.1.1\", \"source\": \"192.0.2.1\", "
+              "\"source_port\": 40000, \"text\": \"echo sender equiv cmd: msend \\\"x\\\"\"}\n"
+              "{\"event\": \"stat\", \"group\": \"239.1.1.1\", \"source\": \"192.0.2.1\", "
+              "\"source_port\": 40000, \"sent\": 3, \"received\": 2, \"loss_pct\": "
+              "33.333333}\n");
+    CHECK(g.r.loss_seen);
+    /* A bad stat: a warning on stderr, nothing on stdout. */
+    dgram_from(&g, "stat x", 6, &a, 4);
+    CHECK_STR(take(&g), "");
+    rig_close(&g);
+    flow_table_free(&t);
+}
+
 int main(void)
 {
+    test_read_message();
+    test_tracking();
+    test_json_events();
     test_udp_echo();
     test_udp_stat();
     test_udp_exit_on_stat();

@@ -38,6 +38,9 @@ typedef struct fake {
     send_error_class class;
     int stop_at;        /* a report status for this event kind, or -1 */
     int stop_status;
+    int64_t oversleep_us; /* each sleep_until wakes this much late */
+    int64_t wall_offset_us; /* the wall clock: now_us + this */
+    size_t stop_after;  /* stopped() once this many datagrams went; 0: never */
     /* every datagram that went, end to end, and their lengths */
     uint8_t *bytes;
     size_t bytes_len;
@@ -159,7 +162,28 @@ static void fake_sleep_until_us(void *ctx, int64_t deadline_us)
     fake *f = ctx;
     logf_(f, "%ld: sleep until %lld ms\n", ms(f), (long long)(deadline_us / 1000));
     if (deadline_us > f->now_us)
-        f->now_us = deadline_us;
+        f->now_us = deadline_us + f->oversleep_us;
+}
+
+/* Paced sending sleeps to the microsecond: logged in microseconds. */
+static void fake_sleep_until_us_fine(void *ctx, int64_t deadline_us)
+{
+    fake *f = ctx;
+    logf_(f, "%lld: sleep until %lld us\n", (long long)f->now_us, (long long)deadline_us);
+    if (deadline_us > f->now_us)
+        f->now_us = deadline_us + f->oversleep_us;
+}
+
+static int64_t fake_wall_us(void *ctx)
+{
+    const fake *f = ctx;
+    return f->now_us + f->wall_offset_us;
+}
+
+static bool fake_stopped(void *ctx)
+{
+    const fake *f = ctx;
+    return f->stop_after > 0 && f->sent >= f->stop_after;
 }
 
 static const char *const event_names[] = {
@@ -169,6 +193,7 @@ static const char *const event_names[] = {
     [SENDER_STAT_PAUSE] = "STAT_PAUSE",       [SENDER_STAT_SEND] = "STAT_SEND",
     [SENDER_TEST_END] = "TEST_END",           [SENDER_FIRST_REFUSED] = "FIRST_REFUSED",
     [SENDER_FIRST_FILTERED] = "FIRST_FILTERED", [SENDER_PATH_TROUBLE] = "PATH_TROUBLE",
+    [SENDER_INTERVAL] = "INTERVAL",
 };
 
 static int fake_report(void *ctx, const sender_event *e)
@@ -188,6 +213,10 @@ static int fake_report(void *ctx, const sender_event *e)
     case SENDER_FIRST_FILTERED:
     case SENDER_PATH_TROUBLE:
         logf_(f, " (%s)", e->reason);
+        break;
+    case SENDER_INTERVAL:
+        logf_(f, " %.6f-%.6f s %llu messages %llu bytes", e->start_s, e->seconds, e->messages,
+              e->bytes);
         break;
     default:
         break;
@@ -220,13 +249,16 @@ static void rig_start(rig *g)
 {
     sender_io io = {&g->f,          fake_send_datagrams, fake_send_stream,
                     fake_reconnect, fake_error_class,    fake_error_text,
-                    fake_now_us,    fake_sleep_ms,       fake_sleep_until_us};
+                    fake_now_us,    fake_sleep_ms,       fake_sleep_until_us,
+                    NULL,           fake_wall_us,        NULL};
     if (sender_init(&g->snd, &g->c, &io, fake_report, &g->f) != 0)
         abort();
 }
 
 static void rig_close(rig *g)
 {
+    if (getenv("DEBUG_LOG"))
+        fprintf(stderr, "----\n%s", g->f.log);
     sender_free(&g->snd);
     free(g->f.bytes);
 }
@@ -714,10 +746,191 @@ static void test_hard_errors(void)
     rig_close(&g);
 }
 
+/* ---- an even rate (--rate) */
+
+static void test_paced(void)
+{
+    rig g;
+    /* 1000 messages a second, 5 of them: each at start + k ms, one at a
+     * time, from the clock at 1 s (after the echo's pause). */
+    rig_open(&g);
+    g.c.num_bursts = 5;
+    g.c.rate_msgs_per_s = 1000;
+    g.c.bursts_unseen = true;
+    rig_start(&g);
+    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "1000: BURST_BEGIN 9\n"
+                          "1000: send 1 of 1\n"
+                          "1000: BURST_END\n"
+                          "1000: BURST_WAIT\n"
+                          "1000000: sleep until 1001000 us\n"
+                          "1001: BURST_BEGIN 9\n"
+                          "1001: send 1 of 1\n") != NULL);
+    CHECK(occurrences(g.f.log, ": sleep until ") == 4);
+    CHECK(occurrences(g.f.log, "send 1 of 1\n") == 6); /* the echo, 5 messages */
+    CHECK(strstr(g.f.log, "1004000: sleep until 1004000 us\n") == NULL);
+    CHECK(strstr(g.f.log, "1004: MESSAGES_SENT 5 messages 45 bytes 0.004 s\n") != NULL);
+    CHECK_STR(datagram(&g, 5), "Message 4");
+    rig_close(&g);
+
+    /* 100000 a second (10 us apart, under SENDER_NAP_SPACING_US) and
+     * every wait 35 us late: each nap lasts at least SENDER_NAP_US
+     * (100 us), and what is due when it ends goes at once (13 or 14
+     * messages, each its own burst of -b 1); the schedule does not drift:
+     * 8 waits for the 99 messages after the first, woken at 135, 270, ...
+     * 945 and 1080 us, the last sending 95 to 99. */
+    rig_open(&g);
+    g.c.num_bursts = 100;
+    g.c.rate_msgs_per_s = 100000;
+    g.c.bursts_unseen = true;
+    g.f.oversleep_us = 35;
+    rig_start(&g);
+    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(occurrences(g.f.log, "send 1 of 1\n") == 101);
+    CHECK(occurrences(g.f.log, " us\n") == 8);
+    CHECK(strstr(g.f.log, "1000000: sleep until 1000100 us\n") != NULL);
+    CHECK(strstr(g.f.log, "1000135: sleep until 1000235 us\n") != NULL);
+    CHECK(strstr(g.f.log, "1000945: sleep until 1001045 us\n") != NULL);
+    CHECK(g.snd.counts.messages == 100);
+    CHECK(strstr(g.f.log, "MESSAGES_SENT 100 messages 984 bytes 0.001 s\n") != NULL);
+    rig_close(&g);
+
+    /* The same with -b 100: one burst, so what is due goes as one batch:
+     * 1 first, then 13, 14, 13, 14, 13, 14, 13 and the last 5. */
+    rig_open(&g);
+    g.c.num_bursts = 1;
+    g.c.burst_count = 100;
+    g.c.rate_msgs_per_s = 100000;
+    g.f.oversleep_us = 35;
+    rig_start(&g);
+    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "1000: BURST_BEGIN 9\n"
+                          "1000: send 1 of 1\n"
+                          "1000000: sleep until 1000100 us\n"
+                          "1000: send 13 of 13\n"
+                          "1000135: sleep until 1000235 us\n"
+                          "1000: send 14 of 14\n"
+                          "1000270: sleep until 1000370 us\n"
+                          "1000: send 13 of 13\n") != NULL);
+    CHECK(strstr(g.f.log, "1000945: sleep until 1001045 us\n"
+                          "1001: send 5 of 5\n") != NULL);
+    CHECK(occurrences(g.f.log, "BURST_BEGIN") == 1 && occurrences(g.f.log, "BURST_END") == 1);
+    CHECK(g.snd.counts.messages == 100 && g.f.sent == 101);
+    CHECK_STR(datagram(&g, 100), "Message 63");
+    rig_close(&g);
+
+    /* -n 0: until stopped; the stop ends the test without its stat. */
+    rig_open(&g);
+    g.c.num_bursts = 0;
+    g.c.rate_msgs_per_s = 1000;
+    g.c.stat_pause_ms = 100;
+    g.f.stop_after = 11; /* the echo and 10 messages */
+    rig_start(&g);
+    g.snd.io.stopped = fake_stopped;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == SENDER_STOPPED);
+    CHECK(g.snd.counts.messages == 10);
+    CHECK(strstr(g.f.log, "STAT") == NULL && strstr(g.f.log, "TEST_END") == NULL);
+    rig_close(&g);
+}
+
+/* ---- intervals (--interval) */
+
+static void test_intervals(void)
+{
+    rig g;
+    /* 100 a second for 250 messages, an interval of 1 s: two whole ones
+     * and the rest when the sender finishes, after the stat's pause. */
+    rig_open(&g);
+    g.c.num_bursts = 250;
+    g.c.rate_msgs_per_s = 100;
+    g.c.interval_us = 1000000;
+    g.c.stat_pause_ms = 300;
+    g.c.bursts_unseen = true;
+    rig_start(&g);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(sender_finish(&g.snd) == 0);
+    CHECK(strstr(g.f.log, "2000: INTERVAL 0.000000-1.000000 s 100 messages 984 bytes\n") !=
+          NULL);
+    CHECK(strstr(g.f.log, "3000: INTERVAL 1.000000-2.000000 s 100 messages 1000 bytes\n") !=
+          NULL);
+    CHECK(strstr(g.f.log, "3790: INTERVAL 2.000000-2.790000 s 50 messages 500 bytes\n") !=
+          NULL);
+    CHECK(occurrences(g.f.log, "INTERVAL") == 3);
+    /* The stat's pause is waited to its end, the interval clock kept. */
+    CHECK(strstr(g.f.log, "3490: sleep until 3790 ms\n3790: STAT_SEND\n") != NULL);
+    rig_close(&g);
+
+    /* Bursts on -p's schedule: the pauses are cut at the intervals' ends
+     * (500 ms), the bursts still on their schedule. */
+    rig_open(&g);
+    g.c.num_bursts = 3;
+    g.c.pause_ms = 1000;
+    g.c.interval_us = 500000;
+    rig_start(&g);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(sender_finish(&g.snd) == 0);
+    CHECK(strstr(g.f.log, "1000: sleep until 1500 ms\n"
+                          "1500: INTERVAL 0.000000-0.500000 s 1 messages 9 bytes\n"
+                          "1500: sleep until 2000 ms\n"
+                          "2000: INTERVAL 0.500000-1.000000 s 0 messages 0 bytes\n"
+                          "2000: BURST_BEGIN 9\n") != NULL);
+    CHECK(strstr(g.f.log, "3000: INTERVAL 1.500000-2.000000 s 0 messages 0 bytes\n"
+                          "3000: BURST_BEGIN 9\n") != NULL);
+    /* finish: nothing more than the last burst's instant */
+    CHECK(occurrences(g.f.log, "INTERVAL") == 4);
+    rig_close(&g);
+}
+
+/* ---- send times (--timestamp) */
+
+static void test_timestamps(void)
+{
+    sender_config c;
+    memset(&c, 0, sizeof c);
+    c.msg_len = 40;
+    uint8_t out[64];
+    char want[64];
+    memset(want, 0, sizeof want);
+    memcpy(want, "Message 1f\0ts 1700000000123456", 31);
+    CHECK_MEM(out, sender_message_stamped(&c, out, 31, 1700000000123456), want, 40);
+    /* The room: the text, its NUL, "ts " and 19 digits. */
+    CHECK(sender_timestamp_len(&c, 31) == 10 + 1 + 3 + 19);
+    c.decimal = true;
+    CHECK(sender_timestamp_len(&c, 18446744073709551615ULL) == 28 + 1 + 3 + 19);
+    /* A short message cuts the time, as it cuts the text. */
+    c.decimal = false;
+    c.msg_len = 16;
+    CHECK_MEM(out, sender_message_stamped(&c, out, 31, 1700000000123456),
+              "Message 1f\0ts 17", 16);
+    /* -m 0 (the text alone) has no room: as without a time. */
+    c.msg_len = 0;
+    CHECK_MEM(out, sender_message_stamped(&c, out, 31, 1700000000123456), "Message 1f", 10);
+
+    /* Each chunk stamped as it is built, at most SENDER_STAMPED_CHUNK_MESSAGES. */
+    rig g;
+    rig_open(&g);
+    g.c.num_bursts = 1;
+    g.c.burst_count = 100;
+    g.c.msg_len = 40;
+    g.c.timestamp = true;
+    g.f.wall_offset_us = 1700000000000000;
+    rig_start(&g);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "send 64 of 64\n1000: send 36 of 36\n") != NULL);
+    CHECK_MEM(g.f.bytes + 7, 31, "Message 0\0ts 1700000001000000\0", 31);
+    rig_close(&g);
+}
+
 int main(void)
 {
     test_messages();
     test_texts();
+    test_paced();
+    test_intervals();
+    test_timestamps();
     test_schedule();
     test_stopped();
     test_chunks();

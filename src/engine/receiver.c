@@ -7,6 +7,7 @@
 #include "lib/dump.h"
 #include "lib/prog.h"
 #include "lib/wire.h"
+#include "measure/jsonw.h"
 
 /* Longest received text quoted in a -v or warning line. */
 enum { QUOTE_MAX = 64 };
@@ -14,6 +15,12 @@ enum { QUOTE_MAX = 64 };
 /* A sequence number is read to 16 hex digits (64 bits); a 'stat' count
  * is valid up to 19 decimal digits (each such count fits in 64 bits). */
 enum { SEQ_HEX_DIGITS_MAX = 16, STAT_DIGITS_MAX = 19 };
+/* A decimal sequence number: up to 20 digits (2^64 - 1). */
+enum { SEQ_DECIMAL_DIGITS_MAX = 20 };
+/* The room of an echo or stat JSON object: the text (at most
+ * RECEIVER_ECHO_MAX bytes of it, each at most 6 characters escaped) and
+ * the other members. */
+enum { JSON_EVENT_ROOM = RECEIVER_ECHO_MAX * 6 + 2 * SOCK_ADDR_TEXT + 256 };
 
 void receiver_init(receiver *r, const receiver_config *c, out *o)
 {
@@ -23,6 +30,157 @@ void receiver_init(receiver *r, const receiver_config *c, out *o)
     r->compact_bytes = c->compact_bytes;
     r->verify_seq = c->verify_seq;
     r->exit_on_stat = c->exit_on_stat;
+    r->json = c->json;
+}
+
+void receiver_track(receiver *r, flow_table *flows, const sock_addr *group,
+                    size_t group_index, const char *group_text)
+{
+    r->flows = flows;
+    r->group = *group;
+    r->group_index = group_index;
+    r->group_text = group_text;
+    r->last_flow = NULL;
+}
+
+/* ---- JSON's echo and stat objects */
+
+static void json_begin(receiver *r, jsonw *w, const char *event)
+{
+    jsonw_init(w, out_reserve(r->o, JSON_EVENT_ROOM), JSON_EVENT_ROOM);
+    jsonw_object_begin(w);
+    jsonw_kv_string(w, "event", event);
+    jsonw_key(w, "group");
+    if (r->group_text)
+        jsonw_string(w, r->group_text);
+    else
+        jsonw_null(w);
+    if (r->arrival && r->arrival->from) {
+        char host[SOCK_ADDR_TEXT];
+        sock_addr_format(r->arrival->from, SOCK_ADDR_HOST, host);
+        jsonw_kv_string(w, "source", host);
+        jsonw_kv_uint(w, "source_port", sock_addr_port(r->arrival->from));
+    } else {
+        jsonw_key(w, "source");
+        jsonw_null(w);
+        jsonw_key(w, "source_port");
+        jsonw_null(w);
+    }
+}
+
+static void json_end(receiver *r, jsonw *w)
+{
+    jsonw_object_end(w);
+    out_commit(r->o, jsonw_ok(w) ? jsonw_length(w) : 0);
+}
+
+/* ---- the counts per stream */
+
+static bool same_sender(const sock_addr *a, const sock_addr *b)
+{
+    return a->len == b->len && memcmp(&a->storage, &b->storage, (size_t)a->len) == 0;
+}
+
+/* The stream of the current arrival, or NULL when none is kept. */
+static flow *stream_of(receiver *r, bool counts_only)
+{
+    const receiver_arrival *a = r->arrival;
+    if (!r->flows || !a || !a->from)
+        return NULL;
+    if (r->last_flow && same_sender(&r->last_from, a->from))
+        return r->last_flow;
+    flow *f = flow_find(r->flows, a->from, &r->group, r->group_index, counts_only);
+    if (f) {
+        r->last_flow = f;
+        r->last_from = *a->from;
+    }
+    return f;
+}
+
+static bool has_text(const uint8_t *p, size_t n, const char *text)
+{
+    size_t k = strlen(text);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(p + i, text, k) == 0)
+            return true;
+    return false;
+}
+
+/* Digits at p (at most max, in base 10 or 16) into *value; how many. 0
+ * when the number would not fit 64 bits. */
+static size_t read_number(const uint8_t *p, size_t n, bool decimal, size_t max,
+                          uint64_t *value)
+{
+    size_t digits = 0;
+    uint64_t v = 0;
+    unsigned base = decimal ? 10 : 16;
+    while (digits < n) {
+        int d = decimal ? (p[digits] >= '0' && p[digits] <= '9' ? p[digits] - '0' : -1)
+                        : cli_hex_digit(p[digits]);
+        if (d < 0)
+            break;
+        if (digits == max || v > (UINT64_MAX - (uint64_t)d) / base)
+            return 0;
+        v = v * base + (uint64_t)d;
+        digits++;
+    }
+    *value = v;
+    return digits;
+}
+
+bool receiver_read_message(const uint8_t *data, size_t len, bool decimal, uint64_t *seq,
+                           bool *has_sent, int64_t *sent_us)
+{
+    *has_sent = false;
+    if (len <= WIRE_MESSAGE_LEN || memcmp(data, WIRE_MESSAGE, WIRE_MESSAGE_LEN) != 0)
+        return false;
+    const uint8_t *p = data + WIRE_MESSAGE_LEN;
+    size_t n = len - WIRE_MESSAGE_LEN;
+    size_t digits = read_number(p, n, decimal,
+                                decimal ? SEQ_DECIMAL_DIGITS_MAX : SEQ_HEX_DIGITS_MAX, seq);
+    if (digits == 0 || (digits < n && p[digits] != '\0'))
+        return false;
+    /* After the text's NUL: "ts <microseconds>", then a NUL or the end. */
+    p += digits + 1;
+    n = digits < n ? n - digits - 1 : 0;
+    if (n > WIRE_TIMESTAMP_LEN && memcmp(p, WIRE_TIMESTAMP, WIRE_TIMESTAMP_LEN) == 0) {
+        uint64_t t;
+        p += WIRE_TIMESTAMP_LEN;
+        n -= WIRE_TIMESTAMP_LEN;
+        digits = read_number(p, n, true, WIRE_TIMESTAMP_DIGITS_MAX, &t);
+        if (digits > 0 && (digits == n || p[digits] == '\0') && t <= (uint64_t)INT64_MAX) {
+            *sent_us = (int64_t)t;
+            *has_sent = true;
+        }
+    }
+    return true;
+}
+
+/* One message for its stream's counts. */
+static void count_message(receiver *r, flow *f, const uint8_t *data, size_t len)
+{
+    uint64_t seq;
+    int64_t sent_us;
+    bool has_sent = false;
+    bool numbered = receiver_read_message(data, len, f->decimal, &seq, &has_sent, &sent_us);
+    flow_message(f, len, numbered ? &seq : NULL, has_sent ? &sent_us : NULL,
+                 r->arrival->wall_us, r->arrival->mono_us);
+}
+
+/* Keeps a copy: a TCP stream's last text may end only at the close
+ * (receiver_stream_end), after the caller's arrival is gone. */
+static void keep_arrival(receiver *r, const receiver_arrival *a)
+{
+    if (!a) {
+        r->arrival = NULL;
+        return;
+    }
+    r->arrival_kept = *a;
+    if (a->from) {
+        r->from_kept = *a->from;
+        r->arrival_kept.from = &r->from_kept;
+    }
+    r->arrival = &r->arrival_kept;
 }
 
 static void show(receiver *r, const uint8_t *data, size_t len, const char *hms,
@@ -67,15 +225,27 @@ static void reset_counts(receiver *r)
     r->expected_seq = 0;
 }
 
-static void on_echo(receiver *r, const uint8_t *text, size_t len)
+static void on_echo(receiver *r, const uint8_t *text, size_t len, bool stream)
 {
     const uint8_t *nul = memchr(text, '\0', len);
     if (nul)
         len = (size_t)(nul - text);
     if (len > 0 && text[len - 1] == '\n')
         len--;
-    put_quoted(r, text, len, len);
-    out_write(r->o, "\n", 1);
+    /* A new test: its numbers start again, in decimal if it says -d. */
+    flow *f = stream_of(r, stream);
+    if (f)
+        flow_echo(f, has_text(text, len, " -d "));
+    if (r->json) {
+        jsonw w;
+        json_begin(r, &w, "echo");
+        jsonw_key(&w, "text");
+        jsonw_string_bytes(&w, text, len < RECEIVER_ECHO_MAX ? len : RECEIVER_ECHO_MAX);
+        json_end(r, &w);
+    } else {
+        put_quoted(r, text, len, len);
+        out_write(r->o, "\n", 1);
+    }
     reset_counts(r);
 }
 
@@ -95,6 +265,17 @@ static bool on_stat(receiver *r, const uint8_t *count_text, size_t len)
     for (size_t i = 0; valid && i < digits; i++)
         sent = sent * 10 + (uint64_t)(count_text[i] - '0');
     if (!valid) {
+        if (r->json) {
+            /* Only JSON on stdout: the warning goes to stderr. */
+            char shown[QUOTE_MAX + 4];
+            bool cut = len > QUOTE_MAX;
+            size_t n = cut ? QUOTE_MAX : len;
+            dump_text(shown, count_text, n);
+            shown[n] = '\0';
+            prog_warning("ignoring 'stat' without a valid count: '" WIRE_STAT "%s%s'", shown,
+                         cut ? "..." : "");
+            return false;
+        }
         out_printf(r->o, PROG_WARNING_PREFIX "ignoring 'stat' without a valid count: '" WIRE_STAT);
         put_quoted(r, count_text, len, QUOTE_MAX);
         out_write(r->o, "'\n", 2);
@@ -104,9 +285,18 @@ static bool on_stat(receiver *r, const uint8_t *count_text, size_t len)
     double loss = sent == 0 ? 0.0
                             : ((double)sent - (double)r->received) * 100.0 /
                                   (double)sent;
-    out_printf(r->o, "%llu msgs sent, %llu received (not including 'stat')\n",
-               (unsigned long long)sent, (unsigned long long)r->received);
-    out_printf(r->o, "%f%% loss\n", loss);
+    if (r->json) {
+        jsonw w;
+        json_begin(r, &w, "stat");
+        jsonw_kv_uint(&w, "sent", sent);
+        jsonw_kv_uint(&w, "received", r->received);
+        jsonw_kv_fixed(&w, "loss_pct", loss, 6);
+        json_end(r, &w);
+    } else {
+        out_printf(r->o, "%llu msgs sent, %llu received (not including 'stat')\n",
+                   (unsigned long long)sent, (unsigned long long)r->received);
+        out_printf(r->o, "%f%% loss\n", loss);
+    }
     if (r->received < sent)
         r->loss_seen = true;
     reset_counts(r);
@@ -143,15 +333,26 @@ static bool starts_with(const uint8_t *data, size_t len, const char *prefix)
 bool receiver_datagram(receiver *r, const uint8_t *data, size_t len,
                        const char *hms, const char *peer)
 {
+    return receiver_datagram_from(r, data, len, hms, peer, NULL);
+}
+
+bool receiver_datagram_from(receiver *r, const uint8_t *data, size_t len,
+                            const char *hms, const char *peer,
+                            const receiver_arrival *a)
+{
+    keep_arrival(r, a);
     show(r, data, len, hms, peer);
     if (starts_with(data, len, WIRE_ECHO)) {
-        on_echo(r, data, len);
+        on_echo(r, data, len, false);
         return false;
     }
     if (starts_with(data, len, WIRE_STAT))
         return on_stat(r, data + WIRE_STAT_LEN, len - WIRE_STAT_LEN);
     r->received++;
     r->messages_total++;
+    flow *f = stream_of(r, false);
+    if (f)
+        count_message(r, f, data, len);
     /* Whatever the first bytes are, the number is read where msend puts it. */
     if (r->verify_seq)
         check_seq(r, len > WIRE_MESSAGE_LEN ? data + WIRE_MESSAGE_LEN : data,
@@ -179,7 +380,7 @@ static bool finish_token(receiver *r)
     const uint8_t *t = (const uint8_t *)r->token;
     switch (r->state) {
     case SCAN_ECHO:
-        on_echo(r, t, r->token_len);
+        on_echo(r, t, r->token_len, true);
         break;
     case SCAN_STAT:
         exit_now = on_stat(r, t, r->token_len);
@@ -258,12 +459,16 @@ static bool scan_byte(receiver *r, uint8_t c)
         break;
     }
     switch (match_markers(r, c)) {
-    case MARK_MESSAGE:
+    case MARK_MESSAGE: {
         r->received++;
         r->messages_total++;
+        flow *f = stream_of(r, true);
+        if (f)
+            flow_message(f, 0, NULL, NULL, r->arrival->wall_us, r->arrival->mono_us);
         if (r->verify_seq)
             r->state = SCAN_SEQ;
         break;
+    }
     case MARK_ECHO:
         r->state = SCAN_ECHO;
         memcpy(r->token, WIRE_ECHO, WIRE_ECHO_LEN);
@@ -315,8 +520,19 @@ static size_t next_candidate(const uint8_t *data, size_t i, size_t len)
 bool receiver_stream(receiver *r, const uint8_t *data, size_t len,
                      const char *hms, const char *peer)
 {
+    return receiver_stream_from(r, data, len, hms, peer, NULL);
+}
+
+bool receiver_stream_from(receiver *r, const uint8_t *data, size_t len,
+                          const char *hms, const char *peer,
+                          const receiver_arrival *a)
+{
     bool exit_now = false;
+    keep_arrival(r, a);
     show(r, data, len, hms, peer);
+    flow *f = stream_of(r, true);
+    if (f)
+        flow_add_bytes(f, len);
     for (size_t i = 0; i < len && !exit_now; i++) {
         if (!matching(r)) {
             i = next_candidate(data, i, len);

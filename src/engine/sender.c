@@ -9,6 +9,7 @@
 
 #include "lib/clock.h"
 #include "lib/wire.h"
+#include "measure/rate.h"
 
 /* Time the old tools left after the echo datagram for switches and
  * routers to set up the multicast flow. */
@@ -78,6 +79,36 @@ size_t sender_message(const sender_config *c, uint8_t *out, unsigned long long k
     return len;
 }
 
+/* "ts <sent_us>" and its NUL: the longest send time's room. */
+enum { STAMP_ROOM = WIRE_TIMESTAMP_LEN + WIRE_TIMESTAMP_DIGITS_MAX + 1 };
+
+size_t sender_timestamp_len(const sender_config *c, unsigned long long k)
+{
+    char text[MESSAGE_TEXT_MAX];
+    /* The text, its NUL, then "ts " and the digits (a NUL after them only
+     * when there is room: the message's end ends them too). */
+    return message_text(c, text, k) + 1 + WIRE_TIMESTAMP_LEN + WIRE_TIMESTAMP_DIGITS_MAX;
+}
+
+size_t sender_message_stamped(const sender_config *c, uint8_t *out, unsigned long long k,
+                              int64_t sent_us)
+{
+    size_t len = sender_message(c, out, k);
+    if (c->payload_len > 0 || c->msg_len == 0)
+        return len;
+    char text[MESSAGE_TEXT_MAX];
+    size_t at = message_text(c, text, k) + 1; /* after the text's NUL */
+    if (at >= len)
+        return len;
+    char stamp[STAMP_ROOM + 1];
+    memcpy(stamp, WIRE_TIMESTAMP, WIRE_TIMESTAMP_LEN);
+    size_t n = WIRE_TIMESTAMP_LEN +
+               put_number(stamp + WIRE_TIMESTAMP_LEN,
+                          sent_us > 0 ? (unsigned long long)sent_us : 0, true);
+    memcpy(out + at, stamp, n < len - at ? n : len - at);
+    return len;
+}
+
 size_t sender_stat_text(char out[SENDER_STAT_TEXT_MAX], unsigned long long count)
 {
     memcpy(out, WIRE_STAT, WIRE_STAT_LEN);
@@ -115,6 +146,8 @@ int sender_init(sender *snd, const sender_config *c, const sender_io *io,
     snd->chunk_messages = SENDER_CHUNK_BYTES / longest;
     if (snd->chunk_messages > SENDER_CHUNK_MESSAGES)
         snd->chunk_messages = SENDER_CHUNK_MESSAGES;
+    if (c->timestamp && snd->chunk_messages > SENDER_STAMPED_CHUNK_MESSAGES)
+        snd->chunk_messages = SENDER_STAMPED_CHUNK_MESSAGES;
     if (snd->chunk_messages == 0)
         snd->chunk_messages = 1;
     snd->chunk = malloc(snd->chunk_messages * longest);
@@ -132,6 +165,117 @@ void sender_free(sender *snd)
 static int tell(sender *snd, sender_event *e)
 {
     return snd->report(snd->report_ctx, e);
+}
+
+static bool stop_asked(const sender *snd)
+{
+    return snd->io.stopped && snd->io.stopped(snd->io.ctx);
+}
+
+/* ---- the interval clock: from the first message on, every interval_us */
+
+static void intervals_begin(sender *snd, int64_t now_us)
+{
+    if (snd->config.interval_us <= 0 || snd->intervals_begun)
+        return;
+    snd->intervals_begun = true;
+    snd->interval_origin_us = now_us;
+    snd->interval_start_us = now_us;
+    snd->interval_messages = snd->counts.messages;
+    snd->interval_bytes = snd->counts.message_bytes;
+}
+
+/* Tells the interval from its start to end_us, and begins the next. */
+static int interval_end(sender *snd, int64_t origin_us, int64_t end_us)
+{
+    sender_event e;
+    memset(&e, 0, sizeof e);
+    e.kind = SENDER_INTERVAL;
+    e.start_s = (double)(snd->interval_start_us - origin_us) / 1e6;
+    e.seconds = (double)(end_us - origin_us) / 1e6;
+    e.messages = snd->counts.messages - snd->interval_messages;
+    e.bytes = snd->counts.message_bytes - snd->interval_bytes;
+    snd->interval_start_us = end_us;
+    snd->interval_messages = snd->counts.messages;
+    snd->interval_bytes = snd->counts.message_bytes;
+    return tell(snd, &e);
+}
+
+/* Tells every interval that has ended by now. */
+static int intervals_due(sender *snd)
+{
+    if (!snd->intervals_begun)
+        return 0;
+    int64_t step = snd->config.interval_us;
+    int64_t now = snd->io.now_us(snd->io.ctx);
+    while (now - snd->interval_start_us >= step) {
+        int rc = interval_end(snd, snd->interval_origin_us, snd->interval_start_us + step);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int sender_finish(sender *snd)
+{
+    if (!snd->intervals_begun)
+        return 0;
+    int rc = intervals_due(snd);
+    int64_t now = snd->io.now_us(snd->io.ctx);
+    /* The part under way, when anything went in it. */
+    if (rc == 0 && now > snd->interval_start_us &&
+        snd->counts.messages > snd->interval_messages)
+        rc = interval_end(snd, snd->interval_origin_us, now);
+    return rc;
+}
+
+/* Waits until deadline_us, telling the intervals that end meanwhile and,
+ * when a stop can be asked, looking at it between slices. 0, a report's
+ * status, or SENDER_STOPPED. */
+static int wait_until_by(sender *snd, int64_t deadline_us, bool nap)
+{
+    for (;;) {
+        int rc = intervals_due(snd);
+        if (rc != 0)
+            return rc;
+        if (stop_asked(snd))
+            return SENDER_STOPPED;
+        int64_t now = snd->io.now_us(snd->io.ctx);
+        if (now >= deadline_us)
+            return 0;
+        int64_t until = deadline_us;
+        if (snd->intervals_begun && snd->interval_start_us + snd->config.interval_us < until)
+            until = snd->interval_start_us + snd->config.interval_us;
+        if (snd->io.stopped && until - now > SENDER_STOP_SLICE_US)
+            until = now + SENDER_STOP_SLICE_US;
+        if (nap && snd->io.nap_until_us) {
+            /* It may wake late: what is due then goes at once. */
+            snd->io.nap_until_us(snd->io.ctx, until);
+            return 0;
+        }
+        snd->io.sleep_until_us(snd->io.ctx, until);
+    }
+}
+
+static int wait_until(sender *snd, int64_t deadline_us)
+{
+    return wait_until_by(snd, deadline_us, false);
+}
+
+/* The old tools' waits (a sleep, or a sleep until) unless intervals or a
+ * stop need looking after during them. */
+static bool plain_waits(const sender *snd)
+{
+    return snd->config.interval_us <= 0 && !snd->io.stopped;
+}
+
+static int pause_ms(sender *snd, int ms)
+{
+    if (plain_waits(snd)) {
+        snd->io.sleep_ms(snd->io.ctx, ms);
+        return 0;
+    }
+    return wait_until(snd, snd->io.now_us(snd->io.ctx) + (int64_t)ms * 1000);
 }
 
 static int tell_kind(sender *snd, sender_event_kind kind)
@@ -245,6 +389,8 @@ static int send_datagrams(sender *snd, const uint8_t *data, const uint32_t *lens
             sent = snd->io.send_datagrams(snd->io.ctx, data, lens, count);
         }
         if (sent < 0) {
+            if (stop_asked(snd))
+                return SENDER_STOPPED; /* the stop cut the call short */
             switch (after_failure(snd, &second_try, &busy_since_us)) {
             case SEND_AGAIN:
                 continue;
@@ -282,17 +428,21 @@ static int send_chunk(sender *snd, const uint8_t *data, const uint32_t *lens,
     /* TCP rides out a path that fails for a while by itself (it sends
      * again); an error here means the connection is gone. */
     if (snd->io.send_stream(snd->io.ctx, data, total) != 0)
-        return failed(snd);
+        return stop_asked(snd) ? SENDER_STOPPED : failed(snd);
     return 0;
 }
 
 /* Sends messages *next .. *next + count - 1, a chunk at a time. */
 static int send_messages(sender *snd, unsigned long long *next, unsigned long long count)
 {
+    const sender_config *c = &snd->config;
     while (count > 0) {
         size_t n = 0, offset = 0;
+        int64_t sent_us = c->timestamp ? snd->io.wall_us(snd->io.ctx) : 0;
         while (n < snd->chunk_messages && n < count) {
-            size_t len = sender_message(&snd->config, snd->chunk + offset, *next + n);
+            size_t len = c->timestamp
+                             ? sender_message_stamped(c, snd->chunk + offset, *next + n, sent_us)
+                             : sender_message(c, snd->chunk + offset, *next + n);
             snd->lens[n++] = (uint32_t)len;
             offset += len;
         }
@@ -301,9 +451,73 @@ static int send_messages(sender *snd, unsigned long long *next, unsigned long lo
             return rc;
         *next += n;
         snd->counts.messages += n;
+        snd->counts.message_bytes += offset;
         count -= n;
+        if (plain_waits(snd))
+            continue;
+        rc = intervals_due(snd);
+        if (rc == 0 && count > 0 && stop_asked(snd))
+            rc = SENDER_STOPPED;
+        if (rc != 0)
+            return rc;
     }
     return 0;
+}
+
+/* The messages of a test on an even rate: message k goes when
+ * rate_due_us(start, rate, k) says, what is due by now in one batch (a
+ * sender that fell behind catches up at once, so the schedule never
+ * drifts). The bursts only group them: their events come as the first
+ * and last message of each go. */
+static int send_paced(sender *snd, unsigned long long *sent, int64_t start_us)
+{
+    const sender_config *c = &snd->config;
+    double msgs_per_s = c->rate_msgs_per_s;
+    bool nap = 1e6 / msgs_per_s < SENDER_NAP_SPACING_US;
+    unsigned long long per_burst = (unsigned long long)c->burst_count;
+    unsigned long long total = 0; /* 0: until stopped */
+    if (c->num_bursts > 0)
+        total = (unsigned long long)c->num_bursts > ULLONG_MAX / per_burst
+                    ? ULLONG_MAX
+                    : (unsigned long long)c->num_bursts * per_burst;
+    sender_event e;
+    int rc = 0;
+    while (rc == 0 && (total == 0 || *sent < total)) {
+        int64_t now = snd->io.now_us(snd->io.ctx);
+        uint64_t due = rate_due_count(start_us, msgs_per_s, now);
+        if (due <= *sent) {
+            int64_t next_us = rate_due_us(start_us, msgs_per_s, *sent);
+            if (nap && next_us < now + SENDER_NAP_US)
+                next_us = now + SENDER_NAP_US;
+            rc = wait_until_by(snd, next_us, nap);
+            continue;
+        }
+        unsigned long long in_burst = *sent % per_burst;
+        if (in_burst == 0) {
+            memset(&e, 0, sizeof e);
+            e.kind = SENDER_BURST_BEGIN;
+            e.message_bytes = sender_message_len(c, *sent);
+            rc = tell(snd, &e);
+            if (rc != 0)
+                break;
+        }
+        unsigned long long n = due - *sent;
+        if (n > per_burst - in_burst)
+            n = per_burst - in_burst;
+        if (total > 0 && n > total - *sent)
+            n = total - *sent;
+        rc = send_messages(snd, sent, n);
+        if (rc == 0 && *sent % per_burst == 0) {
+            rc = tell_kind(snd, SENDER_BURST_END);
+            if (rc == 0 && (total == 0 || *sent < total))
+                rc = tell_kind(snd, SENDER_BURST_WAIT);
+        }
+        if (rc == 0)
+            rc = intervals_due(snd);
+        if (rc == 0 && stop_asked(snd))
+            rc = SENDER_STOPPED;
+    }
+    return rc;
 }
 
 /* The bursts on their schedule, each starting pause_ms after the one
@@ -313,6 +527,19 @@ static int send_bursts(sender *snd, unsigned long long *sent)
     const sender_config *c = &snd->config;
     unsigned long long bytes_before = snd->counts.bytes;
     int64_t start_us = snd->io.now_us(snd->io.ctx);
+    intervals_begin(snd, start_us);
+    sender_event e;
+    if (c->rate_msgs_per_s > 0) {
+        int rc = send_paced(snd, sent, start_us);
+        if (rc != 0)
+            return rc;
+        memset(&e, 0, sizeof e);
+        e.kind = SENDER_MESSAGES_SENT;
+        e.messages = *sent;
+        e.bytes = snd->counts.bytes - bytes_before;
+        e.seconds = (double)(snd->io.now_us(snd->io.ctx) - start_us) / 1e6;
+        return tell(snd, &e);
+    }
     /* Unseen, unpaced bursts are one stream of messages: batch across them. */
     bool one_stream = c->bursts_unseen && c->pause_ms == 0 && c->num_bursts > 0 &&
                       (unsigned long long)c->num_bursts <=
@@ -323,14 +550,17 @@ static int send_bursts(sender *snd, unsigned long long *sent)
         per_burst *= (unsigned long long)c->num_bursts;
         bursts = 1;
     }
-    sender_event e;
     for (long long burst = 0; bursts == 0 || burst < bursts; burst++) {
         int rc;
         if (burst > 0 && c->pause_ms > 0) {
             rc = tell_kind(snd, SENDER_BURST_WAIT);
             if (rc != 0)
                 return rc;
-            snd->io.sleep_until_us(snd->io.ctx, start_us + burst * (int64_t)c->pause_ms * 1000);
+            int64_t next_us = start_us + burst * (int64_t)c->pause_ms * 1000;
+            if (plain_waits(snd))
+                snd->io.sleep_until_us(snd->io.ctx, next_us);
+            else if ((rc = wait_until(snd, next_us)) != 0)
+                return rc;
         }
         memset(&e, 0, sizeof e);
         e.kind = SENDER_BURST_BEGIN;
@@ -357,10 +587,10 @@ static int send_stat(sender *snd, unsigned long long sent)
     char stat[SENDER_STAT_TEXT_MAX];
     uint32_t stat_len = (uint32_t)sender_stat_text(stat, sent);
     int rc = tell_kind(snd, SENDER_STAT_PAUSE);
-    if (rc != 0)
-        return rc;
-    snd->io.sleep_ms(snd->io.ctx, snd->config.stat_pause_ms);
-    rc = tell_kind(snd, SENDER_STAT_SEND);
+    if (rc == 0)
+        rc = pause_ms(snd, snd->config.stat_pause_ms);
+    if (rc == 0)
+        rc = tell_kind(snd, SENDER_STAT_SEND);
     if (rc != 0)
         return rc;
     return send_chunk(snd, (const uint8_t *)stat, &stat_len, 1, &snd->counts.unsent_stats);
@@ -376,9 +606,10 @@ int sender_run_test(sender *snd, const char *echo, size_t echo_len)
     rc = send_chunk(snd, (const uint8_t *)echo, &echo_bytes, 1, &snd->counts.unsent_echoes);
     if (rc == 0)
         rc = tell_kind(snd, SENDER_ECHO_SENT);
+    if (rc == 0)
+        rc = pause_ms(snd, ECHO_SETTLE_MS);
     if (rc != 0)
         return rc;
-    snd->io.sleep_ms(snd->io.ctx, ECHO_SETTLE_MS);
 
     unsigned long long sent = 0;
     rc = send_bursts(snd, &sent);
@@ -452,6 +683,18 @@ static void system_sleep_until_us(void *ctx, int64_t deadline_us)
     clock_sleep_until(deadline_us);
 }
 
+static void system_nap_until_us(void *ctx, int64_t deadline_us)
+{
+    (void)ctx;
+    clock_nap_until(deadline_us);
+}
+
+static int64_t system_wall_us(void *ctx)
+{
+    (void)ctx;
+    return clock_wall_us();
+}
+
 void sender_socket_io(sender_socket *ss, sock_t s, const sock_addr *dest, sender_io *io)
 {
     ss->s = s;
@@ -466,4 +709,7 @@ void sender_socket_io(sender_socket *ss, sock_t s, const sock_addr *dest, sender
     io->now_us = system_now_us;
     io->sleep_ms = system_sleep_ms;
     io->sleep_until_us = system_sleep_until_us;
+    io->nap_until_us = system_nap_until_us;
+    io->wall_us = system_wall_us;
+    io->stopped = NULL;
 }

@@ -31,6 +31,16 @@ typedef struct sender_config {
     bool stream;            /* TCP: one byte stream, no datagrams */
     bool bursts_unseen;     /* nothing is shown per burst, so unpaced
                                bursts may go as one stream of messages */
+    /* > 0: an even rate (msend --rate): message k of a test goes at
+     * rate_due_us(start, rate, k) (measure/rate.h), what is due sent in
+     * one batch; the bursts only group the messages (their events) and
+     * pause_ms is not used. 0: bursts every pause_ms. */
+    double rate_msgs_per_s;
+    /* > 0: SENDER_INTERVAL every this long, from the first message on. */
+    int64_t interval_us;
+    bool timestamp;         /* each message carries its send time after the
+                               text (lib/wire.h); needs msg_len's room,
+                               sender_timestamp_len */
 } sender_config;
 
 /* How a failed send is to be taken, as iperf tells a soft error from a
@@ -61,7 +71,26 @@ typedef struct sender_io {
     int64_t (*now_us)(void *ctx);                  /* a clock that never jumps */
     void (*sleep_ms)(void *ctx, int64_t ms);
     void (*sleep_until_us)(void *ctx, int64_t deadline_us);
+    /* Sleeps until about deadline_us, maybe a little late, without
+     * spinning: the waits of a rate whose messages are closer together
+     * than SENDER_NAP_SPACING_US (NULL: sleep_until_us). */
+    void (*nap_until_us)(void *ctx, int64_t deadline_us);
+    /* The wall clock, for the send times of --timestamp (may be NULL
+     * without it). */
+    int64_t (*wall_us)(void *ctx);
+    /* Whether to stop at once (Ctrl-C); NULL: never asked. When set, the
+     * pauses are waited in slices of at most SENDER_STOP_SLICE_US. */
+    bool (*stopped)(void *ctx);
 } sender_io;
+
+enum { SENDER_STOP_SLICE_US = 100000 };
+/* Messages closer together than SENDER_NAP_SPACING_US are not waited for
+ * one by one with a spin: the sender naps at least SENDER_NAP_US at a
+ * time and sends all that are due when it wakes. The rate stays exact;
+ * they leave in groups (10 at 100k/s), none much more than SENDER_NAP_US
+ * late, and a group of equal datagrams is one system call and, with
+ * UDP_SEGMENT, one pass through the kernel's stack. */
+enum { SENDER_NAP_SPACING_US = 200, SENDER_NAP_US = 100 };
 
 typedef enum {
     SENDER_TEST_BEGIN,     /* a test starts, before its echo */
@@ -77,7 +106,10 @@ typedef enum {
     SENDER_FIRST_REFUSED,  /* the first 'port unreachable' */
     SENDER_FIRST_FILTERED, /* the first datagram the firewall dropped;
                               reason */
-    SENDER_PATH_TROUBLE    /* the path failed for the first time; reason */
+    SENDER_PATH_TROUBLE,   /* the path failed for the first time; reason */
+    SENDER_INTERVAL        /* an interval ended: start_s to seconds (on the
+                              interval clock, from the first message),
+                              its messages and their bytes */
 } sender_event_kind;
 
 typedef struct sender_event {
@@ -85,7 +117,9 @@ typedef struct sender_event {
     size_t message_bytes;
     unsigned long long messages;
     unsigned long long bytes;
-    double seconds;     /* from the first burst's start to the last's end */
+    double seconds;     /* from the first burst's start to the last's end;
+                           SENDER_INTERVAL: the interval's end */
+    double start_s;     /* SENDER_INTERVAL: its start */
     const char *reason; /* the system's text of the error */
 } sender_event;
 
@@ -98,6 +132,7 @@ typedef int sender_report_fn(void *ctx, const sender_event *e);
 typedef struct sender_counts {
     unsigned long long messages; /* of every test, sent or not */
     unsigned long long bytes;    /* handed to the socket, echoes and stats too */
+    unsigned long long message_bytes; /* the messages' bytes alone */
     unsigned long long refused;  /* sends answered by 'port unreachable' */
     unsigned long long filtered; /* datagrams this host's firewall dropped */
     unsigned long long unsent_echoes, unsent_messages, unsent_stats;
@@ -108,6 +143,9 @@ typedef struct sender_counts {
 /* Messages are built end to end in a chunk and handed to sender_io
  * together: many datagrams per system call, one write per chunk on TCP. */
 enum { SENDER_CHUNK_BYTES = 256 * 1024, SENDER_CHUNK_MESSAGES = 4096 };
+/* With send times: a chunk is stamped as it is built, so it is kept to
+ * what one system call sends (sock_batch.h's SOCK_BATCH). */
+enum { SENDER_STAMPED_CHUNK_MESSAGES = 64 };
 
 typedef struct sender {
     sender_config config;
@@ -119,6 +157,11 @@ typedef struct sender {
     size_t chunk_messages; /* how many messages a chunk holds */
     uint32_t lens[SENDER_CHUNK_MESSAGES];
     sender_counts counts;
+    /* the interval clock (config.interval_us) */
+    bool intervals_begun;
+    int64_t interval_origin_us;  /* the first message's time */
+    int64_t interval_start_us;   /* of the interval under way */
+    unsigned long long interval_messages, interval_bytes; /* at its start */
 } sender;
 
 /* 0, or -1 when out of memory. c->payload must outlive the sender. */
@@ -127,18 +170,32 @@ int sender_init(sender *snd, const sender_config *c, const sender_io *io,
 void sender_free(sender *snd);
 
 /* sender_run_test's results besides 0 (it ran) and a report's status. */
-enum { SENDER_FAILED = -1 }; /* a send failed for good; counts.failure */
+enum {
+    SENDER_FAILED = -1, /* a send failed for good; counts.failure */
+    SENDER_STOPPED = -2 /* io.stopped said so */
+};
 
 /* One test: the echo (its text without the NUL, which it carries), the
  * bursts, the 'stat'. Datagrams that could not be sent are counted and
  * the schedule goes on (see sender.c for each kind of failure). */
 int sender_run_test(sender *snd, const char *echo, size_t echo_len);
+/* After the last test: the interval under way, up to now, when messages
+ * went in it (SENDER_INTERVAL). 0 or a report's status. */
+int sender_finish(sender *snd);
 
 /* Message k, at out: "Message <k>", then with msg_len a NUL and zeros to
  * that length (the text cut at it when longer); or the payload. The
  * length. out holds sender_message_len(c, k). */
 size_t sender_message(const sender_config *c, uint8_t *out, unsigned long long k);
 size_t sender_message_len(const sender_config *c, unsigned long long k);
+/* Message k with config.timestamp: after the text's NUL, "ts <sent_us>"
+ * and a NUL, within msg_len (cut there if it is short). */
+size_t sender_message_stamped(const sender_config *c, uint8_t *out, unsigned long long k,
+                              int64_t sent_us);
+/* The shortest msg_len that holds message k's text, its NUL and a send
+ * time of any size (WIRE_TIMESTAMP and WIRE_TIMESTAMP_DIGITS_MAX digits):
+ * with k the last message's number, what --timestamp needs. */
+size_t sender_timestamp_len(const sender_config *c, unsigned long long k);
 /* "stat <count>" (the count in decimal), without a NUL. */
 enum { SENDER_STAT_TEXT_MAX = 32 }; /* WIRE_STAT and 20 digits fit */
 size_t sender_stat_text(char out[SENDER_STAT_TEXT_MAX], unsigned long long count);

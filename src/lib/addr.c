@@ -76,3 +76,23 @@ void sock_addr_set_port(sock_addr *a, uint16_t port)
     if (ipv4_of(a))
         ((struct sockaddr_in *)(void *)&a->storage)->sin_port = htons(port);
 }
+
+size_t sock_addr_bytes(const sock_addr *a, const uint8_t **bytes)
+{
+    const struct sockaddr_in *in = ipv4_of(a);
+    *bytes = in ? (const uint8_t *)&in->sin_addr : NULL;
+    return in ? sizeof in->sin_addr : 0;
+}
+
+bool sock_addr_offset(const sock_addr *a, uint32_t count, sock_addr *out)
+{
+    const struct sockaddr_in *in = ipv4_of(a);
+    if (!in)
+        return false;
+    uint32_t host = ntohl(in->sin_addr.s_addr);
+    if (count > UINT32_MAX - host)
+        return false;
+    *out = *a;
+    ((struct sockaddr_in *)(void *)&out->storage)->sin_addr.s_addr = htonl(host + count);
+    return true;
+}

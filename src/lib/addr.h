@@ -9,6 +9,7 @@
 #define MTOOLS_ADDR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef _WIN32
@@ -57,5 +58,12 @@ bool sock_addr_same_host(const sock_addr *a, const sock_addr *b);
 /* The port, host byte order; 0 for a family not known here. */
 uint16_t sock_addr_port(const sock_addr *a);
 void sock_addr_set_port(sock_addr *a, uint16_t port);
+/* The address's own bytes, network order (4 for IPv4), at *bytes; 0 (and
+ * *bytes NULL) for a family not known here. */
+size_t sock_addr_bytes(const sock_addr *a, const uint8_t **bytes);
+/* The address `count` after a (a + count, the address read as a number),
+ * with a's port, into *out: for ranges of groups. False when that passes
+ * the end of the family's addresses (255.255.255.255 for IPv4). */
+bool sock_addr_offset(const sock_addr *a, uint32_t count, sock_addr *out);
 
 #endif

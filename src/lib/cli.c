@@ -146,6 +146,81 @@ bool cli_addr(const char *what, const char *text, sock_addr *addr,
     return read_ipv4(what, text, addr, err);
 }
 
+/* Items of an address list are copied out to be read; longer is refused. */
+enum { LIST_ITEM_MAX = 128 };
+
+bool cli_addr_list(const char *what, const char *text, sock_addr *out,
+                   size_t cap, size_t *count, cli_error *err)
+{
+    const char *p = text;
+    *count = 0;
+    /* One address: read (and refused) as cli_addr reads it. */
+    if (!strchr(text, ',') && !strchr(text, '+')) {
+        if (cap == 0 || !cli_addr(what, text, &out[0], err))
+            return false;
+        *count = 1;
+        return true;
+    }
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char item[LIST_ITEM_MAX];
+        if (len == 0) {
+            cli_fail(err, "%s '%s': an empty item in the list (addresses "
+                     "separated by commas)", what, text);
+            return false;
+        }
+        if (len >= sizeof item) {
+            cli_fail(err, "%s '%.40s...': an item of the list is longer than %d "
+                     "characters", what, text, LIST_ITEM_MAX - 1);
+            return false;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        long long range = 1;
+        char *plus = strchr(item, '+');
+        if (plus) {
+            *plus = '\0';
+            cli_error ignored;
+            if (!cli_number("count", plus + 1, 1, (long long)cap, &range, &ignored) ||
+                plus[1] == '+' || plus[1] == '-') {
+                cli_fail(err, "%s '%s': the count after '+' must be a whole "
+                         "number from 1 to %zu", what, text, cap);
+                return false;
+            }
+        }
+        sock_addr first;
+        if (!cli_addr(what, item, &first, err))
+            return false;
+        for (long long k = 0; k < range; k++) {
+            if (*count == cap) {
+                cli_fail(err, "%s '%s': more than %zu addresses, at most %zu",
+                         what, text, cap, cap);
+                return false;
+            }
+            sock_addr next;
+            if (!sock_addr_offset(&first, (uint32_t)k, &next)) {
+                cli_fail(err, "%s '%s': the range runs past the last address",
+                         what, text);
+                return false;
+            }
+            for (size_t i = 0; i < *count; i++) {
+                if (sock_addr_same_host(&out[i], &next)) {
+                    char shown[SOCK_ADDR_TEXT];
+                    sock_addr_format(&next, SOCK_ADDR_HOST, shown);
+                    cli_fail(err, "%s '%s': %s is in the list twice", what, text,
+                             shown);
+                    return false;
+                }
+            }
+            out[(*count)++] = next;
+        }
+        if (!comma)
+            return true;
+        p = comma + 1;
+    }
+}
+
 int cli_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')

@@ -41,6 +41,14 @@ bool cli_duration_ms(const char *what, const char *text, int min_ms,
 bool cli_addr(const char *what, const char *text, sock_addr *addr,
               cli_error *err);
 
+/* A list of addresses: items separated by commas, each an address
+ * (cli_addr) or a range "address+count", the count addresses from that
+ * one on ("239.1.1.1+4" is 239.1.1.1 to 239.1.1.4). At most cap in all,
+ * none twice. The addresses into out[0 .. *count), in the order given,
+ * with port 0. */
+bool cli_addr_list(const char *what, const char *text, sock_addr *out,
+                   size_t cap, size_t *count, cli_error *err);
+
 /* The value of a hex digit (either case), or -1. */
 int cli_hex_digit(int c);
 

@@ -41,12 +41,74 @@ static void local_tm(time_t t, struct tm *out)
         memset(out, 0, sizeof *out); /* out of range: 00:00:00, not garbage */
 }
 
-static void sleep_us(int64_t us)
+#ifndef CREATE_WAITABLE_TIMER_HIGH_RESOLUTION
+#define CREATE_WAITABLE_TIMER_HIGH_RESOLUTION 0x00000002 /* older headers */
+#endif
+
+/* A high-resolution waitable timer, or NULL where the system has none
+ * (before Windows 10 1803 the flag is refused): then Sleep, whose waits
+ * end on the system's tick (often 15.6 ms). */
+static HANDLE wait_timer;
+static bool timer_made;
+static int64_t spin_margin_us; /* 0: not measured yet */
+
+static void timer_wait_us(int64_t us)
 {
-    /* Sleep() has the timer's resolution (often 1-16 ms): round down so
-     * clock_sleep_until can finish with a spin. */
+    if (wait_timer) {
+        LARGE_INTEGER due;
+        due.QuadPart = -us * 10; /* relative, in 100 ns units */
+        if (SetWaitableTimer(wait_timer, &due, 0, NULL, NULL, FALSE) &&
+            WaitForSingleObject(wait_timer, INFINITE) == WAIT_OBJECT_0)
+            return;
+    }
+    /* Rounded down: clock_sleep_until ends with a spin. */
     if (us >= 1000)
         Sleep((DWORD)(us / 1000));
+}
+
+static void make_timer(void)
+{
+    if (timer_made)
+        return;
+    timer_made = true;
+    wait_timer = CreateWaitableTimerExW(NULL, NULL, CREATE_WAITABLE_TIMER_HIGH_RESOLUTION,
+                                        TIMER_ALL_ACCESS);
+}
+
+/* How late the timer wakes here, measured once: the spin that follows
+ * each wait covers it. */
+static int64_t spin_margin(void)
+{
+    if (spin_margin_us > 0)
+        return spin_margin_us;
+    make_timer();
+    int64_t worst = 0;
+    for (int i = 0; i < 3; i++) {
+        int64_t start = clock_mono_us();
+        timer_wait_us(1000);
+        int64_t late = clock_mono_us() - start - 1000;
+        if (late > worst)
+            worst = late;
+    }
+    int64_t margin = worst + 200;
+    spin_margin_us = margin < 200 ? 200 : margin > 20000 ? 20000 : margin;
+    return spin_margin_us;
+}
+
+static void sleep_us(int64_t us)
+{
+    timer_wait_us(us);
+}
+
+bool clock_precise_timer(void)
+{
+    make_timer();
+    return wait_timer != NULL;
+}
+
+int64_t clock_spin_us(void)
+{
+    return spin_margin();
 }
 
 #else
@@ -76,6 +138,16 @@ static void sleep_us(int64_t us)
     struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
     /* A signal handler (Ctrl-C) ends the sleep early; the caller decides. */
     nanosleep(&ts, NULL);
+}
+
+bool clock_precise_timer(void)
+{
+    return true;
+}
+
+int64_t clock_spin_us(void)
+{
+    return 200; /* nanosleep wakes 50-60 us late (timer slack) */
 }
 #endif
 
@@ -117,12 +189,8 @@ void clock_sleep_ms(int64_t ms)
 void clock_sleep_until(int64_t deadline_us)
 {
     /* Spin the last stretch: timer slack and scheduler wake-up make a plain
-     * sleep overshoot by 50 us (Linux) to 15 ms (Windows). */
-#ifdef _WIN32
-    const int64_t spin_us = 2000;
-#else
-    const int64_t spin_us = 200;
-#endif
+     * sleep overshoot by 50 us (Linux) to 15 ms (Windows with Sleep). */
+    const int64_t spin_us = clock_spin_us();
     for (;;) {
         int64_t left = deadline_us - clock_mono_us();
         if (left <= 0)
@@ -131,4 +199,11 @@ void clock_sleep_until(int64_t deadline_us)
             sleep_us(left - spin_us);
         /* else spin */
     }
+}
+
+void clock_nap_until(int64_t deadline_us)
+{
+    int64_t left = deadline_us - clock_mono_us();
+    if (left > 0)
+        sleep_us(left);
 }

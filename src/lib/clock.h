@@ -4,6 +4,7 @@
 #ifndef MTOOLS_CLOCK_H
 #define MTOOLS_CLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Microseconds since the Unix epoch (wall clock, for timestamps). */
@@ -16,8 +17,25 @@ enum { CLOCK_HMS_LEN = 15 };
 void clock_format_hms(int64_t wall_us, char out[CLOCK_HMS_LEN + 1]);
 
 void clock_sleep_ms(int64_t ms);
-/* Sleeps until clock_mono_us() >= deadline_us: coarse sleep first, then a
- * short spin, so sub-10 ms schedules are kept. */
+/* Sleeps until clock_mono_us() >= deadline_us: the system's timer first,
+ * then a short spin, so sub-10 ms schedules are kept. The spin covers how
+ * late the timer wakes: 200 us on Linux (nanosleep's slack); on Windows
+ * what the first wait measures (a 1 ms wait, three times: the worst plus
+ * 200 us), which is small with a high-resolution waitable timer and up
+ * to the system's tick (often 15.6 ms) with Sleep. */
 void clock_sleep_until(int64_t deadline_us);
+/* Sleeps until about deadline_us with the system's timer alone, no
+ * spin: it may wake late by the timer's lateness (clock_spin_us at most).
+ * For a schedule that sends what is due on waking (msend --rate at high
+ * rates), where a spin would only burn a core. */
+void clock_nap_until(int64_t deadline_us);
+/* Whether the timer behind clock_sleep_until is a precise one: true on
+ * POSIX (nanosleep); on Windows true when a high-resolution waitable
+ * timer (CreateWaitableTimerExW with CREATE_WAITABLE_TIMER_HIGH_RESOLUTION,
+ * Windows 10 1803 and later) could be made, false when Sleep's tick
+ * stands in for it. */
+bool clock_precise_timer(void);
+/* The spin that ends each wait, in microseconds (measured on Windows). */
+int64_t clock_spin_us(void);
 
 #endif

@@ -97,8 +97,10 @@ void prog_error_copied(prog_copy_fn *copy, void *ctx, const char *fmt, ...)
     copy(ctx, line);
 }
 
-bool prog_positionals_parse(const cli_scan *s, bool with_ttl, prog_positionals *p,
-                            cli_error *err)
+/* groups NULL: the group is one address. */
+static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals *p,
+                              sock_addr *groups, size_t cap, size_t *count,
+                              cli_error *err)
 {
     static const char *const names[] = {"group", "port"};
     int most = with_ttl ? 4 : 3;
@@ -117,10 +119,16 @@ bool prog_positionals_parse(const cli_scan *s, bool with_ttl, prog_positionals *
     for (int i = 0; i < s->positional_count; i++)
         p->typed[i] = s->positional[i];
     int port;
-    if (!cli_addr("group", s->positional[0], &p->group, err) ||
-        !cli_int("port", s->positional[1], 1, 65535, &port, err))
+    bool group_ok = groups ? cli_addr_list("group", s->positional[0], groups, cap, count, err)
+                           : cli_addr("group", s->positional[0], &p->group, err);
+    if (!group_ok || !cli_int("port", s->positional[1], 1, 65535, &port, err))
         return false;
     p->port = (uint16_t)port;
+    if (groups) {
+        for (size_t i = 0; i < *count; i++)
+            sock_addr_set_port(&groups[i], p->port);
+        p->group = groups[0];
+    }
     sock_addr_set_port(&p->group, p->port);
     int next = 2;
     if (with_ttl && s->positional_count > next) {
@@ -136,4 +144,19 @@ bool prog_positionals_parse(const cli_scan *s, bool with_ttl, prog_positionals *
         p->has_interface = true;
     }
     return true;
+}
+
+bool prog_positionals_parse(const cli_scan *s, bool with_ttl, prog_positionals *p,
+                            cli_error *err)
+{
+    size_t none; /* no list: one group, in p->group */
+    return parse_positionals(s, with_ttl, p, NULL, 0, &none, err);
+}
+
+bool prog_positionals_parse_list(const cli_scan *s, bool with_ttl, prog_positionals *p,
+                                 sock_addr *groups, size_t cap, size_t *count,
+                                 cli_error *err)
+{
+    *count = 0;
+    return parse_positionals(s, with_ttl, p, groups, cap, count, err);
 }

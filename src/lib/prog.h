@@ -6,6 +6,7 @@
 #define MTOOLS_PROG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lib/addr.h"
@@ -75,5 +76,11 @@ typedef struct prog_positionals {
  * refused with err naming it. */
 bool prog_positionals_parse(const cli_scan *s, bool with_ttl, prog_positionals *p,
                             cli_error *err);
+/* The same, with the group a list of groups (cli_addr_list: "a,b",
+ * "a+count"): into groups[0 .. *count), each with the port; p->group is
+ * the first. */
+bool prog_positionals_parse_list(const cli_scan *s, bool with_ttl, prog_positionals *p,
+                                 sock_addr *groups, size_t cap, size_t *count,
+                                 cli_error *err);
 
 #endif

@@ -147,6 +147,11 @@ long sock_recv_from(sock_t s, void *buf, size_t cap, sock_addr *from);
  * timeout_ms < 0 waits forever. */
 enum { SOCK_OUTPUT_GONE = -2 };
 int sock_wait_readable(sock_t s, int timeout_ms);
+/* The same for count sockets (1 to SOCK_WAIT_MAX): 1 when at least one
+ * is readable, and then readable[i] tells which. */
+enum { SOCK_WAIT_MAX = 256 };
+int sock_wait_readable_any(const sock_t *s, size_t count, int timeout_ms,
+                           bool *readable);
 
 /* What went wrong in the last call above: for the common socket errors a
  * fixed English text, the same on every build (glibc's wording, e.g.

@@ -12,6 +12,8 @@
  *   UDP_GRO       udp_gro_enable(), udp_gro_segment()
  *                                              -> datagrams as they come
  *   IP_PKTINFO    pktinfo_wanted()             (sock_receive_only's check)
+ *   SO_TIMESTAMPNS  arrival_stamp_enable(), arrival_stamp()
+ *                                              -> the reader's own clock
  *
  * Systems without them (Windows) take one datagram per call, at the end. */
 #ifndef _WIN32
@@ -20,6 +22,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h> /* struct timespec of SCM_TIMESTAMPNS */
 
 #include "lib/sock.h"
 #include "lib/sock_batch.h"
@@ -30,14 +33,23 @@
 enum { SOCK_RX_DGRAMS_START = SOCK_RX_SLOTS * 64 };
 
 static bool udp_gro_enable(sock_t s);
+static bool arrival_stamp_enable(sock_t s);
 
-int sock_receiver_init(sock_receiver *rx, sock_t s, bool one_by_one)
+bool sock_receiver_stamp_arrivals(sock_receiver *rx)
+{
+    rx->stamped = arrival_stamp_enable(rx->s);
+    return rx->stamped;
+}
+
+static int receiver_init(sock_receiver *rx, sock_t s, bool one_by_one,
+                         const sock_receiver *owner)
 {
     memset(rx, 0, sizeof *rx);
     rx->s = s;
     rx->batch = true;
     rx->slots = one_by_one ? 1 : SOCK_RX_SLOTS;
-    rx->buf = malloc((size_t)SOCK_RX_SLOTS * SOCK_RX_SLOT_BYTES);
+    rx->buf_shared = owner != NULL;
+    rx->buf = owner ? owner->buf : malloc((size_t)SOCK_RX_SLOTS * SOCK_RX_SLOT_BYTES);
     rx->capacity = SOCK_RX_DGRAMS_START;
     rx->dgrams = malloc(sizeof *rx->dgrams * rx->capacity);
     if (!rx->buf || !rx->dgrams) {
@@ -49,9 +61,21 @@ int sock_receiver_init(sock_receiver *rx, sock_t s, bool one_by_one)
     return 0;
 }
 
+int sock_receiver_init(sock_receiver *rx, sock_t s, bool one_by_one)
+{
+    return receiver_init(rx, s, one_by_one, NULL);
+}
+
+int sock_receiver_init_sharing(sock_receiver *rx, sock_t s, bool one_by_one,
+                               const sock_receiver *owner)
+{
+    return receiver_init(rx, s, one_by_one, owner);
+}
+
 void sock_receiver_free(sock_receiver *rx)
 {
-    free(rx->buf);
+    if (!rx->buf_shared)
+        free(rx->buf);
     free(rx->dgrams);
     rx->buf = NULL;
     rx->dgrams = NULL;
@@ -266,6 +290,27 @@ static bool pktinfo_wanted(const sock_arrivals *a, struct msghdr *m)
     return true;
 }
 
+/* ---- SO_TIMESTAMPNS: when each datagram came in. */
+
+static bool arrival_stamp_enable(sock_t s)
+{
+    return sock_os_set_int(s, SOL_SOCKET, SO_TIMESTAMPNS, 1) == 0;
+}
+
+/* The arrival time of a received message in microseconds on the wall
+ * clock, or 0 when it carries none. */
+static int64_t arrival_stamp(struct msghdr *m)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+        }
+    }
+    return 0;
+}
+
 /* ---- recvmmsg: several datagrams per call. */
 
 /* Takes what is waiting into msgs[0..n-1] without blocking: with one
@@ -309,7 +354,7 @@ static int add_dgrams(sock_receiver *rx, const uint8_t *p, size_t len, size_t se
         size_t piece = len < segment ? len : segment;
         if (rx->count == rx->capacity && grow_dgrams(rx) != 0)
             return -1;
-        rx->dgrams[rx->count++] = (sock_dgram){p, piece, slot};
+        rx->dgrams[rx->count++] = (sock_dgram){p, piece, slot, 0};
         p += piece;
         len -= piece;
     } while (len > 0);
@@ -321,8 +366,9 @@ long sock_recv_datagrams(sock_receiver *rx)
     struct mmsghdr msgs[SOCK_RX_SLOTS];
     struct iovec iov[SOCK_RX_SLOTS];
     union {
-        /* UDP_GRO's segment size and IP_PKTINFO */
-        char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
+        /* UDP_GRO's segment size, IP_PKTINFO and the arrival time */
+        char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in_pktinfo)) +
+                 CMSG_SPACE(sizeof(struct timespec))];
         /* cppcheck-suppress unusedStructMember ; never used: it aligns buf */
         size_t align; /* cmsghdr wants size_t alignment */
     } control[SOCK_RX_SLOTS];
@@ -334,7 +380,7 @@ long sock_recv_datagrams(sock_receiver *rx)
         msgs[k].msg_hdr.msg_iovlen = 1;
         msgs[k].msg_hdr.msg_name = &rx->from[k].storage;
         msgs[k].msg_hdr.msg_namelen = sizeof rx->from[k].storage;
-        if (rx->coalesce || rx->only.check) {
+        if (rx->coalesce || rx->only.check || rx->stamped) {
             /* cppcheck-suppress legacyUninitvar ; buf's address is taken, nothing read */
             msgs[k].msg_hdr.msg_control = control[k].buf;
             msgs[k].msg_hdr.msg_controllen = sizeof control[k].buf;
@@ -351,8 +397,13 @@ long sock_recv_datagrams(sock_receiver *rx)
         size_t len = msgs[k].msg_len;
         rx->from[k].len = msgs[k].msg_hdr.msg_namelen;
         size_t segment = rx->coalesce ? udp_gro_segment(&msgs[k].msg_hdr, len) : len;
+        size_t first = rx->count;
         if (add_dgrams(rx, iov[k].iov_base, len, segment, k) != 0)
             return -1;
+        /* A coalesced run came in at once: one time for its datagrams. */
+        int64_t stamp = rx->stamped ? arrival_stamp(&msgs[k].msg_hdr) : 0;
+        for (size_t i = first; i < rx->count; i++)
+            rx->dgrams[i].arrival_wall_us = stamp;
     }
     return (long)rx->count;
 }
@@ -360,6 +411,12 @@ long sock_recv_datagrams(sock_receiver *rx)
 #else /* one datagram per call */
 
 static bool udp_gro_enable(sock_t s)
+{
+    (void)s;
+    return false;
+}
+
+static bool arrival_stamp_enable(sock_t s)
 {
     (void)s;
     return false;
@@ -393,7 +450,7 @@ long sock_recv_datagrams(sock_receiver *rx)
             return -1;
         if (!wanted)
             continue; /* another group's or interface's: dropped unseen */
-        rx->dgrams[0] = (sock_dgram){rx->buf, (size_t)n, 0};
+        rx->dgrams[0] = (sock_dgram){rx->buf, (size_t)n, 0, 0};
         rx->count = 1;
         return 1;
     }

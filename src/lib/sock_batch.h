@@ -49,6 +49,9 @@ typedef struct sock_dgram {
     const uint8_t *data;
     size_t len;
     int slot; /* which sender address (sock_receiver.from[slot]) */
+    /* When the system took it in, on the wall clock, in microseconds
+     * (sock_receiver_stamp_arrivals); 0: not known. */
+    int64_t arrival_wall_us;
 } sock_dgram;
 
 typedef struct sock_receiver {
@@ -56,6 +59,8 @@ typedef struct sock_receiver {
     sock_arrivals only;  /* from sock_receive_only(); zero: take all */
     bool batch;          /* recvmmsg works here */
     bool coalesce;       /* UDP_GRO on */
+    bool buf_shared;     /* buf is another receiver's (not freed here) */
+    bool stamped;        /* the kernel stamps each arrival (SO_TIMESTAMPNS) */
     int slots;           /* datagrams (or coalesced runs) per call */
     uint8_t *buf;        /* SOCK_RX_SLOTS * SOCK_RX_SLOT_BYTES */
     sock_addr from[SOCK_RX_SLOTS];
@@ -70,6 +75,18 @@ typedef struct sock_receiver {
  * memory). */
 int sock_receiver_init(sock_receiver *rx, sock_t s, bool one_by_one);
 void sock_receiver_free(sock_receiver *rx);
+/* A receiver for another socket s that reads into owner's buffer (1 MiB)
+ * instead of its own: for a program that reads several sockets one after
+ * the other and is done with each batch before reading the next. owner
+ * must outlive it. -1 on failure (out of memory). */
+int sock_receiver_init_sharing(sock_receiver *rx, sock_t s, bool one_by_one,
+                               const sock_receiver *owner);
+/* Asks the system to stamp each datagram with the time it came in
+ * (Linux: SO_TIMESTAMPNS), so that a receiver that reads late still knows
+ * when each arrived (sock_dgram.arrival_wall_us). False where it cannot
+ * (Windows, a refusal): the stamps stay 0 and the reader's clock stands
+ * in. */
+bool sock_receiver_stamp_arrivals(sock_receiver *rx);
 /* Takes what is waiting without blocking: the number of datagrams now in
  * rx->dgrams, 0 when none is waiting (or all that were are not for this
  * receiver, see sock_receive_only), -1 on error. */

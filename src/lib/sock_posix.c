@@ -143,6 +143,33 @@ int sock_wait_readable(sock_t s, int timeout_ms)
     return rc > 0 ? 1 : rc;
 }
 
+int sock_wait_readable_any(const sock_t *s, size_t count, int timeout_ms,
+                           bool *readable)
+{
+    struct pollfd p[SOCK_WAIT_MAX + 1];
+    if (count == 0 || count > SOCK_WAIT_MAX) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (interrupted_by) {
+        errno = EINTR;
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++)
+        p[i] = (struct pollfd){.fd = s[i], .events = POLLIN};
+    /* events 0: for stdout only its error or hang-up is reported. */
+    p[count] = (struct pollfd){.fd = STDOUT_FILENO, .events = 0};
+    int rc = poll(p, (nfds_t)(stdout_is_pipe() ? count + 1 : count), timeout_ms);
+    bool any = false;
+    for (size_t i = 0; i < count; i++) {
+        readable[i] = rc > 0 && (p[i].revents & (POLLIN | POLLERR)) != 0;
+        any = any || readable[i];
+    }
+    if (rc > 0 && !any && (p[count].revents & (POLLERR | POLLHUP)))
+        return SOCK_OUTPUT_GONE;
+    return rc > 0 ? 1 : rc;
+}
+
 int sock_os_send_flags(void)
 {
     return MSG_NOSIGNAL; /* a reset TCP peer gives EPIPE, not SIGPIPE */

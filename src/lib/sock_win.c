@@ -157,6 +157,53 @@ int sock_wait_readable(sock_t s, int timeout_ms)
     }
 }
 
+/* An fd_set with room for SOCK_WAIT_MAX sockets: Winsock reads fd_count
+ * and that many entries, whatever FD_SETSIZE the headers chose. */
+typedef struct wide_fd_set {
+    u_int fd_count;
+    SOCKET fd_array[SOCK_WAIT_MAX];
+} wide_fd_set;
+
+int sock_wait_readable_any(const sock_t *s, size_t count, int timeout_ms,
+                           bool *readable)
+{
+    if (count == 0 || count > SOCK_WAIT_MAX) {
+        WSASetLastError(WSAEINVAL);
+        return -1;
+    }
+    /* In slices, as sock_wait_readable, for the console's Ctrl-C. */
+    int waited_ms = 0;
+    for (;;) {
+        if (interrupted_by) {
+            set_interrupted_error();
+            return -1;
+        }
+        int slice_ms = 100;
+        if (timeout_ms >= 0 && timeout_ms - waited_ms < slice_ms)
+            slice_ms = timeout_ms - waited_ms;
+        wide_fd_set set;
+        set.fd_count = (u_int)count;
+        for (size_t i = 0; i < count; i++)
+            set.fd_array[i] = s[i];
+        struct timeval tv = {slice_ms / 1000, (slice_ms % 1000) * 1000};
+        int rc = select(0, (fd_set *)(void *)&set, NULL, NULL, &tv);
+        if (rc < 0)
+            return -1;
+        if (rc > 0) {
+            for (size_t i = 0; i < count; i++) {
+                readable[i] = false;
+                for (u_int k = 0; k < set.fd_count; k++)
+                    if (set.fd_array[k] == s[i])
+                        readable[i] = true;
+            }
+            return 1;
+        }
+        waited_ms += slice_ms;
+        if (timeout_ms >= 0 && waited_ms >= timeout_ms)
+            return 0;
+    }
+}
+
 int sock_os_send_flags(void)
 {
     return 0;

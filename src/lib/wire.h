@@ -10,6 +10,12 @@
  *   "stat <count>"         last, after a pause: how many messages were
  *                          sent (decimal), for the receiver's loss report
  *
+ * msend --timestamp writes its send time into each message, after the
+ * "Message <n>" text and its NUL: "ts <t>" with t the wall clock's
+ * microseconds since the Unix epoch in decimal, then a NUL (or the
+ * message's end). The old tools padded with zeros there, so an old
+ * message never carries one.
+ *
  * Lengths are taken from the texts themselves (sizeof - 1), never typed. */
 #ifndef MTOOLS_WIRE_H
 #define MTOOLS_WIRE_H
@@ -17,6 +23,9 @@
 #define WIRE_MESSAGE "Message "
 #define WIRE_ECHO "echo "
 #define WIRE_STAT "stat "
+#define WIRE_TIMESTAMP "ts "
+/* The most digits of a send time: an int64_t's. */
+enum { WIRE_TIMESTAMP_DIGITS_MAX = 19 };
 
 /* The echo text: WIRE_ECHO_EQUIV and the Equiv line; or, for a preset
  * (-1 .. -5), WIRE_ECHO_TEST, its number, WIRE_ECHO_TEST_EQUIV and the
@@ -28,7 +37,8 @@
 enum {
     WIRE_MESSAGE_LEN = sizeof WIRE_MESSAGE - 1,
     WIRE_ECHO_LEN = sizeof WIRE_ECHO - 1,
-    WIRE_STAT_LEN = sizeof WIRE_STAT - 1
+    WIRE_STAT_LEN = sizeof WIRE_STAT - 1,
+    WIRE_TIMESTAMP_LEN = sizeof WIRE_TIMESTAMP - 1
 };
 
 #endif

@@ -8,14 +8,16 @@ const char mdump_usage[] =
     "usage: mdump [-h] [-o ofile] [-c compact_dump] [-p pause_ms[/loops]] "
     "[-Q Quiet_lvl] [-q] [-r rcvbuf_size] [-s] [-t] [-v] "
     "[--idle-timeout time] [--accept-timeout time] [--loss-status] [--summary] "
-    "group port [interface]\n";
+    "[--interval time] [--json] group port [interface]\n";
 
 const char mdump_help[] =
     "mdump - receive test traffic and show it: multicast, UDP or TCP (-t)\n"
     "\n"
     "usage: mdump [options] group port [interface]\n"
     "\n"
-    "  group        multicast group to join, or 0.0.0.0 for unicast and TCP\n"
+    "  group        multicast group to join, or 0.0.0.0 for unicast and TCP;\n"
+    "               several: a list (239.1.1.1,239.1.1.5) or a range of\n"
+    "               count groups (239.1.1.1+4: .1 to .4), at most 256\n"
     "  port         port to receive on, 1-65535\n"
     "  interface    local interface address to join the group on; with\n"
     "               0.0.0.0 the one local address to receive on\n"
@@ -39,16 +41,23 @@ const char mdump_help[] =
     "                         received, and no connection with -t\n"
     "  --accept-timeout time  with -t, wait this long for the connection\n"
     "                         (default: as --idle-timeout, or forever)\n"
-    "  --loss-status          exit status 4 when a 'stat' showed loss\n"
+    "  --loss-status          exit status 4 when a 'stat' showed loss, or at\n"
+    "                         the end the sequence numbers did\n"
     "  --summary              at exit, datagrams (reads with -t) and bytes\n"
-    "                         received, and how fast (on stderr)\n"
+    "                         received, and how fast, and each sender's\n"
+    "                         counts and loss (on stderr)\n"
+    "  --interval time        a line every interval for each sender:\n"
+    "                         msgs/s, Mbit/s, lost, dup, reordered (and\n"
+    "                         jitter and delay of msend --timestamp)\n"
+    "  --json                 JSON Lines on stdout instead of the text (no\n"
+    "                         dump: not with -Q, -c or -v)\n"
     "\n"
     "Exit status: 0 done (EOF, or a 'stat' with -s), 1 network or system\n"
     "error, 2 bad command line, 3 timed out, 4 loss (--loss-status);\n"
     "130 after Ctrl-C.\n";
 
 enum { LONG_HELP = 256, LONG_VERSION, LONG_IDLE, LONG_ACCEPT, LONG_LOSS,
-       LONG_SUMMARY };
+       LONG_SUMMARY, LONG_INTERVAL, LONG_JSON };
 
 static const cli_long mdump_longs[] = {
     {"help", false, LONG_HELP},
@@ -57,6 +66,8 @@ static const cli_long mdump_longs[] = {
     {"accept-timeout", true, LONG_ACCEPT},
     {"loss-status", false, LONG_LOSS},
     {"summary", false, LONG_SUMMARY},
+    {"interval", true, LONG_INTERVAL},
+    {"json", false, LONG_JSON},
     {NULL, false, 0},
 };
 
@@ -86,9 +97,23 @@ static bool parse_pause(mdump_opts *o, const char *text, cli_error *err)
 /* The positionals, then the rules that join them to the options. */
 static bool parse_positionals(mdump_opts *o, const cli_scan *s, cli_error *err)
 {
-    if (!prog_positionals_parse(s, false, &o->pos, err))
+    if (!prog_positionals_parse_list(s, false, &o->pos, o->groups, MDUMP_GROUPS_MAX,
+                                     &o->group_count, err))
         return false;
     bool unicast = sock_addr_is_unspecified(&o->pos.group);
+    if (o->group_count > 1) {
+        for (size_t i = 0; i < o->group_count; i++) {
+            if (!sock_addr_is_multicast(&o->groups[i])) {
+                char shown[SOCK_ADDR_TEXT];
+                sock_addr_format(&o->groups[i], SOCK_ADDR_HOST, shown);
+                cli_fail(err, "group '%s': %s is not a multicast address; a list or "
+                         "range holds multicast groups only (224.0.0.0 to "
+                         "239.255.255.255)", o->pos.typed[0], shown);
+                return false;
+            }
+        }
+        unicast = false;
+    }
     if (o->accept_timeout_ms > 0 && !o->tcp) {
         cli_fail(err, "--accept-timeout: only applies to TCP (-t)");
         return false;
@@ -106,9 +131,35 @@ static bool parse_positionals(mdump_opts *o, const cli_scan *s, cli_error *err)
     return true;
 }
 
+/* --json: nothing but JSON on stdout, so nothing per datagram. */
+static bool json_rules(mdump_opts *o, bool quiet_typed, cli_error *err)
+{
+    if (!o->json)
+        return true;
+    if (o->compact_bytes > 0) {
+        cli_fail(err, "--json: stdout carries only JSON objects, so no line per "
+                 "datagram (-c %d); leave it out", o->compact_bytes);
+        return false;
+    }
+    if (quiet_typed && o->quiet_level < 2) {
+        cli_fail(err, "--json: stdout carries only JSON objects, so no line per "
+                 "datagram (-Q %d); leave it out", o->quiet_level);
+        return false;
+    }
+    if (o->verify_seq) {
+        cli_fail(err, "--json: stdout carries only JSON objects, and the counts of "
+                 "each sender (lost, duplicates, reordered) replace -v's lines; "
+                 "leave -v out");
+        return false;
+    }
+    o->quiet_level = 2;
+    return true;
+}
+
 opts_result mdump_parse(int argc, char **argv, mdump_opts *o, cli_error *err)
 {
     cli_scan s;
+    bool quiet_typed = false;
     memset(o, 0, sizeof *o);
     o->rcvbuf_bytes = 4194304;
     cli_scan_init(&s, argc, argv, "c:ho:p:Q:qr:stv", mdump_longs);
@@ -117,7 +168,9 @@ opts_result mdump_parse(int argc, char **argv, mdump_opts *o, cli_error *err)
         bool ok = true;
         switch (opt) {
         case 0:
-            return parse_positionals(o, &s, err) ? OPTS_RUN : OPTS_BAD;
+            return parse_positionals(o, &s, err) && json_rules(o, quiet_typed, err)
+                       ? OPTS_RUN
+                       : OPTS_BAD;
         case -1:
             return OPTS_BAD;
         case 'c':
@@ -141,9 +194,11 @@ opts_result mdump_parse(int argc, char **argv, mdump_opts *o, cli_error *err)
             break;
         case 'Q':
             ok = cli_int("-Q (quiet level)", s.value, 0, 2, &o->quiet_level, err);
+            quiet_typed = true;
             break;
         case 'q':
             o->quiet_level = 2;
+            quiet_typed = true;
             break;
         case 'r':
             ok = cli_int("-r (SO_RCVBUF bytes)", s.value, 0, 2147483647,
@@ -172,6 +227,13 @@ opts_result mdump_parse(int argc, char **argv, mdump_opts *o, cli_error *err)
         case LONG_SUMMARY:
             o->summary = true;
             break;
+        case LONG_INTERVAL:
+            ok = cli_duration_ms("--interval", s.value, 10, 2147483647, &o->interval_ms,
+                                 err);
+            break;
+        case LONG_JSON:
+            o->json = true;
+            break;
         default:
             cli_fail(err, "unknown option");
             return OPTS_BAD;
@@ -198,9 +260,15 @@ size_t mdump_equiv(const mdump_opts *o, char *buf, size_t cap)
                             o->pos.count);
 }
 
+bool mdump_tracks_streams(const mdump_opts *o)
+{
+    return o->interval_ms > 0 || o->json || o->summary || o->loss_status;
+}
+
 void mdump_receiver_config(const mdump_opts *o, receiver_config *c)
 {
     memset(c, 0, sizeof *c);
+    c->json = o->json;
     c->quiet_level = o->quiet_level;
     c->compact_bytes = o->compact_bytes;
     c->verify_seq = o->verify_seq;

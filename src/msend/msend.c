@@ -6,13 +6,16 @@
  * the bytes); this file opens and sets up the socket and turns what the
  * sender reports into those lines. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/sender.h"
+#include "lib/clock.h"
 #include "lib/prog.h"
 #include "lib/sock.h"
+#include "measure/jsonw.h"
 #include "msend/msend_opts.h"
 
 static const prog_info msend_prog = {"msend", msend_help, msend_usage};
@@ -23,7 +26,30 @@ typedef struct session {
     sock_addr dest;
     char dest_text[SOCK_ADDR_TEXT];
     sender snd;
+    bool dots_pending;      /* -q's dots, not yet ended by a line */
+    double sending_s;       /* the tests' time from first to last message */
 } session;
+
+/* The old tools' lines on stdout: not with --json, nor with -qq. */
+static bool old_lines(const msend_opts *o, int quiet_below)
+{
+    return !o->json && o->quiet < quiet_below;
+}
+
+/* Room for one JSON object: the Equiv line (its positionals as typed) and
+ * the rest. */
+enum { JSON_ROOM = 8192 };
+
+static int flush_stdout(void);
+
+/* Writes a JSON Lines object built in w, and flushes it (it is read as
+ * it comes). */
+static int put_json(jsonw *w)
+{
+    if (jsonw_ok(w))
+        fputs(w->out.buf, stdout);
+    return flush_stdout();
+}
 
 /* An ERROR about the socket to the destination, with the system's reason. */
 static int runtime_error(const session *ss, const char *what)
@@ -44,13 +70,42 @@ static int flush_stdout(void)
 /* What the sender reports, as the old tools printed it: on stdout the
  * progress (-q: a dot per burst, -qq: nothing), on stderr the summary
  * (--summary) and, once each, what went wrong on the way. */
+static int on_interval(session *ss, const sender_event *e)
+{
+    double seconds = e->seconds - e->start_s;
+    double msgs_per_s = seconds > 0 ? (double)e->messages / seconds : 0.0;
+    double bits_per_s = seconds > 0 ? (double)e->bytes * 8 / seconds : 0.0;
+    if (ss->o->json) {
+        char buf[JSON_ROOM];
+        jsonw w;
+        jsonw_init(&w, buf, sizeof buf);
+        jsonw_object_begin(&w);
+        jsonw_kv_string(&w, "event", "interval");
+        jsonw_kv_fixed(&w, "start_s", e->start_s, 6);
+        jsonw_kv_fixed(&w, "end_s", e->seconds, 6);
+        jsonw_kv_uint(&w, "messages", e->messages);
+        jsonw_kv_uint(&w, "bytes", e->bytes);
+        jsonw_kv_fixed(&w, "msgs_per_s", msgs_per_s, 3);
+        jsonw_kv_fixed(&w, "bits_per_s", bits_per_s, 3);
+        jsonw_object_end(&w);
+        return put_json(&w);
+    }
+    if (ss->dots_pending)
+        putchar('\n');
+    ss->dots_pending = false;
+    printf("interval %.3f-%.3f s to %s: %llu msgs, %.0f msgs/s, %.3f Mbit/s\n", e->start_s,
+           e->seconds, ss->dest_text, e->messages, msgs_per_s, bits_per_s / 1e6);
+    return flush_stdout();
+}
+
 static int on_sender_event(void *ctx, const sender_event *e)
 {
-    const session *ss = ctx;
+    session *ss = ctx;
     const msend_opts *o = ss->o;
     switch (e->kind) {
     case SENDER_TEST_BEGIN:
-        if (o->num_bursts != 0 && o->quiet < 2) {
+        ss->dots_pending = false;
+        if (o->num_bursts != 0 && old_lines(o, 2)) {
             if (o->msg_len == 0)
                 printf("Sending %lld bursts of %d variable-length messages\n",
                        o->num_bursts, o->burst_count);
@@ -63,7 +118,7 @@ static int on_sender_event(void *ctx, const sender_event *e)
     case SENDER_BURST_WAIT:
         return flush_stdout();
     case SENDER_BURST_BEGIN:
-        if (o->quiet == 0) {
+        if (old_lines(o, 1)) {
             if (o->burst_count > 1)
                 printf("Sending burst of %d msgs\n", o->burst_count);
             else
@@ -71,11 +126,13 @@ static int on_sender_event(void *ctx, const sender_event *e)
         }
         return 0;
     case SENDER_BURST_END:
-        if (o->quiet != 1)
+        if (o->quiet != 1 || o->json)
             return 0;
         putchar('.');
+        ss->dots_pending = true;
         return flush_stdout();
     case SENDER_MESSAGES_SENT:
+        ss->sending_s += e->seconds;
         if (!o->summary)
             return 0;
         if (flush_stdout() != 0)
@@ -86,15 +143,17 @@ static int on_sender_event(void *ctx, const sender_event *e)
                 e->seconds > 0 ? (double)e->bytes * 8 / e->seconds / 1e6 : 0.0);
         return 0;
     case SENDER_STAT_PAUSE:
-        if (o->quiet < 2)
+        ss->dots_pending = false;
+        if (old_lines(o, 2))
             printf("Pausing before sending 'stat'\n");
         return flush_stdout();
     case SENDER_STAT_SEND:
-        if (o->quiet < 2)
+        if (old_lines(o, 2))
             printf("Sending stat\n");
         return 0;
     case SENDER_TEST_END:
-        if (o->quiet < 2)
+        ss->dots_pending = false;
+        if (old_lines(o, 2))
             printf(o->stat_pause_ms > 0 ? "%llu messages sent (not including 'stat')\n"
                                         : "%llu messages sent\n",
                    e->messages);
@@ -113,8 +172,101 @@ static int on_sender_event(void *ctx, const sender_event *e)
         if (o->quiet < 2)
             prog_warning("send to %s failed (%s); still sending", ss->dest_text, e->reason);
         return 0;
+    case SENDER_INTERVAL:
+        return on_interval(ss, e);
     }
     return 0;
+}
+
+static const char *transport_name(msend_transport t)
+{
+    return t == MSEND_TCP ? "tcp" : t == MSEND_UDP ? "udp" : "multicast";
+}
+
+/* --json: the object that stands for the Equiv line. */
+static int put_start(const session *ss, const char *equiv)
+{
+    const msend_opts *o = ss->o;
+    char buf[JSON_ROOM];
+    jsonw w;
+    jsonw_init(&w, buf, sizeof buf);
+    jsonw_object_begin(&w);
+    jsonw_kv_string(&w, "event", "start");
+    jsonw_kv_string(&w, "program", "msend");
+    jsonw_kv_string(&w, "version", MTOOLS_VERSION);
+    jsonw_kv_string(&w, "equiv", equiv);
+    jsonw_kv_string(&w, "transport", transport_name(o->transport));
+    char host[SOCK_ADDR_TEXT];
+    sock_addr_format(&ss->dest, SOCK_ADDR_HOST, host);
+    jsonw_kv_string(&w, "destination", host);
+    jsonw_kv_uint(&w, "port", o->pos.port);
+    jsonw_key(&w, "messages");
+    unsigned long long per_test = (unsigned long long)o->num_bursts *
+                                  (unsigned long long)o->burst_count;
+    if (o->num_bursts == 0 ||
+        (unsigned long long)o->num_bursts > ULLONG_MAX / (unsigned long long)o->burst_count)
+        jsonw_null(&w);
+    else
+        jsonw_uint(&w, per_test);
+    jsonw_kv_uint(&w, "loops", (uint64_t)o->loops);
+    jsonw_key(&w, "rate_msgs_per_s");
+    if (o->has_rate)
+        jsonw_fixed(&w, o->rate_msgs_per_s, 3);
+    else
+        jsonw_null(&w);
+    jsonw_key(&w, "interval_s");
+    if (o->interval_ms > 0)
+        jsonw_fixed(&w, o->interval_ms / 1000.0, 3);
+    else
+        jsonw_null(&w);
+    jsonw_kv_bool(&w, "timestamp", o->timestamp);
+    jsonw_object_end(&w);
+    return put_json(&w);
+}
+
+/* The end: --interval's total line, --json's last object. */
+static int put_end(const session *ss, int tests_run, int status, bool stopped)
+{
+    const msend_opts *o = ss->o;
+    const sender_counts *n = &ss->snd.counts;
+    double seconds = ss->sending_s;
+    double msgs_per_s = seconds > 0 ? (double)n->messages / seconds : 0.0;
+    double bits_per_s = seconds > 0 ? (double)n->message_bytes * 8 / seconds : 0.0;
+    if (!o->json) {
+        if (o->interval_ms == 0)
+            return 0;
+        if (ss->dots_pending)
+            putchar('\n');
+        printf("total to %s: %llu msgs in %.3f s, %.0f msgs/s, %.3f Mbit/s\n", ss->dest_text,
+               n->messages, seconds, msgs_per_s, bits_per_s / 1e6);
+        return flush_stdout();
+    }
+    char buf[JSON_ROOM];
+    jsonw w;
+    jsonw_init(&w, buf, sizeof buf);
+    jsonw_object_begin(&w);
+    jsonw_kv_string(&w, "event", "end");
+    jsonw_kv_int(&w, "status", status);
+    jsonw_kv_bool(&w, "stopped", stopped);
+    jsonw_kv_uint(&w, "tests", (uint64_t)tests_run);
+    jsonw_kv_uint(&w, "messages", n->messages);
+    jsonw_kv_uint(&w, "bytes", n->message_bytes);
+    jsonw_kv_fixed(&w, "seconds", seconds, 6);
+    jsonw_kv_fixed(&w, "msgs_per_s", msgs_per_s, 3);
+    jsonw_kv_fixed(&w, "bits_per_s", bits_per_s, 3);
+    jsonw_kv_uint(&w, "unsent_messages", n->unsent_messages);
+    jsonw_kv_uint(&w, "unsent_echoes", n->unsent_echoes);
+    jsonw_kv_uint(&w, "unsent_stats", n->unsent_stats);
+    jsonw_kv_uint(&w, "refused", n->refused);
+    jsonw_kv_uint(&w, "filtered", n->filtered);
+    jsonw_object_end(&w);
+    return put_json(&w);
+}
+
+static bool interrupted(void *ctx)
+{
+    (void)ctx;
+    return sock_interrupted() != 0;
 }
 
 /* Socket options; *sndbuf_shown: the SO_SNDBUF size for the Equiv line. */
@@ -251,11 +403,18 @@ static int run_tests(session *ss, const char *echo, size_t echo_len, int *tests_
         .payload = o->payload,
         .payload_len = o->payload_len,
         .stream = o->transport == MSEND_TCP,
-        .bursts_unseen = o->quiet == 2,
+        .bursts_unseen = o->quiet == 2 || o->json,
+        .rate_msgs_per_s = o->has_rate ? o->rate_msgs_per_s : 0.0,
+        .interval_us = (int64_t)o->interval_ms * 1000,
+        .timestamp = o->timestamp,
     };
     sender_socket sock;
     sender_io io;
     sender_socket_io(&sock, ss->s, &ss->dest, &io);
+    /* Intervals and JSON end with a last line or object even after
+     * Ctrl-C, which then stops the test instead of the program. */
+    if (o->interval_ms > 0 || o->json)
+        io.stopped = interrupted;
     if (sender_init(&ss->snd, &c, &io, on_sender_event, ss) != 0) {
         prog_error("out of memory");
         return EXIT_RUNTIME;
@@ -263,6 +422,11 @@ static int run_tests(session *ss, const char *echo, size_t echo_len, int *tests_
     int rc = 0;
     for (*tests_run = 0; rc == 0 && *tests_run < o->loops; (*tests_run)++)
         rc = sender_run_test(&ss->snd, echo, echo_len);
+    int finished = sender_finish(&ss->snd);
+    if (rc == 0)
+        rc = finished;
+    if (rc == SENDER_STOPPED)
+        return EXIT_SIGNAL_BASE + sock_interrupted();
     if (rc == SENDER_FAILED) {
         prog_error("%s %s: %s", c.stream ? "send" : "sendto", ss->dest_text,
                    ss->snd.counts.failure);
@@ -292,10 +456,17 @@ static int run(const msend_opts *o)
         prog_error("out of memory");
         return EXIT_RUNTIME;
     }
-    if (rc == 0 && o->quiet < 2) {
+    bool started = rc == 0;
+    if (rc == 0 && o->json)
+        rc = put_start(&ss, equiv);
+    else if (rc == 0 && o->quiet < 2) {
         printf("Equiv cmd line: %s\n", equiv);
         rc = flush_stdout();
     }
+    if (rc == 0 && o->has_rate && !clock_precise_timer() && o->quiet < 2)
+        prog_note("no high-resolution waitable timer here (Windows 10 1803 or later has "
+                  "one): each wait of --rate ends with a spin of %lld us, the timer's "
+                  "lateness measured here", (long long)clock_spin_us());
     /* UDP is connected too: the destination is fixed, sends are cheaper,
      * and a missing receiver is reported instead of unseen. */
     if (rc == 0 && sock_connect_timeout(ss.s, &ss.dest, o->connect_timeout_ms) != 0)
@@ -306,6 +477,12 @@ static int run(const msend_opts *o)
     /* Gone with stdout's reader: nothing more to say (as if by SIGPIPE). */
     if (rc != EXIT_OUTPUT_GONE)
         rc = report_unsent(&ss, tests_run, rc);
+    if (started && rc != EXIT_OUTPUT_GONE) {
+        bool stopped = sock_interrupted() != 0;
+        int end_rc = put_end(&ss, tests_run, rc, stopped);
+        if (end_rc != 0)
+            rc = end_rc;
+    }
     sender_free(&ss.snd);
     sock_close(ss.s);
     free(equiv);
@@ -323,6 +500,8 @@ int main(int argc, char **argv)
     rc = prog_start_sockets();
     if (rc != 0)
         return rc;
+    if (opts.interval_ms > 0 || opts.json)
+        sock_catch_interrupts();
     rc = run(&opts);
     prog_stop_sockets();
     return rc;

@@ -1,13 +1,17 @@
 /* msend_opts.c - msend's options, presets and Equiv line. */
 #include "msend/msend_opts.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "engine/sender.h"
 
 const char msend_usage[] =
     "usage: msend [-1|2|3|4|5] [-b burst_count] [-d] [-h] [-l loops] "
     "[-m msg_len] [-n num_bursts] [-P payload] [-p pause] [-q] "
     "[-S Sndbuf_size] [-s stat_pause] [-t | -u] [--connect-timeout time] [--summary] "
+    "[--rate R [--duration time]] [--interval time] [--json] [--timestamp] "
     "group port [ttl] [interface]\n";
 
 const char msend_help[] =
@@ -47,21 +51,41 @@ const char msend_help[] =
     "               with an s (\"5s\"); default: the system's (minutes)\n"
     "  --summary    after each test, how many messages and bytes went, and\n"
     "               how fast (on stderr)\n"
+    "  --rate R     an even rate instead of bursts: R messages a second\n"
+    "               (\"50000\", \"50k\", \"1.5M\") or payload bits a second\n"
+    "               (\"200Mbit\", \"1Gbit\"; needs -m or -P); -n x -b messages\n"
+    "               in all (-n 0: until Ctrl-C); not with -p\n"
+    "  --duration time\n"
+    "               with --rate: send for this long (rate x time messages;\n"
+    "               not with -n or -b)\n"
+    "  --interval time\n"
+    "               a line every interval: messages, msgs/s, Mbit/s\n"
+    "  --json       JSON Lines on stdout instead of the text: one object\n"
+    "               at the start, each interval and the end\n"
+    "  --timestamp  the send time in each message, after its text, for\n"
+    "               mdump's jitter and one-way delay (needs room: -m)\n"
     "  --version    print the version\n"
     "\n"
-    "Forever (-n 0) with -b over 50 or -p under 100 is refused.\n"
+    "Forever (-n 0) with -b over 50 or -p under 100 is refused (without\n"
+    "--rate). Times: ms, or seconds with an s (\"5s\").\n"
     "A send that fails on the way (no route, address gone, link down) is\n"
     "said once on stderr, counted, and the schedule goes on.\n"
     "Exit status: 0 done, 1 network or system error, 2 bad command line,\n"
     "5 done, but some datagrams could not be sent (stderr says which).\n";
 
-enum { LONG_HELP = 256, LONG_VERSION, LONG_CONNECT_TIMEOUT, LONG_SUMMARY };
+enum { LONG_HELP = 256, LONG_VERSION, LONG_CONNECT_TIMEOUT, LONG_SUMMARY, LONG_RATE,
+       LONG_DURATION, LONG_INTERVAL, LONG_JSON, LONG_TIMESTAMP };
 
 static const cli_long msend_longs[] = {
     {"help", false, LONG_HELP},
     {"version", false, LONG_VERSION},
     {"connect-timeout", true, LONG_CONNECT_TIMEOUT},
     {"summary", false, LONG_SUMMARY},
+    {"rate", true, LONG_RATE},
+    {"duration", true, LONG_DURATION},
+    {"interval", true, LONG_INTERVAL},
+    {"json", false, LONG_JSON},
+    {"timestamp", false, LONG_TIMESTAMP},
     {NULL, false, 0},
 };
 
@@ -102,10 +126,97 @@ static void set_defaults(msend_opts *o)
     o->transport = MSEND_MULTICAST;
 }
 
+/* --rate and --duration: what they replace must not be typed too; the
+ * rate in messages a second; --duration's count as -n (with -b 1). */
+static bool rate_rules(msend_opts *o, bool pause_typed, bool bursts_typed,
+                       bool burst_count_typed, cli_error *err)
+{
+    if (!o->has_rate) {
+        if (o->duration_ms > 0) {
+            cli_fail(err, "--duration '%s': only with --rate (the time to send at that "
+                     "rate); without it -n and -p set how long msend sends",
+                     o->duration_text);
+            return false;
+        }
+        return true;
+    }
+    const char *text = o->rate_given.text;
+    if (pause_typed) {
+        cli_fail(err, "--rate '%s': the messages go evenly at that rate, so -p (the "
+                 "pause between bursts) has no use; leave -p out", text);
+        return false;
+    }
+    if (o->rate_given.unit == RATE_BITS && o->msg_len == 0) {
+        cli_fail(err, "--rate '%s': a rate in bits needs messages of one length; give "
+                 "-m (or -P)", text);
+        return false;
+    }
+    if (!rate_messages_per_second("--rate", &o->rate_given, (size_t)o->msg_len,
+                                  &o->rate_msgs_per_s, err))
+        return false;
+    if (o->duration_ms == 0)
+        return true;
+    if (bursts_typed || burst_count_typed) {
+        cli_fail(err, "--duration '%s': it gives the number of messages (rate x "
+                 "time); leave %s out", o->duration_text,
+                 bursts_typed && burst_count_typed ? "-n and -b" : bursts_typed ? "-n" : "-b");
+        return false;
+    }
+    double count = o->rate_msgs_per_s * o->duration_ms / 1000.0;
+    if (count < 1.0) {
+        cli_fail(err, "--duration '%s' at --rate '%s': not one message; give a longer "
+                 "--duration or a higher --rate", o->duration_text, text);
+        return false;
+    }
+    o->num_bursts = (long long)count;
+    o->burst_count = 1;
+    return true;
+}
+
+/* --timestamp: the send time goes after the "Message <n>" text, in -m's
+ * room; UDP only (mdump reads no send times from a TCP stream). */
+static bool timestamp_rules(const msend_opts *o, cli_error *err)
+{
+    if (!o->timestamp)
+        return true;
+    if (o->payload_len > 0) {
+        cli_fail(err, "--timestamp: the -P payload replaces the 'Message <n>' text, "
+                 "after which the send time goes; leave -P out");
+        return false;
+    }
+    if (o->transport == MSEND_TCP) {
+        cli_fail(err, "--timestamp: over TCP (-t) mdump counts messages only and reads "
+                 "no send times; use UDP (-u) or multicast");
+        return false;
+    }
+    /* The last message's number: the longest text. */
+    unsigned long long last = ULLONG_MAX;
+    if (o->num_bursts > 0 &&
+        (unsigned long long)o->num_bursts <= ULLONG_MAX / (unsigned long long)o->burst_count)
+        last = (unsigned long long)o->num_bursts * (unsigned long long)o->burst_count - 1;
+    sender_config c;
+    memset(&c, 0, sizeof c);
+    c.decimal = o->decimal;
+    size_t need = sender_timestamp_len(&c, last);
+    if ((size_t)o->msg_len < need) {
+        char text[48];
+        c.msg_len = 0;
+        size_t n = sender_message(&c, (uint8_t *)text, last);
+        text[n] = '\0';
+        cli_fail(err, "--timestamp: -m %d has no room for the send time after the "
+                 "text (up to '%s'), its NUL and 'ts <microseconds>'; give -m %zu or more",
+                 o->msg_len, text, need);
+        return false;
+    }
+    return true;
+}
+
 opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err)
 {
     cli_scan s;
     bool tcp = false, udp = false, msg_len_given = false;
+    /* typed, not set by a preset: what --rate and --duration replace */
+    bool pause_typed = false, bursts_typed = false, burst_count_typed = false;
     set_defaults(o);
     cli_scan_init(&s, argc, argv, "12345b:dhl:m:n:P:p:qS:s:tu", msend_longs);
     for (;;) {
@@ -120,10 +231,12 @@ opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err)
         case '1': case '2': case '3': case '4': case '5':
             apply_preset(o, opt - '0');
             msg_len_given = false; /* the preset's -m replaced the typed one */
+            pause_typed = bursts_typed = burst_count_typed = false;
             break;
         case 'b':
             ok = cli_int("-b (messages per burst)", s.value, 1, 2147483647,
                          &o->burst_count, err);
+            burst_count_typed = true;
             break;
         case 'd':
             o->decimal = true;
@@ -145,6 +258,7 @@ opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err)
             ok = cli_number("-n (number of bursts)", s.value, 0,
                             9223372036854775807LL, &n, err);
             o->num_bursts = n;
+            bursts_typed = true;
             break;
         case 'P':
             ok = cli_hex("-P (payload)", s.value, o->payload, sizeof o->payload,
@@ -153,6 +267,7 @@ opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err)
         case 'p':
             ok = cli_int("-p (pause ms)", s.value, 0, 2147483647, &o->pause_ms,
                          err);
+            pause_typed = true;
             break;
         case 'q':
             if (o->quiet < 2)
@@ -181,6 +296,25 @@ opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err)
         case LONG_CONNECT_TIMEOUT:
             ok = cli_duration_ms("--connect-timeout", s.value, 1, 2147483647,
                                  &o->connect_timeout_ms, err);
+            break;
+        case LONG_RATE:
+            ok = rate_parse("--rate", s.value, &o->rate_given, err);
+            o->has_rate = true;
+            break;
+        case LONG_DURATION:
+            ok = cli_duration_ms("--duration", s.value, 1, 2147483647, &o->duration_ms,
+                                 err);
+            o->duration_text = s.value;
+            break;
+        case LONG_INTERVAL:
+            ok = cli_duration_ms("--interval", s.value, 10, 2147483647, &o->interval_ms,
+                                 err);
+            break;
+        case LONG_JSON:
+            o->json = true;
+            break;
+        case LONG_TIMESTAMP:
+            o->timestamp = true;
             break;
         default:
             cli_fail(err, "unknown option");
@@ -216,6 +350,9 @@ scanned:
                  "which must be from 1 to 255", o->pos.typed[2]);
         return OPTS_BAD;
     }
+    if (!rate_rules(o, pause_typed, bursts_typed, burst_count_typed, err) ||
+        !timestamp_rules(o, err))
+        return OPTS_BAD;
     if (o->num_bursts == 0 && o->loops > 1) {
         cli_fail(err, "-l %d: -n 0 sends until Ctrl-C, so the test is never "
                  "repeated; give -n a number of bursts", o->loops);
@@ -232,7 +369,7 @@ scanned:
                  "-u (UDP) or -t (TCP)", o->pos.typed[0]);
         return OPTS_BAD;
     }
-    if (o->num_bursts == 0 && (o->burst_count > 50 || o->pause_ms < 100)) {
+    if (!o->has_rate && o->num_bursts == 0 && (o->burst_count > 50 || o->pause_ms < 100)) {
         cli_fail(err, "Danger - heavy traffic chosen with infinite num bursts. "
                  "(-n 0, the default, sends forever: it needs -b 50 or less "
                  "and -p 100 or more)");

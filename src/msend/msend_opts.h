@@ -10,6 +10,7 @@
 #include "lib/cli.h"
 #include "lib/prog.h"
 #include "lib/status.h"
+#include "measure/rate.h"
 
 /* The largest UDP payload over IPv4: 65535 - 20 (IP) - 8 (UDP). */
 enum { MSEND_MAX_MSG_LEN = 65507 };
@@ -31,6 +32,14 @@ typedef struct msend_opts {
     msend_transport transport;
     int connect_timeout_ms; /* --connect-timeout, TCP only */
     bool summary;          /* --summary: rates on stderr after each test */
+    bool has_rate;         /* --rate: an even rate instead of bursts */
+    rate rate_given;       /* --rate as given */
+    double rate_msgs_per_s; /* --rate in messages per second */
+    int duration_ms;       /* --duration (with --rate): 0 = by -n and -b */
+    const char *duration_text; /* --duration as typed */
+    int interval_ms;       /* --interval: 0 = no interval lines */
+    bool json;             /* --json: JSON Lines on stdout, no other text */
+    bool timestamp;        /* --timestamp: the send time in each message */
     /* group port [ttl] [interface]: the destination; the interface to
      * send multicast from, or with -u/-t the local address to send from */
     prog_positionals pos;

@@ -170,24 +170,33 @@ int pinger_run(pinger *p)
 {
     const pinger_config *c = &p->config;
     uint64_t total = c->warmup + c->cycles;
-    int64_t next_us = 0;
+    int64_t due_us = 0; /* on an interval, when the next cycle is due */
     for (uint64_t seq = 0; seq < total; seq++) {
         bool measured = seq >= c->warmup;
         uint64_t k = seq - c->warmup;
         int rc;
-        /* Between cycles on an interval: replies still come (late ones,
-         * duplicates) and are counted while waiting. */
+        /* On an interval the cycles are due on a schedule, so that waking
+         * a little late does not add up; a cycle that overran it (a lost
+         * one's wait) moves it, without a burst to catch up. Replies still
+         * come meanwhile (late ones, duplicates) and are counted. */
         if (seq > 0 && c->interval_ms > 0) {
-            int64_t arrived;
-            rc = await_reply(p, next_us, &arrived);
-            if (rc < 0)
-                return rc;
+            due_us += (int64_t)c->interval_ms * 1000;
+            int64_t now = p->io.now_us(p->io.ctx);
+            if (due_us < now) {
+                due_us = now;
+            } else {
+                int64_t arrived;
+                rc = await_reply(p, due_us, &arrived);
+                if (rc < 0)
+                    return rc;
+            }
         }
         if (seq == c->warmup && (rc = report(p, PINGER_MEASURING, 0, 0, 0, NULL)) != 0)
             return rc;
         p->current = seq;
         int64_t sent_us = p->io.now_us(p->io.ctx);
-        next_us = sent_us + (int64_t)c->interval_ms * 1000;
+        if (seq == 0)
+            due_us = sent_us;
         if (seq == c->warmup)
             p->first_sent_us = sent_us;
         bool answered;

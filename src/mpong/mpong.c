@@ -253,8 +253,11 @@ static int wait_until(session *ss, int64_t deadline_us)
         int64_t left_us = deadline_us - clock_mono_us();
         if (left_us <= 0)
             return 0;
-        /* poll's milliseconds, rounded up: never before the deadline. */
-        int rc = sock_wait_readable(ss->s, (int)((left_us + 999) / 1000));
+        /* poll's whole milliseconds, then the last one looking without
+         * blocking: the deadline kept to the microsecond, not to the
+         * millisecond after it. */
+        int64_t ms = left_us / 1000;
+        int rc = sock_wait_readable(ss->s, ms > INT32_MAX ? INT32_MAX : (int)ms);
         if (rc == SOCK_OUTPUT_GONE) {
             ss->stdout_gone = true;
             return -1;
@@ -506,10 +509,10 @@ static int run_initiator(session *ss)
     }
     if (rc == EXIT_OUTPUT_GONE || ss->stdout_gone)
         return EXIT_OUTPUT_GONE;
+    /* The text goes to the -o file with --json too. */
+    print_results_text(ss);
     if (o->json)
         print_results_json(ss);
-    else
-        print_results_text(ss);
     flush_stdout(ss);
     const pinger_counts *n = &ss->png.counts;
     if (n->not_sent > 0)
@@ -571,7 +574,7 @@ static void reflector_results(session *ss, unsigned long long reflected,
                 snprintf(line, sizeof line, "TIMEOUT: nothing received for %d ms", ms);
             emit(ss, true, line);
         }
-        if (o->verbose) {
+        if (o->announce) {
             char line[64];
             snprintf(line, sizeof line, "%llu datagrams reflected", reflected);
             emit(ss, true, line);
@@ -586,7 +589,7 @@ static void reflector_results(session *ss, unsigned long long reflected,
 static int run_reflector(session *ss)
 {
     const mpong_opts *o = ss->o;
-    if (o->verbose) {
+    if (o->announce) {
         char line[2 * SOCK_ADDR_TEXT + 64], listen_text[SOCK_ADDR_TEXT];
         sock_addr_format(&ss->local, SOCK_ADDR_COLON_PORT, listen_text);
         snprintf(line, sizeof line, "Reflecting datagrams to %s back to %s", listen_text,

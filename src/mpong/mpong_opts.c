@@ -6,7 +6,7 @@
 const char mpong_usage[] =
     "usage: mpong [-h] [-i] [-o ofile] [-r rcvbuf_size] [-S Sndbuf_size] [-s samples] "
     "[-u] [-v] [--timeout time] [--interval time] [--warmup cycles] [--histogram] "
-    "[--json] [--idle-timeout time] group port [ttl] [interface]\n";
+    "[--json] [--idle-timeout time] [--announce] group port [ttl] [interface]\n";
 
 const char mpong_help[] =
     "mpong - round-trip time over multicast or unicast UDP (-u): a reflector\n"
@@ -36,8 +36,8 @@ const char mpong_help[] =
     "               it ends after reflecting these and the warm-up\n"
     "  -u           unicast UDP: group is the reflector's address\n"
     "  -v           initiator: print every sample, \"<send time> <RTT us>\"\n"
-    "               (\"<send time> lost\" for a lost cycle); reflector: say\n"
-    "               when ready, and at the end how many it reflected\n"
+    "               (\"<send time> lost\" for a lost cycle); the reflector\n"
+    "               takes it and prints nothing, as the old one\n"
     "  --version    print the version\n"
     "\n"
     "Times in ms, or in seconds with an s (\"5s\"):\n"
@@ -51,6 +51,8 @@ const char mpong_help[] =
     "  --idle-timeout time\n"
     "                     reflector: end after this long with nothing\n"
     "                     received (default: run until stopped)\n"
+    "  --announce         reflector: a line when it is ready, and one at the\n"
+    "                     end with the count it reflected\n"
     "\n"
     "The initiator prints the old tool's line, \"avg RTT ... us, std dev ...,\n"
     "min RTT ... us, max RTT ... us\", then the percentiles (p50, p90, p99,\n"
@@ -62,7 +64,7 @@ const char mpong_help[] =
     "--idle-timeout); 130 after Ctrl-C.\n";
 
 enum { LONG_HELP = 256, LONG_VERSION, LONG_TIMEOUT, LONG_INTERVAL, LONG_WARMUP,
-       LONG_HISTOGRAM, LONG_JSON, LONG_IDLE };
+       LONG_HISTOGRAM, LONG_JSON, LONG_IDLE, LONG_ANNOUNCE };
 
 static const cli_long mpong_longs[] = {
     {"help", false, LONG_HELP},
@@ -73,6 +75,7 @@ static const cli_long mpong_longs[] = {
     {"histogram", false, LONG_HISTOGRAM},
     {"json", false, LONG_JSON},
     {"idle-timeout", true, LONG_IDLE},
+    {"announce", false, LONG_ANNOUNCE},
     {NULL, false, 0},
 };
 
@@ -166,9 +169,10 @@ static bool check_rules(mpong_opts *o, const role_options *r, cli_error *err)
         cli_fail(err, "%s: only applies to the reflector (without -i)", r->reflector_only);
         return false;
     }
-    if (o->verbose && o->json) {
-        cli_fail(err, "-v and --json: choose one (-v prints text lines, --json one "
-                 "JSON object on stdout)");
+    if (o->json && (o->announce || (o->verbose && o->initiator))) {
+        cli_fail(err, "%s and --json: choose one (%s prints text lines, --json one "
+                 "JSON object on stdout)", o->announce ? "--announce" : "-v",
+                 o->announce ? "--announce" : "-v");
         return false;
     }
     if (!check_group(o, err))
@@ -255,6 +259,10 @@ opts_result mpong_parse(int argc, char **argv, mpong_opts *o, cli_error *err)
             ok = cli_duration_ms("--idle-timeout", s.value, 1, 2147483647,
                                  &o->idle_timeout_ms, err);
             roles.reflector_only = "--idle-timeout";
+            break;
+        case LONG_ANNOUNCE:
+            o->announce = true;
+            roles.reflector_only = "--announce";
             break;
         default:
             cli_fail(err, "unknown option");

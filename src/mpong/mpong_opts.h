@@ -26,7 +26,9 @@ typedef struct mpong_opts {
                               reflector, with the warm-up, when to end */
     bool cycles_given;     /* -s typed: the reflector ends after them */
     bool unicast;          /* -u, or a reflector's group 0.0.0.0 */
-    bool verbose;          /* -v */
+    bool verbose;          /* -v: the initiator's samples (the reflector
+                              takes it and prints nothing, as the old one) */
+    bool announce;         /* --announce (reflector): ready, and the count */
     int timeout_ms;        /* --timeout: each cycle's wait */
     int interval_ms;       /* --interval: send to send; 0 = at once */
     long long warmup;      /* --warmup: unmeasured cycles first */

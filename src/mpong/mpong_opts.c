@@ -1,6 +1,7 @@
 /* mpong_opts.c - mpong's options and the rules that join them. */
 #include "mpong/mpong_opts.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char mpong_usage[] =
@@ -100,17 +101,20 @@ typedef struct role_options {
  * address are group port interface (the old tool read it as a ttl). */
 static bool parse_positionals(mpong_opts *o, const cli_scan *s, cli_error *err)
 {
-    sock_addr third;
+    sock_addr addr;
     cli_error ignored;
     bool third_is_interface = s->positional_count == 3 && !s->extra_positional &&
-                              cli_addr("interface", s->positional[2], &third, &ignored);
-    if (!prog_positionals_parse(s, !third_is_interface, &o->pos, err))
-        return false;
-    if (o->pos.port > 65534) {
-        cli_fail(err, "port '%s': out of range, must be from 1 to 65534 (mpong uses "
-                 "port and port + 1)", o->pos.typed[1]);
+                              cli_addr("interface", s->positional[2], &addr, &ignored);
+    /* The port's own range, once the group before it is good. */
+    int port;
+    if (s->positional_count >= 2 && cli_addr("group", s->positional[0], &addr, &ignored) &&
+        !cli_int("port", s->positional[1], 1, 65534, &port, err)) {
+        size_t len = strlen(err->text);
+        snprintf(err->text + len, sizeof err->text - len, " (mpong uses port and port + 1)");
         return false;
     }
+    if (!prog_positionals_parse(s, !third_is_interface, &o->pos, err))
+        return false;
     if (o->pos.has_ttl)
         o->ttl = o->pos.ttl;
     return true;

@@ -296,4 +296,27 @@ expect_status "initiator after Ctrl-C" 130 "$STATUS"
 unwarned < "$WORK/int.out" | sed -E 's/^[0-9]+ sent, 0 received, [0-9]+ lost, 0 late$/N sent, 0 received, N lost, 0 late/' > "$WORK/int.got"
 printf '%s\n' "no RTT samples" "N sent, 0 received, N lost, 0 late" > "$WORK/int.want"
 expect_same "initiator after Ctrl-C: the results so far" "$WORK/int.want" "$WORK/int.got"
+# ---- settings the system keeps otherwise (emulated by the option shim:
+# IPPROTO_IP 0: IP_MULTICAST_IF 32, IP_MULTICAST_TTL 33; SOL_SOCKET 1:
+# SO_REUSEADDR 2): warned on stdout, as the old tool's warnings were.
+# settings_case NAME KEEP ARGS... WARNING: the reflector, idle after 300 ms.
+settings_case() {
+    local name=$1 keep=$2 warning=${*: -1}
+    timeout 20 ip netns exec "$B" env LD_PRELOAD="$OPTION_SHIM" MTOOLS_KEEP_OPTION="$keep" \
+        "$MPONG" --idle-timeout 300ms "${@:3:$#-3}" > "$WORK/$name.out" 2> /dev/null
+    expect_status "$name" 3 $?
+    unwarned < "$WORK/$name.out" > "$WORK/$name.got"
+    printf '%s\n' "$warning" "TIMEOUT: nothing received for 300 ms" > "$WORK/$name.want"
+    expect_same "$name: the warning" "$WORK/$name.want" "$WORK/$name.got"
+}
+if [ -n "${OPTION_SHIM:-}" ]; then
+    settings_case ttl-kept 0:33:1 "$GROUP" "$PORT" 15 192.0.2.2 \
+        "WARNING: tried to set IP_MULTICAST_TTL to 15, only got 1"
+    settings_case interface-kept 0:32:0 "$GROUP" "$PORT" 192.0.2.2 \
+        "WARNING: tried to set IP_MULTICAST_IF to 192.0.2.2, got 0.0.0.0"
+    settings_case reuse-kept 1:2:0 -u 0.0.0.0 "$PORT" \
+        "WARNING: tried to set SO_REUSEADDR to 1, only got 0"
+else
+    fail "OPTION_SHIM is not set: the settings kept otherwise are not checked"
+fi
 finish

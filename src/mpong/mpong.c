@@ -151,6 +151,13 @@ static int set_sending(session *ss)
         prog_error("IP_MULTICAST_IF %s: %s", p->interface_typed, sock_error_text());
         return EXIT_RUNTIME;
     }
+    if (!sock_addr_same_host(&kept, &p->interface_addr)) {
+        char kept_text[SOCK_ADDR_TEXT], text[2 * SOCK_ADDR_TEXT + 48];
+        sock_addr_format(&kept, SOCK_ADDR_HOST, kept_text);
+        snprintf(text, sizeof text, "tried to set IP_MULTICAST_IF to %s, got %s",
+                 p->interface_typed, kept_text);
+        warn_result(ss, text);
+    }
     return 0;
 }
 
@@ -228,6 +235,8 @@ static int open_socket(session *ss)
     int kept = 0;
     if (sock_set_shared_port(ss->s, &kept) != 0)
         return runtime_error("SO_REUSEADDR for", ss->dest_text);
+    if (!kept)
+        warn_result(ss, "tried to set SO_REUSEADDR to 1, only got 0");
     int rc = set_buffer(ss, true, o->rcvbuf_bytes);
     if (rc == 0)
         rc = set_buffer(ss, false, o->sndbuf_bytes);

@@ -28,10 +28,13 @@ LINUX_MPONG=(ip netns exec "$L" "$MPONG")
 # Every probe that crosses the link, by its UDP length (8 + 32) and magic
 # "MPNG" at the start of the payload, counted at each side's input.
 for ns in "$W" "$L"; do
-    ip netns exec "$ns" nft add table inet mtcount &&
-    ip netns exec "$ns" nft add chain inet mtcount input "{ type filter hook input priority 0; }" &&
-    ip netns exec "$ns" nft add rule inet mtcount input udp dport $((PORT + 1)) udp length 40 \
-        @th,64,32 0x4d504e47 counter || { fail "nft: no probe counter in $ns"; exit 1; }
+    if ! { ip netns exec "$ns" nft add table inet mtcount &&
+           ip netns exec "$ns" nft add chain inet mtcount input "{ type filter hook input priority 0; }" &&
+           ip netns exec "$ns" nft add rule inet mtcount input udp dport $((PORT + 1)) udp length 40 \
+               @th,64,32 0x4d504e47 counter; }; then
+        fail "nft: no probe counter in $ns"
+        exit 1
+    fi
 done
 probes_into() { # NS: the probes counted so far at its input
     ip netns exec "$1" nft list chain inet mtcount input | sed -nE 's/.*counter packets ([0-9]+) .*/\1/p'

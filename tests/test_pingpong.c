@@ -371,6 +371,29 @@ static void test_interval(void)
     free(f);
 }
 
+/* --interval longer than --timeout: a cycle's reply that comes after its
+ * wait but before the next cycle is due is late, like any other late
+ * reply; it neither answers that cycle nor brings the next one forward. */
+static void test_late_within_interval(void)
+{
+    fake *f = new_fake(0, 100);
+    add_fate(f, 1, 15000, 1); /* after the 5 ms wait, before 20 ms */
+    pinger_config c = config(0, 3, 5, 20);
+    pinger p;
+    CHECK(run(f, &c, &p) == 0);
+    CHECK(f->sends == 3);
+    static const int64_t want[3] = {0, 20000, 40000};
+    for (int i = 0; i < 3; i++)
+        CHECK(f->send_times[i] == want[i]);
+    CHECK_STR(f->log, "measuring\n"
+                      "0 at 0: 100\n"
+                      "1 at 20000: lost\n"
+                      "2 at 40000: 100\n");
+    CHECK(p.counts.sent == 3 && p.counts.received == 2 && p.counts.lost == 1 &&
+          p.counts.late == 1 && p.counts.duplicates == 0 && p.counts.strays == 0);
+    free(f);
+}
+
 /* A probe that cannot be sent: said once, the cycle lost after its wait. */
 static void test_not_sent(void)
 {
@@ -426,6 +449,7 @@ int main(void)
     test_strays();
     test_beyond_window();
     test_interval();
+    test_late_within_interval();
     test_not_sent();
     test_failures_and_stops();
     return check_report("test_pingpong");

@@ -68,14 +68,15 @@ static reply_kind classify(pinger *p, const uint8_t *data, size_t len)
         probe.seq > p->current)
         return REPLY_STRAY;
     uint8_t *answered = &p->answered[probe.seq % PINGER_WINDOW];
-    if (probe.seq == p->current) {
+    if (probe.seq == p->current && p->waiting) {
         if (*answered)
             return REPLY_DUPLICATE;
         *answered = 1;
         return REPLY_CURRENT;
     }
-    /* An earlier cycle: a reply after its wait, unless it came before.
-     * Beyond the window that cannot be told: late. */
+    /* An earlier cycle, or the current one once its wait is over (on an
+     * interval, until the next is due): a reply after its wait, unless it
+     * came before. Beyond the window that cannot be told: late. */
     if (p->current - probe.seq < PINGER_WINDOW) {
         if (*answered)
             return REPLY_DUPLICATE;
@@ -154,7 +155,9 @@ static int cycle(pinger *p, int64_t sent_us, bool *answered, uint32_t *rtt_us)
          * not use up the run at once. */
     }
     int64_t arrived_us = 0;
+    p->waiting = true;
     int rc = await_reply(p, sent_us + (int64_t)c->timeout_ms * 1000, &arrived_us);
+    p->waiting = false;
     if (rc < 0)
         return rc;
     if (rc == 1) {

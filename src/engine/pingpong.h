@@ -136,6 +136,7 @@ typedef struct pinger {
     void *report_ctx;
     pinger_counts counts;
     uint64_t current;     /* the cycle under way */
+    bool waiting;         /* within current's wait: its reply answers it */
     int64_t first_sent_us; /* the first measured cycle's send time */
     bool send_trouble_seen; /* a probe could not be sent, once */
     /* per cycle in the window: answered (in time or late) */

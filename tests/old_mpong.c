@@ -182,7 +182,7 @@ static void initiate(int s, const struct sockaddr_in *out, long samples, int ver
     printf("avg RTT %f us, std dev %f, min RTT %lld us, max RTT %lld us\n", avg, std,
            (long long)min, (long long)max);
     if (file)
-        fprintf(file, "avg RTT %f us, std dev %f, min RTT %lld us max RTT %lld us\n", avg,
+        fprintf(file, "avg RTT %f us, std dev %f, min RTT %lld us, max RTT %lld us\n", avg,
                 std, (long long)min, (long long)max);
     free(start);
     free(end);

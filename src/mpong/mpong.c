@@ -671,12 +671,14 @@ static int run(session *ss)
 
 int main(int argc, char **argv)
 {
-    mpong_opts opts;
+    /* Static as the session that points to them, so no pointer to main's
+     * stack outlives it. */
+    static mpong_opts opts;
+    static session ss;
     cli_error err;
     int rc = prog_parsed(&mpong_prog, mpong_parse(argc, argv, &opts, &err), &err);
     if (rc != PROG_RUN)
         return rc;
-    static session ss;
     ss.o = &opts;
     ss.s = SOCK_INVALID;
     if (opts.out_file) {

@@ -1,4 +1,4 @@
-/* fuzz.h - what the four fuzz targets share: the libFuzzer entry point's
+/* fuzz.h - what the fuzz targets share: the libFuzzer entry point's
  * prototype (the same file builds under libFuzzer and under replay.c, so
  * gcc, mingw-w64 and MSVC compile it too) and a check that stops the run. */
 #ifndef MTOOLS_FUZZ_H

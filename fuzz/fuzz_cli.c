@@ -1,11 +1,11 @@
-/* fuzz_cli.c - msend's and mdump's command lines.
+/* fuzz_cli.c - msend's, mdump's and mpong's command lines.
  *
  * The input is a command line: its arguments separated by NUL or newline
  * bytes (a separator ends an argument, so "a\nb\n" is two arguments and a
  * seed file may end with a newline). Each argument is copied into a buffer
  * of exactly its size, so a read past its NUL shows under ASan. The same
- * arguments go to msend_parse (argv[0] "msend") and mdump_parse (argv[0]
- * "mdump"). Checked:
+ * arguments go to msend_parse (argv[0] "msend"), mdump_parse (argv[0]
+ * "mdump") and mpong_parse (argv[0] "mpong"). Checked:
  *  - a refused command line always has an error text;
  *  - an accepted one has every value in its documented range and the
  *    cross-option rules hold (-t/-u, -P/-m, "Danger", -t group 0.0.0.0...);
@@ -14,7 +14,10 @@
  *    full length returned), into buffers of exactly that size;
  *  - the Equiv line is itself a command line that means the same: parsed
  *    again it gives the same Equiv line (not for msend --rate, which the
- *    old tools' line cannot say). */
+ *    old tools' line cannot say);
+ *  - mpong (no Equiv line): the group's kind fits the role and -u, the
+ *    port leaves room for port + 1, and the engine is given the cycles,
+ *    warm-up, wait and interval accepted. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +26,7 @@
 #include "engine/sender.h"
 #include "fuzz.h"
 #include "mdump/mdump_opts.h"
+#include "mpong/mpong_opts.h"
 #include "msend/msend_opts.h"
 
 enum { MAX_ARGS = 64 };
@@ -35,9 +39,11 @@ enum { SYSTEM_SNDBUF = 212992 };
 /* msend_opts carries a 64 KiB payload: not on the stack. */
 static msend_opts msend_first, msend_again;
 static mdump_opts mdump_first, mdump_again;
+static mpong_opts mpong_first;
 
 static char name_msend[] = "msend";
 static char name_mdump[] = "mdump";
+static char name_mpong[] = "mpong";
 
 /* Splits the input into argv[1..]; returns argc. */
 static int split_args(const uint8_t *data, size_t size, char **argv)
@@ -349,6 +355,37 @@ static void check_mdump(const mdump_opts *o)
     free(equiv);
 }
 
+/* ---- mpong ---- */
+
+static void check_mpong(const mpong_opts *o)
+{
+    const prog_positionals *p = &o->pos;
+    FUZZ_CHECK(p->port >= 1 && p->port <= 65534 && sock_addr_port(&p->group) == p->port);
+    FUZZ_CHECK(p->count >= 2 && p->count <= 4);
+    FUZZ_CHECK(p->has_ttl == (p->count == 4 || (p->count == 3 && !p->has_interface)));
+    FUZZ_CHECK(!p->has_interface || (p->interface_typed == p->typed[p->count - 1] &&
+                                     sock_addr_port(&p->interface_addr) == 0));
+    FUZZ_CHECK(o->ttl >= 0 && o->ttl <= 255);
+    FUZZ_CHECK(!(o->unicast && p->has_ttl) || o->ttl >= 1);
+    bool multicast = sock_addr_is_multicast(&p->group);
+    bool unspecified = sock_addr_is_unspecified(&p->group);
+    if (o->initiator)
+        FUZZ_CHECK(o->unicast ? !multicast && !unspecified : multicast);
+    else
+        FUZZ_CHECK(o->unicast ? !multicast : multicast);
+    FUZZ_CHECK(o->cycles >= 1 && o->cycles <= MPONG_CYCLES_MAX);
+    FUZZ_CHECK(o->warmup >= 0 && o->warmup <= MPONG_WARMUP_MAX);
+    FUZZ_CHECK(o->timeout_ms >= 1 && o->timeout_ms <= PINGER_TIMEOUT_MAX_MS);
+    FUZZ_CHECK(o->interval_ms >= 0 && o->interval_ms <= PINGER_TIMEOUT_MAX_MS);
+    FUZZ_CHECK(o->idle_timeout_ms >= 0 && o->rcvbuf_bytes >= 0 && o->sndbuf_bytes >= 0);
+    FUZZ_CHECK(!o->json || (!o->announce && !(o->verbose && o->initiator)));
+    FUZZ_CHECK(o->out_file == NULL || o->out_file[0] != '\0');
+    pinger_config c;
+    mpong_pinger_config(o, &c);
+    FUZZ_CHECK(c.cycles == (uint64_t)o->cycles && c.warmup == (uint64_t)o->warmup);
+    FUZZ_CHECK(c.timeout_ms == o->timeout_ms && c.interval_ms == o->interval_ms);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *argv[MAX_ARGS + 1];
@@ -368,6 +405,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_error(r, &err);
     if (r == OPTS_RUN)
         check_mdump(&mdump_first);
+
+    argv[0] = name_mpong;
+    err.text[0] = '\0';
+    r = mpong_parse(argc, argv, &mpong_first, &err);
+    check_error(r, &err);
+    if (r == OPTS_RUN)
+        check_mpong(&mpong_first);
 
     free_args(argc, argv);
     return 0;

@@ -4,7 +4,7 @@
 # the usage line on stderr, and no socket opened, connected or sent on (run
 # under strace). Also -h/--help and --version, which succeed.
 #
-# Needs MSEND and MDUMP (the programs' paths) and strace.
+# Needs MSEND, MDUMP and MPONG (the programs' paths) and strace.
 set -u
 # LeakSanitizer cannot work under ptrace (strace, below); the other suites
 # and valgrind cover leaks.
@@ -18,11 +18,11 @@ fail() {
 failures=0
 checked=0
 
-if [[ -z "${MSEND:-}" || -z "${MDUMP:-}" ]]; then
-    echo "FAIL: set MSEND and MDUMP to the programs' paths"
+if [[ -z "${MSEND:-}" || -z "${MDUMP:-}" || -z "${MPONG:-}" ]]; then
+    echo "FAIL: set MSEND, MDUMP and MPONG to the programs' paths"
     exit 1
 fi
-for bin in "$MSEND" "$MDUMP"; do
+for bin in "$MSEND" "$MDUMP" "$MPONG"; do
     if [[ ! -x "$bin" ]]; then
         echo "FAIL: not an executable: $bin"
         exit 1
@@ -70,6 +70,7 @@ usage_line() {
     case $1 in
     msend) echo "usage: msend [-1|2|3|4|5] [-b burst_count] [-d] [-h] [-l loops] [-m msg_len] [-n num_bursts] [-P payload] [-p pause] [-q] [-S Sndbuf_size] [-s stat_pause] [-t | -u] [--connect-timeout time] [--summary] [--rate R [--duration time]] [--interval time] [--json] [--timestamp] group port [ttl] [interface]" ;;
     mdump) echo "usage: mdump [-h] [-o ofile] [-c compact_dump] [-p pause_ms[/loops]] [-Q Quiet_lvl] [-q] [-r rcvbuf_size] [-s] [-t] [-v] [--idle-timeout time] [--accept-timeout time] [--loss-status] [--summary] [--interval time] [--json] group port [interface]" ;;
+    mpong) echo "usage: mpong [-h] [-i] [-o ofile] [-r rcvbuf_size] [-S Sndbuf_size] [-s samples] [-u] [-v] [--timeout time] [--interval time] [--warmup cycles] [--histogram] [--json] [--idle-timeout time] [--announce] group port [ttl] [interface]" ;;
     esac
 }
 
@@ -98,6 +99,7 @@ while IFS= read -r line || [[ -n "$line" ]]; do
     case $tool in
     msend) bin=$MSEND ;;
     mdump) bin=$MDUMP ;;
+    mpong) bin=$MPONG ;;
     *)
         fail "bad_input.tsv:$lineno: unknown tool '$tool'"
         continue
@@ -133,9 +135,8 @@ if [[ $checked -lt 45 ]]; then
 fi
 
 # Help and version: exit 0, stdout only, and nothing sent either.
-for tool in msend mdump; do
-    bin=$MSEND
-    [[ $tool == mdump ]] && bin=$MDUMP
+for tool in msend mdump mpong; do
+    case $tool in msend) bin=$MSEND ;; mdump) bin=$MDUMP ;; mpong) bin=$MPONG ;; esac
     for opt in -h --help; do
         checked=$((checked + 1))
         run "$bin" "$opt"

@@ -11,6 +11,9 @@
 #     multicast Linux->Windows show LOSS with a plausible percentage, TCP
 #     recovers;
 #   - no network at all (links down): every row FAILs.
+# The round-trip column: a figure for every UDP and multicast row that got
+# through (mpong.exe under wine reflecting or initiating), null for TCP and
+# for failed rows.
 source "$(dirname "$0")/lib.sh"
 need_root_netns
 need_cmd nft nftables
@@ -63,8 +66,27 @@ row_field() { # name transport direction field
         sed -E "s/.*\"$4\": (\"[^\"]*\"|[^,}]*).*/\\1/"
 }
 
+# rtt_rows NAME "ROWS": each row's rtt_us is as said: a figure (N) or
+# null ("transport/direction=N ...").
+rtt_rows() {
+    local name=$1 row got
+    for row in $2; do
+        local tr=${row%%/*} dir=${row#*/}
+        local want=${dir#*=}
+        dir=${dir%%=*}
+        got=$(row_field "$name" "$tr" "$dir" rtt_us)
+        CHECKS=$((CHECKS + 1))
+        if { [ "$want" = N ] && [[ $got =~ ^[1-9][0-9]*$ ]]; } || [ "$got" = "$want" ]; then
+            pass "$name: $tr $dir rtt_us $got"
+        else fail "$name: $tr $dir rtt_us is '$got', expected ${want/N/a figure}"; fi
+    done
+}
+
 ALL_PASS="tcp/w2l=PASS tcp/l2w=PASS udp/w2l=PASS udp/l2w=PASS multicast/w2l=PASS multicast/l2w=PASS"
 check clean 0 "$ALL_PASS"
+# The round trips, mpong.exe under wine on one side: over UDP and
+# multicast, in each direction.
+rtt_rows clean "tcp/w2l=null tcp/l2w=null udp/w2l=N udp/l2w=N multicast/w2l=N multicast/l2w=N"
 CHECKS=$((CHECKS + 1))
 if grep -q '"verdict": "PASS"' "$WORK/clean.json"; then pass "clean: verdict PASS"; else fail "clean: verdict"; fi
 # Every row names the Linux side's interface: its veth, in its namespace.
@@ -76,6 +98,14 @@ else fail "clean: $rows_on_veth rows name the Linux side's veth: $(grep '"interf
 # Unicast UDP to the Linux side dropped.
 nft_drop "$WSL_NS" input ip daddr 172.31.8.31 udp dport 12000
 check udp-dropped 1 "tcp/w2l=PASS tcp/l2w=PASS udp/w2l=FAIL udp/l2w=PASS multicast/w2l=PASS multicast/l2w=PASS"
+# No round trip is tried for a failed run; from Linux to Windows the
+# reflections come back to port 12000 at Linux, dropped too: the row passes
+# (the messages got through) and says that no reply came.
+rtt_rows udp-dropped "udp/w2l=null udp/l2w=null multicast/l2w=N"
+CHECKS=$((CHECKS + 1))
+if [ "$(row_field udp-dropped udp l2w detail)" = '"round trip: no reply in 20 tries"' ]; then
+    pass "udp-dropped: udp l2w says its round trip got no reply"
+else fail "udp-dropped: udp l2w detail $(row_field udp-dropped udp l2w detail)"; fi
 CHECKS=$((CHECKS + 1))
 if [ "$(row_field udp-dropped udp w2l detail)" = "\"nothing arrived within $LIMIT s\"" ]; then
     pass "udp-dropped: the row says nothing arrived"
@@ -100,6 +130,8 @@ else
     undo_loss() { ip netns exec "$WIN_NS" nft delete table inet mtfault; }
 fi
 check netem-loss 1 "tcp/w2l=PASS tcp/l2w=PASS udp/w2l=PASS udp/l2w=LOSS multicast/w2l=PASS multicast/l2w=LOSS"
+# Lossy rows still get their round trip: a lost probe costs its cycle.
+rtt_rows netem-loss "udp/l2w=N multicast/l2w=N"
 for tr in udp multicast; do
     CHECKS=$((CHECKS + 1))
     loss=$(row_field netem-loss "$tr" l2w loss_pct)
@@ -112,6 +144,7 @@ undo_loss
 ip -n "$WSL_NS" link set "$(veth_of "$WSL_NS")" down
 ip -n "$WIN_NS" link set "$(veth_of "$WIN_NS")" down
 check no-network 1 "tcp/w2l=FAIL tcp/l2w=FAIL udp/w2l=FAIL udp/l2w=FAIL multicast/w2l=FAIL multicast/l2w=FAIL"
+rtt_rows no-network "udp/w2l=null udp/l2w=null multicast/w2l=null multicast/l2w=null"
 CHECKS=$((CHECKS + 1))
 if grep -q '"verdict": "FAIL"' "$WORK/no-network.json"; then pass "no-network: verdict FAIL"; else fail "no-network: verdict"; fi
 finish

@@ -46,16 +46,22 @@ as_wsl() {
         - "$WORK/osrelease" "$path" "$MCHECK" "$@"
 }
 PROGRAMS=(--windows-dir "$WIN64" --linux-dir "$LINUX64" --count 20 --pause 2 --timeout 6)
-mask() { # the first-ms figures
-    awk '/^(tcp|udp|multicast) / && substr($0, 60, 9) ~ /[0-9]$/ { $0 = substr($0, 1, 59) "       MS" substr($0, 69) } { print }'
+mask() { # the first-ms and rtt-us figures
+    awk '/^(tcp|udp|multicast) / && substr($0, 60, 9) ~ /[0-9]$/ { $0 = substr($0, 1, 59) "       MS" substr($0, 69) }
+         /^(tcp|udp|multicast) / && substr($0, 70, 7) ~ /[0-9]$/ { $0 = substr($0, 1, 69) "     US" substr($0, 77) }
+         { print }'
 }
 
-# The router counts the multicast datagrams that reach it over the link.
+# The router counts the multicast datagrams that reach it over the link:
+# to port 12000 (msend's, and mpong's reflections) and to 12001 (mpong's
+# probes).
 ip netns exec "$LAN" nft add table inet mtcount
 ip netns exec "$LAN" nft add chain inet mtcount prerouting "{ type filter hook prerouting priority 0; }"
 ip netns exec "$LAN" nft add rule inet mtcount prerouting ip daddr 239.101.3.10 udp dport 12000 counter
-multicast_seen() {
-    ip netns exec "$LAN" nft list chain inet mtcount prerouting | sed -nE 's/.*counter packets ([0-9]+) .*/\1/p'
+ip netns exec "$LAN" nft add rule inet mtcount prerouting ip daddr 239.101.3.10 udp dport 12001 counter
+multicast_seen() { # the counts at ports 12000 and 12001, space-separated
+    ip netns exec "$LAN" nft list chain inet mtcount prerouting |
+        sed -nE 's/.*counter packets ([0-9]+) .*/\1/p' | paste -sd ' '
 }
 
 # ---- mirrored mode, as wslinfo reports it: the whole matrix.
@@ -64,24 +70,25 @@ expect_status mirrored 0 $?
 mask < "$WORK/mirrored.out" > "$WORK/mirrored.got"
 cat > "$WORK/mirrored.want" <<END
 Checking Windows 10.79.0.2 <-> Linux 10.79.0.2 (WSL mirrored mode).
-transport  direction       result   sent  received   loss%  first-ms  interface  detail
-tcp        Windows->Linux  PASS       20        20     0.0        MS  $DEV
-tcp        Linux->Windows  PASS       20        20     0.0        MS  $DEV
-udp        Windows->Linux  PASS       20        20     0.0        MS  $DEV
-udp        Linux->Windows  PASS       20        20     0.0        MS  $DEV
-multicast  Windows->Linux  PASS       20        20     0.0        MS  $DEV
-multicast  Linux->Windows  PASS       20        20     0.0        MS  $DEV
+transport  direction       result   sent  received   loss%  first-ms  rtt-us  interface  detail
+tcp        Windows->Linux  PASS       20        20     0.0        MS       -  $DEV
+tcp        Linux->Windows  PASS       20        20     0.0        MS       -  $DEV
+udp        Windows->Linux  PASS       20        20     0.0        MS      US  $DEV
+udp        Linux->Windows  PASS       20        20     0.0        MS      US  $DEV
+multicast  Windows->Linux  PASS       20        20     0.0        MS      US  $DEV
+multicast  Linux->Windows  PASS       20        20     0.0        MS      US  $DEV
 
 verdict: PASS - all 6 runs got through
 END
 expect_same "mirrored: the table" "$WORK/mirrored.want" "$WORK/mirrored.got"
 expect_same "mirrored: nothing on stderr" /dev/null "$WORK/mirrored.err"
-# Each multicast run: the echo, 20 messages and the stat, out of the
-# shared interface (not loopback's 127.0.0.1, which never leaves).
+# Each multicast run: the echo, 20 messages and the stat, then mpong's 25
+# probes and their 25 reflections, out of the shared interface (not
+# loopback's 127.0.0.1, which never leaves).
 CHECKS=$((CHECKS + 1))
 seen=$(multicast_seen)
-if [ "$seen" = 44 ]; then pass "mirrored: the 2 x 22 multicast datagrams went out on $DEV"
-else fail "mirrored: $seen multicast datagrams reached the router, expected 44"; fi
+if [ "$seen" = "94 50" ]; then pass "mirrored: the 2 x (22 + 25) and 2 x 25 multicast datagrams went out on $DEV"
+else fail "mirrored: $seen multicast datagrams reached the router at ports 12000 and 12001, expected 94 50"; fi
 
 # ---- mirrored mode without wslinfo (WSL before 2.0.4): the loopback0 link.
 # (A veth pair: dummy links need a module this kernel may not have.)
@@ -90,12 +97,12 @@ as_wsl "$HOST" "$PATH" --windows-run wine "${PROGRAMS[@]}" --transports multicas
     > "$WORK/loopback0.json" 2> "$WORK/loopback0.err"
 expect_status "mirrored by loopback0" 0 $?
 ip -n "$HOST" link del loopback0
-sed -E 's/"first_ms": [0-9]+/"first_ms": MS/' "$WORK/loopback0.json" > "$WORK/loopback0.got"
+sed -E -e 's/"first_ms": [0-9]+/"first_ms": MS/' -e 's/"rtt_us": [0-9]+/"rtt_us": US/' "$WORK/loopback0.json" > "$WORK/loopback0.got"
 cat > "$WORK/loopback0.want" <<END
 {"mode": "pair", "wsl_mode": "mirrored", "windows_addr": "10.79.0.2", "linux_addr": "10.79.0.2", "group": "239.101.3.10", "port": 12000, "count": 20,
  "runs": [
-  {"transport": "multicast", "direction": "w2l", "result": "PASS", "sent": 20, "received": 20, "loss_pct": 0.0, "first_ms": MS, "interface": "$DEV", "detail": ""},
-  {"transport": "multicast", "direction": "l2w", "result": "PASS", "sent": 20, "received": 20, "loss_pct": 0.0, "first_ms": MS, "interface": "$DEV", "detail": ""}
+  {"transport": "multicast", "direction": "w2l", "result": "PASS", "sent": 20, "received": 20, "loss_pct": 0.0, "first_ms": MS, "rtt_us": US, "interface": "$DEV", "detail": ""},
+  {"transport": "multicast", "direction": "l2w", "result": "PASS", "sent": 20, "received": 20, "loss_pct": 0.0, "first_ms": MS, "rtt_us": US, "interface": "$DEV", "detail": ""}
  ],
  "passed": 2, "total": 2, "verdict": "PASS"}
 END
@@ -103,8 +110,8 @@ expect_same "mirrored by loopback0: the JSON" "$WORK/loopback0.want" "$WORK/loop
 expect_same "mirrored by loopback0: nothing on stderr" /dev/null "$WORK/loopback0.err"
 CHECKS=$((CHECKS + 1))
 seen=$(multicast_seen)
-if [ "$seen" = 88 ]; then pass "mirrored by loopback0: 2 x 22 more multicast datagrams went out on $DEV"
-else fail "mirrored by loopback0: $seen multicast datagrams in all, expected 88"; fi
+if [ "$seen" = "188 100" ]; then pass "mirrored by loopback0: 2 x (22 + 25) and 2 x 25 more multicast datagrams went out on $DEV"
+else fail "mirrored by loopback0: $seen multicast datagrams in all at ports 12000 and 12001, expected 188 100"; fi
 
 # ---- NAT mode with the Windows side behind a --windows-run prefix: Linux
 # in a namespace of its own whose default gateway is Windows.
@@ -119,9 +126,9 @@ expect_status nat 0 $?
 mask < "$WORK/nat.out" > "$WORK/nat.got"
 cat > "$WORK/nat.want" <<END
 Checking Windows 172.31.0.1 <-> Linux 172.31.8.31 (WSL nat mode).
-transport  direction       result   sent  received   loss%  first-ms  interface  detail
-udp        Windows->Linux  PASS       20        20     0.0        MS  $WSL_DEV
-udp        Linux->Windows  PASS       20        20     0.0        MS  $WSL_DEV
+transport  direction       result   sent  received   loss%  first-ms  rtt-us  interface  detail
+udp        Windows->Linux  PASS       20        20     0.0        MS      US  $WSL_DEV
+udp        Linux->Windows  PASS       20        20     0.0        MS      US  $WSL_DEV
 
 verdict: PASS - all 2 runs got through
 END

@@ -27,18 +27,21 @@ fi
 sort > "$WORK/files.want" <<END
 bin/mcheck
 bin/mdump
+bin/mpong
 bin/msend
 share/bash-completion/completions/mcheck
 share/bash-completion/completions/mdump
+share/bash-completion/completions/mpong
 share/bash-completion/completions/msend
 share/doc/$PACKAGE/LICENSE
 share/doc/$PACKAGE/README.md
 share/man/man1/mcheck.1
 share/man/man1/mdump.1
+share/man/man1/mpong.1
 share/man/man1/msend.1
 END
 expect_same "the installed files" "$WORK/files.want" "$WORK/files.got"
-for f in bin/mcheck bin/mdump bin/msend; do
+for f in bin/mcheck bin/mdump bin/mpong bin/msend; do
     CHECKS=$((CHECKS + 1))
     if [ -x "$P/$f" ]; then pass "$f is executable"; else fail "$f is not executable"; fi
 done
@@ -47,14 +50,14 @@ for f in README.md LICENSE; do
     if cmp -s "$SRC/$f" "$P/share/doc/$PACKAGE/$f"; then pass "$f installed as it is"
     else fail "share/doc/$PACKAGE/$f differs from $f"; fi
 done
-for tool in msend mdump; do
+for tool in msend mdump mpong; do
     "$P/bin/$tool" --version > "$WORK/$tool.version.got" 2>&1
     "$BUILD/$tool" --version > "$WORK/$tool.version.want" 2>&1
     expect_same "installed $tool --version" "$WORK/$tool.version.want" "$WORK/$tool.version.got"
 done
 
 # man finds each page there, and renders its NAME line.
-for tool in msend mdump mcheck; do
+for tool in msend mdump mpong mcheck; do
     CHECKS=$((CHECKS + 1))
     where=$(man -M "$P/share/man" -w "$tool" 2> "$WORK/man.err")
     if [ "$where" = "$P/share/man/man1/$tool.1" ]; then pass "man -w $tool: $where"
@@ -92,6 +95,9 @@ complete_with mdump "0 1 2" mdump -Q ""
 complete_with mdump "--interval" mdump --int
 complete_with mdump "" mdump --interval ""
 complete_with mdump "--json" mdump --j
+complete_with mpong "--histogram" mpong --his
+complete_with mpong "--idle-timeout --interval" mpong --i
+complete_with mpong "" mpong --timeout ""
 complete_with mdump "$WORK/files.got $WORK/files.want" mdump -o "$WORK/files."
 complete_with mcheck "tcp,multicast" mcheck --transports tcp,m
 complete_with mcheck "l2w" mcheck --directions = l

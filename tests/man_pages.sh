@@ -2,10 +2,12 @@
 # man_pages.sh - the man pages (man/*.1, mdoc): `mandoc -T lint` finds
 # nothing at warning level or above, and each page documents every option
 # its program's --help lists (as an item of its option list). Needs MSEND,
-# MDUMP (the programs' paths) and mandoc; without mandoc: skipped (status 4).
+# MDUMP, MPONG (the programs' paths) and mandoc; without mandoc: skipped
+# (status 4).
 set -u
 : "${MSEND:?MSEND must name the msend program}"
 : "${MDUMP:?MDUMP must name the mdump program}"
+: "${MPONG:?MPONG must name the mpong program}"
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 if ! command -v mandoc > /dev/null; then
     echo "SKIP: needs mandoc, which is not installed (Debian package mandoc; scripts/setup installs it)"
@@ -14,7 +16,7 @@ fi
 checks=0 failures=0
 fail() { failures=$((failures + 1)); echo "FAIL: $*" >&2; }
 
-for tool in msend mdump mcheck; do
+for tool in msend mdump mpong mcheck; do
     page=$SRC/man/$tool.1
     checks=$((checks + 1))
     if lint=$(mandoc -T lint -W warning "$page" 2>&1) && [ -z "$lint" ]; then
@@ -26,6 +28,7 @@ for tool in msend mdump mcheck; do
     case $tool in
         msend) help=$("$MSEND" --help) ;;
         mdump) help=$("$MDUMP" --help) ;;
+        mpong) help=$("$MPONG" --help) ;;
         mcheck) help=$("$SRC/mcheck" --help) ;;
     esac
     # The options --help lists: the first words of its indented lines

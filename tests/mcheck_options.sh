@@ -7,7 +7,9 @@
 # messages too short to count are refused; --version prints the programs'
 # version; WSL 1 and bridged mode are refused without addresses; programs
 # in a directory whose path has a space run; Ctrl-C ends mcheck at once,
-# with status 130, and leaves no program of its behind.
+# with status 130, and leaves no program of its behind (mpong's too); a
+# --port whose next port mpong cannot use is refused; a missing mpong is
+# named.
 source "$(dirname "$0")/lib.sh"
 need_root_netns
 MCHECK=$(cd "$(dirname "$0")/.." && pwd)/mcheck
@@ -15,7 +17,7 @@ NS=mtmck$$
 make_netns "$NS"
 SPACED="$WORK/dir with space"
 mkdir -p "$SPACED"
-cp "$MSEND" "$MDUMP" "$SPACED/"
+cp "$MSEND" "$MDUMP" "$MPONG" "$SPACED/"
 
 # refused NAME ERROR_LINE ARGS...: exit 2, exactly that line and the hint.
 refused() {
@@ -56,6 +58,8 @@ refused ttl-no-multicast "mcheck: --ttl: used only by multicast runs, and --tran
 refused group-no-multicast "mcheck: --group: used only by multicast runs, and --transports leaves multicast out" --group 239.1.1.1 --transports udp
 # Over TCP, messages under 8 bytes lose the 'Message ' text mdump counts:
 # every run would show 100% loss.
+# The round trips use the port and the one above it.
+refused port-top "mcheck: --port '65535': the round trips use the port and the one above it, so at most 65534 with udp or multicast" --port 65535 --transports udp
 refused tcp-size-short "mcheck: --size '7': TCP runs need 0 or 8 bytes and more (mdump counts the 'Message ' text of a TCP stream); or leave tcp out of --transports" --size 7
 
 # --version: what the programs print, under mcheck's name; nothing else.
@@ -135,4 +139,43 @@ CHECKS=$((CHECKS + 1))
 left=$(ip netns pids "$NS")
 if [ -z "$left" ]; then pass "ctrl-c: no program left running"
 else fail "ctrl-c: left running: $(ps -o pid=,args= -p "$(tr '\n' ',' <<< "$left" | sed 's/,$//')")"; fi
+
+# Ctrl-C while mpong measures (its probes dropped, so it waits 25 x 200 ms).
+ip netns exec "$NS" nft add table inet mtfault
+ip netns exec "$NS" nft add chain inet mtfault input "{ type filter hook input priority 0; }"
+ip netns exec "$NS" nft add rule inet mtfault input udp dport 12001 drop
+ip netns exec "$NS" env --default-signal=INT,TERM "$MCHECK" --linux-dir "$SPACED" --count 20 \
+    --transports udp > "$WORK/int2.out" 2> "$WORK/int2.err" &
+mc=$!
+PIDS+=("$mc")
+measuring=''
+for _ in $(seq 200); do
+    [ "$(ip netns pids "$NS" | xargs -r ps -o comm= -p | grep -cx mpong)" -eq 2 ] && measuring=1 && break
+    sleep 0.05
+done
+CHECKS=$((CHECKS + 1))
+if [ -n "$measuring" ]; then pass "ctrl-c in the round trip: both mpongs running"
+else fail "ctrl-c in the round trip: mpong's reflector and initiator never ran together"; fi
+sleep 0.5
+kill -INT "$mc"
+t0=$SECONDS
+wait "$mc"
+expect_status "ctrl-c in the round trip" 130 $?
+CHECKS=$((CHECKS + 1))
+if [ $((SECONDS - t0)) -le 2 ]; then pass "ctrl-c in the round trip: ended within 2 s"
+else fail "ctrl-c in the round trip: took $((SECONDS - t0)) s"; fi
+sleep 0.5
+CHECKS=$((CHECKS + 1))
+left=$(ip netns pids "$NS")
+if [ -z "$left" ]; then pass "ctrl-c in the round trip: no program left running"
+else fail "ctrl-c in the round trip: left running: $(ps -o pid=,args= -p "$(tr '\n' ',' <<< "$left" | sed 's/,$//')")"; fi
+ip netns exec "$NS" nft delete table inet mtfault
+
+# A directory with msend and mdump but no mpong: named, before any run.
+mkdir -p "$WORK/two"
+cp "$MSEND" "$MDUMP" "$WORK/two/"
+timeout 20 ip netns exec "$NS" "$MCHECK" --linux-dir "$WORK/two" > "$WORK/two.out" 2>&1
+expect_status "no mpong" 1 $?
+echo "mcheck: no program $WORK/two/mpong" > "$WORK/two.want"
+expect_same "no mpong: the error" "$WORK/two.want" "$WORK/two.out"
 finish

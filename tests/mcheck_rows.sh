@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # mcheck_rows.sh - what mcheck's rows say and when, over loopback in a
-# namespace of its own, whole outputs compared (first-ms masked):
+# namespace of its own, whole outputs compared (first-ms and rtt-us
+# masked):
 #   - the header comes at once, each row's transport and direction as its
 #     run starts and the rest as it ends (not all at the end);
 #   - a port another program holds: each row fails with the receiver's
@@ -9,7 +10,10 @@
 #   - a connection refused: 'sent 0', not the number asked for;
 #   - a TCP sender stopped midway at the time limit: 'sent' is what went
 #     out and 'received' what mdump counted (not its reads), and the row
-#     says the sender was stopped, not that a connection timed out.
+#     says the sender was stopped, not that a connection timed out;
+#   - the round trip: a figure for UDP and multicast, '-' for TCP and for
+#     failed runs; mpong's probes dropped: the row passes, its rtt-us is
+#     '-' and the detail says no reply came, within the bound.
 source "$(dirname "$0")/lib.sh"
 need_root_netns
 MCHECK=$(cd "$(dirname "$0")/.." && pwd)/mcheck
@@ -18,9 +22,11 @@ NS=mtmrw$$
 make_netns "$NS"
 in_ns() { ip netns exec "$NS" "$@"; }
 
-# mask: the first-ms figure of each row.
+# mask: the first-ms and rtt-us figures of each row.
 mask() {
-    awk '/^(tcp|udp|multicast) / && substr($0, 60, 9) ~ /[0-9]$/ { $0 = substr($0, 1, 59) "       MS" substr($0, 69) } { print }'
+    awk '/^(tcp|udp|multicast) / && substr($0, 60, 9) ~ /[0-9]$/ { $0 = substr($0, 1, 59) "       MS" substr($0, 69) }
+         /^(tcp|udp|multicast) / && substr($0, 70, 7) ~ /[0-9]$/ { $0 = substr($0, 1, 69) "     US" substr($0, 77) }
+         { print }'
 }
 # counter PROTO: counts what leaves for port 12000 over PROTO, from now on.
 counter() {
@@ -38,7 +44,7 @@ counted() {
 # Figures the runs below all share.
 RUN=(--linux-dir "$BIN" --count 20 --pause 5)
 HEADER="Checking this machine over loopback (127.0.0.1).
-transport  direction       result   sent  received   loss%  first-ms  interface  detail"
+transport  direction       result   sent  received   loss%  first-ms  rtt-us  interface  detail"
 
 # ---- rows as they come: the first run is slow (multicast dropped on its
 # way in, so mdump waits out its 3 s), the second quick.
@@ -62,15 +68,15 @@ wait_for "$WORK/stream.out" '^multicast  loopback        $' 2 &&
 multicast  loopback        "
 wait_for "$WORK/stream.out" '^udp        loopback        $' 10 &&
     snapshot first-row "$HEADER
-multicast  loopback        FAIL       20         0   100.0         -  lo         nothing arrived within 3 s
+multicast  loopback        FAIL       20         0   100.0         -       -  lo         nothing arrived within 3 s
 udp        loopback        "
 wait_exit "$mc" 20
 expect_status stream "1" "$STATUS"
 mask < "$WORK/stream.out" > "$WORK/stream.got"
 cat > "$WORK/stream.want" <<END
 $HEADER
-multicast  loopback        FAIL       20         0   100.0         -  lo         nothing arrived within 3 s
-udp        loopback        PASS       20        20     0.0        MS  lo
+multicast  loopback        FAIL       20         0   100.0         -       -  lo         nothing arrived within 3 s
+udp        loopback        PASS       20        20     0.0        MS      US  lo
 
 Likely causes (multicast, nothing arrived):
   - the multicast interface: both sides must name their address on the shared network
@@ -104,9 +110,9 @@ if [ $((SECONDS - t0)) -le 4 ]; then pass "port held: done in $((SECONDS - t0)) 
 else fail "port held: took $((SECONDS - t0)) s: it waited for a receiver that had failed"; fi
 cat > "$WORK/held.want" <<END
 $HEADER
-tcp        loopback        FAIL        0         0       -         -  lo         receiver: bind 0.0.0.0:12000: Address already in use
-udp        loopback        FAIL        0         0       -         -  lo         receiver: bind 0.0.0.0:12000: Address already in use
-multicast  loopback        FAIL        0         0       -         -  lo         receiver: bind 239.101.3.10:12000: Address already in use
+tcp        loopback        FAIL        0         0       -         -       -  lo         receiver: bind 0.0.0.0:12000: Address already in use
+udp        loopback        FAIL        0         0       -         -       -  lo         receiver: bind 0.0.0.0:12000: Address already in use
+multicast  loopback        FAIL        0         0       -         -       -  lo         receiver: bind 239.101.3.10:12000: Address already in use
 
 The receiver could not start: see its error (port in use? joining the group?).
   mcheck sends nothing in a run whose receiver is not ready.
@@ -121,7 +127,7 @@ if [ "$n" = 0 ]; then pass "port held: nothing sent to port 12000"; else fail "p
 # The same in JSON: sent 0, no loss figure.
 in_ns "$MCHECK" "${RUN[@]}" --timeout 5 --transports udp --json > "$WORK/held.json" 2>&1
 expect_status "port held, json" 1 $?
-printf '%s\n' '  {"transport": "udp", "direction": "local", "result": "FAIL", "sent": 0, "received": 0, "loss_pct": null, "first_ms": null, "interface": "lo", "detail": "receiver: bind 0.0.0.0:12000: Address already in use"}' \
+printf '%s\n' '  {"transport": "udp", "direction": "local", "result": "FAIL", "sent": 0, "received": 0, "loss_pct": null, "first_ms": null, "rtt_us": null, "interface": "lo", "detail": "receiver: bind 0.0.0.0:12000: Address already in use"}' \
     > "$WORK/held-json.want"
 grep '"transport"' "$WORK/held.json" > "$WORK/held-json.got"
 expect_same "port held, json: the row" "$WORK/held-json.want" "$WORK/held-json.got"
@@ -142,7 +148,7 @@ if [ $((SECONDS - t0)) -le 4 ]; then pass "receiver late: done in $((SECONDS - t
 else fail "receiver late: took $((SECONDS - t0)) s"; fi
 cat > "$WORK/late.want" <<END
 $HEADER
-udp        loopback        FAIL        0         0       -         -  lo         receiver: not ready within 2 s
+udp        loopback        FAIL        0         0       -         -       -  lo         receiver: not ready within 2 s
 
 The receiver could not start: see its error (port in use? joining the group?).
   mcheck sends nothing in a run whose receiver is not ready.
@@ -166,7 +172,7 @@ in_ns "$MCHECK" "${RUN[@]}" --timeout 5 --transports tcp > "$WORK/refused.out" 2
 expect_status "refused" 1 $?
 cat > "$WORK/refused.want" <<END
 $HEADER
-tcp        loopback        FAIL        0         0       -         -  lo         sender: connection refused
+tcp        loopback        FAIL        0         0       -         -       -  lo         sender: connection refused
 
 Likely cause (connection refused): nothing listening on port 12000 at the receiver,
   or a firewall rejecting it; check that no other program holds the port.
@@ -199,7 +205,7 @@ sed -E 's/^(tcp        loopback        FAIL  ) [ 0-9]{6} [ 0-9]{9} [ .0-9]{7} [ 
     "$WORK/stalled.out" > "$WORK/stalled.got"
 cat > "$WORK/stalled.want" <<END
 $HEADER
-tcp        loopback        FAIL     SENT  RECEIVED   LOSS%        MS  lo         sender: stopped at the time limit (5 s)
+tcp        loopback        FAIL     SENT  RECEIVED   LOSS%        MS       -  lo         sender: stopped at the time limit (5 s)
 
 Likely cause (sender stopped at the time limit): the receiver stopped taking the
   data (a TCP connection whose packets are dropped midway), or a stuck program.
@@ -207,4 +213,43 @@ Likely cause (sender stopped at the time limit): the receiver stopped taking the
 verdict: FAIL - 0 of 1 runs passed
 END
 expect_same "stalled: the row" "$WORK/stalled.want" "$WORK/stalled.got"
+
+# ---- the round trip: every row of a clean run, then mpong's probes (to
+# port 12001) dropped while msend's messages pass.
+in_ns "$MCHECK" "${RUN[@]}" --timeout 3 > "$WORK/rtt.out" 2>&1
+expect_status "rtt: clean" 0 $?
+mask < "$WORK/rtt.out" > "$WORK/rtt.got"
+cat > "$WORK/rtt.want" <<END
+$HEADER
+tcp        loopback        PASS       20        20     0.0        MS       -  lo
+udp        loopback        PASS       20        20     0.0        MS      US  lo
+multicast  loopback        PASS       20        20     0.0        MS      US  lo
+
+verdict: PASS - all 3 runs got through
+END
+expect_same "rtt: clean, the rows" "$WORK/rtt.want" "$WORK/rtt.got"
+in_ns "$MCHECK" "${RUN[@]}" --timeout 3 --transports udp --json > "$WORK/rtt.json" 2>&1
+CHECKS=$((CHECKS + 1))
+if grep -qE '"first_ms": [0-9]+, "rtt_us": [1-9][0-9]*, "interface": "lo"' "$WORK/rtt.json"; then
+    pass "rtt: the JSON's rtt_us is a figure"
+else fail "rtt: JSON $(grep transport "$WORK/rtt.json")"; fi
+in_ns nft add table inet mtfault
+in_ns nft add chain inet mtfault input "{ type filter hook input priority 0; }"
+in_ns nft add rule inet mtfault input udp dport 12001 drop
+t0=$SECONDS
+in_ns "$MCHECK" "${RUN[@]}" --timeout 3 --transports udp > "$WORK/noreply.out" 2>&1
+expect_status "rtt: no reply (the row still passes)" 0 $?
+CHECKS=$((CHECKS + 1))
+# The messages, then 25 probes of 200 ms.
+if [ $((SECONDS - t0)) -le 10 ]; then pass "rtt: no reply, done in $((SECONDS - t0)) s"
+else fail "rtt: no reply, took $((SECONDS - t0)) s"; fi
+mask < "$WORK/noreply.out" > "$WORK/noreply.got"
+cat > "$WORK/noreply.want" <<END
+$HEADER
+udp        loopback        PASS       20        20     0.0        MS       -  lo         round trip: no reply in 20 tries
+
+verdict: PASS - all 1 runs got through
+END
+expect_same "rtt: no reply, the row" "$WORK/noreply.want" "$WORK/noreply.got"
+in_ns nft delete table inet mtfault
 finish

@@ -2,11 +2,13 @@
  * system it is built for (the Windows build runs under wine, which reports
  * the size asked and so cannot show a cap itself): when a size that
  * getsockopt reports is short of the request, and the NOTE that says what
- * was granted and how to raise the limit. */
+ * was granted and how to raise the limit. And sock_send_to over loopback:
+ * the datagram arrives whole, from the sending socket's address. */
 #include <stdio.h>
 #include <string.h>
 
 #include "check.h"
+#include "lib/cli.h"
 #include "lib/sock.h"
 
 static void test_buffer_short(void)
@@ -62,9 +64,48 @@ static void test_buffer_note(void)
 #endif
 }
 
+/* A UDP socket bound to 127.0.0.1 at a port of the system's choice. */
+static sock_t loopback_udp(sock_addr *bound)
+{
+    sock_addr any;
+    cli_error err;
+    if (!cli_addr("test", "127.0.0.1", &any, &err))
+        return SOCK_INVALID;
+    sock_t s = sock_udp(sock_addr_family(&any));
+    if (s == SOCK_INVALID)
+        return s;
+    if (sock_bind(s, &any) != 0 || sock_local_addr(s, bound) != 0) {
+        sock_close(s);
+        return SOCK_INVALID;
+    }
+    return s;
+}
+
+static void test_send_to(void)
+{
+    sock_addr a_addr, b_addr, from;
+    sock_t a = loopback_udp(&a_addr), b = loopback_udp(&b_addr);
+    CHECK(a != SOCK_INVALID && b != SOCK_INVALID);
+    if (a == SOCK_INVALID || b == SOCK_INVALID)
+        return;
+    static const char text[] = "one datagram";
+    CHECK(sock_send_to(a, text, sizeof text, &b_addr) == (long)sizeof text);
+    char buf[64] = "";
+    CHECK(sock_wait_readable(b, 5000) == 1);
+    CHECK(sock_recv_from(b, buf, sizeof buf, &from) == (long)sizeof text);
+    CHECK_STR(buf, text);
+    CHECK(sock_addr_same_host(&from, &a_addr));
+    CHECK(sock_addr_port(&from) == sock_addr_port(&a_addr));
+    sock_close(a);
+    sock_close(b);
+}
+
 int main(void)
 {
     test_buffer_short();
     test_buffer_note();
+    CHECK(sock_startup() == 0);
+    test_send_to();
+    sock_cleanup();
     return check_report("test_sock");
 }

@@ -424,6 +424,12 @@ long sock_send(sock_t s, const void *data, size_t len)
     return (long)send(s, (const char *)data, (int)len, sock_os_send_flags());
 }
 
+long sock_send_to(sock_t s, const void *data, size_t len, const sock_addr *to)
+{
+    return (long)sendto(s, (const char *)data, (int)len, sock_os_send_flags(),
+                        (const struct sockaddr *)&to->storage, to->len);
+}
+
 long sock_recv(sock_t s, void *buf, size_t cap)
 {
     return (long)recv(s, (char *)buf, (int)cap, 0);

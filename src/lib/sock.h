@@ -138,6 +138,9 @@ int sock_local_addr(sock_t s, sock_addr *a);
 int sock_send_all(sock_t s, const void *data, size_t len);
 /* One datagram on a connected socket. */
 long sock_send(sock_t s, const void *data, size_t len);
+/* One datagram to the address to, on a socket that is not connected
+ * (a reflector answering whoever sent): the bytes sent, or -1. */
+long sock_send_to(sock_t s, const void *data, size_t len, const sock_addr *to);
 long sock_recv(sock_t s, void *buf, size_t cap);
 long sock_recv_from(sock_t s, void *buf, size_t cap, sock_addr *from);
 

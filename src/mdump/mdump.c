@@ -382,13 +382,44 @@ static sock_addr local_address(const prog_positionals *pos)
     return local;
 }
 
+/* "group:port" for messages, an IPv6 group in brackets. */
+static void group_where(const prog_positionals *pos, char *where, size_t cap)
+{
+    bool ipv6 = sock_addr_family(&pos->group) == AF_INET6;
+    snprintf(where, cap, "%s%s%s:%u", ipv6 ? "[" : "", pos->typed[0], ipv6 ? "]" : "",
+             (unsigned)pos->port);
+}
+
+/* The group joined on the interface: from any source but those excluded
+ * (--exclude-source), or from each source named (--source). */
+static int join_group(session *ss, sock_t s, const sock_addr *ifaddr)
+{
+    const prog_positionals *pos = &ss->opts->pos;
+    const prog_net *n = &pos->net;
+    char where[320];
+    snprintf(where, sizeof where, "%s on %s", pos->typed[0],
+             ifaddr ? pos->interface_typed : "any interface");
+    if ((n->source_count == 0 || n->exclude) && sock_join(s, &pos->group, NULL, ifaddr) != 0)
+        return report(ss, "join", where);
+    for (int i = 0; i < n->source_count; i++) {
+        int rc = n->exclude ? sock_block_source(s, &pos->group, &n->source[i], ifaddr)
+                            : sock_join(s, &pos->group, &n->source[i], ifaddr);
+        if (rc != 0) {
+            snprintf(where, sizeof where, "%s from %s on %s", pos->typed[0], n->source_typed[i],
+                     ifaddr ? pos->interface_typed : "any interface");
+            return report(ss, n->exclude ? "block source" : "join", where);
+        }
+    }
+    return 0;
+}
+
 static int open_udp(session *ss, sock_t *out_sock)
 {
     const prog_positionals *pos = &ss->opts->pos;
     bool unicast = sock_addr_is_unspecified(&pos->group);
     const sock_addr *ifaddr = pos->has_interface ? &pos->interface_addr : NULL;
-    char where[64];
-    snprintf(where, sizeof where, "%s:%u", pos->typed[0], (unsigned)pos->port);
+    char where[320];
+    group_where(pos, where, sizeof where);
     sock_t s = sock_udp(sock_addr_family(&pos->group));
     if (s == SOCK_INVALID)
         return report(ss, "socket", where);
@@ -410,21 +441,16 @@ static int open_udp(session *ss, sock_t *out_sock)
                            "port %u other groups' or interfaces' datagrams may show\n",
                    sock_error_text(), (unsigned)pos->port);
     sock_addr local = local_address(pos);
-    if ((unicast ? sock_bind(s, &local) : sock_bind_group(s, &pos->group)) != 0)
+    if ((unicast ? sock_bind(s, &local) : sock_bind_group(s, &pos->group, ifaddr)) != 0)
         return report_bind(ss, where);
-    if (!unicast && sock_join(s, &pos->group, NULL, ifaddr) != 0) {
-        snprintf(where, sizeof where, "%s on %s", pos->typed[0],
-                 ifaddr ? pos->interface_typed : "any interface");
-        return report(ss, "join", where);
-    }
-    return 0;
+    return unicast ? 0 : join_group(ss, s, ifaddr);
 }
 
 static int open_tcp(session *ss, sock_t *out_sock)
 {
     const prog_positionals *pos = &ss->opts->pos;
-    char where[64];
-    snprintf(where, sizeof where, "0.0.0.0:%u", (unsigned)pos->port);
+    char where[320];
+    group_where(pos, where, sizeof where);
     sock_t s = sock_tcp(sock_addr_family(&pos->group));
     if (s == SOCK_INVALID)
         return report(ss, "socket", where);

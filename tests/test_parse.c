@@ -447,7 +447,7 @@ static void test_other_addresses(void)
 int main(void)
 {
     cli_lookups.host = fake_host;
-    cli_lookups.interface = fake_interface;
+    cli_lookups.interface_index = fake_interface;
     test_number();
     test_other_addresses();
     test_ipv4();

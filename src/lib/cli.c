@@ -219,7 +219,7 @@ static bool read_ipv6(const char *what, const char *text, sock_addr *addr,
         if (cli_is_decimal(name) && cli_number("zone", name, 1, 0x7fffffff, &n, &ignored))
             index = (unsigned)n;
         else if (name[0] != '\0')
-            index = cli_lookups.interface(name);
+            index = cli_lookups.interface_index(name);
         if (index == 0) {
             cli_fail(err, "%s '%.80s': no interface '%.40s' on this host for the zone",
                      what, text, name);

@@ -58,7 +58,7 @@ bool cli_is_decimal(const char *text);
  * that must not ask the network. */
 typedef struct cli_lookup {
     int (*host)(const char *name, int family, sock_addr *out);
-    unsigned (*interface)(const char *name);
+    unsigned (*interface_index)(const char *name);
 } cli_lookup;
 extern cli_lookup cli_lookups;
 

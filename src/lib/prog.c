@@ -177,7 +177,7 @@ static bool parse_interface(prog_positionals *p, const char *text, cli_error *er
         }
         return true;
     } else {
-        index = (long long)cli_lookups.interface(text);
+        index = (long long)cli_lookups.interface_index(text);
         if (index == 0) {
             cli_fail(err, "interface '%.80s': no interface of that name on this host (an "
                           "interface is one of its addresses, names or indexes)", text);

@@ -285,8 +285,14 @@ static int join_ipv4(sock_t s, const sock_addr *group, const sock_addr *source,
         return -1;
     struct in_addr iface;
     iface.s_addr = local ? local->sin_addr.s_addr : htonl(INADDR_ANY);
-    if (!from && local && ifaddr->ifindex != 0 && sock_addr_is_unspecified(ifaddr))
+    bool by_index = local && ifaddr->ifindex != 0 && sock_addr_is_unspecified(ifaddr);
+    if (!from && by_index)
         return sock_os_join_index_ipv4(s, g->sin_addr, ifaddr->ifindex);
+    /* A source-specific join names the interface by an address only. */
+    if (by_index && !sock_os_ipv4_of_index(ifaddr->ifindex, &iface)) {
+        sock_os_set_error(ERROR_CODE(EADDRNOTAVAIL, WSAEADDRNOTAVAIL));
+        return -1;
+    }
     if (!from) {
         struct ip_mreq mreq;
         memset(&mreq, 0, sizeof mreq);
@@ -369,6 +375,11 @@ int sock_block_source(sock_t s, const sock_addr *group, const sock_addr *source,
     mreq.imr_multiaddr = gi->sin_addr;
     mreq.imr_sourceaddr = from->sin_addr;
     mreq.imr_interface.s_addr = local ? local->sin_addr.s_addr : htonl(INADDR_ANY);
+    if (local && ifaddr->ifindex != 0 && sock_addr_is_unspecified(ifaddr) &&
+        !sock_os_ipv4_of_index(ifaddr->ifindex, &mreq.imr_interface)) {
+        sock_os_set_error(ERROR_CODE(EADDRNOTAVAIL, WSAEADDRNOTAVAIL));
+        return -1;
+    }
     return setsockopt(s, IPPROTO_IP, IP_BLOCK_SOURCE, (optval_in)&mreq,
                       (sock_len)sizeof mreq) == 0 ? 0 : -1;
 }

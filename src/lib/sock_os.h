@@ -64,6 +64,9 @@ unsigned sock_os_ipv6_interface_index(const struct in6_addr *addr);
 /* IPv4 multicast out of, and an any-source join on, the interface of
  * that index (Linux: struct ip_mreqn; Windows: the index as 0.0.0.x). */
 int sock_os_multicast_if_index_ipv4(sock_t s, unsigned ifindex);
+/* The first IPv4 address of the interface of that index: false when it
+ * has none. */
+bool sock_os_ipv4_of_index(unsigned ifindex, struct in_addr *addr);
 int sock_os_join_index_ipv4(sock_t s, struct in_addr group, unsigned ifindex);
 /* A getaddrinfo status that means "no such host (of that family)". */
 bool sock_os_resolve_no_host(int status);

@@ -235,6 +235,23 @@ unsigned sock_os_ipv6_interface_index(const struct in6_addr *addr)
     return index;
 }
 
+bool sock_os_ipv4_of_index(unsigned ifindex, struct in_addr *addr)
+{
+    struct ifaddrs *list;
+    if (getifaddrs(&list) != 0)
+        return false;
+    bool found = false;
+    for (const struct ifaddrs *i = list; i && !found; i = i->ifa_next) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)i->ifa_addr;
+        if (in && in->sin_family == AF_INET && if_nametoindex(i->ifa_name) == ifindex) {
+            *addr = in->sin_addr;
+            found = true;
+        }
+    }
+    freeifaddrs(list);
+    return found;
+}
+
 int sock_os_multicast_if_index_ipv4(sock_t s, unsigned ifindex)
 {
     struct ip_mreqn req;

@@ -311,13 +311,41 @@ unsigned sock_interface_by_name(const char *name)
     return index;
 }
 
+bool sock_os_ipv4_of_index(unsigned ifindex, struct in_addr *addr)
+{
+    IP_ADAPTER_ADDRESSES *list = adapters();
+    bool found = false;
+    for (IP_ADAPTER_ADDRESSES *a = list; a && !found; a = a->Next) {
+        if (a->IfIndex != ifindex)
+            continue;
+        for (IP_ADAPTER_UNICAST_ADDRESS *u = a->FirstUnicastAddress; u && !found; u = u->Next) {
+            const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)u->Address.lpSockaddr;
+            if (in && in->sin_family == AF_INET) {
+                *addr = in->sin_addr;
+                found = true;
+            }
+        }
+    }
+    free(list);
+    return found;
+}
+
+/* The interface of that index as IPv4's options name it: its address
+ * where it has one; else the index as 0.0.0.x, which Winsock's
+ * IP_MULTICAST_IF documentation allows (and wine does not). */
+static struct in_addr ipv4_interface(unsigned ifindex)
+{
+    struct in_addr addr;
+    if (!sock_os_ipv4_of_index(ifindex, &addr))
+        addr.s_addr = htonl(ifindex);
+    return addr;
+}
+
 int sock_os_multicast_if_index_ipv4(sock_t s, unsigned ifindex)
 {
-    /* An address in 0.0.0.0/8 names an interface by index (Winsock's
-     * IP_MULTICAST_IF documentation). */
-    DWORD value = htonl(ifindex);
-    return setsockopt(s, IPPROTO_IP, IP_MULTICAST_IF, (optval_in)&value,
-                      (sock_len)sizeof value) == 0 ? 0 : -1;
+    struct in_addr addr = ipv4_interface(ifindex);
+    return setsockopt(s, IPPROTO_IP, IP_MULTICAST_IF, (optval_in)&addr,
+                      (sock_len)sizeof addr) == 0 ? 0 : -1;
 }
 
 int sock_os_join_index_ipv4(sock_t s, struct in_addr group, unsigned ifindex)
@@ -325,7 +353,7 @@ int sock_os_join_index_ipv4(sock_t s, struct in_addr group, unsigned ifindex)
     struct ip_mreq mreq;
     memset(&mreq, 0, sizeof mreq);
     mreq.imr_multiaddr = group;
-    mreq.imr_interface.s_addr = htonl(ifindex);
+    mreq.imr_interface = ipv4_interface(ifindex);
     return setsockopt(s, IPPROTO_IP, IP_ADD_MEMBERSHIP, (optval_in)&mreq,
                       (sock_len)sizeof mreq) == 0 ? 0 : -1;
 }

@@ -81,8 +81,8 @@ static int report_bind(session *ss, const char *where)
         return report(ss, "bind", where);
     char text[512];
     snprintf(text, sizeof text, "interface %s: not an address of this host "
-             "(with group 0.0.0.0 it is the local address to receive on)",
-             pos->interface_typed);
+             "(with group %s it is the local address to receive on)",
+             pos->interface_typed, pos->typed[0]);
     return report_text(ss, text);
 }
 

@@ -68,8 +68,8 @@ check_nothing_sent() {
 # First line of each tool's usage, as the program prints it.
 usage_line() {
     case $1 in
-    msend) echo "usage: msend [-1|2|3|4|5] [-b burst_count] [-d] [-h] [-l loops] [-m msg_len] [-n num_bursts] [-P payload] [-p pause] [-q] [-S Sndbuf_size] [-s stat_pause] [-t | -u] [--connect-timeout time] [--summary] [--ipv4 | --ipv6] [--loopback on|off] [--dscp dscp] group port [ttl] [interface]" ;;
-    mdump) echo "usage: mdump [-h] [-o ofile] [-c compact_dump] [-p pause_ms[/loops]] [-Q Quiet_lvl] [-q] [-r rcvbuf_size] [-s] [-t] [-v] [--idle-timeout time] [--accept-timeout time] [--loss-status] [--summary] [--ipv4 | --ipv6] [--source addr]... [--exclude-source addr]... group port [interface]" ;;
+    msend) echo "usage: msend [-1|2|3|4|5] [-b burst_count] [-d] [-h] [-l loops] [-m msg_len] [-n num_bursts] [-P payload] [-p pause] [-q] [-S Sndbuf_size] [-s stat_pause] [-t | -u] [--connect-timeout time] [--summary] group port [ttl] [interface]" ;;
+    mdump) echo "usage: mdump [-h] [-o ofile] [-c compact_dump] [-p pause_ms[/loops]] [-Q Quiet_lvl] [-q] [-r rcvbuf_size] [-s] [-t] [-v] [--idle-timeout time] [--accept-timeout time] [--loss-status] [--summary] group port [interface]" ;;
     esac
 }
 

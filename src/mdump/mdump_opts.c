@@ -8,7 +8,6 @@ const char mdump_usage[] =
     "usage: mdump [-h] [-o ofile] [-c compact_dump] [-p pause_ms[/loops]] "
     "[-Q Quiet_lvl] [-q] [-r rcvbuf_size] [-s] [-t] [-v] "
     "[--idle-timeout time] [--accept-timeout time] [--loss-status] [--summary] "
-    "[--ipv4 | --ipv6] [--source addr]... [--exclude-source addr]... "
     "group port [interface]\n";
 
 const char mdump_help[] =

@@ -8,7 +8,6 @@ const char msend_usage[] =
     "usage: msend [-1|2|3|4|5] [-b burst_count] [-d] [-h] [-l loops] "
     "[-m msg_len] [-n num_bursts] [-P payload] [-p pause] [-q] "
     "[-S Sndbuf_size] [-s stat_pause] [-t | -u] [--connect-timeout time] [--summary] "
-    "[--ipv4 | --ipv6] [--loopback on|off] [--dscp dscp] "
     "group port [ttl] [interface]\n";
 
 const char msend_help[] =

@@ -238,6 +238,14 @@ pair ff15 "[fd00:98::1]" "$R" "ff15::98 $PORT br0" "$S1" "ff15::98 $PORT 5 eth9"
 # Link-local scope: the sender is S1's link-local address (masked).
 pair ff02 "[fe80::%]" "$R" "ff02::1:98 $PORT br0" "$S1" "ff02::1:98 $PORT 1 eth9"
 
+# An IPv6 interface address that is not this host's: the join says so.
+timeout 20 ip netns exec "$R" "${RECEIVER[@]}" --idle-timeout 2s ff15::98 "$PORT" fd00:98::99 \
+    > "$WORK/notlocal6.out" 2> "$WORK/notlocal6.err"
+expect_status "notlocal6: $RX_NAME" 1 $?
+echo "ERROR: join ff15::98 on fd00:98::99: Cannot assign requested address" > "$WORK/notlocal6.want"
+tr -d '\r' < "$WORK/notlocal6.err" > "$WORK/notlocal6.got"
+expect_same "notlocal6: the error" "$WORK/notlocal6.want" "$WORK/notlocal6.got"
+
 # ---- SSM include and exclude, IPv4 and IPv6: S2 sends first (stat and
 # all), then S1; only S1 counted.
 filtered ssm4 10.98.0.1 "--source 10.98.0.1 232.1.1.98 $PORT br0" "232.1.1.98 $PORT 2 eth9" "$S2"

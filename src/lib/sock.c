@@ -394,9 +394,11 @@ int sock_join(sock_t s, const sock_addr *group, const sock_addr *source,
         sock_addr local = *ifaddr;
         /* An address no interface holds: IPv4's join by address lets the
          * system say why it refuses it, as it always did ("No such
-         * device" on Linux). */
+         * device" on Linux). IPv6 has no join by address: the lookup's
+         * own error ("Cannot assign requested address"). */
         if (local.ifindex == 0 && sock_interface_index(&local) != 0)
-            return join_ipv4(s, group, source, ifaddr);
+            return sock_addr_family(group) == AF_INET6 ? -1
+                                                       : join_ipv4(s, group, source, ifaddr);
         ifindex = local.ifindex;
     }
     sock_addr g = *group;

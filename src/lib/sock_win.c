@@ -282,7 +282,7 @@ unsigned sock_os_ipv6_interface_index(const struct in6_addr *addr)
                 (const struct sockaddr_in6 *)(const void *)u->Address.lpSockaddr;
             if (in6 && in6->sin6_family == AF_INET6 &&
                 memcmp(&in6->sin6_addr, addr, sizeof *addr) == 0)
-                index = (unsigned)a->Ipv6IfIndex;
+                index = a->Ipv6IfIndex != 0 ? (unsigned)a->Ipv6IfIndex : (unsigned)a->IfIndex;
         }
     free(list);
     if (index == 0)

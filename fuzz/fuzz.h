@@ -24,6 +24,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         }                                                                    \
     } while (0)
 
+/* Name lookups without the network (cli_lookups): host "h4.test" is
+ * 10.0.0.7, "h6.test" fd00::7, "h46.test" both; interfaces "eth0" (2) and
+ * "lo" (1). Nothing else exists. Installed by fuzz_offline_lookups(). */
+void fuzz_offline_lookups(void);
+
 /* Where output nobody reads goes. */
 #ifdef _WIN32
 #define FUZZ_NULL_DEVICE "NUL"

@@ -160,17 +160,57 @@ static void check_positionals(const prog_positionals *p, int most)
 {
     FUZZ_CHECK(p->port >= 1 && sock_addr_port(&p->group) == p->port);
     FUZZ_CHECK(p->count >= 2 && p->count <= most);
-    FUZZ_CHECK(p->has_interface == (p->count == most));
-    FUZZ_CHECK(!p->has_interface || (p->interface_typed == p->typed[most - 1] &&
-                                     sock_addr_port(&p->interface_addr) == 0));
+    /* Without the interface argument, a group's zone (ff02::1%eth0) names
+     * the interface. */
+    bool from_zone = p->count < most && p->has_interface && p->interface_typed == p->typed[0] &&
+                     sock_addr_zone(&p->group) == p->interface_addr.ifindex;
+    FUZZ_CHECK(p->has_interface == (p->count == most) || from_zone);
+    FUZZ_CHECK(!p->has_interface ||
+               ((p->interface_typed == p->typed[most - 1] || from_zone) &&
+                sock_addr_port(&p->interface_addr) == 0));
 }
 
 /* Two readings of the positionals mean the same addresses. */
 static bool same_positionals(const prog_positionals *a, const prog_positionals *b)
 {
-    return sock_addr_same_host(&a->group, &b->group) && a->port == b->port &&
+    const prog_net *x = &a->net, *y = &b->net;
+    bool same_net = x->family == y->family && x->source_count == y->source_count &&
+                    x->exclude == y->exclude && x->loopback_given == y->loopback_given &&
+                    x->loopback == y->loopback && x->dscp_given == y->dscp_given &&
+                    (!x->dscp_given || x->dscp == y->dscp);
+    for (int i = 0; same_net && i < x->source_count; i++)
+        same_net = sock_addr_same_host(&x->source[i], &y->source[i]);
+    return same_net && sock_addr_same_host(&a->group, &b->group) && a->port == b->port &&
            a->has_interface == b->has_interface &&
+           a->interface_addr.ifindex == b->interface_addr.ifindex &&
            (!a->has_interface || sock_addr_same_host(&a->interface_addr, &b->interface_addr));
+}
+
+/* The address options' rules (prog_option, prog_positionals_parse). */
+static void check_net(const prog_positionals *p, bool is_receiver)
+{
+    const prog_net *n = &p->net;
+    int family = sock_addr_family(&p->group);
+    FUZZ_CHECK(family == AF_INET || family == AF_INET6);
+    FUZZ_CHECK(n->family == AF_UNSPEC || n->family == family);
+    FUZZ_CHECK(n->source_count >= 0 && n->source_count <= PROG_SOURCES_MAX);
+    FUZZ_CHECK(is_receiver || n->source_count == 0);
+    FUZZ_CHECK(!n->dscp_given || (n->dscp >= 0 && n->dscp <= 63));
+    FUZZ_CHECK(!p->has_interface || p->interface_by_index ||
+               sock_addr_family(&p->interface_addr) == family);
+    FUZZ_CHECK(!p->interface_by_index || p->interface_addr.ifindex > 0);
+    for (int i = 0; i < n->source_count; i++) {
+        FUZZ_CHECK(sock_addr_family(&n->source[i]) == family);
+        FUZZ_CHECK(!sock_addr_is_multicast(&n->source[i]));
+        FUZZ_CHECK(!sock_addr_is_unspecified(&n->source[i]));
+    }
+    /* A scope that needs an interface has one. */
+    FUZZ_CHECK(!sock_addr_needs_interface(&p->group) || sock_addr_zone(&p->group) != 0 ||
+               p->has_interface);
+    if (is_receiver) {
+        FUZZ_CHECK(n->source_count == 0 || sock_addr_is_multicast(&p->group));
+        FUZZ_CHECK(!sock_addr_is_ssm(&p->group) || (n->source_count > 0 && !n->exclude));
+    }
 }
 
 static void check_msend_values(const msend_opts *o)
@@ -189,6 +229,10 @@ static void check_msend_values(const msend_opts *o)
     FUZZ_CHECK(o->connect_timeout_ms >= 0);
     FUZZ_CHECK(o->connect_timeout_ms == 0 || o->transport == MSEND_TCP);
     check_positionals(&o->pos, 4);
+    check_net(&o->pos, false);
+    FUZZ_CHECK(!o->pos.net.loopback_given || o->transport == MSEND_MULTICAST);
+    FUZZ_CHECK(o->transport == MSEND_MULTICAST || !o->pos.interface_by_index ||
+               o->pos.interface_typed == o->pos.typed[0]);
     FUZZ_CHECK(o->ttl >= 0 && o->ttl <= 255);
     FUZZ_CHECK(o->pos.has_ttl == (o->pos.count >= 3));
     FUZZ_CHECK(o->payload_len <= MSEND_MAX_MSG_LEN);
@@ -296,6 +340,7 @@ static void check_mdump_values(const mdump_opts *o)
     FUZZ_CHECK(!o->tcp || unicast);
     FUZZ_CHECK(unicast || sock_addr_is_multicast(&o->pos.group));
     check_positionals(&o->pos, 3);
+    check_net(&o->pos, true);
     FUZZ_CHECK(!o->pos.has_ttl);
     FUZZ_CHECK(o->out_file == NULL || o->out_file[0] != '\0');
     /* One group, or several multicast groups, each once, the first the
@@ -386,8 +431,33 @@ static void check_mpong(const mpong_opts *o)
     FUZZ_CHECK(c.timeout_ms == o->timeout_ms && c.interval_ms == o->interval_ms);
 }
 
+/* See fuzz.h. */
+static int offline_host(const char *name, int family, sock_addr *found)
+{
+    bool v4 = strcmp(name, "h4.test") == 0 || strcmp(name, "h46.test") == 0;
+    bool v6 = strcmp(name, "h6.test") == 0 || strcmp(name, "h46.test") == 0;
+    cli_error e;
+    if (v4 && family != AF_INET6)
+        return cli_addr("fake", "10.0.0.7", found, &e) ? 0 : -1;
+    if (v6 && family != AF_INET)
+        return cli_addr("fake", "fd00::7", found, &e) ? 0 : -1;
+    return SOCK_RESOLVE_NO_HOST;
+}
+
+static unsigned offline_interface(const char *name)
+{
+    return strcmp(name, "eth0") == 0 ? 2 : strcmp(name, "lo") == 0 ? 1 : 0;
+}
+
+void fuzz_offline_lookups(void)
+{
+    cli_lookups.host = offline_host;
+    cli_lookups.interface_index = offline_interface;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    fuzz_offline_lookups();
     char *argv[MAX_ARGS + 1];
     int argc = split_args(data, size, argv);
     cli_error err;

@@ -90,6 +90,32 @@ seen=$(multicast_seen)
 if [ "$seen" = "94 50" ]; then pass "mirrored: the 2 x (22 + 25) and 2 x 25 multicast datagrams went out on $DEV"
 else fail "mirrored: $seen multicast datagrams reached the router at ports 12000 and 12001, expected 94 50"; fi
 
+# ---- --family 6 in mirrored mode: the shared interface's global IPv6
+# address (the one with the IPv6 default route) for both sides.
+LAN_DEV=$(veth_of "$LAN")
+ip -n "$HOST" addr add fd00:79::2/64 dev "$DEV" nodad
+ip -n "$LAN" addr add fd00:79::1/64 dev "$LAN_DEV" nodad
+ip -n "$HOST" -6 route add default via fd00:79::1 dev "$DEV"
+as_wsl "$HOST" "$WORK/mirrored:$PATH" --windows-run wine "${PROGRAMS[@]}" --family 6 \
+    > "$WORK/mirrored6.out" 2> "$WORK/mirrored6.err"
+expect_status "mirrored, --family 6" 0 $?
+awk '/^(tcp6|udp6|multicast6) / && substr($0, 60, 9) ~ /[0-9]$/ { $0 = substr($0, 1, 59) "       MS" substr($0, 69) } { print }' \
+    < "$WORK/mirrored6.out" > "$WORK/mirrored6.got"
+cat > "$WORK/mirrored6.want" <<END
+Checking Windows 10.79.0.2 <-> Linux 10.79.0.2, IPv6 fd00:79::2 <-> fd00:79::2 (WSL mirrored mode).
+transport  direction       result   sent  received   loss%  first-ms  interface  detail
+tcp6       Windows->Linux  PASS       20        20     0.0        MS  $DEV
+tcp6       Linux->Windows  PASS       20        20     0.0        MS  $DEV
+udp6       Windows->Linux  PASS       20        20     0.0        MS  $DEV
+udp6       Linux->Windows  PASS       20        20     0.0        MS  $DEV
+multicast6 Windows->Linux  PASS       20        20     0.0        MS  $DEV
+multicast6 Linux->Windows  PASS       20        20     0.0        MS  $DEV
+
+verdict: PASS - all 6 runs got through
+END
+expect_same "mirrored, --family 6: the table" "$WORK/mirrored6.want" "$WORK/mirrored6.got"
+expect_same "mirrored, --family 6: nothing on stderr" /dev/null "$WORK/mirrored6.err"
+
 # ---- mirrored mode without wslinfo (WSL before 2.0.4): the loopback0 link.
 # (A veth pair: dummy links need a module this kernel may not have.)
 ip -n "$HOST" link add loopback0 type veth peer name lb0peer
@@ -134,4 +160,22 @@ verdict: PASS - all 2 runs got through
 END
 expect_same "nat: the table" "$WORK/nat.want" "$WORK/nat.got"
 expect_same "nat: nothing on stderr" /dev/null "$WORK/nat.err"
+# NAT mode offers no IPv6 between the two: --family both skips those rows,
+# saying why, outside the verdict.
+as_wsl "$WSL" "$WORK/nat:$PATH" --windows-run "ip netns exec $HOST wine" "${PROGRAMS[@]}" --transports udp \
+    --family both > "$WORK/nat6.out" 2> "$WORK/nat6.err"
+expect_status "nat, --family both" 0 $?
+mask < "$WORK/nat6.out" > "$WORK/nat6.got"
+cat > "$WORK/nat6.want" <<END
+Checking Windows 172.31.0.1 <-> Linux 172.31.8.31 (WSL nat mode).
+transport  direction       result   sent  received   loss%  first-ms  interface  detail
+udp        Windows->Linux  PASS       20        20     0.0        MS  $WSL_DEV
+udp        Linux->Windows  PASS       20        20     0.0        MS  $WSL_DEV
+udp6       Windows->Linux  SKIP        0         0       -         -  -          WSL nat mode offers no IPv6 between Windows and Linux (mirrored mode does)
+udp6       Linux->Windows  SKIP        0         0       -         -  -          WSL nat mode offers no IPv6 between Windows and Linux (mirrored mode does)
+
+verdict: PASS - all 2 runs got through
+END
+expect_same "nat, --family both: the table" "$WORK/nat6.want" "$WORK/nat6.got"
+expect_same "nat, --family both: nothing on stderr" /dev/null "$WORK/nat6.err"
 finish

@@ -34,6 +34,8 @@ refused pause-octal "mcheck: --pause '08': write it without leading zeros" --pau
 refused count-zero-lead "mcheck: --count '010': write it without leading zeros" --count 010
 refused port-zero-lead "mcheck: --port '012000': write it without leading zeros" --port 012000
 refused transports-empty "mcheck: --transports: the list is empty" --transports ,
+refused family-bad "mcheck: --family '5': must be 4, 6 or both" --family 5
+refused family-empty "mcheck: option '--family': the value is empty" --family=
 refused directions-empty "mcheck: --directions: the list is empty" --directions ,
 refused unknown-long "mcheck: unknown option '--bogus'" --bogus
 refused unknown-long-value "mcheck: unknown option '--bogus'" --bogus=1

@@ -97,10 +97,57 @@ static void test_bytes_and_offset(void)
     CHECK(!sock_addr_offset(&none, 1, &b));
 }
 
+/* IPv6: RFC 5952's text, in brackets before a port, the zone as an
+ * index; the questions the programs ask. */
+static void test_ipv6(void)
+{
+    sock_addr a = parsed("FD00:0::0:1", 12000);
+    CHECK(sock_addr_family(&a) == AF_INET6);
+    CHECK_STR(format(&a, SOCK_ADDR_COLON_PORT), "[fd00::1]:12000");
+    CHECK_STR(format(&a, SOCK_ADDR_DOT_PORT), "[fd00::1].12000");
+    CHECK_STR(format(&a, SOCK_ADDR_HOST), "fd00::1");
+    CHECK(sock_addr_port(&a) == 12000 && !sock_addr_is_multicast(&a));
+    CHECK(!sock_addr_needs_interface(&a) && !sock_addr_is_ssm(&a));
+    a = parsed("fe80::1%7", 5);
+    CHECK_STR(format(&a, SOCK_ADDR_DOT_PORT), "[fe80::1%7].5");
+    CHECK_STR(format(&a, SOCK_ADDR_HOST), "fe80::1%7");
+    CHECK(sock_addr_needs_interface(&a) && sock_addr_zone(&a) == 7);
+    /* The longest forms fit. */
+    a = parsed("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", 65535);
+    sock_addr_set_zone(&a, 4294967295u);
+    CHECK_STR(format(&a, SOCK_ADDR_COLON_PORT),
+              "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff%4294967295]:65535");
+    a = parsed("ff02::1:3", 0);
+    CHECK(sock_addr_is_multicast(&a) && sock_addr_needs_interface(&a));
+    a = parsed("ff01::1", 0);
+    CHECK(sock_addr_needs_interface(&a));
+    a = parsed("ff05::1", 0);
+    CHECK(sock_addr_is_multicast(&a) && !sock_addr_needs_interface(&a) && !sock_addr_is_ssm(&a));
+    a = parsed("ff35::8000:1", 0);
+    CHECK(sock_addr_is_ssm(&a));
+    a = parsed("232.1.2.3", 0);
+    CHECK(sock_addr_is_ssm(&a) && !sock_addr_needs_interface(&a));
+    a = parsed("233.1.2.3", 0);
+    CHECK(!sock_addr_is_ssm(&a));
+
+    sock_addr any;
+    sock_addr_unspecified(&any, AF_INET6, 12000);
+    CHECK_STR(format(&any, SOCK_ADDR_COLON_PORT), "[::]:12000");
+    CHECK(sock_addr_is_unspecified(&any) && !sock_addr_is_multicast(&any));
+    sock_addr typed = parsed("::", 12000);
+    CHECK(memcmp(&any, &typed, sizeof any) == 0);
+    /* The families are never the same host, whatever their bytes. */
+    sock_addr v4 = parsed("0.0.0.0", 1);
+    CHECK(!sock_addr_same_host(&any, &v4) && !sock_addr_same_host(&v4, &any));
+    sock_addr b = parsed("fd00::1", 1), c = parsed("fd00::1", 2);
+    CHECK(sock_addr_same_host(&b, &c));
+}
+
 int main(void)
 {
     test_format();
     test_parts();
     test_bytes_and_offset();
+    test_ipv6();
     return check_report("test_addr");
 }

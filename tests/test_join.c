@@ -40,7 +40,7 @@ static sock_t sender(const char *from, const sock_addr *group)
     CHECK(s != SOCK_INVALID);
     CHECK(sock_bind(s, &local) == 0);
     CHECK(sock_set_multicast_if(s, &lo, &kept) == 0);
-    CHECK(sock_set_multicast_ttl(s, 1, &ttl) == 0);
+    CHECK(sock_set_multicast_ttl(s, AF_INET, 1, &ttl) == 0);
     CHECK(sock_connect(s, group) == 0);
     return s;
 }
@@ -81,7 +81,7 @@ static sock_t receiver(const sock_addr *group, const sock_addr *source)
     CHECK(s != SOCK_INVALID);
     CHECK(sock_set_shared_port(s, &kept) == 0);
     CHECK(sock_receive_only(s, group, &lo, &only) == 0 && !only.check);
-    CHECK(sock_bind_group(s, group) == 0);
+    CHECK(sock_bind_group(s, group, &lo) == 0);
     CHECK(sock_join(s, group, source, &lo) == 0);
     return s;
 }

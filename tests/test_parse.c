@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "lib/cli.h"
+#include "lib/sock.h"
 
 static cli_error err;
 
@@ -96,6 +97,34 @@ static void test_number(void)
                         "from 1 to 2147483647");
 }
 
+/* Name lookups without the network: "dual.test" has both families,
+ * "v6only.test" IPv6 only, "broken.test" fails; interface "veth9" is
+ * index 9. */
+static int lookups;
+
+static int fake_host(const char *name, int family, sock_addr *out)
+{
+    lookups++;
+    if (strcmp(name, "broken.test") == 0)
+        return -1;
+    bool dual = strcmp(name, "dual.test") == 0;
+    if (!dual && strcmp(name, "v6only.test") != 0)
+        return SOCK_RESOLVE_NO_HOST;
+    if (family == AF_INET6 || (!dual && family == AF_UNSPEC)) {
+        cli_error e;
+        return cli_addr("fake", "fd00::9", out, &e) ? 0 : -1;
+    }
+    if (!dual)
+        return SOCK_RESOLVE_NO_HOST;
+    cli_error e;
+    return cli_addr("fake", "10.9.8.7", out, &e) ? 0 : -1;
+}
+
+static unsigned fake_interface(const char *name)
+{
+    return strcmp(name, "veth9") == 0 ? 9 : 0;
+}
+
 static const char *ipv4(const char *what, const char *text)
 {
     static char buf[600];
@@ -142,9 +171,16 @@ static void test_ipv4(void)
     CHECK_STR(ipv4("group", "1.2.3."), NOT_IPV4("group", "1.2.3."));
     CHECK_STR(ipv4("group", "1.2.3.4.5"), NOT_IPV4("group", "1.2.3.4.5"));
     CHECK_STR(ipv4("group", "1.2.3.4."), NOT_IPV4("group", "1.2.3.4."));
-    CHECK_STR(ipv4("group", "abc"), NOT_IPV4("group", "abc"));
+    CHECK_STR(ipv4("group", "abc"), "ERR: group 'abc': no host of that name");
     CHECK_STR(ipv4("group", ""), NOT_IPV4("group", ""));
-    CHECK_STR(ipv4("interface", "eth0"), NOT_IPV4("interface", "eth0"));
+    CHECK_STR(ipv4("interface", "eth0"), "ERR: interface 'eth0': no host of that name");
+    /* What inet_aton (and so getaddrinfo) would take as IPv4: refused as
+     * IPv4, never looked up. */
+    lookups = 0;
+    CHECK_STR(ipv4("group", "0x7f.0.0.1"), NOT_IPV4("group", "0x7f.0.0.1"));
+    CHECK_STR(ipv4("group", "0x7f000001"), NOT_IPV4("group", "0x7f000001"));
+    CHECK_STR(ipv4("group", "127.1"), NOT_IPV4("group", "127.1"));
+    CHECK(lookups == 0);
     /* Leading zeros would be octal to inet_addr: refused. */
     CHECK_STR(ipv4("group", "01.2.3.4"), LEADING_ZERO("group", "01.2.3.4"));
     CHECK_STR(ipv4("group", "1.2.3.04"), LEADING_ZERO("group", "1.2.3.04"));
@@ -410,9 +446,80 @@ static void test_scan(void)
     CHECK(CLI_MAX_POSITIONALS == 8);
 }
 
+/* Addresses other than IPv4's: IPv6 with and without a zone, host names
+ * by the fake lookups. */
+static const char *addr_text(const char *what, const char *text, int family)
+{
+    static char buf[600];
+    sock_addr a;
+    memset(&a, 0, sizeof a);
+    memset(&err, 0, sizeof err);
+    if (cli_addr_family(what, text, family, &a, &err)) {
+        char host[SOCK_ADDR_TEXT];
+        sock_addr_format(&a, SOCK_ADDR_HOST, host);
+        snprintf(buf, sizeof buf, "%s%s", sock_addr_family(&a) == AF_INET6 ? "v6 " : "v4 ",
+                 host);
+    } else {
+        snprintf(buf, sizeof buf, "ERR: %s", err.text);
+    }
+    return buf;
+}
+
+#define NOT_IPV6(what, text)                                                   \
+    "ERR: " what " '" text "': not an IPv6 address (hex groups separated by " \
+    "colons, e.g. ff15::1 or fd00::1)"
+
+static void test_other_addresses(void)
+{
+    CHECK_STR(addr_text("group", "ff15::1", AF_UNSPEC), "v6 ff15::1");
+    CHECK_STR(addr_text("group", "FD00:0:0::0001", AF_UNSPEC), "v6 fd00::1");
+    CHECK_STR(addr_text("group", "::", AF_UNSPEC), "v6 ::");
+    CHECK_STR(addr_text("group", "::ffff:10.1.2.3", AF_UNSPEC), "v6 ::ffff:10.1.2.3");
+    CHECK_STR(addr_text("group", "fe80::1%7", AF_UNSPEC), "v6 fe80::1%7");
+    CHECK_STR(addr_text("group", "ff02::1%veth9", AF_UNSPEC), "v6 ff02::1%9");
+    CHECK_STR(addr_text("group", "fe80::1%nosuch", AF_UNSPEC),
+              "ERR: group 'fe80::1%nosuch': no interface 'nosuch' on this host for the zone");
+    CHECK_STR(addr_text("group", "fe80::1%", AF_UNSPEC),
+              "ERR: group 'fe80::1%': no interface '' on this host for the zone");
+    CHECK_STR(addr_text("group", "fd00::1%veth9", AF_UNSPEC),
+              "ERR: group 'fd00::1%veth9': a zone (%name) belongs only to a link-local "
+              "address (fe80::/10, ff01::/16, ff02::/16)");
+    CHECK_STR(addr_text("group", "ff15:::1", AF_UNSPEC), NOT_IPV6("group", "ff15:::1"));
+    CHECK_STR(addr_text("group", "[::1]", AF_UNSPEC), NOT_IPV6("group", "[::1]"));
+    CHECK_STR(addr_text("group", "1:2:3:4:5:6:7:8:9", AF_UNSPEC),
+              NOT_IPV6("group", "1:2:3:4:5:6:7:8:9"));
+    CHECK_STR(addr_text("group", "g::1", AF_UNSPEC), NOT_IPV6("group", "g::1"));
+    /* Host names, by family. */
+    lookups = 0;
+    CHECK_STR(addr_text("group", "dual.test", AF_UNSPEC), "v4 10.9.8.7");
+    CHECK_STR(addr_text("group", "dual.test", AF_INET6), "v6 fd00::9");
+    CHECK_STR(addr_text("group", "dual.test", AF_INET), "v4 10.9.8.7");
+    CHECK_STR(addr_text("group", "v6only.test", AF_INET),
+              "ERR: group 'v6only.test': no host of that name with an IPv4 address");
+    CHECK_STR(addr_text("group", "broken.test", AF_UNSPEC),
+              "ERR: group 'broken.test': the host name could not be looked up now (name "
+              "service failure)");
+    CHECK(lookups == 5);
+    /* Never looked up: the RFC 6761 name, and what no name can be. */
+    CHECK_STR(addr_text("group", "dual.invalid", AF_UNSPEC),
+              "ERR: group 'dual.invalid': no host of that name");
+    CHECK_STR(addr_text("group", "INVALID.", AF_UNSPEC),
+              "ERR: group 'INVALID.': no host of that name");
+    CHECK_STR(addr_text("group", "a!b", AF_UNSPEC),
+              "ERR: group 'a!b': not an address (IPv4 or IPv6) nor a host name");
+    CHECK_STR(addr_text("group", "a..b", AF_UNSPEC),
+              "ERR: group 'a..b': not an address (IPv4 or IPv6) nor a host name");
+    CHECK_STR(addr_text("group", "-ab", AF_UNSPEC),
+              "ERR: group '-ab': not an address (IPv4 or IPv6) nor a host name");
+    CHECK(lookups == 5);
+}
+
 int main(void)
 {
+    cli_lookups.host = fake_host;
+    cli_lookups.interface_index = fake_interface;
     test_number();
+    test_other_addresses();
     test_ipv4();
     test_addr_list();
     test_hex();

@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifndef _WIN32
+#include <arpa/inet.h> /* inet_ntop */
+#endif
+
 /* The IPv4 view of a, or NULL when a holds another family. */
 static const struct sockaddr_in *ipv4_of(const sock_addr *a)
 {
@@ -13,10 +17,42 @@ static const struct sockaddr_in *ipv4_of(const sock_addr *a)
                : NULL;
 }
 
+/* The IPv6 view of a, or NULL when a holds another family. */
+static const struct sockaddr_in6 *ipv6_of(const sock_addr *a)
+{
+    return a->len >= (sock_len)sizeof(struct sockaddr_in6) && a->storage.ss_family == AF_INET6
+               ? (const struct sockaddr_in6 *)(const void *)&a->storage
+               : NULL;
+}
+
+/* IPv6 as RFC 5952 writes it (inet_ntop), with its zone as the
+ * interface's index ("fe80::1%2"), in brackets when a port follows
+ * (RFC 3986's "[fd00::1]:12000"; mdump's lines "[fd00::1].12000"): one
+ * token, never read as another address. */
+static void format_ipv6(const struct sockaddr_in6 *in6, sock_addr_style style,
+                        char out[SOCK_ADDR_TEXT])
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    char zone[16] = "";
+    (void)inet_ntop(AF_INET6, (const void *)&in6->sin6_addr, host, sizeof host);
+    if (in6->sin6_scope_id != 0)
+        snprintf(zone, sizeof zone, "%%%lu", (unsigned long)in6->sin6_scope_id);
+    if (style == SOCK_ADDR_HOST)
+        snprintf(out, SOCK_ADDR_TEXT, "%s%s", host, zone);
+    else
+        snprintf(out, SOCK_ADDR_TEXT, "[%s%s]%c%u", host, zone,
+                 style == SOCK_ADDR_DOT_PORT ? '.' : ':', (unsigned)ntohs(in6->sin6_port));
+}
+
 void sock_addr_format(const sock_addr *a, sock_addr_style style,
                       char out[SOCK_ADDR_TEXT])
 {
     const struct sockaddr_in *in = ipv4_of(a);
+    const struct sockaddr_in6 *in6 = ipv6_of(a);
+    if (in6) {
+        format_ipv6(in6, style, out);
+        return;
+    }
     if (!in) {
         snprintf(out, SOCK_ADDR_TEXT, "?");
         return;
@@ -44,30 +80,88 @@ void sock_addr_unspecified(sock_addr *a, int family, uint16_t port)
         in->sin_addr.s_addr = htonl(INADDR_ANY);
         in->sin_port = htons(port);
         a->len = (sock_len)sizeof *in;
+    } else if (family == AF_INET6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)&a->storage;
+        in6->sin6_family = AF_INET6;
+        in6->sin6_addr = in6addr_any;
+        in6->sin6_port = htons(port);
+        a->len = (sock_len)sizeof *in6;
     }
+}
+
+/* The 16 bytes of an IPv6 address, or NULL. */
+static const uint8_t *ipv6_bytes(const sock_addr *a)
+{
+    const struct sockaddr_in6 *in6 = ipv6_of(a);
+    return in6 ? (const uint8_t *)&in6->sin6_addr : NULL;
 }
 
 bool sock_addr_is_unspecified(const sock_addr *a)
 {
     const struct sockaddr_in *in = ipv4_of(a);
+    const uint8_t *b6 = ipv6_bytes(a);
+    if (b6) {
+        static const uint8_t zero[16];
+        return memcmp(b6, zero, sizeof zero) == 0;
+    }
     return in && in->sin_addr.s_addr == htonl(INADDR_ANY);
 }
 
 bool sock_addr_is_multicast(const sock_addr *a)
 {
     const struct sockaddr_in *in = ipv4_of(a);
+    const uint8_t *b6 = ipv6_bytes(a);
+    if (b6)
+        return b6[0] == 0xff;
     return in && (ntohl(in->sin_addr.s_addr) >> 28) == 0xE;
+}
+
+bool sock_addr_is_ssm(const sock_addr *a)
+{
+    const struct sockaddr_in *in = ipv4_of(a);
+    const uint8_t *b6 = ipv6_bytes(a);
+    if (b6)
+        return b6[0] == 0xff && (b6[1] >> 4) == 0x3;
+    return in && (ntohl(in->sin_addr.s_addr) >> 24) == 232;
+}
+
+bool sock_addr_needs_interface(const sock_addr *a)
+{
+    const uint8_t *b6 = ipv6_bytes(a);
+    if (!b6)
+        return false;
+    if (b6[0] == 0xff) /* multicast scopes 1 (interface) and 2 (link) */
+        return (b6[1] & 0x0f) <= 2;
+    return b6[0] == 0xfe && (b6[1] & 0xc0) == 0x80; /* fe80::/10 */
+}
+
+unsigned sock_addr_zone(const sock_addr *a)
+{
+    const struct sockaddr_in6 *in6 = ipv6_of(a);
+    return in6 ? (unsigned)in6->sin6_scope_id : 0;
+}
+
+void sock_addr_set_zone(sock_addr *a, unsigned ifindex)
+{
+    if (ipv6_of(a))
+        ((struct sockaddr_in6 *)(void *)&a->storage)->sin6_scope_id = ifindex;
 }
 
 bool sock_addr_same_host(const sock_addr *a, const sock_addr *b)
 {
     const struct sockaddr_in *x = ipv4_of(a), *y = ipv4_of(b);
+    const uint8_t *x6 = ipv6_bytes(a), *y6 = ipv6_bytes(b);
+    if (x6 || y6)
+        return x6 && y6 && memcmp(x6, y6, 16) == 0;
     return x && y && x->sin_addr.s_addr == y->sin_addr.s_addr;
 }
 
 uint16_t sock_addr_port(const sock_addr *a)
 {
     const struct sockaddr_in *in = ipv4_of(a);
+    const struct sockaddr_in6 *in6 = ipv6_of(a);
+    if (in6)
+        return ntohs(in6->sin6_port);
     return in ? ntohs(in->sin_port) : 0;
 }
 
@@ -75,6 +169,8 @@ void sock_addr_set_port(sock_addr *a, uint16_t port)
 {
     if (ipv4_of(a))
         ((struct sockaddr_in *)(void *)&a->storage)->sin_port = htons(port);
+    else if (ipv6_of(a))
+        ((struct sockaddr_in6 *)(void *)&a->storage)->sin6_port = htons(port);
 }
 
 size_t sock_addr_bytes(const sock_addr *a, const uint8_t **bytes)

@@ -35,24 +35,38 @@ typedef struct sock_addr {
 enum { SOCK_ADDR_TEXT = 1 + 45 + 1 + 1 + 15 + 6 + 1 };
 
 typedef enum {
-    SOCK_ADDR_COLON_PORT, /* "192.0.2.1:12000", in messages */
-    SOCK_ADDR_DOT_PORT,   /* "192.0.2.1.12000", mdump's dump lines (the old
-                             tools' form) */
-    SOCK_ADDR_HOST        /* "192.0.2.1", without the port */
+    SOCK_ADDR_COLON_PORT, /* "192.0.2.1:12000", "[fd00::1]:12000", in messages */
+    SOCK_ADDR_DOT_PORT,   /* "192.0.2.1.12000", "[fd00::1].12000": mdump's
+                             dump lines (the old tools' form) */
+    SOCK_ADDR_HOST        /* "192.0.2.1", "fd00::1", without the port */
 } sock_addr_style;
 
 /* The address as text in the style asked; "?" for a family not known
- * here. */
+ * here. IPv6 is written as RFC 5952 says (inet_ntop), its zone as the
+ * interface's index after a '%' ("fe80::1%2"), and in brackets whenever
+ * a port follows, so that it stays one token that no reader takes for
+ * another address. */
 void sock_addr_format(const sock_addr *a, sock_addr_style style,
                       char out[SOCK_ADDR_TEXT]);
 
 /* AF_INET, AF_INET6, or AF_UNSPEC for none. */
 int sock_addr_family(const sock_addr *a);
-/* The unspecified address of a family (0.0.0.0: any local address). */
+/* The unspecified address of a family (0.0.0.0, ::: any local address). */
 void sock_addr_unspecified(sock_addr *a, int family, uint16_t port);
 bool sock_addr_is_unspecified(const sock_addr *a);
-/* A multicast group address (IPv4 224.0.0.0/4). */
+/* A multicast group address (IPv4 224.0.0.0/4, IPv6 ff00::/8). */
 bool sock_addr_is_multicast(const sock_addr *a);
+/* A group of the source-specific range (RFC 4607: IPv4 232.0.0.0/8, IPv6
+ * ff3x::/16), where a receiver must name its sources. */
+bool sock_addr_is_ssm(const sock_addr *a);
+/* An IPv6 address that means nothing without an interface (RFC 4007): a
+ * multicast group of interface- or link-local scope (ff01::, ff02::) or a
+ * link-local unicast address (fe80::/10). */
+bool sock_addr_needs_interface(const sock_addr *a);
+/* An IPv6 address's zone (sin6_scope_id: the interface's index); 0 for
+ * none or another family. set_zone does nothing to other families. */
+unsigned sock_addr_zone(const sock_addr *a);
+void sock_addr_set_zone(sock_addr *a, unsigned ifindex);
 /* Same family and address, whatever the ports. */
 bool sock_addr_same_host(const sock_addr *a, const sock_addr *b);
 /* The port, host byte order; 0 for a family not known here. */

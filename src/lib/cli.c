@@ -5,6 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifndef _WIN32
+#include <arpa/inet.h> /* inet_pton */
+#endif
+
+#include "lib/sock.h"
+
+cli_lookup cli_lookups = {sock_resolve, sock_interface_by_name};
+
 void cli_fail(cli_error *err, const char *fmt, ...)
 {
     va_list ap;
@@ -140,10 +148,164 @@ static bool read_ipv4(const char *what, const char *text, sock_addr *addr,
     return true;
 }
 
+/* Whether every dot-separated label is a number as C writes it (decimal,
+ * 0x hex, octal): what inet_aton, and so getaddrinfo, would take as an
+ * IPv4 address ("0x7f.1", "0x7f000001"). */
+static bool numeric_labels(const char *text)
+{
+    const char *p = text;
+    for (;;) {
+        size_t n = strcspn(p, ".");
+        bool hex = n >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+        size_t digits = hex ? strspn(p + 2, "0123456789abcdefABCDEF") + 2
+                            : strspn(p, "0123456789");
+        if (n == 0 || digits != n)
+            return false;
+        if (p[n] == '\0')
+            return true;
+        p += n + 1;
+    }
+}
+
+/* Meant as IPv4, and read as such: no letters and no colon (digits and
+ * dots, or a typing error around them), or numbers in every label. */
+static bool ipv4_shaped(const char *text)
+{
+    bool letters = false;
+    for (const char *p = text; *p; p++)
+        letters = letters || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z');
+    return (!letters && !strchr(text, ':')) || numeric_labels(text);
+}
+
+bool cli_is_decimal(const char *text)
+{
+    return text[0] != '\0' && strspn(text, "0123456789") == strlen(text);
+}
+
+/* IPv6's text form (RFC 4291 2.2), with an optional zone (RFC 4007 11):
+ * "fe80::1%eth0" or "fe80::1%2", for link-local addresses only. */
+static bool read_ipv6(const char *what, const char *text, sock_addr *addr,
+                      cli_error *err)
+{
+    char host[64];
+    const char *zone = strchr(text, '%');
+    size_t host_len = zone ? (size_t)(zone - text) : strlen(text);
+    struct in6_addr in6;
+    if (host_len >= sizeof host) {
+        cli_fail(err, "%s '%.80s': not an IPv6 address (hex groups separated by colons, "
+                      "e.g. ff15::1 or fd00::1)", what, text);
+        return false;
+    }
+    memcpy(host, text, host_len);
+    host[host_len] = '\0';
+    if (inet_pton(AF_INET6, host, &in6) != 1) {
+        cli_fail(err, "%s '%.80s': not an IPv6 address (hex groups separated by colons, "
+                      "e.g. ff15::1 or fd00::1)", what, text);
+        return false;
+    }
+    sock_addr a;
+    sock_addr_unspecified(&a, AF_INET6, 0);
+    ((struct sockaddr_in6 *)(void *)&a.storage)->sin6_addr = in6;
+    if (zone) {
+        unsigned index = 0;
+        const char *name = zone + 1;
+        if (!sock_addr_needs_interface(&a)) {
+            cli_fail(err, "%s '%.80s': a zone (%%name) belongs only to a link-local "
+                          "address (fe80::/10, ff01::/16, ff02::/16)", what, text);
+            return false;
+        }
+        long long n = 0;
+        cli_error ignored;
+        if (cli_is_decimal(name) && cli_number("zone", name, 1, 0x7fffffff, &n, &ignored))
+            index = (unsigned)n;
+        else if (name[0] != '\0')
+            index = cli_lookups.interface_index(name);
+        if (index == 0) {
+            cli_fail(err, "%s '%.80s': no interface '%.40s' on this host for the zone",
+                     what, text, name);
+            return false;
+        }
+        sock_addr_set_zone(&a, index);
+    }
+    *addr = a;
+    return true;
+}
+
+/* A host name's shape (RFC 1123 2.1: letters, digits, hyphens and dots;
+ * underscores too, as some local names have them), at most 253
+ * characters. */
+static bool host_name_shaped(const char *text)
+{
+    size_t n = strlen(text);
+    if (n == 0 || n > 253 || text[0] == '-' || text[0] == '.')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = text[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '.' || c == '_';
+        if (!ok || (c == '.' && text[i + 1] == '.'))
+            return false;
+    }
+    return true;
+}
+
+/* A name under "invalid." never resolves (RFC 6761 6.4): said at once,
+ * without asking anyone. */
+static bool special_invalid(const char *name)
+{
+    static const char tld[] = "invalid";
+    size_t n = strlen(name);
+    if (n > 0 && name[n - 1] == '.')
+        n--;
+    size_t t = sizeof tld - 1;
+    if (n < t)
+        return false;
+    const char *end = name + n - t;
+    bool label = n == t || end[-1] == '.';
+    for (size_t i = 0; label && i < t; i++)
+        if ((end[i] | 0x20) != tld[i])
+            return false;
+    return label;
+}
+
+static bool read_host_name(const char *what, const char *text, int family,
+                           sock_addr *addr, cli_error *err)
+{
+    if (!host_name_shaped(text)) {
+        cli_fail(err, "%s '%.80s': not an address (IPv4 or IPv6) nor a host name", what,
+                 text);
+        return false;
+    }
+    int rc = special_invalid(text) ? SOCK_RESOLVE_NO_HOST
+                                   : cli_lookups.host(text, family, addr);
+    if (rc == 0) {
+        sock_addr_set_port(addr, 0);
+        return true;
+    }
+    if (rc == SOCK_RESOLVE_NO_HOST)
+        cli_fail(err, "%s '%.80s': no host of that name%s", what, text,
+                 family == AF_INET6 ? " with an IPv6 address"
+                 : family == AF_INET ? " with an IPv4 address" : "");
+    else
+        cli_fail(err, "%s '%.80s': the host name could not be looked up now (name "
+                      "service failure)", what, text);
+    return false;
+}
+
+bool cli_addr_family(const char *what, const char *text, int family, sock_addr *addr,
+                     cli_error *err)
+{
+    if (ipv4_shaped(text))
+        return read_ipv4(what, text, addr, err);
+    if (strchr(text, ':'))
+        return read_ipv6(what, text, addr, err);
+    return read_host_name(what, text, family, addr, err);
+}
+
 bool cli_addr(const char *what, const char *text, sock_addr *addr,
               cli_error *err)
 {
-    return read_ipv4(what, text, addr, err);
+    return cli_addr_family(what, text, AF_UNSPEC, addr, err);
 }
 
 /* Items of an address list are copied out to be read; longer is refused. */

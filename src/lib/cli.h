@@ -33,11 +33,20 @@ bool cli_int(const char *what, const char *text, int min, int max, int *out,
 bool cli_duration_ms(const char *what, const char *text, int min_ms,
                      int max_ms, int *out, cli_error *err);
 
-/* An address as typed, into *addr with port 0. The one form read today
- * is IPv4's dotted quad: exactly four decimal numbers 0..255, no leading
- * zeros (inet_addr would read them as octal). Each form is a reader of
- * its own, tried in turn (IPv6 and host names take their place beside
- * it); the error names the argument and the rule of the form meant. */
+/* An address as typed, into *addr with port 0, in one of three forms,
+ * told apart by their characters:
+ *  - only digits and dots (or nothing): IPv4's dotted quad, exactly four
+ *    decimal numbers 0..255, no leading zeros (inet_addr would read them
+ *    as octal; getaddrinfo would read "1.2.3" as 1.2.0.3);
+ *  - a colon: IPv6's text form (RFC 4291), with a zone ("fe80::1%eth0",
+ *    "%2") on a link-local address only;
+ *  - else a host name, looked up (cli_lookups.host: getaddrinfo) for an
+ *    address of family (AF_INET, AF_INET6; AF_UNSPEC: the first the
+ *    system gives, RFC 6724's order). A name under "invalid." is refused
+ *    without a lookup (RFC 6761).
+ * The error names the argument and the rule of the form meant. */
+bool cli_addr_family(const char *what, const char *text, int family, sock_addr *addr,
+                     cli_error *err);
 bool cli_addr(const char *what, const char *text, sock_addr *addr,
               cli_error *err);
 
@@ -48,6 +57,18 @@ bool cli_addr(const char *what, const char *text, sock_addr *addr,
  * with port 0. */
 bool cli_addr_list(const char *what, const char *text, sock_addr *out,
                    size_t cap, size_t *count, cli_error *err);
+
+/* Non-empty and only decimal digits. */
+bool cli_is_decimal(const char *text);
+
+/* The lookups cli_addr makes of the system: sock_resolve and
+ * sock_interface_by_name (lib/sock.h), replaced by tests and fuzzers
+ * that must not ask the network. */
+typedef struct cli_lookup {
+    int (*host)(const char *name, int family, sock_addr *out);
+    unsigned (*interface_index)(const char *name);
+} cli_lookup;
+extern cli_lookup cli_lookups;
 
 /* The value of a hex digit (either case), or -1. */
 int cli_hex_digit(int c);

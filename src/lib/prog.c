@@ -97,6 +97,124 @@ void prog_error_copied(prog_copy_fn *copy, void *ctx, const char *fmt, ...)
     copy(ctx, line);
 }
 
+int prog_option(prog_positionals *p, int id, const char *value, cli_error *err)
+{
+    prog_net *n = &p->net;
+    switch (id) {
+    case PROG_OPT_IPV4:
+    case PROG_OPT_IPV6: {
+        int family = id == PROG_OPT_IPV4 ? AF_INET : AF_INET6;
+        if (n->family != AF_UNSPEC && n->family != family) {
+            cli_fail(err, "--ipv4 and --ipv6: choose one address family");
+            return -1;
+        }
+        n->family = family;
+        return 1;
+    }
+    case PROG_OPT_SOURCE:
+    case PROG_OPT_EXCLUDE_SOURCE: {
+        bool exclude = id == PROG_OPT_EXCLUDE_SOURCE;
+        if (n->source_count > 0 && n->exclude != exclude) {
+            cli_fail(err, "--source and --exclude-source: choose one, the sources to "
+                          "receive from (--source) or those to leave out (--exclude-source)");
+            return -1;
+        }
+        if (n->source_count == PROG_SOURCES_MAX) {
+            cli_fail(err, "%s '%s': at most %d sources", exclude ? "--exclude-source" : "--source",
+                     value, PROG_SOURCES_MAX);
+            return -1;
+        }
+        n->exclude = exclude;
+        n->source_typed[n->source_count++] = value;
+        return 1;
+    }
+    case PROG_OPT_LOOPBACK:
+        if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+            cli_fail(err, "--loopback '%s': must be on or off", value);
+            return -1;
+        }
+        n->loopback_given = true;
+        n->loopback = strcmp(value, "on") == 0;
+        return 1;
+    case PROG_OPT_DSCP:
+        n->dscp_given = true;
+        return cli_int("--dscp (DiffServ code point)", value, 0, 63, &n->dscp, err) ? 1 : -1;
+    default:
+        return 0;
+    }
+}
+
+static int family_number(int family)
+{
+    return family == AF_INET6 ? 6 : 4;
+}
+
+/* The interface argument: an address of the group's family, an index, or
+ * a name. */
+static bool parse_interface(prog_positionals *p, const char *text, cli_error *err)
+{
+    int family = sock_addr_family(&p->group);
+    p->interface_typed = text;
+    p->has_interface = true;
+    long long index = 0;
+    cli_error ignored;
+    if (cli_is_decimal(text)) {
+        if (!cli_number("interface", text, 1, 0x7fffffff, &index, &ignored)) {
+            cli_fail(err, "interface '%s': an interface index must be from 1 to 2147483647",
+                     text);
+            return false;
+        }
+    } else if (text[0] == '\0' || strspn(text, "0123456789.") == strlen(text) ||
+               strchr(text, ':')) {
+        if (!cli_addr_family("interface", text, family, &p->interface_addr, err))
+            return false;
+        if (sock_addr_family(&p->interface_addr) != family) {
+            cli_fail(err, "interface '%s': an IPv%d address, but the group is IPv%d (give an "
+                          "address of the group's family, or the interface's name)",
+                     text, family_number(sock_addr_family(&p->interface_addr)),
+                     family_number(family));
+            return false;
+        }
+        return true;
+    } else {
+        index = (long long)cli_lookups.interface_index(text);
+        if (index == 0) {
+            cli_fail(err, "interface '%.80s': no interface of that name on this host (an "
+                          "interface is one of its addresses, names or indexes)", text);
+            return false;
+        }
+    }
+    sock_addr_unspecified(&p->interface_addr, family, 0);
+    p->interface_addr.ifindex = (unsigned)index;
+    p->interface_by_index = true;
+    return true;
+}
+
+/* The sources, of the group's family, none a group or unspecified. */
+static bool parse_sources(prog_positionals *p, cli_error *err)
+{
+    prog_net *n = &p->net;
+    const char *what = n->exclude ? "--exclude-source" : "--source";
+    int family = sock_addr_family(&p->group);
+    for (int i = 0; i < n->source_count; i++) {
+        const char *text = n->source_typed[i];
+        if (!cli_addr_family(what, text, family, &n->source[i], err))
+            return false;
+        if (sock_addr_family(&n->source[i]) != family) {
+            cli_fail(err, "%s '%s': an IPv%d address, but the group is IPv%d", what, text,
+                     family_number(sock_addr_family(&n->source[i])), family_number(family));
+            return false;
+        }
+        if (sock_addr_is_multicast(&n->source[i]) || sock_addr_is_unspecified(&n->source[i])) {
+            cli_fail(err, "%s '%s': a source is the unicast address of a sender, not %s", what,
+                     text, sock_addr_is_multicast(&n->source[i]) ? "a multicast group"
+                                                                 : "the unspecified address");
+            return false;
+        }
+    }
+    return true;
+}
+
 /* groups NULL: the group is one address. */
 static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals *p,
                               sock_addr *groups, size_t cap, size_t *count,
@@ -104,7 +222,9 @@ static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals
 {
     static const char *const names[] = {"group", "port"};
     int most = with_ttl ? 4 : 3;
+    prog_net net = p->net; /* the options, read before the positionals */
     memset(p, 0, sizeof *p);
+    p->net = net;
     if (s->positional_count < 2) {
         cli_fail(err, "missing argument '%s'", names[s->positional_count]);
         return false;
@@ -119,11 +239,23 @@ static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals
     for (int i = 0; i < s->positional_count; i++)
         p->typed[i] = s->positional[i];
     int port;
-    bool group_ok = groups ? cli_addr_list("group", s->positional[0], groups, cap, count, err)
-                           : cli_addr("group", s->positional[0], &p->group, err);
+    bool list = groups && strpbrk(s->positional[0], ",+") != NULL;
+    bool group_ok = list ? cli_addr_list("group", s->positional[0], groups, cap, count, err)
+                         : cli_addr_family("group", s->positional[0], net.family, &p->group,
+                                           err);
     if (!group_ok || !cli_int("port", s->positional[1], 1, 65535, &port, err))
         return false;
+    int family = sock_addr_family(&p->group);
+    if (net.family != AF_UNSPEC && family != net.family) {
+        cli_fail(err, "group '%s': an IPv%d address, but --ipv%d was given", p->typed[0],
+                 family_number(family), family_number(net.family));
+        return false;
+    }
     p->port = (uint16_t)port;
+    if (groups && !list) {
+        groups[0] = p->group;
+        *count = 1;
+    }
     if (groups) {
         for (size_t i = 0; i < *count; i++)
             sock_addr_set_port(&groups[i], p->port);
@@ -137,11 +269,50 @@ static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals
         p->has_ttl = true;
         next++;
     }
-    if (s->positional_count > next) {
-        p->interface_typed = s->positional[next];
-        if (!cli_addr("interface", p->interface_typed, &p->interface_addr, err))
+    if (s->positional_count > next && !parse_interface(p, s->positional[next], err))
+        return false;
+    if (sock_addr_needs_interface(&p->group)) {
+        unsigned zone = sock_addr_zone(&p->group);
+        bool multicast = sock_addr_is_multicast(&p->group);
+        if (zone == 0 && !(p->has_interface && multicast)) {
+            cli_fail(err, "group '%s': a link-local %s needs %s", p->typed[0],
+                     multicast ? "group (scope ff01:: or ff02::)" : "address (fe80::/10)",
+                     multicast ? "an interface: give one after the port (a name, an index "
+                                 "or an address) or as a zone (ff02::1%eth0)"
+                               : "its interface as a zone (fe80::1%eth0)");
             return false;
-        p->has_interface = true;
+        }
+        if (zone == 0 && p->interface_by_index)
+            sock_addr_set_zone(&p->group, p->interface_addr.ifindex);
+        if (zone != 0 && multicast && !p->has_interface) {
+            /* The zone names the interface to send or join on. */
+            sock_addr_unspecified(&p->interface_addr, family, 0);
+            p->interface_addr.ifindex = zone;
+            p->interface_by_index = true;
+            p->has_interface = true;
+            p->interface_typed = p->typed[0];
+        }
+        /* The groups of a list share the first one's interface. */
+        for (size_t i = 0; groups && i < *count; i++)
+            sock_addr_set_zone(&groups[i], sock_addr_zone(&p->group));
+    }
+    return parse_sources(p, err);
+}
+
+bool prog_sources_check(const prog_positionals *p, cli_error *err)
+{
+    const prog_net *n = &p->net;
+    bool multicast = sock_addr_is_multicast(&p->group);
+    if (n->source_count > 0 && !multicast) {
+        cli_fail(err, "%s '%s': sources filter a multicast group, and group '%s' is not one",
+                 n->exclude ? "--exclude-source" : "--source", n->source_typed[0], p->typed[0]);
+        return false;
+    }
+    if (sock_addr_is_ssm(&p->group) && (n->source_count == 0 || n->exclude)) {
+        cli_fail(err, "group '%s': a source-specific group (%s) is received only from the "
+                      "sources named: give them with --source", p->typed[0],
+                 sock_addr_family(&p->group) == AF_INET6 ? "ff3x::/16" : "232.0.0.0/8");
+        return false;
     }
     return true;
 }
@@ -159,4 +330,43 @@ bool prog_positionals_parse_list(const cli_scan *s, bool with_ttl, prog_position
 {
     *count = 0;
     return parse_positionals(s, with_ttl, p, groups, cap, count, err);
+}
+
+bool prog_interface_is_address(const prog_positionals *p, const char *rule, cli_error *err)
+{
+    if (!p->interface_by_index || !p->has_interface || p->interface_typed == p->typed[0])
+        return true;
+    cli_fail(err, "interface '%s': %s: give one of this host's addresses, not an interface's "
+                  "name or index", p->interface_typed, rule);
+    return false;
+}
+
+/* Appends word and a space. */
+static size_t append_word(char *buf, size_t cap, size_t len, const char *word)
+{
+    const char *const words[2] = {word, ""};
+    return cli_append_words(buf ? buf + len : NULL, buf && cap > len ? cap - len : 0, 0,
+                            words, 2) + len;
+}
+
+size_t prog_net_equiv(const prog_positionals *p, char *buf, size_t cap, size_t len)
+{
+    const prog_net *n = &p->net;
+    char number[16];
+    if (n->family != AF_UNSPEC)
+        len = append_word(buf, cap, len, n->family == AF_INET6 ? "--ipv6" : "--ipv4");
+    for (int i = 0; i < n->source_count; i++) {
+        len = append_word(buf, cap, len, n->exclude ? "--exclude-source" : "--source");
+        len = append_word(buf, cap, len, n->source_typed[i]);
+    }
+    if (n->loopback_given) {
+        len = append_word(buf, cap, len, "--loopback");
+        len = append_word(buf, cap, len, n->loopback ? "on" : "off");
+    }
+    if (n->dscp_given) {
+        snprintf(number, sizeof number, "%d", n->dscp);
+        len = append_word(buf, cap, len, "--dscp");
+        len = append_word(buf, cap, len, number);
+    }
+    return len;
 }

@@ -54,6 +54,37 @@ typedef void prog_copy_fn(void *ctx, const char *line);
 void prog_error_copied(prog_copy_fn *copy, void *ctx, const char *fmt, ...)
     MT_PRINTF(3, 4);
 
+/* ---- the address options: --ipv4, --ipv6 (both programs), --source,
+ * --exclude-source (mdump), --loopback, --dscp (msend). A program lists
+ * the ones it takes in its cli_long table with these macros and hands
+ * every option its own switch does not know to prog_option. */
+
+enum { PROG_SOURCES_MAX = 16 };
+enum {
+    PROG_OPT_IPV4 = 0x1000,
+    PROG_OPT_IPV6,
+    PROG_OPT_SOURCE,
+    PROG_OPT_EXCLUDE_SOURCE,
+    PROG_OPT_LOOPBACK,
+    PROG_OPT_DSCP
+};
+#define PROG_LONGS_FAMILY {"ipv4", false, PROG_OPT_IPV4}, {"ipv6", false, PROG_OPT_IPV6}
+#define PROG_LONGS_SOURCES                                                    \
+    {"source", true, PROG_OPT_SOURCE}, {"exclude-source", true, PROG_OPT_EXCLUDE_SOURCE}
+#define PROG_LONGS_SENDER {"loopback", true, PROG_OPT_LOOPBACK}, {"dscp", true, PROG_OPT_DSCP}
+
+typedef struct prog_net {
+    int family;            /* --ipv4 AF_INET, --ipv6 AF_INET6, else AF_UNSPEC */
+    int source_count;      /* --source or --exclude-source, as many as typed */
+    bool exclude;          /* the sources are --exclude-source ones */
+    const char *source_typed[PROG_SOURCES_MAX];
+    sock_addr source[PROG_SOURCES_MAX]; /* read by prog_positionals_parse */
+    bool loopback_given;   /* --loopback on|off */
+    bool loopback;
+    bool dscp_given;       /* --dscp 0-63 */
+    int dscp;
+} prog_net;
+
 /* ---- group port [ttl] [interface] */
 
 enum { PROG_POSITIONALS_MAX = 4 };
@@ -66,14 +97,25 @@ typedef struct prog_positionals {
     bool has_ttl;
     int ttl;               /* 0-255, when typed */
     bool has_interface;
-    sock_addr interface_addr; /* port 0 */
+    sock_addr interface_addr; /* port 0; by name or index: the unspecified
+                                 address of the group's family, ifindex set */
     const char *interface_typed;
+    bool interface_by_index;  /* typed as a name or an index */
+    prog_net net;             /* the address options (kept by the parse) */
 } prog_positionals;
 
+/* One of the address options above into p->net: 1 taken, -1 refused (err
+ * says why), 0 not one of them. */
+int prog_option(prog_positionals *p, int id, const char *value, cli_error *err);
+
 /* Reads the positional arguments a scan collected: group and port, then
- * with_ttl a ttl (0-255), then an interface address. A missing group or
- * port, one argument too many, or a value that is not what it must be is
- * refused with err naming it. */
+ * with_ttl a ttl (0-255), then an interface: an address of the group's
+ * family, an index, or a name (sock_interface_by_name). The group and the
+ * sources may be IPv4, IPv6 or host names (cli_addr_family), of the
+ * family --ipv4/--ipv6 chose; an IPv6 group or address of link scope
+ * needs an interface (or a zone). A missing group or port, one argument
+ * too many, or a value that is not what it must be is refused with err
+ * naming it. */
 bool prog_positionals_parse(const cli_scan *s, bool with_ttl, prog_positionals *p,
                             cli_error *err);
 /* The same, with the group a list of groups (cli_addr_list: "a,b",
@@ -82,5 +124,20 @@ bool prog_positionals_parse(const cli_scan *s, bool with_ttl, prog_positionals *
 bool prog_positionals_parse_list(const cli_scan *s, bool with_ttl, prog_positionals *p,
                                  sock_addr *groups, size_t cap, size_t *count,
                                  cli_error *err);
+
+/* The receiver's rules for --source and --exclude-source: only with a
+ * multicast group; a source-specific group (232.0.0.0/8, ff3x::) only
+ * with --source. */
+bool prog_sources_check(const prog_positionals *p, cli_error *err);
+
+/* With -u, -t or mdump's unicast group the interface is a local address:
+ * refused when typed as a name or an index, rule saying what it is for. */
+bool prog_interface_is_address(const prog_positionals *p, const char *rule,
+                               cli_error *err);
+
+/* Appends the address options given ("--ipv6 --source 10.0.0.1 "), each
+ * followed by a space, to the Equiv line's len characters in buf (as
+ * cli_append_words). Nothing when none was given. */
+size_t prog_net_equiv(const prog_positionals *p, char *buf, size_t cap, size_t len);
 
 #endif

@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef _WIN32
+#include <netdb.h> /* getaddrinfo */
+#endif
+
 #include "lib/sock.h"
 #include "lib/sock_os.h"
 
@@ -76,14 +80,55 @@ const char *sock_error_code_text(int code)
     return NULL;
 }
 
+/* An IPv6 socket made IPv6 only (see sock.h). */
+static sock_t family_socket(int family, int type, int protocol)
+{
+    sock_t s = socket(family, type, protocol);
+    if (s != SOCK_INVALID && family == AF_INET6)
+        (void)sock_os_set_int(s, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+    return s;
+}
+
 sock_t sock_udp(int family)
 {
-    return socket(family, SOCK_DGRAM, IPPROTO_UDP);
+    return family_socket(family, SOCK_DGRAM, IPPROTO_UDP);
 }
 
 sock_t sock_tcp(int family)
 {
-    return socket(family, SOCK_STREAM, IPPROTO_TCP);
+    return family_socket(family, SOCK_STREAM, IPPROTO_TCP);
+}
+
+int sock_resolve(const char *name, int family, sock_addr *out)
+{
+    struct addrinfo hints, *list = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = family;
+    hints.ai_socktype = SOCK_DGRAM; /* one answer per address */
+    /* Winsock wants its start-up before a lookup; the parsers look names
+     * up before the programs start the socket layer. */
+    if (sock_startup() != 0)
+        return -1;
+    int rc = getaddrinfo(name, NULL, &hints, &list);
+    int result = -1;
+    if (rc == 0) {
+        result = SOCK_RESOLVE_NO_HOST;
+        for (const struct addrinfo *i = list; i; i = i->ai_next) {
+            if ((i->ai_family == AF_INET || i->ai_family == AF_INET6) &&
+                i->ai_addrlen <= sizeof out->storage) {
+                memset(out, 0, sizeof *out);
+                memcpy(&out->storage, i->ai_addr, i->ai_addrlen);
+                out->len = (sock_len)i->ai_addrlen;
+                result = 0;
+                break;
+            }
+        }
+        freeaddrinfo(list);
+    } else if (sock_os_resolve_no_host(rc)) {
+        result = SOCK_RESOLVE_NO_HOST;
+    }
+    sock_cleanup();
+    return result;
 }
 
 int sock_os_set_int(sock_t s, int level, int name, int value)
@@ -145,9 +190,30 @@ int sock_set_broadcast(sock_t s)
     return sock_os_set_int(s, SOL_SOCKET, SO_BROADCAST, 1);
 }
 
-int sock_set_unicast_ttl(sock_t s, int ttl)
+int sock_set_unicast_ttl(sock_t s, int family, int ttl)
 {
+    if (family == AF_INET6)
+        return sock_os_set_int(s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, ttl);
     return sock_os_set_int(s, IPPROTO_IP, IP_TTL, ttl);
+}
+
+int sock_set_multicast_loop(sock_t s, int family, bool on, int *kept)
+{
+    int rc = family == AF_INET6
+                 ? sock_os_set_int_kept(s, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, on, kept)
+                 : sock_os_set_int_kept(s, IPPROTO_IP, IP_MULTICAST_LOOP, on, kept);
+    *kept = (*kept & 0xff) != 0; /* Linux reports IPv4's as one byte */
+    return rc;
+}
+
+int sock_set_dscp(sock_t s, int family, int dscp, int *kept)
+{
+    /* The code point is the byte's upper six bits; ECN's two stay 0. */
+    int rc = family == AF_INET6
+                 ? sock_os_set_int_kept(s, IPPROTO_IPV6, IPV6_TCLASS, dscp << 2, kept)
+                 : sock_os_set_int_kept(s, IPPROTO_IP, IP_TOS, dscp << 2, kept);
+    *kept = (*kept & 0xff) >> 2;
+    return rc;
 }
 
 /* The IPv4 view of a, or NULL (the error set) when it holds another
@@ -162,9 +228,20 @@ static const struct sockaddr_in *ipv4_of(const sock_addr *a)
 
 int sock_set_multicast_if(sock_t s, const sock_addr *ifaddr, sock_addr *kept)
 {
+    if (sock_addr_family(ifaddr) == AF_INET6) {
+        sock_addr local = *ifaddr;
+        if (sock_interface_index(&local) != 0)
+            return -1;
+        *kept = *ifaddr;
+        return sock_os_set_int(s, IPPROTO_IPV6, IPV6_MULTICAST_IF, (int)local.ifindex);
+    }
     const struct sockaddr_in *in = ipv4_of(ifaddr);
     if (!in)
         return -1;
+    if (sock_addr_is_unspecified(ifaddr) && ifaddr->ifindex != 0) {
+        *kept = *ifaddr;
+        return sock_os_multicast_if_index_ipv4(s, ifaddr->ifindex);
+    }
     struct in_addr addr = in->sin_addr;
     if (setsockopt(s, IPPROTO_IP, IP_MULTICAST_IF, (optval_in)&addr,
                    (sock_len)sizeof addr) != 0)
@@ -181,9 +258,14 @@ int sock_set_multicast_if(sock_t s, const sock_addr *ifaddr, sock_addr *kept)
 
 int sock_interface_index(sock_addr *a)
 {
-    a->ifindex = 0;
     if (sock_addr_is_unspecified(a))
-        return 0;
+        return 0; /* the system's choice, or the index already named */
+    a->ifindex = 0;
+    if (sock_addr_family(a) == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)&a->storage;
+        a->ifindex = sock_os_ipv6_interface_index(&in6->sin6_addr);
+        return a->ifindex != 0 ? 0 : -1;
+    }
     const struct sockaddr_in *in = ipv4_of(a);
     if (in)
         a->ifindex = sock_os_ipv4_interface_index(&in->sin_addr);
@@ -203,6 +285,14 @@ static int join_ipv4(sock_t s, const sock_addr *group, const sock_addr *source,
         return -1;
     struct in_addr iface;
     iface.s_addr = local ? local->sin_addr.s_addr : htonl(INADDR_ANY);
+    bool by_index = local && ifaddr->ifindex != 0 && sock_addr_is_unspecified(ifaddr);
+    if (!from && by_index)
+        return sock_os_join_index_ipv4(s, g->sin_addr, ifaddr->ifindex);
+    /* A source-specific join names the interface by an address only. */
+    if (by_index && !sock_os_ipv4_of_index(ifaddr->ifindex, &iface)) {
+        sock_os_set_error(ERROR_CODE(EADDRNOTAVAIL, WSAEADDRNOTAVAIL));
+        return -1;
+    }
     if (!from) {
         struct ip_mreq mreq;
         memset(&mreq, 0, sizeof mreq);
@@ -226,17 +316,89 @@ static int multicast_level(const sock_addr *a)
     return sock_addr_family(a) == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
 }
 
+/* IPv6's own any-source join, IPV6_JOIN_GROUP, by interface index (0:
+ * the system's choice). IPv6 has no source-specific join of its own. */
+static int join_ipv6(sock_t s, const sock_addr *group, const sock_addr *source,
+                     unsigned ifindex)
+{
+    if (source) {
+        sock_os_set_error(ERROR_CODE(ENOPROTOOPT, WSAENOPROTOOPT));
+        return -1;
+    }
+    struct ipv6_mreq mreq;
+    memset(&mreq, 0, sizeof mreq);
+    mreq.ipv6mr_multiaddr = ((const struct sockaddr_in6 *)(const void *)&group->storage)->sin6_addr;
+    mreq.ipv6mr_interface = ifindex;
+    return setsockopt(s, IPPROTO_IPV6, IPV6_JOIN_GROUP, (optval_in)&mreq,
+                      (sock_len)sizeof mreq) == 0 ? 0 : -1;
+}
+
+/* The index of the interface to join on: ifaddr's (looked up from its
+ * address, or named), 0 for the system's choice; -1 when no interface
+ * holds the address. */
+static int join_index(const sock_addr *ifaddr, unsigned *ifindex)
+{
+    *ifindex = 0;
+    if (!ifaddr)
+        return 0;
+    sock_addr local = *ifaddr;
+    if (local.ifindex == 0 && sock_interface_index(&local) != 0)
+        return -1;
+    *ifindex = local.ifindex;
+    return 0;
+}
+
+int sock_block_source(sock_t s, const sock_addr *group, const sock_addr *source,
+                      const sock_addr *ifaddr)
+{
+    unsigned ifindex;
+    if (join_index(ifaddr, &ifindex) != 0)
+        return -1;
+    sock_addr g = *group;
+    sock_addr_set_port(&g, 0);
+    struct group_source_req req;
+    memset(&req, 0, sizeof req);
+    req.gsr_interface = ifindex;
+    memcpy(&req.gsr_group, &g.storage, sizeof req.gsr_group);
+    memcpy(&req.gsr_source, &source->storage, sizeof req.gsr_source);
+    if (setsockopt(s, multicast_level(group), MCAST_BLOCK_SOURCE, (optval_in)&req,
+                   (sock_len)sizeof req) == 0)
+        return 0;
+    if (!sock_os_option_unknown() || sock_addr_family(group) != AF_INET)
+        return -1;
+    const struct sockaddr_in *gi = ipv4_of(group), *from = ipv4_of(source);
+    const struct sockaddr_in *local = ifaddr ? ipv4_of(ifaddr) : NULL;
+    if (!gi || !from || (ifaddr && !local))
+        return -1;
+    struct ip_mreq_source mreq;
+    memset(&mreq, 0, sizeof mreq);
+    mreq.imr_multiaddr = gi->sin_addr;
+    mreq.imr_sourceaddr = from->sin_addr;
+    mreq.imr_interface.s_addr = local ? local->sin_addr.s_addr : htonl(INADDR_ANY);
+    if (local && ifaddr->ifindex != 0 && sock_addr_is_unspecified(ifaddr) &&
+        !sock_os_ipv4_of_index(ifaddr->ifindex, &mreq.imr_interface)) {
+        sock_os_set_error(ERROR_CODE(EADDRNOTAVAIL, WSAEADDRNOTAVAIL));
+        return -1;
+    }
+    return setsockopt(s, IPPROTO_IP, IP_BLOCK_SOURCE, (optval_in)&mreq,
+                      (sock_len)sizeof mreq) == 0 ? 0 : -1;
+}
+
 int sock_join(sock_t s, const sock_addr *group, const sock_addr *source,
               const sock_addr *ifaddr)
 {
     unsigned ifindex = 0;
-    if (ifaddr && !sock_addr_is_unspecified(ifaddr)) {
+    if (ifaddr && sock_addr_is_unspecified(ifaddr)) {
+        ifindex = ifaddr->ifindex; /* named by name or index, or 0 */
+    } else if (ifaddr) {
         sock_addr local = *ifaddr;
         /* An address no interface holds: IPv4's join by address lets the
          * system say why it refuses it, as it always did ("No such
-         * device" on Linux). */
+         * device" on Linux). IPv6 has no join by address: the lookup's
+         * own error ("Cannot assign requested address"). */
         if (local.ifindex == 0 && sock_interface_index(&local) != 0)
-            return join_ipv4(s, group, source, ifaddr);
+            return sock_addr_family(group) == AF_INET6 ? -1
+                                                       : join_ipv4(s, group, source, ifaddr);
         ifindex = local.ifindex;
     }
     sock_addr g = *group;
@@ -262,7 +424,11 @@ int sock_join(sock_t s, const sock_addr *group, const sock_addr *source,
         return 0;
     /* wine 8 does not know the MCAST_* options (WSAENOPROTOOPT): there
      * IPv4's own calls do the same work. */
-    if (!sock_os_option_unknown() || sock_addr_family(group) != AF_INET)
+    if (!sock_os_option_unknown())
+        return -1;
+    if (sock_addr_family(group) == AF_INET6)
+        return join_ipv6(s, group, source, ifindex);
+    if (sock_addr_family(group) != AF_INET)
         return -1;
     return join_ipv4(s, group, source, ifaddr);
 }
@@ -283,6 +449,16 @@ bool sock_os_arrival_wanted_ipv4(const sock_arrivals *a, struct in_addr dst,
     sock_addr d;
     sock_addr_unspecified(&d, AF_INET, 0);
     ((struct sockaddr_in *)(void *)&d.storage)->sin_addr = dst;
+    return arrival_wanted(a, &d, ifindex);
+}
+
+/* The same for an IPv6 destination (IPV6_PKTINFO). */
+bool sock_os_arrival_wanted_ipv6(const sock_arrivals *a, const struct in6_addr *dst,
+                                 unsigned ifindex)
+{
+    sock_addr d;
+    sock_addr_unspecified(&d, AF_INET6, 0);
+    ((struct sockaddr_in6 *)(void *)&d.storage)->sin6_addr = *dst;
     return arrival_wanted(a, &d, ifindex);
 }
 
@@ -307,15 +483,16 @@ int sock_receive_only(sock_t s, const sock_addr *to, const sock_addr *ifaddr,
                       sock_arrivals *a)
 {
     memset(a, 0, sizeof *a);
-    if (sock_os_own_joins_only(s))
+    int family = sock_addr_family(to);
+    if (sock_os_own_joins_only(s, family))
         return 0;
-    if (sock_os_enable_pktinfo(s) != 0)
+    if (sock_os_enable_pktinfo(s, family) != 0)
         return -1;
     a->check = true;
     a->to = *to;
     if (!sock_addr_is_unspecified(to)) {
         sock_addr local;
-        if (ifaddr && !sock_addr_is_unspecified(ifaddr))
+        if (ifaddr && (!sock_addr_is_unspecified(ifaddr) || ifaddr->ifindex != 0))
             local = *ifaddr;
         else if (route_source(to, &local) != 0)
             return -1; /* the group is still checked */

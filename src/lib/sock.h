@@ -26,7 +26,9 @@ typedef int sock_t;
 int sock_startup(void);
 void sock_cleanup(void);
 
-/* Sockets of an address family (sock_addr_family()). */
+/* Sockets of an address family (sock_addr_family()). An IPv6 socket is
+ * IPv6 only (IPV6_V6ONLY, Windows' default): "::" receives IPv6 alone on
+ * every system, and IPv4 senders are never shown as ::ffff:a.b.c.d. */
 sock_t sock_udp(int family);
 sock_t sock_tcp(int family);
 void sock_close(sock_t s);
@@ -63,21 +65,49 @@ int sock_set_shared_port(sock_t s, int *kept);
  * *kept: 1 on, 0 off. */
 int sock_set_listener_reuse(sock_t s, int *kept);
 extern const char sock_listener_reuse_name[]; /* the option's name, for messages */
-int sock_set_multicast_ttl(sock_t s, int ttl, int *kept_ttl);
-/* The interface multicast leaves by (IP_MULTICAST_IF), named by one of its
- * addresses; *kept: the address the system reports (the unspecified one:
- * its own choice). */
+/* The multicast time to live (IP_MULTICAST_TTL), or for family AF_INET6
+ * the hop limit (IPV6_MULTICAST_HOPS), 0-255. */
+int sock_set_multicast_ttl(sock_t s, int family, int ttl, int *kept_ttl);
+/* The interface multicast leaves by (IP_MULTICAST_IF, IPV6_MULTICAST_IF),
+ * named by one of its addresses, or by its index (ifaddr unspecified with
+ * ifaddr->ifindex set); *kept: the address the system reports (the
+ * unspecified one: its own choice), or *ifaddr where it reports none
+ * (IPv6, an index). */
 int sock_set_multicast_if(sock_t s, const sock_addr *ifaddr, sock_addr *kept);
+/* Whether multicast sent on s comes back to this host's own receivers
+ * (IP_MULTICAST_LOOP, IPV6_MULTICAST_LOOP); *kept: 1 on, 0 off. Windows
+ * applies the option on the receiving socket instead (Winsock's
+ * documentation): a sender's setting changes nothing there. */
+int sock_set_multicast_loop(sock_t s, int family, bool on, int *kept);
+/* The Differentiated Services code point (RFC 2474), 0-63, in the IPv4
+ * TOS byte (IP_TOS) or the IPv6 traffic class (IPV6_TCLASS), ECN bits
+ * zero; *kept: the code point the system reports. Windows takes IP_TOS
+ * and keeps the packets unmarked (it marks by its QoS policy only). */
+int sock_set_dscp(sock_t s, int family, int dscp, int *kept);
 /* Lets a UDP socket send to broadcast addresses (SO_BROADCAST): without
  * it the system refuses them ("Permission denied"). */
 int sock_set_broadcast(sock_t s);
-/* The time to live of unicast packets (IP_TTL), 1-255. */
-int sock_set_unicast_ttl(sock_t s, int ttl);
+/* The time to live of unicast packets (IP_TTL), or for AF_INET6 their
+ * hop limit (IPV6_UNICAST_HOPS), 1-255. */
+int sock_set_unicast_ttl(sock_t s, int family, int ttl);
+
+/* A host name's address of family (AF_INET, AF_INET6, AF_UNSPEC: the
+ * first getaddrinfo gives, RFC 6724's order), port 0: 0; or
+ * SOCK_RESOLVE_NO_HOST when there is none of that family; or -1 when the
+ * lookup itself failed (no name service). */
+enum { SOCK_RESOLVE_NO_HOST = -2 };
+int sock_resolve(const char *name, int family, sock_addr *out);
+/* The index of the interface of that name (Linux: "eth0"; Windows: the
+ * adapter's name as ipconfig shows it, "vEthernet (WSL)", or its
+ * if_nametoindex name), or 0 when there is none. Opens no socket on
+ * Linux (sysfs). */
+unsigned sock_interface_by_name(const char *name);
 
 /* The index of the interface that holds the local address a, into
  * a->ifindex (as IP_PKTINFO and the MCAST_* joins name interfaces); 0 for
- * the unspecified address (the system's choice). -1 when no interface
- * holds it (EADDRNOTAVAIL). */
+ * the unspecified address (the system's choice), unless an index is
+ * already there (an interface named by name or index: kept). -1 when no
+ * interface holds it (EADDRNOTAVAIL). */
 int sock_interface_index(sock_addr *a);
 
 /* Joins group (RFC 3678's protocol-independent MCAST_JOIN_GROUP) on the
@@ -88,6 +118,11 @@ int sock_interface_index(sock_addr *a);
  * IP_ADD_MEMBERSHIP / IP_ADD_SOURCE_MEMBERSHIP do the same. */
 int sock_join(sock_t s, const sock_addr *group, const sock_addr *source,
               const sock_addr *ifaddr);
+/* After an any-source join of group: no datagrams from source
+ * (MCAST_BLOCK_SOURCE, RFC 3678; IPv4's IP_BLOCK_SOURCE where the system
+ * refuses it). */
+int sock_block_source(sock_t s, const sock_addr *group, const sock_addr *source,
+                      const sock_addr *ifaddr);
 
 /* ---- Only what was asked for.
  *
@@ -116,9 +151,10 @@ int sock_receive_only(sock_t s, const sock_addr *to, const sock_addr *ifaddr,
 
 int sock_bind(sock_t s, const sock_addr *a);
 /* Bind for receiving a group's datagrams at its port. On Linux the group
- * address itself is bound, so other groups on the same port are not seen;
+ * address itself is bound, so other groups on the same port are not seen
+ * (an IPv6 group of link scope with the zone of ifaddr's interface);
  * Windows cannot bind a group address and binds the unspecified one. */
-int sock_bind_group(sock_t s, const sock_addr *group);
+int sock_bind_group(sock_t s, const sock_addr *group, const sock_addr *ifaddr);
 int sock_connect(sock_t s, const sock_addr *a);
 /* connect() that gives up after timeout_ms (<= 0: the system's own). */
 int sock_connect_timeout(sock_t s, const sock_addr *a, int timeout_ms);

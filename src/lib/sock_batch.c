@@ -286,6 +286,12 @@ static bool pktinfo_wanted(const sock_arrivals *a, struct msghdr *m)
             return sock_os_arrival_wanted_ipv4(a, info.ipi_addr,
                                                (unsigned)info.ipi_ifindex);
         }
+        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            struct in6_pktinfo info;
+            memcpy(&info, CMSG_DATA(c), sizeof info);
+            return sock_os_arrival_wanted_ipv6(a, &info.ipi6_addr,
+                                               (unsigned)info.ipi6_ifindex);
+        }
     }
     return true;
 }
@@ -366,8 +372,9 @@ long sock_recv_datagrams(sock_receiver *rx)
     struct mmsghdr msgs[SOCK_RX_SLOTS];
     struct iovec iov[SOCK_RX_SLOTS];
     union {
-        /* UDP_GRO's segment size, IP_PKTINFO and the arrival time */
-        char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in_pktinfo)) +
+        /* UDP_GRO's segment size, IP_PKTINFO or IPV6_PKTINFO, and the
+         * arrival time */
+        char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) +
                  CMSG_SPACE(sizeof(struct timespec))];
         /* cppcheck-suppress unusedStructMember ; never used: it aligns buf */
         size_t align; /* cmsghdr wants size_t alignment */

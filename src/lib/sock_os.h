@@ -33,6 +33,8 @@ int sock_os_set_int_kept(sock_t s, int level, int name, int value, int *kept);
  * interface ifindex is one the receiver asked for (sock_receive_only). */
 bool sock_os_arrival_wanted_ipv4(const sock_arrivals *a, struct in_addr dst,
                                  unsigned ifindex);
+bool sock_os_arrival_wanted_ipv6(const sock_arrivals *a, const struct in6_addr *dst,
+                                 unsigned ifindex);
 
 /* ---- each system's own (sock_posix.c, sock_win.c) */
 
@@ -51,13 +53,23 @@ bool sock_os_option_unknown(void);
 int sock_os_wait_writable(sock_t s, int timeout_ms);
 /* Turns off receiving other sockets' joins (IP_MULTICAST_ALL): true when
  * the system took it and keeps it off. */
-bool sock_os_own_joins_only(sock_t s);
+bool sock_os_own_joins_only(sock_t s, int family);
 /* Asks for each datagram's destination and arrival interface
- * (IP_PKTINFO), for sock_os_recv_one() or recvmsg. */
-int sock_os_enable_pktinfo(sock_t s);
+ * (IP_PKTINFO, IPV6_PKTINFO), for sock_os_recv_one() or recvmsg. */
+int sock_os_enable_pktinfo(sock_t s, int family);
 /* The index of the interface holding the IPv4 address addr, or 0 with the
  * error set when there is none. */
 unsigned sock_os_ipv4_interface_index(const struct in_addr *addr);
+unsigned sock_os_ipv6_interface_index(const struct in6_addr *addr);
+/* IPv4 multicast out of, and an any-source join on, the interface of
+ * that index (Linux: struct ip_mreqn; Windows: the index as 0.0.0.x). */
+int sock_os_multicast_if_index_ipv4(sock_t s, unsigned ifindex);
+/* The first IPv4 address of the interface of that index: false when it
+ * has none. */
+bool sock_os_ipv4_of_index(unsigned ifindex, struct in_addr *addr);
+int sock_os_join_index_ipv4(sock_t s, struct in_addr group, unsigned ifindex);
+/* A getaddrinfo status that means "no such host (of that family)". */
+bool sock_os_resolve_no_host(int status);
 /* One datagram into rx->buf, its sender into rx->from[0]; with
  * rx->only.check, *wanted tells whether it is one the receiver asked for
  * (IP_PKTINFO). The length, or -1. */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <netdb.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
@@ -209,27 +210,126 @@ int sock_os_wait_writable(sock_t s, int timeout_ms)
 /* IP_MULTICAST_ALL off (Linux 2.6.31 on): the kernel hands the socket only
  * the groups it joined itself, each only from the interface it joined on.
  * Read back, since an emulation (WSL 1, gVisor) may take it and ignore it. */
-bool sock_os_own_joins_only(sock_t s)
+#if defined(__linux__) && !defined(IPV6_MULTICAST_ALL)
+#define IPV6_MULTICAST_ALL 29 /* Linux 4.20 on; older C libraries lack it */
+#endif
+
+bool sock_os_own_joins_only(sock_t s, int family)
 {
 #ifdef IP_MULTICAST_ALL
+    /* IPv6's own option since Linux 4.20; IPv4's is for IPv4 only. */
+    int level = family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+    int name = family == AF_INET6 ? IPV6_MULTICAST_ALL : IP_MULTICAST_ALL;
     int on = 1;
-    return sock_os_set_int(s, IPPROTO_IP, IP_MULTICAST_ALL, 0) == 0 &&
-           sock_os_get_int(s, IPPROTO_IP, IP_MULTICAST_ALL, &on) == 0 && on == 0;
+    return sock_os_set_int(s, level, name, 0) == 0 &&
+           sock_os_get_int(s, level, name, &on) == 0 && on == 0;
 #else
     (void)s;
+    (void)family;
     return false;
 #endif
 }
 
-int sock_os_enable_pktinfo(sock_t s)
+int sock_os_enable_pktinfo(sock_t s, int family)
 {
 #ifdef __linux__
+    if (family == AF_INET6)
+        return sock_os_set_int(s, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
     return sock_os_set_int(s, IPPROTO_IP, IP_PKTINFO, 1);
 #else
     (void)s;
+    (void)family;
     errno = ENOPROTOOPT; /* only the Linux receiver reads it */
     return -1;
 #endif
+}
+
+unsigned sock_os_ipv6_interface_index(const struct in6_addr *addr)
+{
+    struct ifaddrs *list;
+    if (getifaddrs(&list) != 0)
+        return 0;
+    unsigned index = 0;
+    for (const struct ifaddrs *i = list; i && index == 0; i = i->ifa_next) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)i->ifa_addr;
+        if (in6 && in6->sin6_family == AF_INET6 &&
+            memcmp(&in6->sin6_addr, addr, sizeof *addr) == 0)
+            index = if_nametoindex(i->ifa_name);
+    }
+    freeifaddrs(list);
+    if (index == 0)
+        errno = EADDRNOTAVAIL;
+    return index;
+}
+
+bool sock_os_ipv4_of_index(unsigned ifindex, struct in_addr *addr)
+{
+    struct ifaddrs *list;
+    if (getifaddrs(&list) != 0)
+        return false;
+    bool found = false;
+    for (const struct ifaddrs *i = list; i && !found; i = i->ifa_next) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)i->ifa_addr;
+        if (in && in->sin_family == AF_INET && if_nametoindex(i->ifa_name) == ifindex) {
+            *addr = in->sin_addr;
+            found = true;
+        }
+    }
+    freeifaddrs(list);
+    return found;
+}
+
+int sock_os_multicast_if_index_ipv4(sock_t s, unsigned ifindex)
+{
+    struct ip_mreqn req;
+    memset(&req, 0, sizeof req);
+    req.imr_ifindex = (int)ifindex;
+    return setsockopt(s, IPPROTO_IP, IP_MULTICAST_IF, &req, sizeof req) == 0 ? 0 : -1;
+}
+
+int sock_os_join_index_ipv4(sock_t s, struct in_addr group, unsigned ifindex)
+{
+    struct ip_mreqn req;
+    memset(&req, 0, sizeof req);
+    req.imr_multiaddr = group;
+    req.imr_ifindex = (int)ifindex;
+    return setsockopt(s, IPPROTO_IP, IP_ADD_MEMBERSHIP, &req, sizeof req) == 0 ? 0 : -1;
+}
+
+bool sock_os_resolve_no_host(int status)
+{
+#ifdef EAI_NODATA
+    if (status == EAI_NODATA)
+        return true;
+#endif
+#ifdef EAI_ADDRFAMILY
+    if (status == EAI_ADDRFAMILY)
+        return true;
+#endif
+    return status == EAI_NONAME;
+}
+
+unsigned sock_interface_by_name(const char *name)
+{
+    /* sysfs first: if_nametoindex opens a socket for its ioctl, and a
+     * command line refused must not open one. */
+    size_t n = strlen(name);
+    if (n == 0 || n >= IF_NAMESIZE || strchr(name, '/') || strcmp(name, ".") == 0 ||
+        strcmp(name, "..") == 0)
+        return 0;
+    struct stat st;
+    if (stat("/sys/class/net", &st) != 0 || !S_ISDIR(st.st_mode))
+        return if_nametoindex(name);
+    char path[64];
+    snprintf(path, sizeof path, "/sys/class/net/%s/ifindex", name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    unsigned index = 0;
+    if (fscanf(f, "%u", &index) != 1)
+        index = 0;
+    fclose(f);
+    return index;
 }
 
 /* The index of the interface holding the IPv4 address addr, or 0 with
@@ -282,8 +382,10 @@ int sock_set_listener_reuse(sock_t s, int *kept)
     return rc;
 }
 
-int sock_set_multicast_ttl(sock_t s, int ttl, int *kept_ttl)
+int sock_set_multicast_ttl(sock_t s, int family, int ttl, int *kept_ttl)
 {
+    if (family == AF_INET6) /* an int here, as RFC 3493 says */
+        return sock_os_set_int_kept(s, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, ttl, kept_ttl);
     unsigned char value = (unsigned char)ttl;
     if (setsockopt(s, IPPROTO_IP, IP_MULTICAST_TTL, &value, sizeof value) != 0)
         return -1;
@@ -293,10 +395,18 @@ int sock_set_multicast_ttl(sock_t s, int ttl, int *kept_ttl)
     return 0;
 }
 
-int sock_bind_group(sock_t s, const sock_addr *group)
+int sock_bind_group(sock_t s, const sock_addr *group, const sock_addr *ifaddr)
 {
-    /* The group address itself: other groups at the port stay out. */
-    return sock_bind(s, group);
+    /* The group address itself: other groups at the port stay out. Linux
+     * binds an IPv6 group of link scope only with its interface's zone. */
+    sock_addr g = *group;
+    if (sock_addr_needs_interface(&g) && sock_addr_zone(&g) == 0 && ifaddr) {
+        sock_addr local = *ifaddr;
+        if (local.ifindex == 0 && sock_interface_index(&local) != 0)
+            return -1;
+        sock_addr_set_zone(&g, local.ifindex);
+    }
+    return sock_bind(s, &g);
 }
 
 long sock_os_recv_one(sock_receiver *rx, bool *wanted)

@@ -99,10 +99,11 @@ bool sock_error_not_local(void)
 /* Winsock disconnects a datagram socket connected to the zero address. */
 int sock_os_disconnect(sock_t s)
 {
-    struct sockaddr_in none;
-    memset(&none, 0, sizeof none);
-    none.sin_family = AF_INET;
-    return connect(s, (const struct sockaddr *)&none, (int)sizeof none) == 0 ? 0 : -1;
+    sock_addr local, none;
+    if (sock_local_addr(s, &local) != 0)
+        return -1;
+    sock_addr_unspecified(&none, sock_addr_family(&local), 0);
+    return connect(s, (const struct sockaddr *)&none.storage, none.len) == 0 ? 0 : -1;
 }
 
 static BOOL WINAPI on_console_event(DWORD event)
@@ -245,17 +246,21 @@ int sock_os_wait_writable(sock_t s, int timeout_ms)
 /* WSARecvMsg is an extension: its address is asked of the provider. */
 static LPFN_WSARECVMSG wsa_recvmsg;
 
-bool sock_os_own_joins_only(sock_t s)
+bool sock_os_own_joins_only(sock_t s, int family)
 {
     (void)s;
+    (void)family;
     return false; /* no such option: IP_PKTINFO tells each datagram */
 }
 
-int sock_os_enable_pktinfo(sock_t s)
+int sock_os_enable_pktinfo(sock_t s, int family)
 {
     GUID id = WSAID_WSARECVMSG;
     DWORD on = 1, bytes = 0;
-    if (setsockopt(s, IPPROTO_IP, IP_PKTINFO, (optval_in)&on, (sock_len)sizeof on) != 0)
+    int rc = family == AF_INET6
+                 ? setsockopt(s, IPPROTO_IPV6, IPV6_PKTINFO, (optval_in)&on, (sock_len)sizeof on)
+                 : setsockopt(s, IPPROTO_IP, IP_PKTINFO, (optval_in)&on, (sock_len)sizeof on);
+    if (rc != 0)
         return -1;
     return WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id,
                     &wsa_recvmsg, sizeof wsa_recvmsg, &bytes, NULL, NULL) == 0
@@ -289,6 +294,122 @@ unsigned sock_os_ipv4_interface_index(const struct in_addr *addr)
     return index;
 }
 
+/* The adapters with their addresses (GetAdaptersAddresses), or NULL with
+ * the error set. The caller frees it. */
+static IP_ADAPTER_ADDRESSES *adapters(void)
+{
+    ULONG size = 16384;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        IP_ADAPTER_ADDRESSES *list = malloc(size);
+        if (!list) {
+            WSASetLastError(WSA_NOT_ENOUGH_MEMORY);
+            return NULL;
+        }
+        ULONG rc = GetAdaptersAddresses(AF_UNSPEC, GAA_FLAG_SKIP_ANYCAST |
+                                       GAA_FLAG_SKIP_MULTICAST | GAA_FLAG_SKIP_DNS_SERVER,
+                                       NULL, list, &size);
+        if (rc == NO_ERROR)
+            return list;
+        free(list);
+        if (rc != ERROR_BUFFER_OVERFLOW) {
+            WSASetLastError((int)rc);
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+unsigned sock_os_ipv6_interface_index(const struct in6_addr *addr)
+{
+    IP_ADAPTER_ADDRESSES *list = adapters();
+    unsigned index = 0;
+    for (IP_ADAPTER_ADDRESSES *a = list; a && index == 0; a = a->Next)
+        for (IP_ADAPTER_UNICAST_ADDRESS *u = a->FirstUnicastAddress; u && index == 0; u = u->Next) {
+            const struct sockaddr_in6 *in6 =
+                (const struct sockaddr_in6 *)(const void *)u->Address.lpSockaddr;
+            if (in6 && in6->sin6_family == AF_INET6 &&
+                memcmp(&in6->sin6_addr, addr, sizeof *addr) == 0)
+                index = a->Ipv6IfIndex != 0 ? (unsigned)a->Ipv6IfIndex : (unsigned)a->IfIndex;
+        }
+    free(list);
+    if (index == 0)
+        WSASetLastError(WSAEADDRNOTAVAIL);
+    return index;
+}
+
+unsigned sock_interface_by_name(const char *name)
+{
+    /* The adapter's name as ipconfig shows it (FriendlyName, in the
+     * console's code page as typed), or its GUID name; then the
+     * if_nametoindex name ("ethernet_32768"). */
+    wchar_t wide[256];
+    int wide_len = MultiByteToWideChar(CP_ACP, 0, name, -1, wide, 256);
+    IP_ADAPTER_ADDRESSES *list = adapters();
+    unsigned index = 0;
+    for (IP_ADAPTER_ADDRESSES *a = list; a && index == 0; a = a->Next) {
+        bool same = (wide_len > 0 && a->FriendlyName && wcscmp(a->FriendlyName, wide) == 0) ||
+                    (a->AdapterName && strcmp(a->AdapterName, name) == 0);
+        if (same)
+            index = a->IfIndex != 0 ? (unsigned)a->IfIndex : (unsigned)a->Ipv6IfIndex;
+    }
+    free(list);
+    if (index == 0)
+        index = if_nametoindex(name);
+    return index;
+}
+
+bool sock_os_ipv4_of_index(unsigned ifindex, struct in_addr *addr)
+{
+    IP_ADAPTER_ADDRESSES *list = adapters();
+    bool found = false;
+    for (IP_ADAPTER_ADDRESSES *a = list; a && !found; a = a->Next) {
+        if (a->IfIndex != ifindex)
+            continue;
+        for (IP_ADAPTER_UNICAST_ADDRESS *u = a->FirstUnicastAddress; u && !found; u = u->Next) {
+            const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)u->Address.lpSockaddr;
+            if (in && in->sin_family == AF_INET) {
+                *addr = in->sin_addr;
+                found = true;
+            }
+        }
+    }
+    free(list);
+    return found;
+}
+
+/* The interface of that index as IPv4's options name it: its address
+ * where it has one; else the index as 0.0.0.x, which Winsock's
+ * IP_MULTICAST_IF documentation allows (and wine does not). */
+static struct in_addr ipv4_interface(unsigned ifindex)
+{
+    struct in_addr addr;
+    if (!sock_os_ipv4_of_index(ifindex, &addr))
+        addr.s_addr = htonl(ifindex);
+    return addr;
+}
+
+int sock_os_multicast_if_index_ipv4(sock_t s, unsigned ifindex)
+{
+    struct in_addr addr = ipv4_interface(ifindex);
+    return setsockopt(s, IPPROTO_IP, IP_MULTICAST_IF, (optval_in)&addr,
+                      (sock_len)sizeof addr) == 0 ? 0 : -1;
+}
+
+int sock_os_join_index_ipv4(sock_t s, struct in_addr group, unsigned ifindex)
+{
+    struct ip_mreq mreq;
+    memset(&mreq, 0, sizeof mreq);
+    mreq.imr_multiaddr = group;
+    mreq.imr_interface = ipv4_interface(ifindex);
+    return setsockopt(s, IPPROTO_IP, IP_ADD_MEMBERSHIP, (optval_in)&mreq,
+                      (sock_len)sizeof mreq) == 0 ? 0 : -1;
+}
+
+bool sock_os_resolve_no_host(int status)
+{
+    return status == WSAHOST_NOT_FOUND || status == WSANO_DATA;
+}
+
 bool sock_buffer_short(int asked_bytes, int reported_bytes)
 {
     return reported_bytes < asked_bytes; /* Windows reports what it keeps */
@@ -313,8 +434,10 @@ int sock_set_listener_reuse(sock_t s, int *kept)
     return rc;
 }
 
-int sock_set_multicast_ttl(sock_t s, int ttl, int *kept_ttl)
+int sock_set_multicast_ttl(sock_t s, int family, int ttl, int *kept_ttl)
 {
+    if (family == AF_INET6)
+        return sock_os_set_int_kept(s, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, ttl, kept_ttl);
     DWORD value = (DWORD)ttl; /* Winsock documents a DWORD */
     if (setsockopt(s, IPPROTO_IP, IP_MULTICAST_TTL, (optval_in)&value,
                    (sock_len)sizeof value) != 0)
@@ -325,8 +448,9 @@ int sock_set_multicast_ttl(sock_t s, int ttl, int *kept_ttl)
     return 0;
 }
 
-int sock_bind_group(sock_t s, const sock_addr *group)
+int sock_bind_group(sock_t s, const sock_addr *group, const sock_addr *ifaddr)
 {
+    (void)ifaddr;
     /* A group address cannot be bound here: the unspecified one is, and
      * sock_receive_only's check keeps the other groups out. */
     sock_addr a;
@@ -339,7 +463,7 @@ int sock_bind_group(sock_t s, const sock_addr *group)
 static long recv_checked(sock_receiver *rx, bool *wanted)
 {
     union {
-        char buf[WSA_CMSG_SPACE(sizeof(IN_PKTINFO))];
+        char buf[WSA_CMSG_SPACE(sizeof(IN6_PKTINFO))];
         /* cppcheck-suppress unusedStructMember ; never used: it aligns buf */
         size_t align;
     } control;
@@ -363,6 +487,12 @@ static long recv_checked(sock_receiver *rx, bool *wanted)
             memcpy(&info, WSA_CMSG_DATA(c), sizeof info);
             *wanted = sock_os_arrival_wanted_ipv4(&rx->only, info.ipi_addr,
                                                   (unsigned)info.ipi_ifindex);
+        }
+        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            IN6_PKTINFO info;
+            memcpy(&info, WSA_CMSG_DATA(c), sizeof info);
+            *wanted = sock_os_arrival_wanted_ipv6(&rx->only, &info.ipi6_addr,
+                                                  (unsigned)info.ipi6_ifindex);
         }
     }
     return (long)n;

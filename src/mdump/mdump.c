@@ -114,8 +114,8 @@ static int report_bind(session *ss, const char *where)
         return report(ss, "bind", where);
     char text[512];
     snprintf(text, sizeof text, "interface %s: not an address of this host "
-             "(with group 0.0.0.0 it is the local address to receive on)",
-             pos->interface_typed);
+             "(with group %s it is the local address to receive on)",
+             pos->interface_typed, pos->typed[0]);
     return report_text(ss, text);
 }
 
@@ -800,6 +800,40 @@ static sock_addr local_address(const prog_positionals *pos)
     return local;
 }
 
+/* "group:port" for messages, an IPv6 group in brackets. */
+static void group_where(const prog_positionals *pos, const char *named, char *where,
+                        size_t cap)
+{
+    bool ipv6 = sock_addr_family(&pos->group) == AF_INET6;
+    snprintf(where, cap, "%s%s%s:%u", ipv6 ? "[" : "", named, ipv6 ? "]" : "",
+             (unsigned)pos->port);
+}
+
+/* group (named so in messages) joined on the interface: from any source
+ * but those excluded (--exclude-source), or from each source named
+ * (--source). */
+static int join_group(session *ss, sock_t s, const sock_addr *group, const char *named,
+                      const sock_addr *ifaddr)
+{
+    const prog_positionals *pos = &ss->opts->pos;
+    const prog_net *n = &pos->net;
+    char where[320];
+    snprintf(where, sizeof where, "%s on %s", named,
+             ifaddr ? pos->interface_typed : "any interface");
+    if ((n->source_count == 0 || n->exclude) && sock_join(s, group, NULL, ifaddr) != 0)
+        return report(ss, "join", where);
+    for (int i = 0; i < n->source_count; i++) {
+        int rc = n->exclude ? sock_block_source(s, group, &n->source[i], ifaddr)
+                            : sock_join(s, group, &n->source[i], ifaddr);
+        if (rc != 0) {
+            snprintf(where, sizeof where, "%s from %s on %s", named, n->source_typed[i],
+                     ifaddr ? pos->interface_typed : "any interface");
+            return report(ss, n->exclude ? "block source" : "join", where);
+        }
+    }
+    return 0;
+}
+
 /* Group g's socket: bound, joined, and kept to what it asked for. */
 static int open_group(session *ss, size_t g)
 {
@@ -811,8 +845,8 @@ static int open_group(session *ss, size_t g)
     const sock_addr *ifaddr = pos->has_interface ? &pos->interface_addr : NULL;
     /* One group: named as typed, as always; of several, each by its own. */
     const char *named = ss->group_count == 1 ? pos->typed[0] : gr->text;
-    char where[SOCK_ADDR_TEXT + 64];
-    snprintf(where, sizeof where, "%s:%u", named, (unsigned)pos->port);
+    char where[320];
+    group_where(pos, named, where, sizeof where);
     sock_t s = sock_udp(sock_addr_family(group));
     if (s == SOCK_INVALID)
         return report(ss, "socket", where);
@@ -838,21 +872,16 @@ static int open_group(session *ss, size_t g)
         say_line(ss, text);
     }
     sock_addr local = local_address(pos);
-    if ((unicast ? sock_bind(s, &local) : sock_bind_group(s, group)) != 0)
+    if ((unicast ? sock_bind(s, &local) : sock_bind_group(s, group, ifaddr)) != 0)
         return report_bind(ss, where);
-    if (!unicast && sock_join(s, group, NULL, ifaddr) != 0) {
-        snprintf(where, sizeof where, "%s on %s", named,
-                 ifaddr ? pos->interface_typed : "any interface");
-        return report(ss, "join", where);
-    }
-    return 0;
+    return unicast ? 0 : join_group(ss, s, group, named, ifaddr);
 }
 
 static int open_tcp(session *ss, sock_t *out_sock)
 {
     const prog_positionals *pos = &ss->opts->pos;
-    char where[64];
-    snprintf(where, sizeof where, "0.0.0.0:%u", (unsigned)pos->port);
+    char where[320];
+    group_where(pos, pos->typed[0], where, sizeof where);
     sock_t s = sock_tcp(sock_addr_family(&pos->group));
     if (s == SOCK_INVALID)
         return report(ss, "socket", where);

@@ -15,12 +15,14 @@ const char mdump_help[] =
     "\n"
     "usage: mdump [options] group port [interface]\n"
     "\n"
-    "  group        multicast group to join, or 0.0.0.0 for unicast and TCP;\n"
-    "               several: a list (239.1.1.1,239.1.1.5) or a range of\n"
-    "               count groups (239.1.1.1+4: .1 to .4), at most 256\n"
+    "  group        multicast group to join, or 0.0.0.0 (IPv6: ::) for\n"
+    "               unicast and TCP; IPv4, IPv6 or a host name; several:\n"
+    "               a list (239.1.1.1,239.1.1.5) or a range of count\n"
+    "               groups (239.1.1.1+4: .1 to .4), at most 256\n"
     "  port         port to receive on, 1-65535\n"
-    "  interface    local interface address to join the group on; with\n"
-    "               0.0.0.0 the one local address to receive on\n"
+    "  interface    interface to join the group on: one of its addresses,\n"
+    "               its name (eth0) or index; with 0.0.0.0 or :: the one\n"
+    "               local address to receive on\n"
     "\n"
     "  -c bytes     one line per datagram showing at most this many bytes;\n"
     "               0 = full dump (default)\n"
@@ -52,6 +54,14 @@ const char mdump_help[] =
     "  --json                 JSON Lines on stdout instead of the text (no\n"
     "                         dump: not with -Q, -c or -v)\n"
     "\n"
+    "Addresses:\n"
+    "  --ipv4                 a host name's IPv4 address, where it has both\n"
+    "  --ipv6                 a host name's IPv6 address, where it has both\n"
+    "  --source addr          receive the group only from this sender\n"
+    "                         (repeatable; needed for 232.0.0.0/8, ff3x::)\n"
+    "  --exclude-source addr  receive the group from all but this sender\n"
+    "                         (repeatable)\n"
+    "\n"
     "Exit status: 0 done (EOF, or a 'stat' with -s), 1 network or system\n"
     "error, 2 bad command line, 3 timed out, 4 loss (--loss-status);\n"
     "130 after Ctrl-C.\n";
@@ -68,6 +78,8 @@ static const cli_long mdump_longs[] = {
     {"summary", false, LONG_SUMMARY},
     {"interval", true, LONG_INTERVAL},
     {"json", false, LONG_JSON},
+    PROG_LONGS_FAMILY,
+    PROG_LONGS_SOURCES,
     {NULL, false, 0},
 };
 
@@ -118,17 +130,22 @@ static bool parse_positionals(mdump_opts *o, const cli_scan *s, cli_error *err)
         cli_fail(err, "--accept-timeout: only applies to TCP (-t)");
         return false;
     }
+    bool ipv6 = sock_addr_family(&o->pos.group) == AF_INET6;
     if (o->tcp && !unicast) {
-        cli_fail(err, "group '%s': with -t the group must be 0.0.0.0 (TCP "
-                 "listens on the port)", o->pos.typed[0]);
+        cli_fail(err, "group '%s': with -t the group must be %s (TCP "
+                 "listens on the port)", o->pos.typed[0], ipv6 ? ":: or 0.0.0.0" : "0.0.0.0");
         return false;
     }
     if (!unicast && !sock_addr_is_multicast(&o->pos.group)) {
-        cli_fail(err, "group '%s': must be a multicast address (224.0.0.0 to "
-                 "239.255.255.255), or 0.0.0.0 for unicast", o->pos.typed[0]);
+        cli_fail(err, "group '%s': must be a multicast address (%s), or %s for unicast",
+                 o->pos.typed[0], ipv6 ? "ff00::/8" : "224.0.0.0 to 239.255.255.255",
+                 ipv6 ? "::" : "0.0.0.0");
         return false;
     }
-    return true;
+    if (unicast && !prog_interface_is_address(&o->pos, "with group 0.0.0.0 or :: it is "
+                                                       "the local address to receive on", err))
+        return false;
+    return prog_sources_check(&o->pos, err);
 }
 
 /* --json: nothing but JSON on stdout, so nothing per datagram. */
@@ -234,9 +251,13 @@ opts_result mdump_parse(int argc, char **argv, mdump_opts *o, cli_error *err)
         case LONG_JSON:
             o->json = true;
             break;
-        default:
-            cli_fail(err, "unknown option");
-            return OPTS_BAD;
+        default: {
+            int taken = prog_option(&o->pos, opt, s.value, err);
+            if (taken == 0)
+                cli_fail(err, "unknown option");
+            ok = taken > 0;
+            break;
+        }
         }
         if (!ok)
             return OPTS_BAD;
@@ -256,8 +277,8 @@ size_t mdump_equiv(const mdump_opts *o, char *buf, size_t cap)
                      o->out_file ? " " : "", pause, o->quiet_level,
                      o->rcvbuf_bytes, o->exit_on_stat ? "-s " : "",
                      o->tcp ? "-t " : "", o->verify_seq ? "-v " : "");
-    return cli_append_words(buf, cap, n > 0 ? (size_t)n : 0, o->pos.typed,
-                            o->pos.count);
+    size_t len = prog_net_equiv(&o->pos, buf, cap, n > 0 ? (size_t)n : 0);
+    return cli_append_words(buf, cap, len, o->pos.typed, o->pos.count);
 }
 
 bool mdump_tracks_streams(const mdump_opts *o)

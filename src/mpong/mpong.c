@@ -128,19 +128,23 @@ static int set_sending(session *ss)
 {
     const mpong_opts *o = ss->o;
     const prog_positionals *p = &o->pos;
+    int family = sock_addr_family(&p->group);
+    bool ipv6 = family == AF_INET6;
     if (o->unicast) {
-        if (o->initiator && sock_set_broadcast(ss->s) != 0)
+        if (o->initiator && !ipv6 && sock_set_broadcast(ss->s) != 0)
             return runtime_error("SO_BROADCAST for", ss->dest_text);
-        if (p->has_ttl && sock_set_unicast_ttl(ss->s, o->ttl) != 0)
-            return runtime_error("IP_TTL for", ss->dest_text);
+        if (p->has_ttl && sock_set_unicast_ttl(ss->s, family, o->ttl) != 0)
+            return runtime_error(ipv6 ? "IPV6_UNICAST_HOPS for" : "IP_TTL for", ss->dest_text);
         return 0;
     }
     int ttl = 0;
-    if (sock_set_multicast_ttl(ss->s, o->ttl, &ttl) != 0)
-        return runtime_error("IP_MULTICAST_TTL for", ss->dest_text);
+    const char *ttl_name = ipv6 ? "IPV6_MULTICAST_HOPS" : "IP_MULTICAST_TTL";
+    if (sock_set_multicast_ttl(ss->s, family, o->ttl, &ttl) != 0)
+        return runtime_error(ipv6 ? "IPV6_MULTICAST_HOPS for" : "IP_MULTICAST_TTL for",
+                             ss->dest_text);
     if (ttl != o->ttl) {
         char text[96];
-        snprintf(text, sizeof text, "tried to set IP_MULTICAST_TTL to %d, %s %d", o->ttl,
+        snprintf(text, sizeof text, "tried to set %s to %d, %s %d", ttl_name, o->ttl,
                  ttl < o->ttl ? "only got" : "got", ttl);
         warn_result(ss, text);
     }
@@ -205,7 +209,7 @@ static int bind_and_join(session *ss)
         prog_warning("cannot check where datagrams arrive (%s); other groups' or "
                      "interfaces' datagrams at port %u may be taken for replies",
                      sock_error_text(), (unsigned)sock_addr_port(&ss->local));
-    int rc = o->unicast ? sock_bind(ss->s, &ss->local) : sock_bind_group(ss->s, &ss->local);
+    int rc = o->unicast ? sock_bind(ss->s, &ss->local) : sock_bind_group(ss->s, &ss->local, ifaddr);
     if (rc != 0) {
         if (o->unicast && !sock_addr_is_unspecified(&ss->local) && sock_error_not_local()) {
             char host[SOCK_ADDR_TEXT];

@@ -269,6 +269,29 @@ static bool interrupted(void *ctx)
     return sock_interrupted() != 0;
 }
 
+/* --dscp and --loopback: set, and what the system kept said when it
+ * differs. */
+static int configure_marks(const session *ss, int family)
+{
+    const prog_net *n = &ss->o->pos.net;
+    bool ipv6 = family == AF_INET6;
+    int kept = 0;
+    if (n->dscp_given) {
+        if (sock_set_dscp(ss->s, family, n->dscp, &kept) != 0)
+            return runtime_error(ss, ipv6 ? "IPV6_TCLASS for" : "IP_TOS for");
+        if (kept != n->dscp && ss->o->quiet < 2)
+            prog_warning("tried to set the DSCP to %d, got %d", n->dscp, kept);
+    }
+    if (n->loopback_given) {
+        if (sock_set_multicast_loop(ss->s, family, n->loopback, &kept) != 0)
+            return runtime_error(ss, ipv6 ? "IPV6_MULTICAST_LOOP for" : "IP_MULTICAST_LOOP for");
+        if (kept != (int)n->loopback && ss->o->quiet < 2)
+            prog_warning("tried to set %s to %d, got %d",
+                         ipv6 ? "IPV6_MULTICAST_LOOP" : "IP_MULTICAST_LOOP", n->loopback, kept);
+    }
+    return 0;
+}
+
 /* Socket options; *sndbuf_shown: the SO_SNDBUF size for the Equiv line. */
 static int configure(const session *ss, int *sndbuf_shown)
 {
@@ -292,18 +315,25 @@ static int configure(const session *ss, int *sndbuf_shown)
             prog_note("system default SO_SNDBUF only %d (65536 preferred)", got);
         *sndbuf_shown = got;
     }
+    int family = sock_addr_family(&ss->dest);
+    bool ipv6 = family == AF_INET6;
+    int rc = configure_marks(ss, family);
+    if (rc != 0)
+        return rc;
     if (o->transport == MSEND_MULTICAST) {
         int ttl = 0;
-        if (sock_set_multicast_ttl(ss->s, o->ttl, &ttl) != 0)
-            return runtime_error(ss, "IP_MULTICAST_TTL for");
+        const char *ttl_name = ipv6 ? "IPV6_MULTICAST_HOPS" : "IP_MULTICAST_TTL";
+        if (sock_set_multicast_ttl(ss->s, family, o->ttl, &ttl) != 0)
+            return runtime_error(ss, ipv6 ? "IPV6_MULTICAST_HOPS for" : "IP_MULTICAST_TTL for");
         if (ttl != o->ttl && o->quiet < 2)
-            prog_warning("tried to set IP_MULTICAST_TTL to %d, %s %d", o->ttl,
+            prog_warning("tried to set %s to %d, %s %d", ttl_name, o->ttl,
                          ttl < o->ttl ? "only got" : "got", ttl);
         if (!o->pos.has_interface)
             return 0;
         sock_addr kept;
         if (sock_set_multicast_if(ss->s, &o->pos.interface_addr, &kept) != 0) {
-            prog_error("IP_MULTICAST_IF %s: %s", o->pos.interface_typed, sock_error_text());
+            prog_error("%s %s: %s", ipv6 ? "IPV6_MULTICAST_IF" : "IP_MULTICAST_IF",
+                       o->pos.interface_typed, sock_error_text());
             return EXIT_RUNTIME;
         }
         if (!sock_addr_same_host(&kept, &o->pos.interface_addr) && o->quiet < 2) {
@@ -319,8 +349,8 @@ static int configure(const session *ss, int *sndbuf_shown)
      * one; the interface is the address to send from. */
     if (o->transport == MSEND_UDP && sock_set_broadcast(ss->s) != 0)
         return runtime_error(ss, "SO_BROADCAST for");
-    if (o->pos.has_ttl && sock_set_unicast_ttl(ss->s, o->ttl) != 0)
-        return runtime_error(ss, "IP_TTL for");
+    if (o->pos.has_ttl && sock_set_unicast_ttl(ss->s, family, o->ttl) != 0)
+        return runtime_error(ss, ipv6 ? "IPV6_UNICAST_HOPS for" : "IP_TTL for");
     if (o->pos.has_interface && sock_bind(ss->s, &o->pos.interface_addr) != 0) {
         if (sock_error_not_local())
             prog_error("interface %s: not an address of this host (with -u or -t it is "

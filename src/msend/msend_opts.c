@@ -20,12 +20,15 @@ const char msend_help[] =
     "usage: msend [options] group port [ttl] [interface]\n"
     "\n"
     "  group        multicast group, or with -u/-t the destination address\n"
-    "               (a host, or a broadcast address with -u)\n"
+    "               (a host, or a broadcast address with -u): IPv4, IPv6\n"
+    "               (fe80::1%eth0 with its zone) or a host name\n"
     "  port         destination port, 1-65535\n"
-    "  ttl          multicast time to live, 0-255 (default 2); with -u/-t\n"
-    "               the unicast one, 1-255 (default: the system's)\n"
-    "  interface    local interface address to send multicast from; with\n"
-    "               -u/-t the local address to send from\n"
+    "  ttl          multicast time to live (IPv6: hop limit), 0-255\n"
+    "               (default 2); with -u/-t the unicast one, 1-255\n"
+    "               (default: the system's)\n"
+    "  interface    interface to send multicast from: one of its addresses,\n"
+    "               its name (eth0) or index; with -u/-t the local address\n"
+    "               to send from\n"
     "\n"
     "  -1 .. -5     standard tests (preset options, overridable after them):\n"
     "               -1  600 x 20-byte messages, 1 a second (-q)\n"
@@ -64,6 +67,12 @@ const char msend_help[] =
     "               at the start, each interval and the end\n"
     "  --timestamp  the send time in each message, after its text, for\n"
     "               mdump's jitter and one-way delay (needs room: -m)\n"
+    "  --ipv4       with a host name that has both families: its IPv4 one\n"
+    "  --ipv6       with a host name that has both families: its IPv6 one\n"
+    "  --loopback on|off\n"
+    "               multicast back to this host's own receivers (default:\n"
+    "               the system's, on)\n"
+    "  --dscp dscp  DiffServ code point 0-63 (IPv4 TOS, IPv6 traffic class)\n"
     "  --version    print the version\n"
     "\n"
     "Forever (-n 0) with -b over 50 or -p under 100 is refused (without\n"
@@ -86,6 +95,8 @@ static const cli_long msend_longs[] = {
     {"interval", true, LONG_INTERVAL},
     {"json", false, LONG_JSON},
     {"timestamp", false, LONG_TIMESTAMP},
+    PROG_LONGS_FAMILY,
+    PROG_LONGS_SENDER,
     {NULL, false, 0},
 };
 
@@ -316,9 +327,13 @@ opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err)
         case LONG_TIMESTAMP:
             o->timestamp = true;
             break;
-        default:
-            cli_fail(err, "unknown option");
-            return OPTS_BAD;
+        default: {
+            int taken = prog_option(&o->pos, opt, s.value, err);
+            if (taken == 0)
+                cli_fail(err, "unknown option");
+            ok = taken > 0;
+            break;
+        }
         }
         if (!ok)
             return OPTS_BAD;
@@ -364,9 +379,18 @@ scanned:
         return OPTS_BAD;
     }
     if (o->transport == MSEND_MULTICAST && !sock_addr_is_multicast(&o->pos.group)) {
-        cli_fail(err, "group '%s': must be a multicast address (224.0.0.0 to "
-                 "239.255.255.255); to send to a host or a broadcast address use "
-                 "-u (UDP) or -t (TCP)", o->pos.typed[0]);
+        cli_fail(err, "group '%s': must be a multicast address (%s); to send to a host "
+                 "or a broadcast address use -u (UDP) or -t (TCP)", o->pos.typed[0],
+                 sock_addr_family(&o->pos.group) == AF_INET6 ? "ff00::/8"
+                                                              : "224.0.0.0 to 239.255.255.255");
+        return OPTS_BAD;
+    }
+    if (o->transport != MSEND_MULTICAST &&
+        !prog_interface_is_address(&o->pos, "with -u or -t it is the local address to send "
+                                            "from", err))
+        return OPTS_BAD;
+    if (o->pos.net.loopback_given && o->transport != MSEND_MULTICAST) {
+        cli_fail(err, "--loopback: only applies to multicast (not with -u or -t)");
         return OPTS_BAD;
     }
     if (!o->has_rate && o->num_bursts == 0 && (o->burst_count > 50 || o->pause_ms < 100)) {
@@ -391,6 +415,6 @@ size_t msend_equiv(const msend_opts *o, int system_sndbuf, char *buf, size_t cap
                      o->num_bursts, o->pause_ms, quiet_text[o->quiet],
                      o->stat_pause_ms, sndbuf_shown,
                      transport_text[o->transport]);
-    return cli_append_words(buf, cap, n > 0 ? (size_t)n : 0, o->pos.typed,
-                            o->pos.count);
+    size_t len = prog_net_equiv(&o->pos, buf, cap, n > 0 ? (size_t)n : 0);
+    return cli_append_words(buf, cap, len, o->pos.typed, o->pos.count);
 }

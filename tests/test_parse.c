@@ -262,7 +262,10 @@ static void test_addr_list(void)
     CHECK_STR(list("239.1.1.1,,239.1.1.2", 8), "ERR: group '239.1.1.1,,239.1.1.2': an "
                                                "empty item in the list (addresses "
                                                "separated by commas)");
-    CHECK_STR(list("239.1.1.1,239.1.1.x", 8), NOT_IPV4("group", "239.1.1.x"));
+    CHECK_STR(list("239.1.1.1,239.1.1.256", 8), NOT_IPV4("group", "239.1.1.256"));
+    /* An item with letters is a host name, looked up as a single group is. */
+    CHECK_STR(list("239.1.1.1,239.1.1.x.invalid", 8),
+              "ERR: group '239.1.1.x.invalid': no host of that name");
     CHECK_STR(list("239.1.1.1,239.1.1.1", 8),
               "ERR: group '239.1.1.1,239.1.1.1': 239.1.1.1 is in the list twice");
     CHECK_STR(list("239.1.1.1+3,239.1.1.2", 8),

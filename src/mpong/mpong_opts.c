@@ -97,14 +97,23 @@ typedef struct role_options {
     const char *reflector_only; /* given to an initiator */
 } role_options;
 
+/* Whether a third positional names an interface rather than a ttl: an
+ * address (a dot or a colon, which no ttl has) or the name of one of this
+ * host's interfaces. Nothing is looked up on the network. */
+static bool names_interface(const char *text)
+{
+    return !cli_is_decimal(text) &&
+           (strpbrk(text, ".:") != NULL || cli_lookups.interface_index(text) != 0);
+}
+
 /* group port [ttl] [interface]; three arguments whose third is an
- * address are group port interface (the old tool read it as a ttl). */
+ * interface are group port interface (the old tool read it as a ttl). */
 static bool parse_positionals(mpong_opts *o, const cli_scan *s, cli_error *err)
 {
     sock_addr addr;
     cli_error ignored;
     bool third_is_interface = s->positional_count == 3 && !s->extra_positional &&
-                              cli_addr("interface", s->positional[2], &addr, &ignored);
+                              names_interface(s->positional[2]);
     /* The port's own range, once the group before it is good. */
     int port;
     if (s->positional_count >= 2 && cli_addr("group", s->positional[0], &addr, &ignored) &&

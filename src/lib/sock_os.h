@@ -58,6 +58,9 @@ int sock_os_enable_pktinfo(sock_t s);
 /* The index of the interface holding the IPv4 address addr, or 0 with the
  * error set when there is none. */
 unsigned sock_os_ipv4_interface_index(const struct in_addr *addr);
+/* Whether stdout is a pipe or socket whose reader can go away: the waits
+ * of sock_wait_readable then watch it too. */
+bool sock_os_output_watched(void);
 /* One datagram into rx->buf, its sender into rx->from[0]; with
  * rx->only.check, *wanted tells whether it is one the receiver asked for
  * (IP_PKTINFO). The length, or -1. */

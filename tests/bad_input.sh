@@ -107,7 +107,7 @@ while IFS= read -r line || [[ -n "$line" ]]; do
     if [[ -n "$argtext" ]]; then
         IFS=' ' read -r -a args <<<"$argtext"
         for i in "${!args[@]}"; do
-            [[ "${args[$i]}" == "<EMPTY>" ]] && args[$i]=""
+            [[ "${args[i]}" == "<EMPTY>" ]] && args[i]=""
         done
     fi
     what="bad_input.tsv:$lineno: $tool $argtext"

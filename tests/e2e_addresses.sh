@@ -34,7 +34,7 @@ send_recv() {
     spawn "$WORK/$name.rx" ip netns exec "$rx_ns" "${RECEIVER[@]}" -Q1 -s --idle-timeout 5s $rx_args
     local rx=$SPAWNED
     wait_for "$WORK/$name.rx" '^Equiv' 10 || return
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086 # $tx_args: a word list
     timeout 20 ip netns exec "$tx_ns" "${SENDER[@]}" -n2 -p100 -s100 $tx_args > "$WORK/$name.tx.raw" 2>&1
     expect_status "$name: msend" 0 $?
     wait_exit "$rx" 10

@@ -4,6 +4,7 @@
 # runtime errors a user meets: connection refused, port in use, nobody
 # listening on a UDP port.
 source "$(dirname "$0")/lib.sh"
+own_loopback "$@"
 
 # pair NAME PROTO "MDUMP ARGS" "MSEND ARGS": runs mdump (which must end by
 # itself: -s, or EOF for TCP), then msend; leaves NAME.dump and NAME.send.
@@ -13,7 +14,7 @@ pair() {
     spawn "$WORK/$name.dump" "$MDUMP" $dump_args
     local dump_pid=$SPAWNED
     wait_listening "" "$proto" "$PORT" 10 || return
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086 # $send_args: a word list
     timeout 20 "$MSEND" $send_args > "$WORK/$name.send" 2>&1
     expect_status "$name: msend" 0 $?
     wait_exit "$dump_pid" 10

@@ -14,8 +14,6 @@ GROUP=239.101.3.10
 OTHER=239.101.3.11
 PORT=12000
 T=$'\t'
-B48=$(printf '%48s' '')
-E16=$(printf '%16s' '')
 
 # ---- Two receivers of the group and one of another group, same port.
 spawn "$WORK/rx1.out" ip netns exec "$RX" "$MDUMP" -s "$GROUP" "$PORT" 192.0.2.2

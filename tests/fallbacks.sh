@@ -6,6 +6,7 @@
 # arrives, the receiver's output exactly what it is without the fault.
 # Each refusal is injected once: after it the feature is not asked again.
 source "$(dirname "$0")/lib.sh"
+own_loopback "$@"
 : "${FAULT_SHIM:?FAULT_SHIM must name the fault_shim library}"
 PORT=$(free_port)
 # A sanitizer runtime wants to be loaded first; the shim goes first here.

@@ -6,6 +6,7 @@
 # EAGAIN; a socket closed twice; a SIGINT during mdump -p's pauses. Each: the documented status, a clear one-line error where one is
 # due, no line lost or cut, and no hang.
 source "$(dirname "$0")/lib.sh"
+own_loopback "$@"
 : "${FAULT_SHIM:?FAULT_SHIM must name the fault_shim library}"
 need_root_netns # the filesystem cases mount their own tmpfs
 need_cmd strace strace

@@ -7,6 +7,7 @@
 # segments than GRO merges. mdump must keep running (or
 # end as documented), count right, and print only well-formed lines.
 source "$(dirname "$0")/lib.sh"
+own_loopback "$@"
 : "${SENDRAW:?SENDRAW must name the sendraw test program}"
 PORT=$(free_port)
 
@@ -160,13 +161,17 @@ expect_same "tcp: a peer that sends nothing" "$WORK/silent.want" "$WORK/silent.o
 spawn "$WORK/second.out" "$MDUMP" -q -t 0.0.0.0 "$PORT"
 rx=$SPAWNED
 wait_listening "" tcp "$PORT" 10
-spawn "$WORK/first.send" "$SENDRAW" tcp 127.0.0.1 "$PORT" text:"Message 0" sleep:1000 text:"Message 1stat 2"
+spawn "$WORK/first.send" "$SENDRAW" tcp 127.0.0.1 "$PORT" text:"Message 0" sleep:3000 text:"Message 1stat 2"
 first=$SPAWNED
-sleep 0.3
+# mdump closes its listener once it has accepted the first.
+wait_unbound "" tcp "$PORT" 10
 timeout 10 "$SENDRAW" tcp 127.0.0.1 "$PORT" text:"Message 9" > "$WORK/second.send" 2>&1
 expect_status "tcp: a second connection" 1 $?
 echo "sendraw: connect: Connection refused" > "$WORK/second.send.want"
 expect_same "tcp: the second connection is refused" "$WORK/second.send.want" "$WORK/second.send"
+CHECKS=$((CHECKS + 1))
+if kill -0 "$first" 2> /dev/null; then pass "tcp: refused while the first connection was still open"
+else fail "tcp: the first connection had ended before the second was tried"; fi
 wait_exit "$first" 10
 wait_exit "$rx" 10
 expect_status "tcp: the first connection to its end" 0 "$STATUS"

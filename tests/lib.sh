@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - shared helpers of the scripted tests (sourced, not run).
 #
 # Tests compare exact output: only timestamps and ephemeral ports are
@@ -100,6 +101,7 @@ spawn() {
 
 # wait_exit PID SECONDS: sets STATUS to the process's exit status, or kills
 # it, fails and sets 124.
+# shellcheck disable=SC2034 # STATUS is read by the tests that source this
 wait_exit() {
     local pid=$1 deadline=$((SECONDS + $2))
     while kill -0 "$pid" 2>/dev/null; do
@@ -128,6 +130,37 @@ wait_listening() {
         fi
         if [ "$SECONDS" -ge "$deadline" ]; then
             fail "nothing listening on $proto port $port after $4 s"
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
+# own_loopback "$@": as root, runs this test again in a network namespace
+# of its own that has only loopback, up, so the ports it picks cannot meet
+# another test's or program's on this machine (tests run side by side,
+# other people's included). Called before anything is started. Without
+# root: the machine's loopback, and free_port's random ports.
+own_loopback() {
+    if [ -n "${MTOOLS_OWN_LOOPBACK:-}" ] || [ "$(id -u)" != 0 ] || ! unshare -n true 2> /dev/null; then
+        return 0
+    fi
+    rm -rf "$WORK"
+    trap - EXIT
+    export MTOOLS_OWN_LOOPBACK=1
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    exec unshare -n sh -c 'ip link set lo up && exec bash "$@"' - "$0" "$@"
+}
+
+# wait_unbound [NETNS] PROTO PORT SECONDS: until no socket is bound there
+# (a listener closed).
+wait_unbound() {
+    local ns=$1 proto=$2 port=$3 deadline=$((SECONDS + $4)) flag
+    if [ "$proto" = tcp ]; then flag=-ltn; else flag=-lun; fi
+    while if [ -n "$ns" ]; then ip netns exec "$ns" ss -H "$flag" "sport = :$port"
+          else ss -H "$flag" "sport = :$port"; fi 2>/dev/null | grep -q .; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            fail "still listening on $proto port $port after $4 s"
             return 1
         fi
         sleep 0.05
@@ -208,10 +241,12 @@ wine_in() {
 nft_drop() {
     local ns=$1 hook=$2
     shift 2
-    ip netns exec "$ns" nft add table inet mtfault &&
-    ip netns exec "$ns" nft add chain inet mtfault "$hook" "{ type filter hook $hook priority 0; }" &&
-    ip netns exec "$ns" nft add rule inet mtfault "$hook" "$@" drop ||
-        { fail "nft: could not drop '$*' at $hook in $ns"; exit 1; }
+    if ! { ip netns exec "$ns" nft add table inet mtfault &&
+           ip netns exec "$ns" nft add chain inet mtfault "$hook" "{ type filter hook $hook priority 0; }" &&
+           ip netns exec "$ns" nft add rule inet mtfault "$hook" "$@" drop; }; then
+        fail "nft: could not drop '$*' at $hook in $ns"
+        exit 1
+    fi
 }
 
 # two_hosts NS1 ADDR1/LEN NS2 ADDR2/LEN: two namespaces joined by a veth pair.

@@ -16,6 +16,7 @@
 #    so it fills whole on a loaded machine: its pages are touched at any
 #    time, not in the first seconds. msend has no such buffer.
 source "$(dirname "$0")/lib.sh"
+own_loopback "$@"
 DURATION=${1:-60}
 PORT=$(free_port)
 SRC=$(dirname "$0")/../src

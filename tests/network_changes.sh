@@ -15,6 +15,7 @@
 # after a zero-address connect, so the address cases are Linux-only).
 # shellcheck disable=SC2317 # the changes below are called by name
 source "$(dirname "$0")/lib.sh"
+own_loopback "$@"
 : "${FAULT_SHIM:?FAULT_SHIM must name the fault_shim library}"
 need_root_netns
 WIN64=
@@ -167,7 +168,7 @@ gap() { # NAME TRANSPORT CHANGE FROM_AFTER
         multicast-if) args="$GROUP $PORT 1 10.99.0.1" dest=$GROUP ;;
     esac
     expect_status "$name: msend" 5 "$TX_STATUS"
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086 # $args: a word list
     expect_tx "$name" $args
     unsent=$(unsent_of "$name")
     CHECKS=$((CHECKS + 1))
@@ -181,7 +182,7 @@ gap() { # NAME TRANSPORT CHANGE FROM_AFTER
         echo "WARNING: ${unsent:-?} of 8 messages to $dest:$PORT could not be sent (Network is unreachable)"
     } > "$WORK/$name.err.want"
     expect_same "$name: the trouble said once, the count at the end" "$WORK/$name.err.want" "$WORK/$name.err"
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086 # $args: a word list
     expect_rx "$name" 10.99.0.1 "$after" "${unsent:-0}" $args
 }
 if [ -n "$WIN64" ]; then
@@ -208,7 +209,7 @@ for transport in udp multicast; do
     expect_tx "$name" $args
     echo "WARNING: send to $dest:$PORT failed (Network is unreachable); still sending" > "$WORK/$name.err.want"
     expect_same "$name: the trouble said once" "$WORK/$name.err.want" "$WORK/$name.err"
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086 # $args: a word list
     expect_rx "$name" 10.99.0.1 10.99.0.3 0 $args
     one_port "$name"
     restore_address

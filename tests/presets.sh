@@ -16,27 +16,26 @@ T=$'\t'
 
 # The -S value -5 shows: the system's default send buffer for the socket.
 udp_default=$(ip netns exec "$TX" cat /proc/sys/net/core/wmem_default)
-tcp_default=$(ip netns exec "$TX" awk '{ print $2 }' /proc/sys/net/ipv4/tcp_wmem)
+tcp_default=$(ip netns exec "$TX" cat /proc/sys/net/ipv4/tcp_wmem | awk '{ print $2 }')
 
 # preset K MSGS BURSTS SIZE "SEND_EXTRA" "DUMP_EXTRA" SNDBUF
 preset() {
     local k=$1 count=$2 bursts=$3 size=$4 send_extra=$5 dump_extra=$6 sndbuf=$7
     local name="preset-$k${send_extra:+ $send_extra}"
     local dest="$GROUP $PORT 1 192.0.2.1" proto=udp
-    # shellcheck disable=SC2086
     if [ -n "$send_extra" ]; then dest="192.0.2.2 $PORT"; proto=tcp; fi
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086 # $dump_extra: a word list
     spawn "$WORK/rx$k.out" ip netns exec "$RX" "$MDUMP" -q -s $dump_extra
     local rx=$SPAWNED
     wait_listening "$RX" "$proto" "$PORT" 10 || return
     sleep 0.2
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086 # $send_extra and $dest: word lists
     timeout 60 ip netns exec "$TX" "$MSEND" -$k $send_extra $dest > "$WORK/tx$k.out" 2>&1
     expect_status "$name: msend" 0 $?
     wait_exit "$rx" 20
     expect_status "$name: mdump ends at the stat" 0 "$STATUS"
 
-    local b=${PRESET_B[$k]} m=${PRESET_M[$k]} n=${PRESET_N[$k]} p=${PRESET_P[$k]}
+    local b=${PRESET_B[$k]} m=$size n=${PRESET_N[$k]} p=${PRESET_P[$k]}
     local equiv="msend -b$b -m$m -n$n -p$p -q -s2000 -S$sndbuf ${send_extra:+$send_extra }$dest"
     {
         [ "$sndbuf" -lt 65536 ] && echo "NOTE: system default SO_SNDBUF only $sndbuf (65536 preferred)"
@@ -60,7 +59,6 @@ preset() {
 }
 
 PRESET_B=(0 1 1 100 5000 50000)
-PRESET_M=(0 20 5000 8192 20 800)
 PRESET_N=(0 600 5 50 1 1)
 PRESET_P=(0 1000 1000 100 1000 1000)
 

@@ -16,6 +16,17 @@
  *                   SIZE bytes ('g's), cut by the kernel (UDP_SEGMENT) into
  *                   COUNT * SEGS datagrams; they may reach a receiver
  *                   still joined, SEGS at a time
+ *   msgs:LIST       (UDP) "Message <n>" datagrams, n in hex, in the order
+ *                   LIST gives: decimal numbers and ranges A-B, separated
+ *                   by commas ("0-99,101,100,102-199,150"); a pause of
+ *                   100 us after each. msgsd:LIST writes n in decimal.
+ *   stamped:COUNT:GAP_US:DELAY_US:SPREAD_US:SEED  (UDP) COUNT messages
+ *                   "Message <n>" NUL "ts <t>" (msend --timestamp's form),
+ *                   48 bytes, one every GAP_US on an absolute schedule,
+ *                   each claiming to have been sent DELAY_US plus a
+ *                   uniform amount in [-SPREAD_US, SPREAD_US] (from SEED)
+ *                   before it really was: a path whose one-way delay
+ *                   varies so, without an emulator in the kernel
  *   sleep:MS        a pause
  *   reset           (TCP) end the connection with a reset (RST)
  * A TCP connection is closed normally at the end unless reset. Exit status
@@ -23,6 +34,7 @@
 #define _DEFAULT_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <stdint.h>
@@ -45,6 +57,78 @@ static void pause_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
+}
+
+static int64_t now_us(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void sleep_until_us(int64_t deadline)
+{
+    int64_t left = deadline - now_us(CLOCK_MONOTONIC);
+    if (left > 0) {
+        struct timespec ts = {(time_t)(left / 1000000), (long)(left % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* "Message <n>" datagrams in LIST's order (see the header). */
+static int send_messages(int s, const char *list, bool decimal)
+{
+    const char *p = list;
+    while (*p) {
+        char *end;
+        unsigned long long first = strtoull(p, &end, 10), last = first;
+        if (end == p)
+            return 2;
+        if (*end == '-') {
+            p = end + 1;
+            last = strtoull(p, &end, 10);
+            if (end == p)
+                return 2;
+        }
+        for (unsigned long long n = first; n <= last; n++) {
+            int len = snprintf((char *)buf, sizeof buf, decimal ? "Message %llu" : "Message %llx", n);
+            if (send(s, buf, (size_t)len, 0) < 0)
+                return fail("send");
+            struct timespec gap = {0, 100000};
+            nanosleep(&gap, NULL);
+        }
+        p = *end == ',' ? end + 1 : end;
+        if (*end != ',' && *end != '\0')
+            return 2;
+    }
+    return 0;
+}
+
+/* Timestamped messages claiming a varying one-way delay (see the header). */
+static int send_stamped(int s, const char *spec)
+{
+    unsigned count = 0;
+    long long gap_us = 0, delay_us = 0, spread_us = 0;
+    unsigned seed = 0;
+    if (sscanf(spec, "%u:%lld:%lld:%lld:%u", &count, &gap_us, &delay_us, &spread_us, &seed) != 5 ||
+        gap_us <= 0 || spread_us < 0)
+        return 2;
+    uint64_t state = seed;
+    int64_t start = now_us(CLOCK_MONOTONIC);
+    for (unsigned k = 0; k < count; k++) {
+        sleep_until_us(start + (int64_t)k * gap_us);
+        /* A 64-bit LCG (Knuth's MMIX constants): the same sequence from
+         * the same seed on every machine. */
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        long long offset = spread_us ? (long long)((state >> 33) % (uint64_t)(2 * spread_us + 1)) - spread_us : 0;
+        long long claimed = (long long)now_us(CLOCK_REALTIME) - delay_us - offset;
+        memset(buf, 0, 48);
+        int len = snprintf((char *)buf, sizeof buf, "Message %x", k);
+        snprintf((char *)buf + len + 1, 48 - (size_t)len - 1, "ts %lld", claimed);
+        if (send(s, buf, 48, 0) < 0)
+            return fail("send");
+    }
+    return 0;
 }
 
 static size_t from_hex(const char *hex)
@@ -101,6 +185,23 @@ int main(int argc, char **argv)
                 printf("%zu\n", len);
                 pause_ms(2); /* let the receiver keep up: this is not a load test */
             }
+            continue;
+        }
+        if (strncmp(item, "msgs:", 5) == 0 || strncmp(item, "msgsd:", 6) == 0) {
+            bool decimal = item[4] == 'd';
+            int rc = send_messages(s, item + (decimal ? 6 : 5), decimal);
+            if (rc == 2)
+                fprintf(stderr, "sendraw: '%s': a list of numbers and ranges A-B\n", item);
+            if (rc != 0)
+                return rc;
+            continue;
+        }
+        if (strncmp(item, "stamped:", 8) == 0) {
+            int rc = send_stamped(s, item + 8);
+            if (rc == 2)
+                fprintf(stderr, "sendraw: '%s': stamped:COUNT:GAP_US:DELAY_US:SPREAD_US:SEED\n", item);
+            if (rc != 0)
+                return rc;
             continue;
         }
         if (strncmp(item, "gso:", 4) == 0) {

@@ -54,7 +54,7 @@ awk -v dir="$WORK" '
         collecting = 1
     }
 ' "$TRANSCRIPT"
-runs=$(ls "$WORK"/run*.title 2>/dev/null | wc -l)
+runs=$(find "$WORK" -maxdepth 1 -name 'run*.title' | wc -l)
 [ "$runs" -eq 6 ] || { echo "FAIL: found $runs runs in the transcript, expected 6" >&2; exit 1; }
 
 two_hosts "$WIN_NS" 192.0.2.10/24 "$WSL_NS" 192.0.2.200/24

@@ -33,7 +33,7 @@ for t in "$@"; do
         *) failed=1; echo "FAIL: $t under valgrind" >&2; grep -E '^FAIL' "$wrap/out.$t" >&2 ;;
     esac
 done
-runs=$(ls "$wrap"/log.* 2> /dev/null | wc -l)
+runs=$(find "$wrap" -maxdepth 1 -name 'log.*' | wc -l)
 dirty=0
 for log in "$wrap"/log.*; do
     [ -s "$log" ] || continue

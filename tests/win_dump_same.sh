@@ -23,7 +23,7 @@ for form in "-Q0" "-c 20" "-Q1"; do
     # shellcheck disable=SC2086 # $form is two words for -c
     spawn "$WORK/linux$tag.out" ip netns exec "$NS" "$MDUMP" $form -s "$GROUP" "$PORT" 127.0.0.1
     linux=$SPAWNED
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086 # $form is two words for -c
     spawn "$WORK/windows$tag.out" ip netns exec "$NS" wine "$WINDOWS/mdump.exe" $form -s "$GROUP" "$PORT" 127.0.0.1
     windows=$SPAWNED
     wait_for "$WORK/linux$tag.out" '^Equiv' 10

@@ -486,7 +486,10 @@ static int send_paced(sender *snd, unsigned long long *sent, int64_t start_us)
         int64_t now = snd->io.now_us(snd->io.ctx);
         uint64_t due = rate_due_count(start_us, msgs_per_s, now);
         if (due <= *sent) {
-            rc = wait_until_by(snd, rate_due_us(start_us, msgs_per_s, *sent), nap);
+            int64_t next_us = rate_due_us(start_us, msgs_per_s, *sent);
+            if (nap && next_us < now + SENDER_NAP_US)
+                next_us = now + SENDER_NAP_US;
+            rc = wait_until_by(snd, next_us, nap);
             continue;
         }
         unsigned long long in_burst = *sent % per_burst;

@@ -270,7 +270,7 @@ static uint64_t messages_total(const session *ss)
     return n;
 }
 
-/* Counts what a batch brought, for --summary; the time window runs from
+/* Counts what a batch brought, for --summary and --json; the time window runs from
  * the first to the last batch holding messages (not the echo before them
  * or the stat after). */
 static void tally(session *ss, unsigned long long units, unsigned long long bytes,
@@ -575,8 +575,7 @@ static int take_batch(session *ss, group_rx *gr, peer_text *peer, char *hms)
             status = interrupted_status();
         }
     }
-    if (ss->opts->summary)
-        tally(ss, b->count, bytes, messages_before);
+    tally(ss, b->count, bytes, messages_before);
     return status;
 }
 
@@ -780,8 +779,7 @@ static int receive_tcp(session *ss, sock_t *listener)
         receiver_arrival a = {&from, clock_wall_us(), now};
         bool stop = receiver_stream_from(rx, ss->buf, (size_t)n, hms, peer,
                                          ss->tracking ? &a : NULL);
-        if (opts->summary)
-            tally(ss, 1, (unsigned long long)n, messages_before);
+        tally(ss, 1, (unsigned long long)n, messages_before);
         if (stop) {
             status = 0;
             ss->reason = "stat";

@@ -116,8 +116,12 @@ static int first_received(struct sockaddr_in *to, char **argv)
             sendto(s, "Message 0", 9, 0, (struct sockaddr *)to, sizeof *to);
             next = now + 100;
         }
+        /* Sleeps until the next send (not a spin: the command may share
+         * this core). */
         struct pollfd pf = {p[0], POLLIN, 0};
-        if (poll(&pf, 1, 0) > 0) {
+        int64_t wait_us = next - wall_us();
+        struct timespec nap = {0, wait_us > 0 ? (long)wait_us * 1000 : 0};
+        if (ppoll(&pf, 1, &nap, NULL) > 0) {
             ssize_t n = read(p[0], line + have, sizeof line - 1 - have);
             if (n <= 0) {
                 stop(pid);

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h> /* struct timespec of SCM_TIMESTAMPNS */
 
 #include "lib/sock.h"
 #include "lib/sock_batch.h"

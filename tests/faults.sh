@@ -108,8 +108,8 @@ spawn "$WORK/slow.out" "$MDUMP" -Q1 -p 300 0.0.0.0 "$PORT"
 rx=$SPAWNED
 wait_listening "" udp "$PORT" 10
 timeout 20 "$MSEND" -qq -n 12 -p 0 -u 127.0.0.1 "$PORT" 2> /dev/null
-wait_lines "$WORK/slow.out" ' 9 bytes$' 3 30
-sleep 0.1 # into the pause after the 3rd of 12
+wait_lines "$WORK/slow.out" ' 9 bytes$' 4 30
+sleep 0.1 # into the pause after the 4th of 12
 kill -INT "$rx"
 t0=$(now_ms)
 wait_exit "$rx" 10
@@ -121,7 +121,12 @@ else fail "-p 300: SIGINT took $took ms, an idle mdump $idle_ms ms"; fi
 CHECKS=$((CHECKS + 1))
 gaps=$(awk '/ 9 bytes$/ { split($1, t, ":"); s = t[1] * 3600 + t[2] * 60 + t[3]
                           if (n++) printf "%d ", (s - last) * 1000 + 0.5; last = s }' "$WORK/slow.out")
-if [ -n "$gaps" ] && awk -v g="$gaps" 'BEGIN { n = split(g, v, " "); for (i = 1; i <= n; i++) if (v[i] < 280 || v[i] > 400) exit 1; exit n < 2 }'; then
+# Each gap at least the pause (one stamp per batch would give 0 ms); their
+# median no more than 400 ms (one stall of a loaded machine may lengthen a
+# single gap, a pause taken twice would lengthen them all).
+if [ -n "$gaps" ] && awk -v g="$gaps" 'BEGIN { n = split(g, v, " "); if (n < 3) exit 1
+        for (i = 1; i <= n; i++) { if (v[i] < 280) exit 1; for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t } }
+        exit v[int((n + 1) / 2)] > 400 }'; then
     pass "-p 300: messages stamped 300 ms apart ($gaps ms)"
 else fail "-p 300: gaps between the stamps: '$gaps' ms"; fi
 

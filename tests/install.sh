@@ -81,8 +81,17 @@ complete_with() {
 }
 complete_with msend "--connect-timeout" msend --con
 complete_with msend "" msend -b ""
+complete_with msend "--rate" msend --ra
+complete_with msend "" msend --rate ""
+complete_with msend "--interval" msend --in
+complete_with msend "--json" msend --j
+complete_with msend "--timestamp" msend --ti
+complete_with msend "--duration" msend --rate 1k --du
 complete_with mdump "--loss-status" mdump --los
 complete_with mdump "0 1 2" mdump -Q ""
+complete_with mdump "--interval" mdump --int
+complete_with mdump "" mdump --interval ""
+complete_with mdump "--json" mdump --j
 complete_with mdump "$WORK/files.got $WORK/files.want" mdump -o "$WORK/files."
 complete_with mcheck "tcp,multicast" mcheck --transports tcp,m
 complete_with mcheck "l2w" mcheck --directions = l

@@ -3,24 +3,25 @@
 # namespaces joined by a veth pair (nothing leaves the machine):
 #   - msend --rate 100k for 3 s arrives at 100k msgs/s within 1 % in every
 #     whole interval of mdump --interval (and of msend's own);
-#   - loss, duplicates and reordering that a test sender injects are
-#     counted exactly, the numbers in hex and in decimal (the echo's -d);
-#     without the stat the loss is still told and --loss-status exits 4;
-#   - a msend stopped by Ctrl-C midway, datagrams dropped meanwhile: the
-#     loss mdump tells is what msend sent less what arrived;
 #   - --json: every line of both programs parses (python3's json), in the
 #     order and with the members the README gives;
 #   - the one-way delay and jitter of a path whose delay varies 10 ms
 #     +- 2 ms (netem where the kernel has it, else the sender's stamps
 #     moved back by that much: the same for the receiver), msend
 #     --timestamp on a plain link, and clocks that disagree;
+#   - loss, duplicates and reordering that a test sender injects are
+#     counted exactly, the numbers in hex and in decimal (the echo's -d);
+#     without the stat the loss is still told and --loss-status exits 4;
+#   - a msend stopped by Ctrl-C midway, datagrams dropped meanwhile: the
+#     loss mdump tells is what msend sent less what arrived;
 #   - several groups in one mdump, each with its own counts, a group
 #     nobody sends to, and another group at the port kept out;
 #   - TCP: counts only.
 #
 #   measure.sh [--windows WIN64_DIR]
-# With --windows, msend.exe under wine sends the 100k/s of the first part;
-# wine's timers and sockets allow less: its bound is WINE_RATE_TOLERANCE.
+# With --windows, msend.exe under wine is the sender of the rate, the JSON
+# and the timestamps (the parts that test msend); mdump's own parts are not
+# run again. Under wine the rate is 5k msgs/s (see below).
 source "$(dirname "$0")/lib.sh"
 : "${SENDRAW:?SENDRAW must name the sendraw test program}"
 need_root_netns
@@ -37,15 +38,26 @@ PORT=12000
 G=239.1.2.3
 
 SENDER=("$MSEND")
+WINDOWS=false
+RATE=100k RATE_MSGS=100000
 RATE_TOLERANCE=1 # percent
+STAMP_MAX_US=10000 # the longest one-way delay over the veth (same clock)
 if [ "${1:-}" = --windows ]; then
     wine_in "$TX"
     SENDER=(wine "$2/msend.exe")
-    # Measured: under wine 8 msend.exe keeps 100k/s to within 0.3 % per
-    # interval on a quiet machine; wine's timers wake 0.3-1.2 ms late and
-    # its sockets cost 10 times Linux's per datagram, so a busy machine
-    # moves more across an interval's edge.
+    WINDOWS=true
+    # Measured on a 2-core machine under load: wine's sockets take about
+    # 100 us a datagram (each call goes through the wineserver), so
+    # msend.exe sends at most about 10k msgs/s there (-b 100000, unpaced:
+    # 10285 msgs/s), and 100k/s cannot be shown under wine. At 5k/s its
+    # seconds held 4985, 5015 and 5000 (wine's timers wake a few ms late,
+    # which moves messages across an interval's edge): 2 % is its bound.
+    RATE=5k RATE_MSGS=5000
     RATE_TOLERANCE=${WINE_RATE_TOLERANCE:-2}
+    # Between reading its clock and the datagram leaving, msend.exe goes
+    # through the wineserver (not real-time): seen once 26 ms late on a
+    # loaded machine.
+    STAMP_MAX_US=100000
 fi
 
 # Real-time priority for the rate's sender and receiver where the system
@@ -81,16 +93,18 @@ within() { # within VALUE LOW HIGH (numbers, awk's arithmetic)
     awk -v v="$1" -v a="$2" -v b="$3" 'BEGIN { exit !(v >= a && v <= b) }'
 }
 
-# ---- 1. The rate: 100k msgs/s for 3 s. A shared machine (a VM's stolen
-# time) can stall the sender for tens of ms now and then, which moves
-# that many messages into the next interval: a run that shows it is
-# repeated, at most three runs, and each run's figures are printed.
+# ---- 1. The rate: 100k msgs/s (under wine 5k) for 3 s. A shared machine
+# (a VM's stolen time; other programs' network load, handled in softirq
+# where no priority of ours preempts it) can stall the sender for tens of
+# ms now and then, which moves that many messages into the next interval:
+# a run that shows it is repeated, at most five runs, and each run's
+# figures are printed.
 rate_run() { # rate_run N: one run; 0 when every interval is within bounds
     local n=$1 side counts c k ok=0
     rx "rate$n" "${RT[@]}" "$MDUMP" -q -s --interval 1s --idle-timeout 20s "$G" "$PORT" 192.0.2.2
-    tx "${RT[@]}" "${SENDER[@]}" -qq --interval 1s --rate 100k --duration 3s -s 500 \
+    tx "${RT[@]}" "${SENDER[@]}" -qq --interval 1s --rate "$RATE" --duration 3s -s 500 \
         "$G" "$PORT" 1 192.0.2.1 > "$WORK/rate$n.tx.crlf" 2> "$WORK/rate$n.tx.err"
-    expect_status "rate, run $n: msend --rate 100k --duration 3s" 0 $?
+    expect_status "rate, run $n: msend --rate $RATE --duration 3s" 0 $?
     wait_exit "$RX_PID" 20
     expect_status "rate, run $n: mdump ends at the stat" 0 "$STATUS"
     tr -d '\r' < "$WORK/rate$n.tx.crlf" > "$WORK/rate$n.tx"
@@ -110,9 +124,11 @@ rate_run() { # rate_run N: one run; 0 when every interval is within bounds
     done
     return $ok
 }
-LOW=$((100000 - 1000 * RATE_TOLERANCE)) HIGH=$((100000 + 1000 * RATE_TOLERANCE))
+LOW=$((RATE_MSGS * (100 - RATE_TOLERANCE) / 100)) HIGH=$((RATE_MSGS * (100 + RATE_TOLERANCE) / 100))
+TOTAL=$((3 * RATE_MSGS))
+HIGHEST=$(printf %x $((TOTAL - 1)))
 run=1
-until rate_run $run || [ $run = 3 ]; do run=$((run + 1)); done
+until rate_run $run || [ $run = 5 ]; do run=$((run + 1)); done
 all_within() { # all_within VALUE...: each within LOW..HIGH
     local c
     for c in "$@"; do within "$c" "$LOW" "$HIGH" || return 1; done
@@ -120,95 +136,20 @@ all_within() { # all_within VALUE...: each within LOW..HIGH
 CHECKS=$((CHECKS + 1))
 # shellcheck disable=SC2086 # the counts are words
 if [ "$(wc -w <<< "$RX_COUNTS $TX_COUNTS")" = 6 ] && all_within $RX_COUNTS $TX_COUNTS; then
-    pass "rate: in 1-s intervals, received $RX_COUNTS, sent $TX_COUNTS msgs (100000 +- $RATE_TOLERANCE %, run $run)"
+    pass "rate: in 1-s intervals, received $RX_COUNTS, sent $TX_COUNTS msgs ($RATE_MSGS +- $RATE_TOLERANCE %, run $run)"
 else
-    fail "rate: three runs, none within $RATE_TOLERANCE % of 100000 in every interval"
+    fail "rate: five runs, none within $RATE_TOLERANCE % of $RATE_MSGS in every interval"
     cat "$WORK/rate$run.rx" "$WORK/rate$run.tx" >&2
 fi
-grep -q "^300000 msgs sent, 300000 received (not including 'stat')$" "$WORK/rate$run.rx"
-expect_status "rate: the stat: 300000 sent, 300000 received" 0 $?
-grep -Eq "^total $G from 192\.0\.2\.1\.[0-9]+: 300000 msgs in [0-9.]+ s, [0-9]+ msgs/s, [0-9.]+ Mbit/s, lost 0, dup 0, reordered 0, highest 493df$" "$WORK/rate$run.rx"
-expect_status "rate: the receiver's total: 300000, none lost" 0 $?
-grep -q "^total to $G:$PORT: 300000 msgs in " "$WORK/rate$run.tx"
-expect_status "rate: the sender's total: 300000" 0 $?
+grep -q "^$TOTAL msgs sent, $TOTAL received (not including 'stat')$" "$WORK/rate$run.rx"
+expect_status "rate: the stat: $TOTAL sent, $TOTAL received" 0 $?
+grep -Eq "^total $G from 192\.0\.2\.1\.[0-9]+: $TOTAL msgs in [0-9.]+ s, [0-9]+ msgs/s, [0-9.]+ Mbit/s, lost 0, dup 0, reordered 0, highest $HIGHEST$" "$WORK/rate$run.rx"
+expect_status "rate: the receiver's total: $TOTAL, none lost, highest $HIGHEST" 0 $?
+grep -q "^total to $G:$PORT: $TOTAL msgs in " "$WORK/rate$run.tx"
+expect_status "rate: the sender's total: $TOTAL" 0 $?
 
-# ---- 2. Loss, duplicates and reordering, injected: counted exactly.
-# 0-999 with 250-252 and 900 lost, 300 twice, 301 three times, 100 after
-# 101, 700 after 705; no stat: the idle timeout ends the run, and
-# --loss-status gives 4 from the numbers alone.
-INJECTED="0-99,101,100,102-249,253-299,300,300,301,301,301,302-699,701-705,700,706-899,901-999"
-inject() { # inject NAME ECHO_ARGS ITEM...
-    local name=$1 echo=$2
-    shift 2
-    rx "$name" "$MDUMP" -q --interval 1s --loss-status --idle-timeout 1s "$G" "$PORT" 192.0.2.2
-    tx "$SENDRAW" udp "$G" "$PORT" "text:echo sender equiv cmd: msend -b1 $echo-m0 -n1000 $G $PORT" "$@"
-    expect_status "$name: sendraw" 0 $?
-    wait_exit "$RX_PID" 10
-}
-inject hex "" "msgs:$INJECTED"
-expect_status "hex: --loss-status without a stat (idle timeout, loss counted)" 4 "$STATUS"
-cat > "$WORK/hex.want" << END
-echo sender equiv cmd: msend -b1 -m0 -n1000 $G $PORT
-TIMEOUT: nothing received for 1 s
-total $G from 192.0.2.1.PORT: 999 msgs in T s, R msgs/s, M Mbit/s, lost 4, dup 3, reordered 2, highest 3e7
-END
-grep -v '^interval ' "$WORK/hex.rx" | grep -v '^Equiv' | mask_total > "$WORK/hex.got"
-expect_same "hex: the totals, exactly" "$WORK/hex.want" "$WORK/hex.got"
-# The intervals add up to the totals.
-awk '/^interval / { gsub(",", ""); m += $7; l += $14; d += $16; r += $18 }
-     END { print m, l, d, r }' "$WORK/hex.rx" > "$WORK/hex.sums"
-echo "999 4 3 2" > "$WORK/hex.sums.want"
-expect_same "hex: the intervals add up to the totals" "$WORK/hex.sums.want" "$WORK/hex.sums"
-
-# The same in decimal (the echo says -d), now with a stat: its old lines
-# as ever (they count the duplicates as received), exit 4 at -s.
-rx dec "$MDUMP" -q -s --interval 1s --loss-status --idle-timeout 5s "$G" "$PORT" 192.0.2.2
-tx "$SENDRAW" udp "$G" "$PORT" "text:echo sender equiv cmd: msend -b1 -d -m0 -n1000 $G $PORT" \
-    "msgsd:$INJECTED" "text:stat 1000"
-wait_exit "$RX_PID" 10
-expect_status "decimal: --loss-status at the stat" 4 "$STATUS"
-cat > "$WORK/dec.want" << END
-echo sender equiv cmd: msend -b1 -d -m0 -n1000 $G $PORT
-1000 msgs sent, 999 received (not including 'stat')
-0.100000% loss
-total $G from 192.0.2.1.PORT: 999 msgs in T s, R msgs/s, M Mbit/s, lost 4, dup 3, reordered 2, highest 999
-END
-grep -v '^interval ' "$WORK/dec.rx" | grep -v '^Equiv' | mask_total > "$WORK/dec.got"
-expect_same "decimal: the stat's old lines, and the totals" "$WORK/dec.want" "$WORK/dec.got"
-
-# ---- 3. msend stopped by Ctrl-C, datagrams dropped on the way: no stat,
-# and the loss told is exactly what was sent and did not arrive.
-rx stop "$MDUMP" -q --summary --loss-status --idle-timeout 2s "$G" "$PORT" 192.0.2.2
-spawn "$WORK/stop.tx" ip netns exec "$TX" "$MSEND" --json --interval 500ms --rate 2000 -n 0 \
-    -s 100 "$G" "$PORT" 1 192.0.2.1
-TX_PID=$SPAWNED
-wait_lines "$WORK/stop.tx" '"event": "interval"' 3 10
-nft_drop "$RX" input udp dport "$PORT"
-sleep 0.3
-ip netns exec "$RX" nft delete table inet mtfault
-wait_lines "$WORK/stop.tx" '"event": "interval"' 6 10
-kill -INT "$TX_PID"
-wait_exit "$TX_PID" 10
-expect_status "stop: msend after Ctrl-C" 130 "$STATUS"
-wait_exit "$RX_PID" 10
-expect_status "stop: mdump's --loss-status (no stat: the numbers)" 4 "$STATUS"
-sent=$(python3 -c 'import json, sys
-end = [json.loads(l) for l in open(sys.argv[1]) if l.strip()][-1]
-assert end["event"] == "end" and end["stopped"] is True and end["status"] == 130
-print(end["messages"])' "$WORK/stop.tx")
-line=$(grep -E "^mdump: $G from 192\.0\.2\.1\.[0-9]+: " "$WORK/stop.rx")
-got=$(sed -E 's/.*: ([0-9]+) msgs in .*/\1/' <<< "$line")
-lost=$(sed -E 's/.*, lost ([0-9]+),.*/\1/' <<< "$line")
-CHECKS=$((CHECKS + 1))
-if [ -n "$sent" ] && [ "$lost" -gt 0 ] && [ $((sent - got)) -eq "$lost" ]; then
-    pass "stop: $sent sent, $got received, lost $lost told without a stat"
-else
-    fail "stop: sent '$sent', received '$got', lost '$lost' (want sent - received = lost > 0)"
-    cat "$WORK/stop.rx" >&2
-fi
-
-# ---- 4. --json on both sides: every line parses, in order, with the
-# README's members.
+# ---- 2. --json on both sides: every line parses, in order, with the
+# members the README's tables give (read from it).
 # stdout alone: what stderr gets (a NOTE about buffers) is no JSON.
 ip netns exec "$RX" env --default-signal=INT,TERM "$MDUMP" --json --interval 500ms -s \
     -o "$WORK/json.file" "$G" "$PORT" 192.0.2.2 > "$WORK/json.rx" 2> "$WORK/json.rx.err" &
@@ -216,13 +157,13 @@ RX_PID=$!
 PIDS+=("$RX_PID")
 wait_for "$WORK/json.rx" '^\{"event": "start"' 10
 sleep 0.2
-tx "$MSEND" --json --interval 500ms --rate 1000 --duration 2s -s 200 --timestamp -m 64 \
+tx "${SENDER[@]}" --json --interval 500ms --rate 1000 --duration 2s -s 200 --timestamp -m 64 \
     "$G" "$PORT" 1 192.0.2.1 > "$WORK/json.tx" 2> "$WORK/json.tx.err"
 expect_status "json: msend" 0 $?
 wait_exit "$RX_PID" 10
 expect_status "json: mdump" 0 "$STATUS"
-python3 - "$WORK/json.tx" "$WORK/json.rx" << 'END' > "$WORK/json.check" 2>&1
-import json, sys
+python3 - "$WORK/json.tx" "$WORK/json.rx" "$(dirname "$0")/../README.md" << 'END' > "$WORK/json.check" 2>&1
+import json, re, sys
 
 def objects(path):
     out = []
@@ -254,6 +195,26 @@ MDUMP = {
     "end": ["event", "status", "reason", "datagrams", "bytes", "messages", "lost", "untracked",
             "groups"],
 }
+
+def documented(readme):
+    """The members the README's tables give for each program's events."""
+    section = open(readme, encoding="utf-8").read().split("\n## Rates, intervals and JSON\n")[1]
+    section = section.split("\n## ")[0]
+    tables, table = {}, None
+    for line in section.splitlines():
+        if line == "msend:" or line.startswith("mdump (`group`"):
+            table = tables.setdefault(line[:5], {})
+        m = re.fullmatch(r"\| `(\w+)` \| (.*) \|", line)
+        if table is not None and m and m.group(2) != "members":
+            body = m.group(2)
+            while re.search(r"\([^()]*\)", body):  # the remarks in parentheses
+                body = re.sub(r"\([^()]*\)", "", body)
+            table[m.group(1)] = [n for n in re.findall(r"`([^`]*)`", body)
+                                 if re.fullmatch(r"[a-z_]+", n)]
+    return tables
+
+docs = documented(sys.argv[3])
+assert docs == {"msend": MSEND, "mdump": MDUMP}, docs
 for name, objs, members in (("msend", sender, MSEND), ("mdump", receiver, MDUMP)):
     for o in objs:
         assert list(o) == members[o["event"]], (name, o)
@@ -290,7 +251,7 @@ expect_status "json: every line parses, members in order ($(tail -1 "$WORK/json.
 cmp -s "$WORK/json.rx" "$WORK/json.file"
 expect_status "json: the -o file holds the same lines" 0 $?
 
-# ---- 5. Jitter and one-way delay of a path whose delay varies 10 ms +- 2 ms.
+# ---- 3. Jitter and one-way delay of a path whose delay varies 10 ms +- 2 ms.
 # netem where the kernel has it; else the test sender claims each message
 # left that much earlier than it did, which the receiver cannot tell from
 # a delay (it sees only the stamps and its clock).
@@ -301,8 +262,8 @@ if ip netns exec "$TX" tc qdisc add dev "$TX_DEV" root netem delay 10ms 2ms 2> /
     ip netns exec "$TX" tc qdisc del dev "$TX_DEV" root
 else
     how="no netem in this kernel: the sender's stamps moved back by 10 ms +- 2 ms"
-    rx jitter "${RT[@]}" "$MDUMP" -q --interval 1s --idle-timeout 1s "$G" "$PORT" 192.0.2.2
-    tx "${RT[@]}" "$SENDRAW" udp "$G" "$PORT" stamped:2000:1000:10000:2000:7
+    rx jitter "${RT[@]}" "$MDUMP" -q -s --interval 1s --idle-timeout 10s "$G" "$PORT" 192.0.2.2
+    tx "${RT[@]}" "$SENDRAW" udp "$G" "$PORT" stamped:2000:1000:10000:2000:7 "text:stat 2000"
 fi
 wait_exit "$RX_PID" 20
 total=$(grep "^total $G from" "$WORK/jitter.rx")
@@ -318,34 +279,135 @@ if within "$jit" 830 1830 && within "$dmin" 7900 8600 && within "$davg" 9600 104
 else
     fail "jitter ($how): '$total'; want J 830-1830 us, delay min 7.9-8.6, avg 9.6-10.4, max 11.4-12.6 ms"
 fi
+if [ "$how" != "netem delay 10ms 2ms" ]; then
+    # The stamps' delays are known: sendraw's generator again (its seed 7)
+    # gives the J and the delays the receiver must find, plus what the
+    # real path adds (microseconds over the veth; more if the sender is
+    # preempted between its clock and its send).
+    read -r mjit mmin mavg mmax <<< "$(python3 -c '
+state, transit, j = 7, [], 0.0
+for k in range(2000):
+    state = (state * 6364136223846793005 + 1442695040888963407) % 2**64
+    transit.append(10000 + (state >> 33) % 4001 - 2000)
+for a, b in zip(transit, transit[1:]):
+    j += (abs(b - a) - j) / 16
+print("%.3f %d %.3f %d" % (j, min(transit), sum(transit) / len(transit), max(transit)))')"
+    CHECKS=$((CHECKS + 1))
+    if within "$jit" "$(awk -v m="$mjit" 'BEGIN { print m - 100 }')" "$(awk -v m="$mjit" 'BEGIN { print m + 100 }')" &&
+        within "$dmin" "$mmin" $((mmin + 1000)) && within "$davg" "$mavg" "$(awk -v m="$mavg" 'BEGIN { print m + 1000 }')" &&
+        within "$dmax" "$mmax" $((mmax + STAMP_MAX_US)); then
+        pass "jitter: the stamps' own J $mjit us (measured $jit, +- 100), delays min $mmin avg $mavg max $mmax us (measured $dmin $davg $dmax: the path adds 0-1000 us)"
+    else
+        fail "jitter: measured J $jit, delays $dmin $davg $dmax us; the stamps' own: J $mjit, $mmin $mavg $mmax us"
+    fi
+fi
 
 # msend --timestamp on the plain link: the same host's clock, so a small
 # delay, never negative.
 # (Real-time priority where given: a sender preempted between reading
 # its clock and sending, or a receiver preempted, adds that to a delay.)
 rx stamps2 "${RT[@]}" "$MDUMP" -q -s --summary "$G" "$PORT" 192.0.2.2
-tx "${RT[@]}" "$MSEND" -qq --rate 1000 --duration 1s --timestamp -m 48 -s 200 "$G" "$PORT" 1 192.0.2.1
+tx "${RT[@]}" "${SENDER[@]}" -qq --rate 1000 --duration 1s --timestamp -m 48 -s 200 "$G" "$PORT" 1 192.0.2.1
 wait_exit "$RX_PID" 10
 total=$(grep "^mdump: $G from" "$WORK/stamps2.rx")
 read -r jit dmin davg dmax <<< "$(sed -E 's/.*, jitter ([0-9.]+) us, one-way delay min (-?[0-9]+) avg (-?[0-9.]+) max (-?[0-9]+) us$/\1 \2 \3 \4/' <<< "$total")"
 CHECKS=$((CHECKS + 1))
-if within "$jit" 0 500 && within "$dmin" 0 2000 && within "$dmax" 0 10000 &&
+if within "$jit" 0 500 && within "$dmin" 0 2000 && within "$davg" 0 2000 &&
+    within "$dmax" 0 "$STAMP_MAX_US" &&
     ! grep -q negative <<< "$total"; then
     pass "timestamps over the veth: J $jit us, delay min $dmin avg $davg max $dmax us"
 else
     fail "timestamps over the veth: '$total'"
 fi
 # Stamps from a clock 5 ms ahead: negative delays, and the line says why.
-rx ahead "$MDUMP" -q --interval 1s --idle-timeout 1s "$G" "$PORT" 192.0.2.2
-tx "$SENDRAW" udp "$G" "$PORT" stamped:20:1000:-5000:0:1
+rx ahead "$MDUMP" -q -s --interval 1s --idle-timeout 10s "$G" "$PORT" 192.0.2.2
+tx "$SENDRAW" udp "$G" "$PORT" stamped:20:1000:-5000:0:1 "text:stat 20"
 wait_exit "$RX_PID" 10
 grep -Eq "^total $G from .*, one-way delay min -[0-9]+ avg -[0-9.]+ max -[0-9]+ us \(negative: the clocks disagree\)$" "$WORK/ahead.rx"
 expect_status "a sender's clock ahead: the delays are negative, and said to be" 0 $?
 
+# The rest tests mdump alone: once is enough.
+$WINDOWS && finish
+
+# ---- 4. Loss, duplicates and reordering, injected: counted exactly.
+# 0-999 with 250-252 and 900 lost, 300 twice, 301 three times, 100 after
+# 101, 700 after 705; no stat: the idle timeout ends the run, and
+# --loss-status gives 4 from the numbers alone.
+INJECTED="0-99,101,100,102-249,253-299,300,300,301,301,301,302-699,701-705,700,706-899,901-999"
+inject() { # inject NAME ECHO_ARGS ITEM...
+    local name=$1 echo=$2
+    shift 2
+    rx "$name" "$MDUMP" -q --interval 1s --loss-status --idle-timeout 3s "$G" "$PORT" 192.0.2.2
+    tx "$SENDRAW" udp "$G" "$PORT" "text:echo sender equiv cmd: msend -b1 $echo-m0 -n1000 $G $PORT" "$@"
+    expect_status "$name: sendraw" 0 $?
+    wait_exit "$RX_PID" 10
+}
+inject hex "" "msgs:$INJECTED"
+expect_status "hex: --loss-status without a stat (idle timeout, loss counted)" 4 "$STATUS"
+cat > "$WORK/hex.want" << END
+echo sender equiv cmd: msend -b1 -m0 -n1000 $G $PORT
+TIMEOUT: nothing received for 3 s
+total $G from 192.0.2.1.PORT: 999 msgs in T s, R msgs/s, M Mbit/s, lost 4, dup 3, reordered 2, highest 3e7
+END
+grep -v '^interval ' "$WORK/hex.rx" | grep -v '^Equiv' | mask_total > "$WORK/hex.got"
+expect_same "hex: the totals, exactly" "$WORK/hex.want" "$WORK/hex.got"
+# The intervals add up to the totals.
+awk '/^interval / { gsub(",", ""); m += $7; l += $14; d += $16; r += $18 }
+     END { print m, l, d, r }' "$WORK/hex.rx" > "$WORK/hex.sums"
+echo "999 4 3 2" > "$WORK/hex.sums.want"
+expect_same "hex: the intervals add up to the totals" "$WORK/hex.sums.want" "$WORK/hex.sums"
+
+# The same in decimal (the echo says -d), now with a stat: its old lines
+# as ever (they count the duplicates as received), exit 4 at -s.
+rx dec "$MDUMP" -q -s --interval 1s --loss-status --idle-timeout 5s "$G" "$PORT" 192.0.2.2
+tx "$SENDRAW" udp "$G" "$PORT" "text:echo sender equiv cmd: msend -b1 -d -m0 -n1000 $G $PORT" \
+    "msgsd:$INJECTED" "text:stat 1000"
+wait_exit "$RX_PID" 10
+expect_status "decimal: --loss-status at the stat" 4 "$STATUS"
+cat > "$WORK/dec.want" << END
+echo sender equiv cmd: msend -b1 -d -m0 -n1000 $G $PORT
+1000 msgs sent, 999 received (not including 'stat')
+0.100000% loss
+total $G from 192.0.2.1.PORT: 999 msgs in T s, R msgs/s, M Mbit/s, lost 4, dup 3, reordered 2, highest 999
+END
+grep -v '^interval ' "$WORK/dec.rx" | grep -v '^Equiv' | mask_total > "$WORK/dec.got"
+expect_same "decimal: the stat's old lines, and the totals" "$WORK/dec.want" "$WORK/dec.got"
+
+# ---- 5. msend stopped by Ctrl-C, datagrams dropped on the way: no stat,
+# and the loss told is exactly what was sent and did not arrive.
+rx stop "$MDUMP" -q --summary --loss-status --idle-timeout 2s "$G" "$PORT" 192.0.2.2
+spawn "$WORK/stop.tx" ip netns exec "$TX" "$MSEND" --json --interval 500ms --rate 2000 -n 0 \
+    -s 100 "$G" "$PORT" 1 192.0.2.1
+TX_PID=$SPAWNED
+wait_lines "$WORK/stop.tx" '"event": "interval"' 3 10
+nft_drop "$RX" input udp dport "$PORT"
+sleep 0.3
+ip netns exec "$RX" nft delete table inet mtfault
+wait_lines "$WORK/stop.tx" '"event": "interval"' 6 10
+kill -INT "$TX_PID"
+wait_exit "$TX_PID" 10
+expect_status "stop: msend after Ctrl-C" 130 "$STATUS"
+wait_exit "$RX_PID" 10
+expect_status "stop: mdump's --loss-status (no stat: the numbers)" 4 "$STATUS"
+sent=$(python3 -c 'import json, sys
+end = [json.loads(l) for l in open(sys.argv[1]) if l.strip()][-1]
+assert end["event"] == "end" and end["stopped"] is True and end["status"] == 130
+print(end["messages"])' "$WORK/stop.tx")
+line=$(grep -E "^mdump: $G from 192\.0\.2\.1\.[0-9]+: " "$WORK/stop.rx")
+got=$(sed -E 's/.*: ([0-9]+) msgs in .*/\1/' <<< "$line")
+lost=$(sed -E 's/.*, lost ([0-9]+),.*/\1/' <<< "$line")
+CHECKS=$((CHECKS + 1))
+if [ -n "$sent" ] && [ "$lost" -gt 0 ] && [ $((sent - got)) -eq "$lost" ]; then
+    pass "stop: $sent sent, $got received, lost $lost told without a stat"
+else
+    fail "stop: sent '$sent', received '$got', lost '$lost' (want sent - received = lost > 0)"
+    cat "$WORK/stop.rx" >&2
+fi
+
 # ---- 6. Several groups in one mdump: a range and a list, each its own
 # counts and stat; a group of it nobody sends to; another group at the
 # port (239.1.2.30, its own mdump beside) kept out.
-rx groups "$MDUMP" -Q1 --interval 1s --idle-timeout 1500ms "239.1.2.10+3,239.1.2.20" "$PORT" 192.0.2.2
+rx groups "$MDUMP" -Q1 --interval 1s --idle-timeout 3s "239.1.2.10+3,239.1.2.20" "$PORT" 192.0.2.2
 spawn "$WORK/other.rx" ip netns exec "$RX" "$MDUMP" -q -s --summary --idle-timeout 10s 239.1.2.30 "$PORT" 192.0.2.2
 OTHER_PID=$SPAWNED
 wait_for "$WORK/other.rx" '^Equiv' 10
@@ -365,7 +427,7 @@ echo sender equiv cmd: msend -b1 -m0 -n7 -p0 -qq -s50 -S65536 239.1.2.11 $PORT 1
 echo sender equiv cmd: msend -b1 -m0 -n3 -p0 -qq -s50 -S65536 239.1.2.20 $PORT 1 192.0.2.1
 3 msgs sent, 3 received (not including 'stat')
 0.000000% loss
-TIMEOUT: nothing received for 1500 ms
+TIMEOUT: nothing received for 3 s
 total 239.1.2.10 from 192.0.2.1.PORT: 5 msgs in T s, R msgs/s, M Mbit/s, lost 0, dup 0, reordered 0, highest 4
 total 239.1.2.11 from 192.0.2.1.PORT: 7 msgs in T s, R msgs/s, M Mbit/s, lost 0, dup 0, reordered 0, highest 6
 total 239.1.2.20 from 192.0.2.1.PORT: 3 msgs in T s, R msgs/s, M Mbit/s, lost 0, dup 0, reordered 0, highest 2
@@ -389,4 +451,20 @@ wait_exit "$RX_PID" 10
 expect_status "tcp: mdump ends at the stat" 0 "$STATUS"
 grep -Eq "^total 0\.0\.0\.0 from 192\.0\.2\.1\.[0-9]+: 500 msgs in [0-9.]+ s, [0-9]+ msgs/s, [0-9.]+ Mbit/s$" "$WORK/tcp.rx"
 expect_status "tcp: the total counts messages, no numbers" 0 $?
+# The same in JSON: every member there, null where TCP has no figure.
+rx tcpjson "$MDUMP" -t -s --json 0.0.0.0 "$PORT"
+tx "$MSEND" -qq -t --rate 500 --duration 1s -s 100 192.0.2.2 "$PORT"
+wait_exit "$RX_PID" 10
+python3 - "$WORK/tcpjson.rx" << 'END' > "$WORK/tcpjson.check" 2>&1
+import json, sys
+stream = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][-2]
+assert stream["event"] == "stream" and stream["messages"] == 500, stream
+for key in ("lost", "duplicates", "reordered", "stray", "restarts", "highest", "jitter_us",
+            "delay_min_us", "delay_avg_us", "delay_max_us", "clocks_disagree"):
+    assert stream[key] is None, (key, stream)
+assert stream["unnumbered"] == 0, stream
+END
+rc=$?
+expect_status "tcp: --json's stream object, its sequence and delay members null" 0 "$rc"
+[ "$rc" = 0 ] || cat "$WORK/tcpjson.check" "$WORK/tcpjson.rx" >&2
 finish

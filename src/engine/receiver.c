@@ -268,11 +268,12 @@ static bool on_stat(receiver *r, const uint8_t *count_text, size_t len)
         if (r->json) {
             /* Only JSON on stdout: the warning goes to stderr. */
             char shown[QUOTE_MAX + 4];
-            size_t n = len < QUOTE_MAX ? len : QUOTE_MAX;
+            bool cut = len > QUOTE_MAX;
+            size_t n = cut ? QUOTE_MAX : len;
             dump_text(shown, count_text, n);
             shown[n] = '\0';
             prog_warning("ignoring 'stat' without a valid count: '" WIRE_STAT "%s%s'", shown,
-                         n < len ? "..." : "");
+                         cut ? "..." : "");
             return false;
         }
         out_printf(r->o, PROG_WARNING_PREFIX "ignoring 'stat' without a valid count: '" WIRE_STAT);

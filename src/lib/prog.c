@@ -149,7 +149,8 @@ static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals
 bool prog_positionals_parse(const cli_scan *s, bool with_ttl, prog_positionals *p,
                             cli_error *err)
 {
-    return parse_positionals(s, with_ttl, p, NULL, 0, NULL, err);
+    size_t none; /* no list: one group, in p->group */
+    return parse_positionals(s, with_ttl, p, NULL, 0, &none, err);
 }
 
 bool prog_positionals_parse_list(const cli_scan *s, bool with_ttl, prog_positionals *p,

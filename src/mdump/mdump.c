@@ -579,6 +579,33 @@ static int take_batch(session *ss, group_rx *gr, peer_text *peer, char *hms)
     return status;
 }
 
+/* Each group's receive buffers (one shared by all), and its arrival
+ * check; 0, or EXIT_RUNTIME when there is no memory for them. */
+static int receivers_init(session *ss)
+{
+    bool one_by_one = ss->opts->pause_ms > 0;
+    for (size_t g = 0; g < ss->group_count; g++) {
+        group_rx *gr = &ss->groups[g];
+        /* The groups are read one after another: one buffer for all. */
+        int rc = g == 0 ? sock_receiver_init(&gr->batch, gr->s, one_by_one)
+                        : sock_receiver_init_sharing(&gr->batch, gr->s, one_by_one,
+                                                     &ss->groups[0].batch);
+        if (rc != 0) {
+            prog_error("out of memory");
+            return EXIT_RUNTIME;
+        }
+        gr->batch_ready = true;
+        gr->batch.only = gr->arrivals;
+        if (ss->tracking)
+            sock_receiver_stamp_arrivals(&gr->batch);
+        /* -Q2 without counts never looks at the sender. */
+        if (ss->opts->quiet_level == 2 && !ss->tracking)
+            sock_receiver_skip_senders(&gr->batch);
+        gr->pending = true;
+    }
+    return 0;
+}
+
 /* What a read of group g's socket gave (n: sock_recv_datagrams): the
  * datagrams to their receiver, and whether more may wait (gr->pending).
  * -1 to go on, else the status to end with. */
@@ -603,31 +630,48 @@ static int after_read(session *ss, group_rx *gr, long n, peer_text *peer, char *
     return take_batch(ss, gr, peer, hms);
 }
 
+/* One batch from each group that may have datagrams waiting. Returns the
+ * exit status once the run ends, else -1; *waiting: a socket may still
+ * hold more; *last_us: when the last datagram for us came. */
+static int read_groups(session *ss, peer_text *peer, char *hms, bool *waiting,
+                       int64_t *last_us)
+{
+    int status = -1;
+    *waiting = false;
+    for (size_t g = 0; g < ss->group_count && status < 0; g++) {
+        group_rx *gr = &ss->groups[g];
+        if (!gr->pending)
+            continue;
+        long n = sock_recv_datagrams(&gr->batch);
+        status = after_read(ss, gr, n, peer, hms, last_us);
+        *waiting = *waiting || gr->pending;
+    }
+    return status;
+}
+
+/* Nothing waiting on the one socket: writes out what is buffered, then
+ * sleeps inside the receive call until datagrams come and takes them.
+ * Returns the exit status once the run ends, else -1. */
+static int wait_and_read(session *ss, peer_text *peer, char *hms, int64_t *last_us)
+{
+    group_rx *gr = &ss->groups[0];
+    if (out_flush(&ss->o) != 0 || ss->o.stdout_closed)
+        return interrupted_status(); /* finish() tells why */
+    long n = sock_recv_datagrams_wait(&gr->batch);
+    if (n == SOCK_OUTPUT_GONE) {
+        output_gone(ss);
+        return interrupted_status();
+    }
+    return after_read(ss, gr, n, peer, hms, last_us);
+}
+
 static int receive_udp(session *ss)
 {
     char hms[CLOCK_HMS_LEN + 1] = "";
     peer_text peer;
     memset(&peer, 0, sizeof peer);
-    bool one_by_one = ss->opts->pause_ms > 0;
-    for (size_t g = 0; g < ss->group_count; g++) {
-        group_rx *gr = &ss->groups[g];
-        /* The groups are read one after another: one buffer for all. */
-        int rc = g == 0 ? sock_receiver_init(&gr->batch, gr->s, one_by_one)
-                        : sock_receiver_init_sharing(&gr->batch, gr->s, one_by_one,
-                                                     &ss->groups[0].batch);
-        if (rc != 0) {
-            prog_error("out of memory");
-            return EXIT_RUNTIME;
-        }
-        gr->batch_ready = true;
-        gr->batch.only = gr->arrivals;
-        if (ss->tracking)
-            sock_receiver_stamp_arrivals(&gr->batch);
-        /* -Q2 without counts never looks at the sender. */
-        if (ss->opts->quiet_level == 2 && !ss->tracking)
-            sock_receiver_skip_senders(&gr->batch);
-        gr->pending = true;
-    }
+    if (receivers_init(ss) != 0)
+        return EXIT_RUNTIME;
     int idle_ms = ss->opts->idle_timeout_ms;
     /* One socket and no time limit: sleep inside the receive call, one
      * system call per wake-up instead of a poll, a read and an empty read. */
@@ -642,30 +686,11 @@ static int receive_udp(session *ss)
             break;
         }
         bool waiting = false; /* something may still wait on a socket */
-        for (size_t g = 0; g < ss->group_count && status < 0; g++) {
-            group_rx *gr = &ss->groups[g];
-            if (!gr->pending)
-                continue;
-            long n = sock_recv_datagrams(&gr->batch);
-            status = after_read(ss, gr, n, &peer, hms, &last_us);
-            waiting = waiting || gr->pending;
-        }
+        status = read_groups(ss, &peer, hms, &waiting, &last_us);
         if (status >= 0 || waiting)
             continue;
         if (wait_in_recv) {
-            /* Nothing waiting: show what we have, then read as it comes. */
-            group_rx *gr = &ss->groups[0];
-            if (out_flush(&ss->o) != 0 || ss->o.stdout_closed) {
-                status = interrupted_status(); /* finish() tells why */
-                continue;
-            }
-            long n = sock_recv_datagrams_wait(&gr->batch);
-            if (n == SOCK_OUTPUT_GONE) {
-                output_gone(ss);
-                status = interrupted_status();
-                continue;
-            }
-            status = after_read(ss, gr, n, &peer, hms, &last_us);
+            status = wait_and_read(ss, &peer, hms, &last_us);
             continue;
         }
         /* Nothing waiting: show what we have, then sleep until more, the
@@ -691,6 +716,21 @@ static int receive_udp(session *ss)
     if (status > EXIT_SIGNAL_BASE && !ss->reason)
         ss->reason = "interrupted";
     return finish(ss, status);
+}
+
+/* The sender closed the connection: 0. A 'stat' whose count ran to the
+ * close ends here; with -s that is the end, without the EOF line (as the
+ * old tool). */
+static int stream_closed(session *ss, receiver *rx)
+{
+    if (receiver_stream_end(rx)) {
+        ss->reason = "stat";
+    } else {
+        ss->reason = "eof";
+        if (!ss->opts->json)
+            out_puts(&ss->o, "EOF");
+    }
+    return 0;
 }
 
 /* Closes *listener once a sender is accepted, and marks it closed. */
@@ -748,16 +788,7 @@ static int receive_tcp(session *ss, sock_t *listener)
         }
         long n = sock_recv(s, ss->buf, sizeof ss->buf);
         if (n == 0) {
-            /* A 'stat' whose count ran to the close ends here; with -s
-             * that is the end, without the EOF line (as the old tool). */
-            if (receiver_stream_end(rx)) {
-                ss->reason = "stat";
-            } else {
-                ss->reason = "eof";
-                if (!opts->json)
-                    out_puts(&ss->o, "EOF");
-            }
-            status = 0;
+            status = stream_closed(ss, rx);
             break;
         }
         if (n < 0) {

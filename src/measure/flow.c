@@ -162,6 +162,9 @@ size_t flow_interval_text(char *buf, size_t cap, const flow *f, const char *grou
     return t.len;
 }
 
+/* A stream without send times (TCP): every send-time member null. */
+static const jitter no_send_times;
+
 /* The send-time members: null where there is nothing to tell. */
 static void jitter_json(jsonw *w, const jitter *j)
 {
@@ -231,7 +234,7 @@ void flow_interval_json(jsonw *w, const flow *f, const char *group, double start
         jsonw_kv_uint(w, "duplicates", f->seq->duplicates - f->mark.duplicates);
         jsonw_kv_uint(w, "reordered", f->seq->reordered - f->mark.reordered);
     }
-    jitter_json(w, f->counts_only ? &(jitter){0} : &f->interval);
+    jitter_json(w, f->counts_only ? &no_send_times : &f->interval);
     jsonw_object_end(w);
 }
 
@@ -269,8 +272,10 @@ size_t flow_total_text(char *buf, size_t cap, const flow *f, const char *group)
     if (flow_numbered(f)) {
         textbuf_printf(&t, ", lost %" PRIu64 ", dup %" PRIu64 ", reordered %" PRIu64,
                        seqtrack_lost(s), s->duplicates, s->reordered);
-        textbuf_printf(&t, f->decimal ? ", highest %" PRIu64 : ", highest %" PRIx64,
-                       s->highest);
+        if (f->decimal)
+            textbuf_printf(&t, ", highest %" PRIu64, s->highest);
+        else
+            textbuf_printf(&t, ", highest %" PRIx64, s->highest);
         if (s->stray > 0)
             textbuf_printf(&t, ", stray %" PRIu64, s->stray);
         if (s->restarts > 0)
@@ -308,6 +313,6 @@ void flow_total_json(jsonw *w, const flow *f, const char *group)
             key_null(w, keys[i]);
     }
     jsonw_kv_uint(w, "unnumbered", f->counts_only ? 0 : f->unnumbered);
-    jitter_json(w, f->counts_only ? &(jitter){0} : &f->run);
+    jitter_json(w, f->counts_only ? &no_send_times : &f->run);
     jsonw_object_end(w);
 }

@@ -11,7 +11,7 @@
  * for rates and the wall clock for delays (a message's send time is the
  * sender's wall clock).
  *
- * The lines (README, "Intervals and JSON"), with <source> as mdump
+ * The lines (README, "Rates, intervals and JSON"), with <source> as mdump
  * prints senders (192.0.2.1.40000):
  *   interval <a>-<b> s <group> from <source>: <n> msgs, <r> msgs/s,
  *     <m> Mbit/s[, lost <l>, dup <d>, reordered <o>][, <jitter>]

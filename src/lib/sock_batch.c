@@ -34,6 +34,7 @@ enum { SOCK_RX_DGRAMS_START = SOCK_RX_SLOTS * 64 };
 
 static bool udp_gro_enable(sock_t s);
 static bool arrival_stamp_enable(sock_t s);
+static int headers_init(sock_receiver *rx);
 
 bool sock_receiver_stamp_arrivals(sock_receiver *rx)
 {
@@ -52,7 +53,7 @@ static int receiver_init(sock_receiver *rx, sock_t s, bool one_by_one,
     rx->buf = owner ? owner->buf : malloc((size_t)SOCK_RX_SLOTS * SOCK_RX_SLOT_BYTES);
     rx->capacity = SOCK_RX_DGRAMS_START;
     rx->dgrams = malloc(sizeof *rx->dgrams * rx->capacity);
-    if (!rx->buf || !rx->dgrams) {
+    if (!rx->buf || !rx->dgrams || headers_init(rx) != 0) {
         sock_receiver_free(rx);
         return -1;
     }
@@ -77,8 +78,24 @@ void sock_receiver_free(sock_receiver *rx)
     if (!rx->buf_shared)
         free(rx->buf);
     free(rx->dgrams);
+    free(rx->headers);
     rx->buf = NULL;
     rx->dgrams = NULL;
+    rx->headers = NULL;
+}
+
+void sock_receiver_skip_senders(sock_receiver *rx)
+{
+    rx->anonymous = true;
+}
+
+/* Waits until s is readable, then takes what is waiting. */
+static long wait_then_take(sock_receiver *rx)
+{
+    int ready = sock_wait_readable(rx->s, -1);
+    if (ready < 0)
+        return ready; /* -1, or SOCK_OUTPUT_GONE */
+    return ready == 0 ? 0 : sock_recv_datagrams(rx);
 }
 
 #if defined(__linux__)
@@ -319,18 +336,19 @@ static int64_t arrival_stamp(struct msghdr *m)
 
 /* ---- recvmmsg: several datagrams per call. */
 
-/* Takes what is waiting into msgs[0..n-1] without blocking: with one
- * recvmmsg while the system takes it, else one datagram with recvmsg.
- * Returns how many, or -1 (errno; EAGAIN when nothing is waiting). */
-static int recv_mmsg(sock_receiver *rx, struct mmsghdr *msgs, unsigned n)
+/* Takes what is waiting into msgs[0..n-1]: with one recvmmsg while the
+ * system takes it, else one datagram with recvmsg. flags: MSG_DONTWAIT not
+ * to wait, or MSG_WAITFORONE to wait for the first datagram only. Returns
+ * how many, or -1 (errno; EAGAIN when nothing is waiting). */
+static int recv_mmsg(sock_receiver *rx, struct mmsghdr *msgs, unsigned n, int flags)
 {
     if (rx->batch && n > 1) {
-        int got = recvmmsg(rx->s, msgs, n, MSG_DONTWAIT, NULL);
+        int got = recvmmsg(rx->s, msgs, n, flags, NULL);
         if (got >= 0 || !feature_refused(errno))
             return got;
         rx->batch = false; /* for good: recvmsg does the same work */
     }
-    ssize_t len = recvmsg(rx->s, &msgs[0].msg_hdr, MSG_DONTWAIT);
+    ssize_t len = recvmsg(rx->s, &msgs[0].msg_hdr, flags & MSG_DONTWAIT);
     if (len < 0)
         return -1;
     msgs[0].msg_len = (unsigned)len;
@@ -367,45 +385,91 @@ static int add_dgrams(sock_receiver *rx, const uint8_t *p, size_t len, size_t se
     return 0;
 }
 
-long sock_recv_datagrams(sock_receiver *rx)
-{
+/* The headers recvmmsg reads, filled once: a call only sets again what
+ * the kernel wrote back (the lengths of the address and the control
+ * messages), unless what is asked for has changed. */
+typedef union rx_control {
+    /* UDP_GRO's segment size, IP_PKTINFO or IPV6_PKTINFO, and the arrival
+     * time */
+    char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+             CMSG_SPACE(sizeof(struct timespec))];
+    /* cppcheck-suppress unusedStructMember ; never used: it aligns buf */
+    size_t align; /* cmsghdr wants size_t alignment */
+} rx_control;
+
+typedef struct rx_headers {
     struct mmsghdr msgs[SOCK_RX_SLOTS];
     struct iovec iov[SOCK_RX_SLOTS];
-    union {
-        /* UDP_GRO's segment size, IP_PKTINFO or IPV6_PKTINFO, and the
-         * arrival time */
-        char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-                 CMSG_SPACE(sizeof(struct timespec))];
-        /* cppcheck-suppress unusedStructMember ; never used: it aligns buf */
-        size_t align; /* cmsghdr wants size_t alignment */
-    } control[SOCK_RX_SLOTS];
-    memset(msgs, 0, sizeof msgs);
-    for (int k = 0; k < SOCK_RX_SLOTS; k++) {
-        iov[k].iov_base = rx->buf + (size_t)k * SOCK_RX_SLOT_BYTES;
-        iov[k].iov_len = SOCK_RX_SLOT_BYTES;
-        msgs[k].msg_hdr.msg_iov = &iov[k];
-        msgs[k].msg_hdr.msg_iovlen = 1;
-        msgs[k].msg_hdr.msg_name = &rx->from[k].storage;
-        msgs[k].msg_hdr.msg_namelen = sizeof rx->from[k].storage;
-        if (rx->coalesce || rx->only.check || rx->stamped) {
-            /* cppcheck-suppress legacyUninitvar ; buf's address is taken, nothing read */
-            msgs[k].msg_hdr.msg_control = control[k].buf;
-            msgs[k].msg_hdr.msg_controllen = sizeof control[k].buf;
+    rx_control control[SOCK_RX_SLOTS];
+    const sock_receiver *rx; /* whose from[] they point into; NULL: not filled */
+    const uint8_t *buf;      /* and whose buffer */
+    bool senders;       /* msg_name set */
+    bool control_on;    /* msg_control set */
+} rx_headers;
+
+static int headers_init(sock_receiver *rx)
+{
+    rx->headers = calloc(1, sizeof(rx_headers));
+    return rx->headers ? 0 : -1;
+}
+
+static struct mmsghdr *headers_ready(sock_receiver *rx)
+{
+    rx_headers *h = rx->headers;
+    bool senders = !rx->anonymous;
+    bool control_on = rx->coalesce || rx->only.check || rx->stamped;
+    if (h->rx != rx || h->buf != rx->buf || h->senders != senders || h->control_on != control_on) {
+        memset(h->msgs, 0, sizeof h->msgs);
+        for (int k = 0; k < SOCK_RX_SLOTS; k++) {
+            h->iov[k].iov_base = rx->buf + (size_t)k * SOCK_RX_SLOT_BYTES;
+            h->iov[k].iov_len = SOCK_RX_SLOT_BYTES;
+            h->msgs[k].msg_hdr.msg_iov = &h->iov[k];
+            h->msgs[k].msg_hdr.msg_iovlen = 1;
+            if (senders)
+                h->msgs[k].msg_hdr.msg_name = &rx->from[k].storage;
+            if (control_on)
+                h->msgs[k].msg_hdr.msg_control = h->control[k].buf;
         }
+        h->rx = rx;
+        h->buf = rx->buf;
+        h->senders = senders;
+        h->control_on = control_on;
     }
+    for (int k = 0; k < rx->slots; k++) {
+        if (senders)
+            h->msgs[k].msg_hdr.msg_namelen = sizeof rx->from[k].storage;
+        if (control_on)
+            h->msgs[k].msg_hdr.msg_controllen = sizeof h->control[k].buf;
+    }
+    return h->msgs;
+}
+
+/* One receive call with flags (recv_mmsg), and its messages cut into
+ * datagrams. */
+static long take(sock_receiver *rx, int flags)
+{
+    struct mmsghdr *msgs = headers_ready(rx);
     rx->count = 0;
-    int got = recv_mmsg(rx, msgs, (unsigned)rx->slots);
-    if (got < 0)
-        return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    rx->drained = false;
+    int got = recv_mmsg(rx, msgs, (unsigned)rx->slots, flags);
+    if (got < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return -1;
+        rx->drained = true;
+        return 0;
+    }
+    /* Fewer than asked for: the socket had no more (a call without
+     * recvmmsg takes one whatever is waiting). */
+    rx->drained = rx->batch && got < rx->slots;
     for (int k = 0; k < got; k++) {
         /* Another group's or interface's datagram: dropped unseen. */
         if (rx->only.check && !pktinfo_wanted(&rx->only, &msgs[k].msg_hdr))
             continue;
         size_t len = msgs[k].msg_len;
-        rx->from[k].len = msgs[k].msg_hdr.msg_namelen;
+        rx->from[k].len = rx->anonymous ? 0 : msgs[k].msg_hdr.msg_namelen;
         size_t segment = rx->coalesce ? udp_gro_segment(&msgs[k].msg_hdr, len) : len;
         size_t first = rx->count;
-        if (add_dgrams(rx, iov[k].iov_base, len, segment, k) != 0)
+        if (add_dgrams(rx, msgs[k].msg_hdr.msg_iov->iov_base, len, segment, k) != 0)
             return -1;
         /* A coalesced run came in at once: one time for its datagrams. */
         int64_t stamp = rx->stamped ? arrival_stamp(&msgs[k].msg_hdr) : 0;
@@ -415,7 +479,35 @@ long sock_recv_datagrams(sock_receiver *rx)
     return (long)rx->count;
 }
 
+long sock_recv_datagrams(sock_receiver *rx)
+{
+    return take(rx, MSG_DONTWAIT);
+}
+
+long sock_recv_datagrams_wait(sock_receiver *rx)
+{
+    /* A pipe's reader going away is seen only by poll. */
+    if (sock_os_output_watched())
+        return wait_then_take(rx);
+    if (sock_interrupted()) {
+        errno = EINTR;
+        return -1;
+    }
+    long n = take(rx, MSG_WAITFORONE);
+    /* Nothing though it waited: a non-blocking socket, or a receive time
+     * limit (SO_RCVTIMEO); the plain wait instead. */
+    if (n == 0 && rx->drained)
+        return wait_then_take(rx);
+    return n;
+}
+
 #else /* one datagram per call */
+
+static int headers_init(sock_receiver *rx)
+{
+    (void)rx; /* one datagram per call: no headers kept */
+    return 0;
+}
 
 static bool udp_gro_enable(sock_t s)
 {
@@ -461,5 +553,10 @@ long sock_recv_datagrams(sock_receiver *rx)
         rx->count = 1;
         return 1;
     }
+}
+
+long sock_recv_datagrams_wait(sock_receiver *rx)
+{
+    return wait_then_take(rx);
 }
 #endif

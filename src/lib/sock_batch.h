@@ -61,7 +61,10 @@ typedef struct sock_receiver {
     bool coalesce;       /* UDP_GRO on */
     bool buf_shared;     /* buf is another receiver's (not freed here) */
     bool stamped;        /* the kernel stamps each arrival (SO_TIMESTAMPNS) */
+    bool anonymous;      /* senders not asked for (sock_receiver_skip_senders) */
+    bool drained;        /* the last call emptied the socket */
     int slots;           /* datagrams (or coalesced runs) per call */
+    void *headers;       /* the system's per-call headers, kept filled */
     uint8_t *buf;        /* SOCK_RX_SLOTS * SOCK_RX_SLOT_BYTES */
     sock_addr from[SOCK_RX_SLOTS];
     sock_dgram *dgrams;  /* what the last call received, in order */
@@ -87,9 +90,23 @@ int sock_receiver_init_sharing(sock_receiver *rx, sock_t s, bool one_by_one,
  * (Windows, a refusal): the stamps stay 0 and the reader's clock stands
  * in. */
 bool sock_receiver_stamp_arrivals(sock_receiver *rx);
+/* The senders' addresses are not asked for: rx->from[] stays empty
+ * (length 0), and the system skips copying each one out. For a reader
+ * that never shows or counts by sender (mdump -Q2 without counts). */
+void sock_receiver_skip_senders(sock_receiver *rx);
 /* Takes what is waiting without blocking: the number of datagrams now in
  * rx->dgrams, 0 when none is waiting (or all that were are not for this
- * receiver, see sock_receive_only), -1 on error. */
+ * receiver, see sock_receive_only), -1 on error. rx->drained is set when
+ * the call took fewer messages than it had room for: the socket was empty
+ * then, and the next call would find nothing. */
 long sock_recv_datagrams(sock_receiver *rx);
+/* As sock_recv_datagrams, but first waits for at least one datagram, with
+ * no time limit: on Linux inside the receive call (recvmmsg with
+ * MSG_WAITFORONE: one system call per wake-up, not a poll, an empty read
+ * and a read). -1 with sock_error_interrupted() when a signal came (Ctrl-C);
+ * SOCK_OUTPUT_GONE when stdout is a pipe whose reader has gone (then, and
+ * elsewhere than Linux, it waits in sock_wait_readable). s must be a
+ * blocking socket. */
+long sock_recv_datagrams_wait(sock_receiver *rx);
 
 #endif

@@ -70,6 +70,9 @@ bool sock_os_ipv4_of_index(unsigned ifindex, struct in_addr *addr);
 int sock_os_join_index_ipv4(sock_t s, struct in_addr group, unsigned ifindex);
 /* A getaddrinfo status that means "no such host (of that family)". */
 bool sock_os_resolve_no_host(int status);
+/* Whether stdout is a pipe or socket whose reader can go away: the waits
+ * of sock_wait_readable then watch it too. */
+bool sock_os_output_watched(void);
 /* One datagram into rx->buf, its sender into rx->from[0]; with
  * rx->only.check, *wanted tells whether it is one the receiver asked for
  * (IP_PKTINFO). The length, or -1. */

@@ -130,6 +130,11 @@ static bool stdout_is_pipe(void)
     return known == 1;
 }
 
+bool sock_os_output_watched(void)
+{
+    return stdout_is_pipe();
+}
+
 int sock_wait_readable(sock_t s, int timeout_ms)
 {
     /* events 0: for stdout only its error or hang-up is reported. */

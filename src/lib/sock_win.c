@@ -132,6 +132,11 @@ static void set_interrupted_error(void)
     WSASetLastError(WSAEINTR);
 }
 
+bool sock_os_output_watched(void)
+{
+    return false; /* the waits here watch the sockets only */
+}
+
 int sock_wait_readable(sock_t s, int timeout_ms)
 {
     /* Blocking Winsock calls do not notice the console handler, so wait in

@@ -598,9 +598,36 @@ static int receivers_init(session *ss)
         gr->batch.only = gr->arrivals;
         if (ss->tracking)
             sock_receiver_stamp_arrivals(&gr->batch);
+        /* -Q2 without counts never looks at the sender. */
+        if (ss->opts->quiet_level == 2 && !ss->tracking)
+            sock_receiver_skip_senders(&gr->batch);
         gr->pending = true;
     }
     return 0;
+}
+
+/* What a read of group g's socket gave (n: sock_recv_datagrams): the
+ * datagrams to their receiver, and whether more may wait (gr->pending).
+ * -1 to go on, else the status to end with. */
+static int after_read(session *ss, group_rx *gr, long n, peer_text *peer, char *hms,
+                      int64_t *last_us)
+{
+    if (n == 0) {
+        gr->pending = false;
+        return -1;
+    }
+    if (n < 0) {
+        gr->pending = true; /* a stray ICMP error or a spurious wake-up: again */
+        if (sock_error_interrupted())
+            return interrupted_status();
+        if (!sock_error_refused() && !sock_error_retry())
+            return report(ss, "recv", NULL);
+        return -1;
+    }
+    gr->pending = !gr->batch.drained;
+    if (ss->opts->idle_timeout_ms > 0)
+        *last_us = clock_mono_us();
+    return take_batch(ss, gr, peer, hms);
 }
 
 /* One batch from each group that may have datagrams waiting. Returns the
@@ -616,23 +643,26 @@ static int read_groups(session *ss, peer_text *peer, char *hms, bool *waiting,
         if (!gr->pending)
             continue;
         long n = sock_recv_datagrams(&gr->batch);
-        if (n == 0) {
-            gr->pending = false;
-            continue;
-        }
-        *waiting = true;
-        if (n < 0) {
-            if (sock_error_interrupted())
-                status = interrupted_status();
-            else if (!sock_error_refused() && !sock_error_retry())
-                status = report(ss, "recv", NULL);
-            continue; /* a stray ICMP error or a spurious wake-up */
-        }
-        if (ss->opts->idle_timeout_ms > 0)
-            *last_us = clock_mono_us();
-        status = take_batch(ss, gr, peer, hms);
+        status = after_read(ss, gr, n, peer, hms, last_us);
+        *waiting = *waiting || gr->pending;
     }
     return status;
+}
+
+/* Nothing waiting on the one socket: writes out what is buffered, then
+ * sleeps inside the receive call until datagrams come and takes them.
+ * Returns the exit status once the run ends, else -1. */
+static int wait_and_read(session *ss, peer_text *peer, char *hms, int64_t *last_us)
+{
+    group_rx *gr = &ss->groups[0];
+    if (out_flush(&ss->o) != 0 || ss->o.stdout_closed)
+        return interrupted_status(); /* finish() tells why */
+    long n = sock_recv_datagrams_wait(&gr->batch);
+    if (n == SOCK_OUTPUT_GONE) {
+        output_gone(ss);
+        return interrupted_status();
+    }
+    return after_read(ss, gr, n, peer, hms, last_us);
 }
 
 static int receive_udp(session *ss)
@@ -643,6 +673,9 @@ static int receive_udp(session *ss)
     if (receivers_init(ss) != 0)
         return EXIT_RUNTIME;
     int idle_ms = ss->opts->idle_timeout_ms;
+    /* One socket and no time limit: sleep inside the receive call, one
+     * system call per wake-up instead of a poll, a read and an empty read. */
+    bool wait_in_recv = ss->group_count == 1 && idle_ms == 0 && !interval_lines(ss);
     /* Datagrams that are not for us (sock_receive_only) wake the socket
      * but are not "received": the idle time runs from the last one that is. */
     int64_t last_us = clock_mono_us();
@@ -656,6 +689,10 @@ static int receive_udp(session *ss)
         status = read_groups(ss, &peer, hms, &waiting, &last_us);
         if (status >= 0 || waiting)
             continue;
+        if (wait_in_recv) {
+            status = wait_and_read(ss, &peer, hms, &last_us);
+            continue;
+        }
         /* Nothing waiting: show what we have, then sleep until more, the
          * idle time's end or the interval's. */
         int64_t now = clock_mono_us();

@@ -430,6 +430,15 @@ static void test_failures_and_stops(void)
           p.counts.lost == 0);
     free(f);
 
+    /* Stopped in the wait of a cycle whose probe could not be sent: that
+     * cycle is neither sent nor unsent in the counts. */
+    f = new_fake(0, 40);
+    f->not_sent_at = 3;
+    f->stop_at_receive = 3;
+    CHECK(run(f, &c, &p) == PINGER_STOPPED);
+    CHECK(p.counts.sent == 1 && p.counts.not_sent == 0 && p.counts.lost == 0);
+    free(f);
+
     /* The report's status ends the run at once. */
     f = new_fake(0, 40);
     f->report_stop_at = 3;

@@ -128,8 +128,10 @@ static int report(pinger *p, pinger_event_kind kind, uint64_t cycle, uint64_t si
 }
 
 /* One cycle: the probe out, its reply or the end of its wait. *answered
- * and *rtt_us say which; 0, or a PINGER_ result. */
-static int cycle(pinger *p, int64_t sent_us, bool *answered, uint32_t *rtt_us)
+ * and *rtt_us say which, *not_sent whether the probe could not be sent;
+ * 0, or a PINGER_ result. */
+static int cycle(pinger *p, int64_t sent_us, bool *answered, uint32_t *rtt_us,
+                 bool *not_sent)
 {
     const pinger_config *c = &p->config;
     uint8_t probe_bytes[PINGPONG_PROBE_BYTES];
@@ -137,14 +139,14 @@ static int cycle(pinger *p, int64_t sent_us, bool *answered, uint32_t *rtt_us)
     pingpong_probe_encode(&probe, probe_bytes);
     p->answered[p->current % PINGER_WINDOW] = 0;
     *answered = false;
+    *not_sent = false;
     pinger_send_result sent = p->io.send(p->io.ctx, probe_bytes, sizeof probe_bytes);
     if (sent == PINGER_SEND_FAILED) {
         snprintf(p->failure, sizeof p->failure, "sendto: %s", p->io.error_text(p->io.ctx));
         return PINGER_FAILED;
     }
     if (sent == PINGER_NOT_SENT) {
-        if (p->current >= c->warmup)
-            p->counts.not_sent++;
+        *not_sent = true;
         if (!p->send_trouble_seen) {
             p->send_trouble_seen = true;
             int rc = report(p, PINGER_FIRST_NOT_SENT, 0, 0, 0, p->io.error_text(p->io.ctx));
@@ -202,9 +204,9 @@ int pinger_run(pinger *p)
             due_us = sent_us;
         if (seq == c->warmup)
             p->first_sent_us = sent_us;
-        bool answered;
+        bool answered, not_sent;
         uint32_t rtt_us = 0;
-        rc = cycle(p, sent_us, &answered, &rtt_us);
+        rc = cycle(p, sent_us, &answered, &rtt_us, &not_sent);
         if (rc != 0)
             return rc; /* a cycle cut short is not counted */
         if (!measured) {
@@ -213,6 +215,7 @@ int pinger_run(pinger *p)
             continue;
         }
         p->counts.sent++;
+        p->counts.not_sent += not_sent; /* counted with the cycle, once it is whole */
         uint64_t since_us = (uint64_t)(sent_us - p->first_sent_us);
         if (answered) {
             p->counts.received++;

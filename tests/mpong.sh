@@ -10,7 +10,8 @@
 #     counts; either initiator with either reflector (the old initiator
 #     exits with an error when a reply is not its own probe), the Windows
 #     payload too;
-#   - unicast (-u): the reflector answers whoever sent;
+#   - unicast (-u): the reflector answers whoever sent; IPv6 unicast, and
+#     IPv6 multicast on interfaces given by name;
 #   - every tenth probe dropped (nftables' numgen): the right counts, within
 #     the bound the timeouts give; nothing answered: status 3, no hang;
 #   - late replies (the stand-in holding every tenth datagram): counted
@@ -164,6 +165,33 @@ expect_status "unicast: reflector on its own address" 0 "$STATUS"
 tail -1 "$WORK/u2.out" > "$WORK/u2.got"
 echo "5 sent, 5 received, 0 lost, 0 late" > "$WORK/u2.want"
 expect_same "unicast to the reflector's own address: the counts" "$WORK/u2.want" "$WORK/u2.got"
+
+# ---- IPv6: unicast to the reflector's address, and multicast on an
+# interface given by its name.
+veth_a=$(ip -n "$A" -o link show type veth | awk -F': ' '{ sub(/@.*/, "", $2); print $2; exit }')
+veth_b=$(ip -n "$B" -o link show type veth | awk -F': ' '{ sub(/@.*/, "", $2); print $2; exit }')
+ip -n "$A" addr add fd00::1/64 dev "$veth_a" nodad
+ip -n "$B" addr add fd00::2/64 dev "$veth_b" nodad
+reflector "$B" "$WORK/u6.r" "$MPONG" -u --announce -s 10 --warmup 2 :: "$PORT"
+timeout 30 ip netns exec "$A" "$MPONG" -i -u -s 10 --warmup 2 fd00::2 "$PORT" 64 fd00::1 \
+    > "$WORK/u6.out" 2>&1
+expect_status "IPv6 unicast: initiator" 0 $?
+wait_exit "$REFLECTOR" 10
+expect_status "IPv6 unicast: reflector" 0 "$STATUS"
+mask_results < "$WORK/u6.out" > "$WORK/u6.got"
+expect_same "IPv6 unicast: initiator's output" "$WORK/u.want" "$WORK/u6.got"
+printf '%s\n' "Reflecting datagrams to [::]:$((PORT + 1)) back to each sender" \
+    "12 datagrams reflected" > "$WORK/u6.r.want"
+unwarned < "$WORK/u6.r" > "$WORK/u6.r.got"
+expect_same "IPv6 unicast: reflector's output" "$WORK/u6.r.want" "$WORK/u6.r.got"
+reflector "$B" "$WORK/m6.r" "$MPONG" -s 10 --warmup 2 ff15::101:3:20 "$PORT" "$veth_b"
+timeout 30 ip netns exec "$A" "$MPONG" -i -s 10 --warmup 2 ff15::101:3:20 "$PORT" 1 "$veth_a" \
+    > "$WORK/m6.out" 2>&1
+expect_status "IPv6 multicast on interfaces by name: initiator" 0 $?
+wait_exit "$REFLECTOR" 10
+expect_status "IPv6 multicast: reflector" 0 "$STATUS"
+mask_results < "$WORK/m6.out" > "$WORK/m6.got"
+expect_same "IPv6 multicast: initiator's output" "$WORK/u.want" "$WORK/m6.got"
 
 # ---- every tenth probe dropped on its way to the reflector: 120 probes
 # (20 warm-up), the 1st, 11th, ... 111th dropped: 10 measured cycles lost.

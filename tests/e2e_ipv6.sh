@@ -79,6 +79,8 @@ cat > "/etc/netns/$R/hosts" <<'END'
 fd00:98::1 s1.test
 10.98.0.2 s2.test
 fd00:98::2 s2.test
+10.98.0.3 me.test
+fd00:98::3 me.test
 END
 
 # Masks the time and the sender's port: "TS [fd00:98::1].PORT 9 bytes";
@@ -235,6 +237,10 @@ pair name-ipv4 10.98.0.1 "$R" "0.0.0.0 $PORT" "$S1" "-u --ipv4 rx.test $PORT"
 # ---- IPv6 multicast, the interface by name on both sides; the ttl is the
 # hop limit (tcpdump on R shows it).
 pair ff15 "[fd00:98::1]" "$R" "ff15::98 $PORT br0" "$S1" "ff15::98 $PORT 5 eth9"
+# The receiver's interface as a host name (no interface has that name):
+# the address of its own it stands for, of the group's family.
+pair ff15-ifname "[fd00:98::1]" "$R" "ff15::98 $PORT me.test" "$S1" "ff15::98 $PORT 5 eth9"
+pair mcast4-ifname 10.98.0.1 "$R" "239.98.0.5 $PORT me.test" "$S1" "239.98.0.5 $PORT 5 eth9"
 # Link-local scope: the sender is S1's link-local address (masked).
 pair ff02 "[fe80::%]" "$R" "ff02::1:98 $PORT br0" "$S1" "ff02::1:98 $PORT 1 eth9"
 

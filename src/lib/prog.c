@@ -179,8 +179,15 @@ static bool parse_interface(prog_positionals *p, const char *text, cli_error *er
     } else {
         index = (long long)cli_lookups.interface_index(text);
         if (index == 0) {
-            cli_fail(err, "interface '%.80s': no interface of that name on this host (an "
-                          "interface is one of its addresses, names or indexes)", text);
+            /* Not an interface's name: a host name, whose address (of the
+             * group's family) is the interface's. */
+            cli_error lookup;
+            if (cli_addr_family("interface", text, family, &p->interface_addr, &lookup) &&
+                sock_addr_family(&p->interface_addr) == family)
+                return true;
+            cli_fail(err, "interface '%.80s': no interface of that name on this host, nor a "
+                          "host name with an IPv%d address (an interface is one of its "
+                          "addresses, names or indexes)", text, family_number(family));
             return false;
         }
     }

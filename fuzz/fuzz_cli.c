@@ -407,9 +407,15 @@ static void check_mpong(const mpong_opts *o)
     const prog_positionals *p = &o->pos;
     FUZZ_CHECK(p->port >= 1 && p->port <= 65534 && sock_addr_port(&p->group) == p->port);
     FUZZ_CHECK(p->count >= 2 && p->count <= 4);
-    FUZZ_CHECK(p->has_ttl == (p->count == 4 || (p->count == 3 && !p->has_interface)));
-    FUZZ_CHECK(!p->has_interface || (p->interface_typed == p->typed[p->count - 1] &&
-                                     sock_addr_port(&p->interface_addr) == 0));
+    /* A link-local group's zone (ff02::1%eth0) names the interface when no
+     * interface argument does; a third argument is then a ttl. */
+    bool from_zone = p->has_interface && p->interface_typed == p->typed[0] &&
+                     sock_addr_zone(&p->group) == p->interface_addr.ifindex;
+    bool interface_argument = p->has_interface && !from_zone;
+    FUZZ_CHECK(p->has_ttl == (p->count == 4 || (p->count == 3 && !interface_argument)));
+    FUZZ_CHECK(!p->has_interface ||
+               ((p->interface_typed == p->typed[p->count - 1] || from_zone) &&
+                sock_addr_port(&p->interface_addr) == 0));
     FUZZ_CHECK(o->ttl >= 0 && o->ttl <= 255);
     FUZZ_CHECK(!(o->unicast && p->has_ttl) || o->ttl >= 1);
     bool multicast = sock_addr_is_multicast(&p->group);

@@ -152,14 +152,15 @@ static int set_sending(session *ss)
         return 0;
     sock_addr kept;
     if (sock_set_multicast_if(ss->s, &p->interface_addr, &kept) != 0) {
-        prog_error("IP_MULTICAST_IF %s: %s", p->interface_typed, sock_error_text());
+        prog_error("%s %s: %s", ipv6 ? "IPV6_MULTICAST_IF" : "IP_MULTICAST_IF",
+                   p->interface_typed, sock_error_text());
         return EXIT_RUNTIME;
     }
     if (!sock_addr_same_host(&kept, &p->interface_addr)) {
         char kept_text[SOCK_ADDR_TEXT], text[2 * SOCK_ADDR_TEXT + 48];
         sock_addr_format(&kept, SOCK_ADDR_HOST, kept_text);
-        snprintf(text, sizeof text, "tried to set IP_MULTICAST_IF to %s, got %s",
-                 p->interface_typed, kept_text);
+        snprintf(text, sizeof text, "tried to set %s to %s, got %s",
+                 ipv6 ? "IPV6_MULTICAST_IF" : "IP_MULTICAST_IF", p->interface_typed, kept_text);
         warn_result(ss, text);
     }
     return 0;

@@ -136,6 +136,9 @@ static bool check_group(mpong_opts *o, cli_error *err)
     const char *group = p->typed[0];
     bool multicast = sock_addr_is_multicast(&p->group);
     bool unspecified = sock_addr_is_unspecified(&p->group);
+    bool ipv6 = sock_addr_family(&p->group) == AF_INET6;
+    const char *groups = ipv6 ? "ff00::/8" : "224.0.0.0 to 239.255.255.255";
+    const char *any = ipv6 ? "::" : "0.0.0.0";
     if (o->initiator && o->unicast) {
         if (multicast)
             cli_fail(err, "group '%s': a multicast group; leave -u out to measure over "
@@ -147,8 +150,8 @@ static bool check_group(mpong_opts *o, cli_error *err)
     }
     if (o->initiator) {
         if (!multicast)
-            cli_fail(err, "group '%s': must be a multicast address (224.0.0.0 to "
-                     "239.255.255.255); to measure to a host use -u", group);
+            cli_fail(err, "group '%s': must be a multicast address (%s); to measure to "
+                     "a host use -u", group, groups);
         return multicast;
     }
     if (o->unicast && multicast) {
@@ -157,18 +160,22 @@ static bool check_group(mpong_opts *o, cli_error *err)
         return false;
     }
     if (!o->unicast && !multicast && !unspecified) {
-        cli_fail(err, "group '%s': must be a multicast address (224.0.0.0 to "
-                 "239.255.255.255), or 0.0.0.0 (with -u also a local address) for "
-                 "unicast", group);
+        cli_fail(err, "group '%s': must be a multicast address (%s), or %s (with -u "
+                 "also a local address) for unicast", group, groups, any);
         return false;
     }
     o->unicast = o->unicast || unspecified;
     if (o->unicast && !unspecified && p->has_interface) {
         cli_fail(err, "interface '%s': the reflector receives on '%s' already; give "
                  "the local address once (as group, or as interface with group "
-                 "0.0.0.0)", p->interface_typed, group);
+                 "%s)", p->interface_typed, group, any);
         return false;
     }
+    /* With -u the interface is the local address to use: a name or an
+     * index says none. */
+    if (o->unicast && !prog_interface_is_address(p, "with -u it is the local address to use",
+                                                  err))
+        return false;
     return true;
 }
 

@@ -240,6 +240,8 @@ pair ff15 "[fd00:98::1]" "$R" "ff15::98 $PORT br0" "$S1" "ff15::98 $PORT 5 eth9"
 # The receiver's interface as a host name (no interface has that name):
 # the address of its own it stands for, of the group's family.
 pair ff15-ifname "[fd00:98::1]" "$R" "ff15::98 $PORT me.test" "$S1" "ff15::98 $PORT 5 eth9"
+# A range of IPv6 groups, the one sent to in the middle of it.
+pair ff15-range "[fd00:98::1]" "$R" "ff15::97+3 $PORT br0" "$S1" "ff15::98 $PORT 5 eth9"
 pair mcast4-ifname 10.98.0.1 "$R" "239.98.0.5 $PORT me.test" "$S1" "239.98.0.5 $PORT 5 eth9"
 # Link-local scope: the sender is S1's link-local address (masked).
 pair ff02 "[fe80::%]" "$R" "ff02::1:98 $PORT br0" "$S1" "ff02::1:98 $PORT 1 eth9"

@@ -214,7 +214,7 @@ static const char *list(const char *text, size_t cap)
     sock_addr out[8];
     size_t count = 99;
     memset(&err, 0, sizeof err);
-    if (!cli_addr_list("group", text, out, cap, &count, &err)) {
+    if (!cli_addr_list("group", text, AF_UNSPEC, out, cap, &count, &err)) {
         snprintf(buf, sizeof buf, "ERR: %s", err.text);
         return buf;
     }
@@ -263,6 +263,15 @@ static void test_addr_list(void)
                                                "empty item in the list (addresses "
                                                "separated by commas)");
     CHECK_STR(list("239.1.1.1,239.1.1.256", 8), NOT_IPV4("group", "239.1.1.256"));
+    /* IPv6: lists and ranges, the range counting on past a byte. */
+    CHECK_STR(list("ff15::1,ff15::9", 8), "ff15::1 ff15::9");
+    CHECK_STR(list("ff15::fe+3", 8), "ff15::fe ff15::ff ff15::100");
+    CHECK_STR(list("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe+3", 8),
+              "ERR: group 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe+3': the range runs past "
+              "the last address");
+    CHECK_STR(list("239.1.1.1,ff15::1", 8),
+              "ERR: group '239.1.1.1,ff15::1': ff15::1 is IPv6, the list's first address "
+              "IPv4; a list holds addresses of one family");
     /* An item with letters is a host name, looked up as a single group is. */
     CHECK_STR(list("239.1.1.1,239.1.1.x.invalid", 8),
               "ERR: group '239.1.1.x.invalid': no host of that name");

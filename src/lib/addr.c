@@ -183,6 +183,21 @@ size_t sock_addr_bytes(const sock_addr *a, const uint8_t **bytes)
 bool sock_addr_offset(const sock_addr *a, uint32_t count, sock_addr *out)
 {
     const struct sockaddr_in *in = ipv4_of(a);
+    if (!in && ipv6_of(a)) {
+        /* The 16 bytes as one big-endian number, count added with carry. */
+        sock_addr next = *a;
+        uint8_t *b = ((struct sockaddr_in6 *)(void *)&next.storage)->sin6_addr.s6_addr;
+        uint64_t carry = count;
+        for (int i = 15; i >= 0 && carry != 0; i--) {
+            carry += b[i];
+            b[i] = (uint8_t)(carry & 0xff);
+            carry >>= 8;
+        }
+        if (carry != 0)
+            return false; /* past ffff:...:ffff */
+        *out = next;
+        return true;
+    }
     if (!in)
         return false;
     uint32_t host = ntohl(in->sin_addr.s_addr);

@@ -77,7 +77,8 @@ void sock_addr_set_port(sock_addr *a, uint16_t port);
 size_t sock_addr_bytes(const sock_addr *a, const uint8_t **bytes);
 /* The address `count` after a (a + count, the address read as a number),
  * with a's port, into *out: for ranges of groups. False when that passes
- * the end of the family's addresses (255.255.255.255 for IPv4). */
+ * the end of the family's addresses (255.255.255.255 for IPv4,
+ * ffff:...:ffff for IPv6; an IPv6 address keeps its zone). */
 bool sock_addr_offset(const sock_addr *a, uint32_t count, sock_addr *out);
 
 #endif

@@ -311,14 +311,14 @@ bool cli_addr(const char *what, const char *text, sock_addr *addr,
 /* Items of an address list are copied out to be read; longer is refused. */
 enum { LIST_ITEM_MAX = 128 };
 
-bool cli_addr_list(const char *what, const char *text, sock_addr *out,
+bool cli_addr_list(const char *what, const char *text, int family, sock_addr *out,
                    size_t cap, size_t *count, cli_error *err)
 {
     const char *p = text;
     *count = 0;
     /* One address: read (and refused) as cli_addr reads it. */
     if (!strchr(text, ',') && !strchr(text, '+')) {
-        if (cap == 0 || !cli_addr(what, text, &out[0], err))
+        if (cap == 0 || !cli_addr_family(what, text, family, &out[0], err))
             return false;
         *count = 1;
         return true;
@@ -352,8 +352,15 @@ bool cli_addr_list(const char *what, const char *text, sock_addr *out,
             }
         }
         sock_addr first;
-        if (!cli_addr(what, item, &first, err))
+        if (!cli_addr_family(what, item, family, &first, err))
             return false;
+        if (*count > 0 && sock_addr_family(&first) != sock_addr_family(&out[0])) {
+            cli_fail(err, "%s '%s': %s is IPv%d, the list's first address IPv%d; a list "
+                     "holds addresses of one family", what, text, item,
+                     sock_addr_family(&first) == AF_INET6 ? 6 : 4,
+                     sock_addr_family(&out[0]) == AF_INET6 ? 6 : 4);
+            return false;
+        }
         for (long long k = 0; k < range; k++) {
             if (*count == cap) {
                 cli_fail(err, "%s '%s': more than %zu addresses, at most %zu",

@@ -247,11 +247,14 @@ static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals
         p->typed[i] = s->positional[i];
     int port;
     bool list = groups && strpbrk(s->positional[0], ",+") != NULL;
-    bool group_ok = list ? cli_addr_list("group", s->positional[0], groups, cap, count, err)
+    bool group_ok = list ? cli_addr_list("group", s->positional[0], net.family, groups, cap,
+                                         count, err)
                          : cli_addr_family("group", s->positional[0], net.family, &p->group,
                                            err);
     if (!group_ok || !cli_int("port", s->positional[1], 1, 65535, &port, err))
         return false;
+    if (list)
+        p->group = groups[0];
     int family = sock_addr_family(&p->group);
     if (net.family != AF_UNSPEC && family != net.family) {
         cli_fail(err, "group '%s': an IPv%d address, but --ipv%d was given", p->typed[0],
@@ -299,9 +302,26 @@ static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals
             p->has_interface = true;
             p->interface_typed = p->typed[0];
         }
-        /* The groups of a list share the first one's interface. */
-        for (size_t i = 0; groups && i < *count; i++)
-            sock_addr_set_zone(&groups[i], sock_addr_zone(&p->group));
+    }
+    if (groups && !list)
+        groups[0] = p->group; /* with the zone the interface gave */
+    /* A list's link-local groups: each its own zone, or the interface's. */
+    for (size_t i = 0; list && i < *count; i++) {
+        if (!sock_addr_needs_interface(&groups[i]) || sock_addr_zone(&groups[i]) != 0)
+            continue;
+        unsigned zone = p->interface_by_index ? p->interface_addr.ifindex
+                                              : sock_addr_zone(&p->group);
+        if (zone == 0 && p->has_interface)
+            continue; /* joined on the interface's address */
+        if (zone == 0) {
+            char shown[SOCK_ADDR_TEXT];
+            sock_addr_format(&groups[i], SOCK_ADDR_HOST, shown);
+            cli_fail(err, "group '%s': %s is a link-local group (scope ff01:: or ff02::), "
+                          "which needs an interface: give one after the port (a name or an "
+                          "index) or as a zone (ff02::1%%eth0)", p->typed[0], shown);
+            return false;
+        }
+        sock_addr_set_zone(&groups[i], zone);
     }
     return parse_sources(p, err);
 }

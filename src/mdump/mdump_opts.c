@@ -115,12 +115,24 @@ static bool parse_positionals(mdump_opts *o, const cli_scan *s, cli_error *err)
     bool unicast = sock_addr_is_unspecified(&o->pos.group);
     if (o->group_count > 1) {
         for (size_t i = 0; i < o->group_count; i++) {
+            char shown[SOCK_ADDR_TEXT];
+            sock_addr_format(&o->groups[i], SOCK_ADDR_HOST, shown);
             if (!sock_addr_is_multicast(&o->groups[i])) {
-                char shown[SOCK_ADDR_TEXT];
-                sock_addr_format(&o->groups[i], SOCK_ADDR_HOST, shown);
                 cli_fail(err, "group '%s': %s is not a multicast address; a list or "
-                         "range holds multicast groups only (224.0.0.0 to "
-                         "239.255.255.255)", o->pos.typed[0], shown);
+                         "range holds multicast groups only (%s)", o->pos.typed[0], shown,
+                         sock_addr_family(&o->groups[i]) == AF_INET6
+                             ? "ff00::/8" : "224.0.0.0 to 239.255.255.255");
+                return false;
+            }
+            /* Each source-specific group, as a single one, only from the
+             * sources named. */
+            if (sock_addr_is_ssm(&o->groups[i]) &&
+                (o->pos.net.source_count == 0 || o->pos.net.exclude)) {
+                cli_fail(err, "group '%s': %s is a source-specific group (%s), received "
+                         "only from the sources named: give them with --source",
+                         o->pos.typed[0], shown,
+                         sock_addr_family(&o->groups[i]) == AF_INET6 ? "ff3x::/16"
+                                                                     : "232.0.0.0/8");
                 return false;
             }
         }

@@ -261,11 +261,12 @@ static bool special_invalid(const char *name)
     if (n < t)
         return false;
     const char *end = name + n - t;
-    bool label = n == t || end[-1] == '.';
-    for (size_t i = 0; label && i < t; i++)
+    if (n != t && end[-1] != '.')
+        return false; /* "notinvalid": the label is longer */
+    for (size_t i = 0; i < t; i++)
         if ((end[i] | 0x20) != tld[i])
             return false;
-    return label;
+    return true;
 }
 
 static bool read_host_name(const char *what, const char *text, int family,
@@ -311,6 +312,19 @@ bool cli_addr(const char *what, const char *text, sock_addr *addr,
 /* Items of an address list are copied out to be read; longer is refused. */
 enum { LIST_ITEM_MAX = 128 };
 
+/* Whether item's address a is of the family of the list's first. */
+static bool same_family(const char *what, const char *text, const char *item,
+                        const sock_addr *a, const sock_addr *first, cli_error *err)
+{
+    if (sock_addr_family(a) == sock_addr_family(first))
+        return true;
+    cli_fail(err, "%s '%s': %s is IPv%d, the list's first address IPv%d; a list holds "
+             "addresses of one family", what, text, item,
+             sock_addr_family(a) == AF_INET6 ? 6 : 4,
+             sock_addr_family(first) == AF_INET6 ? 6 : 4);
+    return false;
+}
+
 bool cli_addr_list(const char *what, const char *text, int family, sock_addr *out,
                    size_t cap, size_t *count, cli_error *err)
 {
@@ -354,13 +368,8 @@ bool cli_addr_list(const char *what, const char *text, int family, sock_addr *ou
         sock_addr first;
         if (!cli_addr_family(what, item, family, &first, err))
             return false;
-        if (*count > 0 && sock_addr_family(&first) != sock_addr_family(&out[0])) {
-            cli_fail(err, "%s '%s': %s is IPv%d, the list's first address IPv%d; a list "
-                     "holds addresses of one family", what, text, item,
-                     sock_addr_family(&first) == AF_INET6 ? 6 : 4,
-                     sock_addr_family(&out[0]) == AF_INET6 ? 6 : 4);
+        if (*count > 0 && !same_family(what, text, item, &first, &out[0], err))
             return false;
-        }
         for (long long k = 0; k < range; k++) {
             if (*count == cap) {
                 cli_fail(err, "%s '%s': more than %zu addresses, at most %zu",

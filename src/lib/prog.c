@@ -222,6 +222,30 @@ static bool parse_sources(prog_positionals *p, cli_error *err)
     return true;
 }
 
+/* A list's link-local groups: each its own zone, or the interface's. */
+static bool list_zones(const prog_positionals *p, sock_addr *groups, size_t count,
+                       cli_error *err)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (!sock_addr_needs_interface(&groups[i]) || sock_addr_zone(&groups[i]) != 0)
+            continue;
+        unsigned zone = p->interface_by_index ? p->interface_addr.ifindex
+                                              : sock_addr_zone(&p->group);
+        if (zone == 0 && p->has_interface)
+            continue; /* joined on the interface's address */
+        if (zone == 0) {
+            char shown[SOCK_ADDR_TEXT];
+            sock_addr_format(&groups[i], SOCK_ADDR_HOST, shown);
+            cli_fail(err, "group '%s': %s is a link-local group (scope ff01:: or ff02::), "
+                          "which needs an interface: give one after the port (a name or an "
+                          "index) or as a zone (ff02::1%%eth0)", p->typed[0], shown);
+            return false;
+        }
+        sock_addr_set_zone(&groups[i], zone);
+    }
+    return true;
+}
+
 /* groups NULL: the group is one address. */
 static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals *p,
                               sock_addr *groups, size_t cap, size_t *count,
@@ -305,24 +329,8 @@ static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals
     }
     if (groups && !list)
         groups[0] = p->group; /* with the zone the interface gave */
-    /* A list's link-local groups: each its own zone, or the interface's. */
-    for (size_t i = 0; list && i < *count; i++) {
-        if (!sock_addr_needs_interface(&groups[i]) || sock_addr_zone(&groups[i]) != 0)
-            continue;
-        unsigned zone = p->interface_by_index ? p->interface_addr.ifindex
-                                              : sock_addr_zone(&p->group);
-        if (zone == 0 && p->has_interface)
-            continue; /* joined on the interface's address */
-        if (zone == 0) {
-            char shown[SOCK_ADDR_TEXT];
-            sock_addr_format(&groups[i], SOCK_ADDR_HOST, shown);
-            cli_fail(err, "group '%s': %s is a link-local group (scope ff01:: or ff02::), "
-                          "which needs an interface: give one after the port (a name or an "
-                          "index) or as a zone (ff02::1%%eth0)", p->typed[0], shown);
-            return false;
-        }
-        sock_addr_set_zone(&groups[i], zone);
-    }
+    if (list && !list_zones(p, groups, *count, err))
+        return false;
     return parse_sources(p, err);
 }
 
@@ -379,7 +387,6 @@ static size_t append_word(char *buf, size_t cap, size_t len, const char *word)
 size_t prog_net_equiv(const prog_positionals *p, char *buf, size_t cap, size_t len)
 {
     const prog_net *n = &p->net;
-    char number[16];
     if (n->family != AF_UNSPEC)
         len = append_word(buf, cap, len, n->family == AF_INET6 ? "--ipv6" : "--ipv4");
     for (int i = 0; i < n->source_count; i++) {
@@ -391,6 +398,7 @@ size_t prog_net_equiv(const prog_positionals *p, char *buf, size_t cap, size_t l
         len = append_word(buf, cap, len, n->loopback ? "on" : "off");
     }
     if (n->dscp_given) {
+        char number[16];
         snprintf(number, sizeof number, "%d", n->dscp);
         len = append_word(buf, cap, len, "--dscp");
         len = append_word(buf, cap, len, number);

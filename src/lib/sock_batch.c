@@ -358,13 +358,14 @@ static int recv_mmsg(sock_receiver *rx, struct mmsghdr *msgs, unsigned n, int fl
 /* Twice the room for datagrams; -1 (errno ENOMEM) when there is none. */
 static int grow_dgrams(sock_receiver *rx)
 {
-    sock_dgram *more = realloc(rx->dgrams, sizeof *more * rx->capacity * 2);
+    size_t want = rx->capacity > 0 ? rx->capacity * 2 : SOCK_RX_DGRAMS_START;
+    sock_dgram *more = realloc(rx->dgrams, sizeof *more * want);
     if (!more) {
         errno = ENOMEM;
         return -1;
     }
     rx->dgrams = more;
-    rx->capacity *= 2;
+    rx->capacity = want;
     return 0;
 }
 

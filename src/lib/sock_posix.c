@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <limits.h>
 #include <netdb.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -330,11 +332,17 @@ unsigned sock_interface_by_name(const char *name)
     FILE *f = fopen(path, "r");
     if (!f)
         return 0;
-    unsigned index = 0;
-    if (fscanf(f, "%u", &index) != 1)
-        index = 0;
-    fclose(f);
-    return index;
+    char line[32];
+    bool got = fgets(line, sizeof line, f) != NULL;
+    (void)fclose(f); /* read only: nothing to lose */
+    if (!got)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long index = strtoul(line, &end, 10);
+    if (errno != 0 || end == line || (*end != '\n' && *end != '\0') || index > UINT_MAX)
+        return 0;
+    return (unsigned)index;
 }
 
 /* The index of the interface holding the IPv4 address addr, or 0 with

@@ -292,6 +292,35 @@ static int configure_marks(const session *ss, int family)
     return 0;
 }
 
+/* Multicast's TTL (hop limit) and the interface to send from. */
+static int configure_multicast(const session *ss, int family)
+{
+    const msend_opts *o = ss->o;
+    bool ipv6 = family == AF_INET6;
+    const char *if_name = ipv6 ? "IPV6_MULTICAST_IF" : "IP_MULTICAST_IF";
+    int ttl = 0;
+    const char *ttl_name = ipv6 ? "IPV6_MULTICAST_HOPS" : "IP_MULTICAST_TTL";
+    if (sock_set_multicast_ttl(ss->s, family, o->ttl, &ttl) != 0)
+        return runtime_error(ss, ipv6 ? "IPV6_MULTICAST_HOPS for" : "IP_MULTICAST_TTL for");
+    if (ttl != o->ttl && o->quiet < 2)
+        prog_warning("tried to set %s to %d, %s %d", ttl_name, o->ttl,
+                     ttl < o->ttl ? "only got" : "got", ttl);
+    if (!o->pos.has_interface)
+        return 0;
+    sock_addr kept;
+    if (sock_set_multicast_if(ss->s, &o->pos.interface_addr, &kept) != 0) {
+        prog_error("%s %s: %s", if_name, o->pos.interface_typed, sock_error_text());
+        return EXIT_RUNTIME;
+    }
+    if (!sock_addr_same_host(&kept, &o->pos.interface_addr) && o->quiet < 2) {
+        char kept_text[SOCK_ADDR_TEXT];
+        sock_addr_format(&kept, SOCK_ADDR_HOST, kept_text);
+        prog_warning("tried to set %s to %s, got %s", if_name, o->pos.interface_typed,
+                     kept_text);
+    }
+    return 0;
+}
+
 /* Socket options; *sndbuf_shown: the SO_SNDBUF size for the Equiv line. */
 static int configure(const session *ss, int *sndbuf_shown)
 {
@@ -320,30 +349,8 @@ static int configure(const session *ss, int *sndbuf_shown)
     int rc = configure_marks(ss, family);
     if (rc != 0)
         return rc;
-    if (o->transport == MSEND_MULTICAST) {
-        int ttl = 0;
-        const char *ttl_name = ipv6 ? "IPV6_MULTICAST_HOPS" : "IP_MULTICAST_TTL";
-        if (sock_set_multicast_ttl(ss->s, family, o->ttl, &ttl) != 0)
-            return runtime_error(ss, ipv6 ? "IPV6_MULTICAST_HOPS for" : "IP_MULTICAST_TTL for");
-        if (ttl != o->ttl && o->quiet < 2)
-            prog_warning("tried to set %s to %d, %s %d", ttl_name, o->ttl,
-                         ttl < o->ttl ? "only got" : "got", ttl);
-        if (!o->pos.has_interface)
-            return 0;
-        sock_addr kept;
-        if (sock_set_multicast_if(ss->s, &o->pos.interface_addr, &kept) != 0) {
-            prog_error("%s %s: %s", ipv6 ? "IPV6_MULTICAST_IF" : "IP_MULTICAST_IF",
-                       o->pos.interface_typed, sock_error_text());
-            return EXIT_RUNTIME;
-        }
-        if (!sock_addr_same_host(&kept, &o->pos.interface_addr) && o->quiet < 2) {
-            char kept_text[SOCK_ADDR_TEXT];
-            sock_addr_format(&kept, SOCK_ADDR_HOST, kept_text);
-            prog_warning("tried to set IP_MULTICAST_IF to %s, got %s",
-                         o->pos.interface_typed, kept_text);
-        }
-        return 0;
-    }
+    if (o->transport == MSEND_MULTICAST)
+        return configure_multicast(ss, family);
     /* -u, -t: a subnet's broadcast address or 255.255.255.255 is a
      * destination like any other; the ttl, when typed, is the unicast
      * one; the interface is the address to send from. */

@@ -97,7 +97,7 @@ void prog_error_copied(prog_copy_fn *copy, void *ctx, const char *fmt, ...)
     copy(ctx, line);
 }
 
-int prog_option(prog_positionals *p, int id, const char *value, cli_error *err)
+bool prog_option(prog_positionals *p, int id, const char *value, cli_error *err)
 {
     prog_net *n = &p->net;
     switch (id) {
@@ -106,10 +106,10 @@ int prog_option(prog_positionals *p, int id, const char *value, cli_error *err)
         int family = id == PROG_OPT_IPV4 ? AF_INET : AF_INET6;
         if (n->family != AF_UNSPEC && n->family != family) {
             cli_fail(err, "--ipv4 and --ipv6: choose one address family");
-            return -1;
+            return false;
         }
         n->family = family;
-        return 1;
+        return true;
     }
     case PROG_OPT_SOURCE:
     case PROG_OPT_EXCLUDE_SOURCE: {
@@ -117,30 +117,31 @@ int prog_option(prog_positionals *p, int id, const char *value, cli_error *err)
         if (n->source_count > 0 && n->exclude != exclude) {
             cli_fail(err, "--source and --exclude-source: choose one, the sources to "
                           "receive from (--source) or those to leave out (--exclude-source)");
-            return -1;
+            return false;
         }
         if (n->source_count == PROG_SOURCES_MAX) {
             cli_fail(err, "%s '%s': at most %d sources", exclude ? "--exclude-source" : "--source",
                      value, PROG_SOURCES_MAX);
-            return -1;
+            return false;
         }
         n->exclude = exclude;
         n->source_typed[n->source_count++] = value;
-        return 1;
+        return true;
     }
     case PROG_OPT_LOOPBACK:
         if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
             cli_fail(err, "--loopback '%s': must be on or off", value);
-            return -1;
+            return false;
         }
         n->loopback_given = true;
         n->loopback = strcmp(value, "on") == 0;
-        return 1;
+        return true;
     case PROG_OPT_DSCP:
         n->dscp_given = true;
-        return cli_int("--dscp (DiffServ code point)", value, 0, 63, &n->dscp, err) ? 1 : -1;
+        return cli_int("--dscp (DiffServ code point)", value, 0, 63, &n->dscp, err);
     default:
-        return 0;
+        cli_fail(err, "unknown option");
+        return false;
     }
 }
 

@@ -104,9 +104,10 @@ typedef struct prog_positionals {
     prog_net net;             /* the address options (kept by the parse) */
 } prog_positionals;
 
-/* One of the address options above into p->net: 1 taken, -1 refused (err
- * says why), 0 not one of them. */
-int prog_option(prog_positionals *p, int id, const char *value, cli_error *err);
+/* One of the address options above into p->net: true when taken; false
+ * when its value is refused or id is none of them ("unknown option"), err
+ * saying why. */
+bool prog_option(prog_positionals *p, int id, const char *value, cli_error *err);
 
 /* Reads the positional arguments a scan collected: group and port, then
  * with_ttl a ttl (0-255), then an interface: an address of the group's

@@ -263,13 +263,9 @@ opts_result mdump_parse(int argc, char **argv, mdump_opts *o, cli_error *err)
         case LONG_JSON:
             o->json = true;
             break;
-        default: {
-            int taken = prog_option(&o->pos, opt, s.value, err);
-            if (taken == 0)
-                cli_fail(err, "unknown option");
-            ok = taken > 0;
+        default:
+            ok = prog_option(&o->pos, opt, s.value, err);
             break;
-        }
         }
         if (!ok)
             return OPTS_BAD;

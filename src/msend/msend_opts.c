@@ -327,13 +327,9 @@ opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err)
         case LONG_TIMESTAMP:
             o->timestamp = true;
             break;
-        default: {
-            int taken = prog_option(&o->pos, opt, s.value, err);
-            if (taken == 0)
-                cli_fail(err, "unknown option");
-            ok = taken > 0;
+        default:
+            ok = prog_option(&o->pos, opt, s.value, err);
             break;
-        }
         }
         if (!ok)
             return OPTS_BAD;

@@ -6,6 +6,8 @@
 # senders' addresses, and where it shows or counts them it does; a
 # signal ends it while it sleeps in recvmmsg; with a time limit or stdout
 # a pipe it waits in poll as before. The output stays exact throughout.
+# And msend's send calls: one per datagram in a standard test (-1 .. -5),
+# batches otherwise.
 source "$(dirname "$0")/lib.sh"
 # LeakSanitizer cannot work under ptrace (strace, below); the other suites
 # and valgrind cover leaks.
@@ -118,5 +120,34 @@ if wait_listening "" udp "$PORT" 10; then
     mask < "$WORK/pipe.rx" | sed -E "s/ $PORT\$/ PORT/" > "$WORK/pipe.out"
     expect_same "stdout a pipe: output" "$WORK/quiet.want" "$WORK/pipe.out"
 fi
+
+# msend's send calls: a standard test sends each datagram in a call of its
+# own, as the old msend did (its bursts leave no denser than the old
+# tool's); the same options typed out send the burst in batches.
+# send_calls NAME MSEND_ARGS...: msend under strace into mdump -q -s.
+send_calls() {
+    local name=$1
+    shift
+    spawn "$WORK/$name.rx" "$MDUMP" -q -s 0.0.0.0 "$PORT"
+    local rx=$SPAWNED
+    wait_listening "" udp "$PORT" 10 || return
+    timeout 20 strace -f -qq -e trace=sendmmsg,sendmsg,sendto -o "$WORK/$name.trace" \
+        "$MSEND" "$@" -u 127.0.0.1 "$PORT" > "$WORK/$name.tx" 2>&1
+    expect_status "$name: msend" 0 $?
+    wait_exit "$rx" 10
+    expect_status "$name: mdump" 0 "$STATUS"
+    printf '%s\n' "5000 msgs sent, 5000 received (not including 'stat')" "0.000000% loss" \
+        > "$WORK/$name.want"
+    tail -n 2 "$WORK/$name.rx" > "$WORK/$name.got"
+    expect_same "$name: every message arrived" "$WORK/$name.want" "$WORK/$name.got"
+}
+one_message='sendmsg\(.*iov_base="Message [0-9a-f]+(\\0)*", iov_len=20\}\].* = 20$'
+send_calls preset -4
+expect "msend -4" "5000 messages, each in a sendmsg of its own" \
+    [ "$(count "$one_message" "$WORK/preset.trace")" -eq 5000 ]
+expect "msend -4" "no sendmmsg" none 'sendmmsg\(' "$WORK/preset.trace"
+send_calls typed -b5000 -m20 -n1 -p1000 -q -s2000 -S65536
+expect "msend -b5000 -m20 (no preset)" "the burst in batches: under 100 calls" \
+    [ "$(count '^[0-9]+ +send(mmsg|msg|to)\(' "$WORK/typed.trace")" -lt 100 ]
 
 finish

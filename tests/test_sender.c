@@ -515,6 +515,37 @@ static void test_chunks(void)
     }
     rig_close(&g);
 
+    /* A standard test's burst: a send call per datagram, as the old msend. */
+    rig_open(&g);
+    g.c.burst_count = 500;
+    g.c.msg_len = 20;
+    g.c.call_per_datagram = true;
+    rig_start(&g);
+    CHECK(g.snd.chunk_messages == 1);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(occurrences(g.f.log, "1000: send 1 of 1\n") == 500);
+    CHECK(g.f.calls == 501 && g.f.sent == 501);
+    CHECK_STR(datagram(&g, 500), "Message 1f3");
+    rig_close(&g);
+    /* ... but a stream is still written a chunk at a time, */
+    rig_open(&g);
+    g.c.burst_count = 5000;
+    g.c.msg_len = 20;
+    g.c.call_per_datagram = true;
+    g.c.stream = true;
+    rig_start(&g);
+    CHECK(g.snd.chunk_messages == 4096);
+    rig_close(&g);
+    /* and a rate's schedule sends what is due in one batch. */
+    rig_open(&g);
+    g.c.burst_count = 5000;
+    g.c.msg_len = 20;
+    g.c.call_per_datagram = true;
+    g.c.rate_msgs_per_s = 1000;
+    rig_start(&g);
+    CHECK(g.snd.chunk_messages == 4096);
+    rig_close(&g);
+
     /* A socket that takes fewer than it is given: the rest follows. */
     rig_open(&g);
     g.c.burst_count = 100;

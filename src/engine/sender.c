@@ -148,7 +148,8 @@ int sender_init(sender *snd, const sender_config *c, const sender_io *io,
         snd->chunk_messages = SENDER_CHUNK_MESSAGES;
     if (c->timestamp && snd->chunk_messages > SENDER_STAMPED_CHUNK_MESSAGES)
         snd->chunk_messages = SENDER_STAMPED_CHUNK_MESSAGES;
-    if (snd->chunk_messages == 0)
+    if (snd->chunk_messages == 0 ||
+        (c->call_per_datagram && !c->stream && c->rate_msgs_per_s <= 0))
         snd->chunk_messages = 1;
     snd->chunk = malloc(snd->chunk_messages * longest);
     return snd->chunk ? 0 : -1;

@@ -41,6 +41,12 @@ typedef struct sender_config {
     bool timestamp;         /* each message carries its send time after the
                                text (lib/wire.h); needs msg_len's room,
                                sender_timestamp_len */
+    /* Each datagram in a send call of its own, as the old msend sent them
+     * (datagrams only: a stream is still written a chunk at a time). The
+     * standard tests (-1 .. -5) send so: their bursts then leave no denser
+     * than the old tool's on the same host, and their loss means what it
+     * meant. Not with rate_msgs_per_s, whose schedule sets the density. */
+    bool call_per_datagram;
 } sender_config;
 
 /* How a failed send is to be taken, as iperf tells a soft error from a

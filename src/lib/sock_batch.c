@@ -221,9 +221,9 @@ long sock_send_datagrams(sock_sender *tx, const uint8_t *data,
     for (;;) {
         size_t i = 0, offset = 0;
         unsigned n = 0;
-        memset(msgs, 0, sizeof msgs);
         while (i < count && n < SOCK_BATCH) {
             size_t len = lens[i], run = udp_segment_run(tx, lens + i, count - i);
+            memset(&msgs[n], 0, sizeof msgs[n]); /* only those sent: one, often */
             iov[n].iov_base = (void *)(data + offset);
             iov[n].iov_len = len * run;
             msgs[n].msg_hdr.msg_iov = &iov[n];

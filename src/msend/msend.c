@@ -444,6 +444,7 @@ static int run_tests(session *ss, const char *echo, size_t echo_len, int *tests_
         .rate_msgs_per_s = o->has_rate ? o->rate_msgs_per_s : 0.0,
         .interval_us = (int64_t)o->interval_ms * 1000,
         .timestamp = o->timestamp,
+        .call_per_datagram = o->preset != 0,
     };
     sender_socket sock;
     sender_io io;

@@ -7,10 +7,12 @@
 # messages too short to count are refused; --version prints the programs'
 # version; WSL 1 and bridged mode are refused without addresses; programs
 # in a directory whose path has a space run; Ctrl-C ends mcheck at once,
-# with status 130, and leaves no program of its behind (mpong's too); a
-# --port whose next port mpong cannot use is refused; a missing mpong is
-# named.
+# with status 130, and leaves no program of its behind (mpong's too, and
+# ones whose exit takes a moment, as a sanitized build's does); a
+# --port whose next port mpong cannot use is refused; a missing mpong, or
+# a timeout without --foreground, is named.
 source "$(dirname "$0")/lib.sh"
+: "${EXIT_SHIM:?EXIT_SHIM must name the exit_shim library}"
 need_root_netns
 MCHECK=$(cd "$(dirname "$0")/.." && pwd)/mcheck
 NS=mtmck$$
@@ -119,6 +121,21 @@ CHECKS=$((CHECKS + 1))
 if grep -q '"passed": 3, "total": 3, "verdict": "PASS"' "$WORK/spaced.json"; then pass "spaced-path: 3 of 3 PASS"
 else fail "spaced-path: $(cat "$WORK/spaced.json" "$WORK/spaced.err")"; fi
 
+# none_left NAME: no program left in the namespace, waiting up to 3 s for
+# the stopped ones to exit.
+none_left() {
+    local left
+    left=$(ip netns pids "$NS")
+    for _ in $(seq 60); do
+        [ -z "$left" ] && break
+        sleep 0.05
+        left=$(ip netns pids "$NS")
+    done
+    CHECKS=$((CHECKS + 1))
+    if [ -z "$left" ]; then pass "$1: no program left running"
+    else fail "$1: left running: $(ps -o pid=,args= -p "$(tr '\n' ',' <<< "$left" | sed 's/,$//')")"; fi
+}
+
 # Ctrl-C in the middle of a long run (3000 messages 5 ms apart: 15 s).
 ip netns exec "$NS" env --default-signal=INT,TERM "$MCHECK" --linux-dir "$SPACED" --count 3000 --pause 5 \
     > "$WORK/int.out" 2> "$WORK/int.err" &
@@ -138,52 +155,53 @@ CHECKS=$((CHECKS + 1))
 if [ $((SECONDS - t0)) -le 2 ]; then pass "ctrl-c: ended within 2 s"; else fail "ctrl-c: took $((SECONDS - t0)) s"; fi
 # Up to 3 s for the stopped programs to exit (a sanitized build checks
 # for leaks on the way out), well within their own 10 s bounds.
-left=$(ip netns pids "$NS")
-for _ in $(seq 60); do
-    [ -z "$left" ] && break
-    sleep 0.05
-    left=$(ip netns pids "$NS")
-done
-CHECKS=$((CHECKS + 1))
-if [ -z "$left" ]; then pass "ctrl-c: no program left running"
-else fail "ctrl-c: left running: $(ps -o pid=,args= -p "$(tr '\n' ',' <<< "$left" | sed 's/,$//')")"; fi
+none_left ctrl-c
 
 # Ctrl-C while mpong measures (its probes dropped, so it waits 25 x 200 ms).
 ip netns exec "$NS" nft add table inet mtfault
 ip netns exec "$NS" nft add chain inet mtfault input "{ type filter hook input priority 0; }"
 ip netns exec "$NS" nft add rule inet mtfault input udp dport 12001 drop
-ip netns exec "$NS" env --default-signal=INT,TERM "$MCHECK" --linux-dir "$SPACED" --count 20 \
-    --transports udp > "$WORK/int2.out" 2> "$WORK/int2.err" &
-mc=$!
-PIDS+=("$mc")
-measuring=''
-for _ in $(seq 200); do
-    [ "$(ip netns pids "$NS" | xargs -r ps -o comm= -p | grep -cx mpong)" -eq 2 ] && measuring=1 && break
-    sleep 0.05
-done
-CHECKS=$((CHECKS + 1))
-if [ -n "$measuring" ]; then pass "ctrl-c in the round trip: both mpongs running"
-else fail "ctrl-c in the round trip: mpong's reflector and initiator never ran together"; fi
-sleep 0.5
-kill -INT "$mc"
-t0=$SECONDS
-wait "$mc"
-expect_status "ctrl-c in the round trip" 130 $?
-CHECKS=$((CHECKS + 1))
-if [ $((SECONDS - t0)) -le 2 ]; then pass "ctrl-c in the round trip: ended within 2 s"
-else fail "ctrl-c in the round trip: took $((SECONDS - t0)) s"; fi
-# A stopped program may take a moment to exit (a sanitized build checks for
-# leaks on the way out): up to 3 s, well within the reflector's own 10 s
-# idle bound, so one left running is still caught.
-left=$(ip netns pids "$NS")
-for _ in $(seq 60); do
-    [ -z "$left" ] && break
-    sleep 0.05
-    left=$(ip netns pids "$NS")
-done
-CHECKS=$((CHECKS + 1))
-if [ -z "$left" ]; then pass "ctrl-c in the round trip: no program left running"
-else fail "ctrl-c in the round trip: left running: $(ps -o pid=,args= -p "$(tr '\n' ',' <<< "$left" | sed 's/,$//')")"; fi
+# ctrl_c_round_trip NAME [MCHECK OPTIONS...]: mcheck stopped with Ctrl-C
+# while both mpongs run; it ends at once, with 130, and leaves nothing
+# running.
+ctrl_c_round_trip() {
+    local name=$1 mc measuring=''
+    shift
+    ip netns exec "$NS" env --default-signal=INT,TERM "$MCHECK" --linux-dir "$SPACED" --count 20 \
+        --transports udp "$@" > "$WORK/$name.out" 2> "$WORK/$name.err" &
+    mc=$!
+    PIDS+=("$mc")
+    for _ in $(seq 200); do
+        [ "$(ip netns pids "$NS" | xargs -r ps -o comm= -p | grep -cx mpong)" -eq 2 ] && measuring=1 && break
+        sleep 0.05
+    done
+    CHECKS=$((CHECKS + 1))
+    if [ -n "$measuring" ]; then pass "$name: both mpongs running"
+    else fail "$name: mpong's reflector and initiator never ran together"; fi
+    sleep 0.5
+    kill -INT "$mc"
+    t0=$SECONDS
+    wait "$mc"
+    expect_status "$name" 130 $?
+    CHECKS=$((CHECKS + 1))
+    if [ $((SECONDS - t0)) -le 2 ]; then pass "$name: ended within 2 s"
+    else fail "$name: took $((SECONDS - t0)) s"; fi
+    # A stopped program may take a moment to exit (a sanitized build checks
+    # for leaks on the way out): up to 3 s, well within the reflector's own
+    # 10 s idle bound, so one left running is still caught.
+    none_left "$name"
+}
+ctrl_c_round_trip "ctrl-c in the round trip"
+# Again with every program's exit held 0.5 s after the rest, as a sanitized
+# build's leak check holds it. That check ptrace-stops the program: a
+# SIGCONT arriving meanwhile cancels the stop, and the program waits for it
+# for good. timeout, unless run with --foreground, sends one after each
+# stop signal it passes on: none may reach the programs.
+cp "$EXIT_SHIM" "$WORK/exit_shim.so"
+: > "$WORK/sigcont.log"
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 ctrl_c_round_trip "ctrl-c, slow exits" \
+    --linux-run "env LD_PRELOAD=$WORK/exit_shim.so MTOOLS_EXIT_DELAY_MS=500 MTOOLS_SIGNAL_LOG=$WORK/sigcont.log"
+expect_same "ctrl-c, slow exits: no SIGCONT reached a program" /dev/null "$WORK/sigcont.log"
 ip netns exec "$NS" nft delete table inet mtfault
 
 # A directory with msend and mdump but no mpong: named, before any run.
@@ -193,4 +211,12 @@ timeout 20 ip netns exec "$NS" "$MCHECK" --linux-dir "$WORK/two" > "$WORK/two.ou
 expect_status "no mpong" 1 $?
 echo "mcheck: no program $WORK/two/mpong" > "$WORK/two.want"
 expect_same "no mpong: the error" "$WORK/two.want" "$WORK/two.out"
+# A timeout without --foreground (busybox's): named, before any run.
+mkdir -p "$WORK/old-timeout"
+printf '#!/bin/sh\necho "timeout: unrecognized option: foreground" >&2\nexit 1\n' > "$WORK/old-timeout/timeout"
+chmod +x "$WORK/old-timeout/timeout"
+timeout 20 ip netns exec "$NS" env PATH="$WORK/old-timeout:$PATH" "$MCHECK" --linux-dir "$SPACED" > "$WORK/old-timeout.out" 2>&1
+expect_status "timeout without --foreground" 1 $?
+echo "mcheck: needs setsid (util-linux) and a timeout with --foreground (GNU coreutils)" > "$WORK/old-timeout.want"
+expect_same "timeout without --foreground: the error" "$WORK/old-timeout.want" "$WORK/old-timeout.out"
 finish

@@ -10,7 +10,8 @@
 #   - a connection refused: 'sent 0', not the number asked for;
 #   - a TCP sender stopped midway at the time limit: 'sent' is what went
 #     out and 'received' what mdump counted (not its reads), and the row
-#     says the sender was stopped, not that a connection timed out;
+#     says the sender was stopped, not that a connection timed out; what
+#     a --linux-run prefix started beside it is stopped with it;
 #   - the round trip: a figure for UDP and multicast, '-' for TCP and for
 #     failed runs; mpong's probes dropped: the row passes, its rtt-us is
 #     '-' and the detail says no reply came, within the bound.
@@ -184,14 +185,22 @@ in_ns nft delete table inet mtfault
 
 # ---- a TCP sender stalled midway: after 300 kB every segment to the
 # receiver is dropped, msend blocks with its buffers full and is stopped at
-# the time limit (2 s to wait + 2 s of messages + 1 = 5 s).
+# the time limit (2 s to wait + 2 s of messages + 1 = 5 s). Its prefix
+# leaves a child of its own running beside it: that is stopped too.
 in_ns nft add table inet mtfault
 in_ns nft add chain inet mtfault input "{ type filter hook input priority 0; }"
 in_ns nft add rule inet mtfault input tcp dport 12000 quota over 300 kbytes drop
+# shellcheck disable=SC2016 # the wrapper's own $1 and $@
+printf '#!/bin/sh\ncase $1 in */msend) sleep 60 & ;; esac\nexec "$@"\n' > "$WORK/with-child"
+chmod +x "$WORK/with-child"
 in_ns "$MCHECK" --linux-dir "$BIN" --count 200 --pause 2 --size 65507 --timeout 2 --transports tcp \
-    > "$WORK/stalled.out" 2>&1
+    --linux-run "$WORK/with-child" > "$WORK/stalled.out" 2>&1
 expect_status "stalled" 1 $?
 in_ns nft delete table inet mtfault
+CHECKS=$((CHECKS + 1))
+left=$(ip netns pids "$NS")
+if [ -z "$left" ]; then pass "stalled: the sender's prefix's child was stopped with it"
+else fail "stalled: left running: $(ps -o args= -p "$(tr '\n' ',' <<< "$left" | sed 's/,$//')")"; fi
 row=$(grep '^tcp ' "$WORK/stalled.out")
 read -r _ _ _ sent received _ <<< "$row"
 CHECKS=$((CHECKS + 1))

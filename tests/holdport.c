@@ -5,7 +5,8 @@
  *   holdport udp|tcp ADDRESS PORT reuse|plain SECONDS
  *
  * reuse sets SO_REUSEADDR before bind (as most receivers do), plain does
- * not. Prints "bound" once bound (or listening), then per UDP datagram
+ * not. A TCP listener never accepts: its backlog is 1, so once two
+ * connections wait in it, further SYNs are dropped and a connect hangs. Prints "bound" once bound (or listening), then per UDP datagram
  * "<length> bytes: <text>" (bytes outside 0x20-0x7e as '.'); exits 0
  * after SECONDS, or 1 with the reason on stderr (e.g. the port in use). */
 #define _DEFAULT_SOURCE
@@ -60,8 +61,14 @@ int main(int argc, char **argv)
     fflush(stdout);
     long long end = now_ms() + atol(argv[5]) * 1000;
     for (long long left; (left = end - now_ms()) > 0;) {
+        if (tcp) {
+            /* Not poll: a connection waiting makes the listener readable. */
+            struct timespec rest = {(time_t)(left / 1000), (long)(left % 1000) * 1000000};
+            nanosleep(&rest, NULL);
+            continue;
+        }
         struct pollfd p = {.fd = s, .events = POLLIN};
-        if (poll(&p, 1, (int)left) <= 0 || tcp)
+        if (poll(&p, 1, (int)left) <= 0)
             continue;
         static char buf[65536];
         ssize_t n = recv(s, buf, sizeof buf, 0);

@@ -7,6 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+/* Its sleeps are the socket layer's, which an interrupt ends (Winsock's
+ * headers, through it, before windows.h). */
+#include "lib/sock.h"
+
 #ifdef _WIN32
 #include <windows.h>
 
@@ -41,39 +45,7 @@ static void local_tm(time_t t, struct tm *out)
         memset(out, 0, sizeof *out); /* out of range: 00:00:00, not garbage */
 }
 
-#ifndef CREATE_WAITABLE_TIMER_HIGH_RESOLUTION
-#define CREATE_WAITABLE_TIMER_HIGH_RESOLUTION 0x00000002 /* older headers */
-#endif
-
-/* A high-resolution waitable timer, or NULL where the system has none
- * (before Windows 10 1803 the flag is refused): then Sleep, whose waits
- * end on the system's tick (often 15.6 ms). */
-static HANDLE wait_timer;
-static bool timer_made;
 static int64_t spin_margin_us; /* 0: not measured yet */
-
-static void timer_wait_us(int64_t us)
-{
-    if (wait_timer) {
-        LARGE_INTEGER due;
-        due.QuadPart = -us * 10; /* relative, in 100 ns units */
-        if (SetWaitableTimer(wait_timer, &due, 0, NULL, NULL, FALSE) &&
-            WaitForSingleObject(wait_timer, INFINITE) == WAIT_OBJECT_0)
-            return;
-    }
-    /* Rounded down: clock_sleep_until ends with a spin. */
-    if (us >= 1000)
-        Sleep((DWORD)(us / 1000));
-}
-
-static void make_timer(void)
-{
-    if (timer_made)
-        return;
-    timer_made = true;
-    wait_timer = CreateWaitableTimerExW(NULL, NULL, CREATE_WAITABLE_TIMER_HIGH_RESOLUTION,
-                                        TIMER_ALL_ACCESS);
-}
 
 /* How late the timer wakes here, measured once: the spin that follows
  * each wait covers it. */
@@ -81,11 +53,10 @@ static int64_t spin_margin(void)
 {
     if (spin_margin_us > 0)
         return spin_margin_us;
-    make_timer();
     int64_t worst = 0;
     for (int i = 0; i < 3; i++) {
         int64_t start = clock_mono_us();
-        timer_wait_us(1000);
+        (void)sock_sleep_us(1000);
         int64_t late = clock_mono_us() - start - 1000;
         if (late > worst)
             worst = late;
@@ -93,17 +64,6 @@ static int64_t spin_margin(void)
     int64_t margin = worst + 200;
     spin_margin_us = margin < 200 ? 200 : margin > 20000 ? 20000 : margin;
     return spin_margin_us;
-}
-
-static void sleep_us(int64_t us)
-{
-    timer_wait_us(us);
-}
-
-bool clock_precise_timer(void)
-{
-    make_timer();
-    return wait_timer != NULL;
 }
 
 int64_t clock_spin_us(void)
@@ -133,23 +93,16 @@ static void local_tm(time_t t, struct tm *out)
         memset(out, 0, sizeof *out); /* out of range: 00:00:00, not garbage */
 }
 
-static void sleep_us(int64_t us)
+int64_t clock_spin_us(void)
 {
-    struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
-    /* A signal handler (Ctrl-C) ends the sleep early; the caller decides. */
-    nanosleep(&ts, NULL);
+    return 200; /* a wait wakes 50-60 us late (timer slack) */
 }
+#endif
 
 bool clock_precise_timer(void)
 {
-    return true;
+    return sock_sleep_precise();
 }
-
-int64_t clock_spin_us(void)
-{
-    return 200; /* nanosleep wakes 50-60 us late (timer slack) */
-}
-#endif
 
 void clock_format_hms(int64_t wall_us, char out[CLOCK_HMS_LEN + 1])
 {
@@ -189,14 +142,17 @@ void clock_sleep_ms(int64_t ms)
 void clock_sleep_until(int64_t deadline_us)
 {
     /* Spin the last stretch: timer slack and scheduler wake-up make a plain
-     * sleep overshoot by 50 us (Linux) to 15 ms (Windows with Sleep). */
+     * sleep overshoot by 50 us (Linux) to 15 ms (Windows with Sleep). A
+     * long wait's slack grows with it (Linux: 0.1 % of a wait in ppoll,
+     * 0.5 % for a task with nice > 0): it aims 1 % early, and the next
+     * turn sleeps the rest. */
     const int64_t spin_us = clock_spin_us();
     for (;;) {
         int64_t left = deadline_us - clock_mono_us();
         if (left <= 0)
             return;
-        if (left > spin_us)
-            sleep_us(left - spin_us);
+        if (left > spin_us && sock_sleep_us(left - spin_us - left / 100) != 0)
+            return; /* interrupted: the caller looks */
         /* else spin */
     }
 }
@@ -205,5 +161,5 @@ void clock_nap_until(int64_t deadline_us)
 {
     int64_t left = deadline_us - clock_mono_us();
     if (left > 0)
-        sleep_us(left);
+        (void)sock_sleep_us(left); /* interrupted or not: the caller looks */
 }

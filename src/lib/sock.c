@@ -531,14 +531,16 @@ int sock_reconnect(sock_t s, const sock_addr *dest)
 
 int sock_connect_timeout(sock_t s, const sock_addr *a, int timeout_ms)
 {
-    if (timeout_ms <= 0)
-        return sock_connect(s, a);
+    /* Never a blocking connect, even without a limit: an interrupt that
+     * came just before it would not end it (a TCP SYN unanswered: minutes).
+     * The wait for its outcome ends on one. The system's own limit still
+     * holds: it fails the connect, and the wait sees that. */
     if (sock_os_set_blocking(s, false) != 0)
         return -1;
     if (sock_connect(s, a) != 0) {
         if (!sock_os_connect_in_progress())
             return -1;
-        int ready = sock_os_wait_writable(s, timeout_ms);
+        int ready = sock_os_wait_writable(s, timeout_ms > 0 ? timeout_ms : -1);
         if (ready <= 0) {
             if (ready == 0)
                 sock_os_set_error(ERROR_CODE(ETIMEDOUT, WSAETIMEDOUT));
@@ -579,13 +581,20 @@ int sock_send_all(sock_t s, const void *data, size_t len)
     const char *p = data;
     while (len > 0) {
         int chunk = len > 0x40000000 ? 0x40000000 : (int)len;
-        long sent = (long)send(s, p, chunk, sock_os_send_flags());
+        /* Not blocking in send, where the system can say so: an interrupt
+         * that came just before would not end it (a receiver that stopped
+         * reading: for good). The wait for room below ends on one. */
+        long sent = (long)send(s, p, chunk, sock_os_nonblocking_send_flags());
         if (sent < 0) {
             if (sock_error_interrupted() && !sock_interrupted())
                 continue;
-            if (sock_error_retry()) {
-                /* Out of buffers for a moment: wait for room, then again. */
-                sock_os_wait_writable(s, 10);
+            bool full = sock_os_would_block();
+            if (full || sock_error_retry()) {
+                /* No room: wait for some (out of buffers for a moment:
+                 * 10 ms at most), then again. */
+                if (sock_os_wait_writable(s, full ? -1 : 10) < 0 &&
+                    (sock_interrupted() || !sock_error_interrupted()))
+                    return -1; /* interrupted, or the wait failed */
                 continue;
             }
             return -1;

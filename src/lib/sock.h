@@ -156,7 +156,9 @@ int sock_bind(sock_t s, const sock_addr *a);
  * Windows cannot bind a group address and binds the unspecified one. */
 int sock_bind_group(sock_t s, const sock_addr *group, const sock_addr *ifaddr);
 int sock_connect(sock_t s, const sock_addr *a);
-/* connect() that gives up after timeout_ms (<= 0: the system's own). */
+/* connect() that gives up after timeout_ms (<= 0: the system's own). It
+ * never blocks in connect itself: it waits for the outcome, and an
+ * interrupt ends that wait (-1, sock_error_interrupted()). */
 int sock_connect_timeout(sock_t s, const sock_addr *a, int timeout_ms);
 /* After a path error (sock_error_path()) on a connected UDP socket: drops
  * the route and source address chosen when it was connected and connects
@@ -170,7 +172,10 @@ int sock_listen(sock_t s);
 sock_t sock_accept(sock_t s, sock_addr *peer);
 int sock_local_addr(sock_t s, sock_addr *a);
 
-/* The whole buffer, retrying short writes (TCP). */
+/* The whole buffer, retrying short writes (TCP). Where the system can
+ * send without blocking (POSIX: MSG_DONTWAIT), it waits for room in
+ * sock_os_wait_writable, which an interrupt ends (-1,
+ * sock_error_interrupted()); on Windows the send itself blocks. */
 int sock_send_all(sock_t s, const void *data, size_t len);
 /* One datagram on a connected socket. */
 long sock_send(sock_t s, const void *data, size_t len);
@@ -212,10 +217,32 @@ bool sock_error_path(void);
 bool sock_error_not_local(void);
 
 /* Ctrl-C and termination: after sock_catch_interrupts(), a console
- * interrupt sets a flag that sock_interrupted() returns, and blocking
+ * interrupt (SIGINT, SIGTERM; Windows: its console's Ctrl-C, Ctrl-Break
+ * and close) sets a flag that sock_interrupted() returns, and blocking
  * calls return -1 with sock_error_interrupted() true. Returns the signal
- * number seen, or 0. */
+ * number seen, or 0.
+ *
+ * Every wait of this layer (sock_wait_readable, sock_wait_readable_any,
+ * sock_recv_datagrams_wait, sock_connect_timeout, sock_send_all's wait
+ * for room, sock_sleep_us) ends on one, also on one that came after the
+ * caller last looked at sock_interrupted() and before the wait began: a
+ * loop that looks, then waits, never sleeps through it. (POSIX: at once;
+ * Windows, where the console's handler runs on a thread of its own: the
+ * sleeps at once, the socket waits within 100 ms.) */
 void sock_catch_interrupts(void);
 int sock_interrupted(void);
+
+/* Sleeps us microseconds on the system's timer, or less when an
+ * interrupt comes (above): 0 slept (it may wake late by the timer's slack:
+ * Linux's for a wait in ppoll is 0.1 % of it, at least 50 us; Windows'
+ * with a high-resolution timer tens of microseconds, with Sleep up to
+ * its tick), -1 interrupted. clock.h's sleeps are made of it. */
+int sock_sleep_us(int64_t us);
+/* Whether sock_sleep_us has a precise timer: true on POSIX (ppoll); on
+ * Windows true when a high-resolution waitable timer
+ * (CreateWaitableTimerExW with CREATE_WAITABLE_TIMER_HIGH_RESOLUTION,
+ * Windows 10 1803 and later) could be made, false when Sleep's tick
+ * stands in for it. */
+bool sock_sleep_precise(void);
 
 #endif

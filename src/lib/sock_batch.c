@@ -490,11 +490,30 @@ long sock_recv_datagrams_wait(sock_receiver *rx)
     /* A pipe's reader going away is seen only by poll. */
     if (sock_os_output_watched())
         return wait_then_take(rx);
+    /* No poll comes first to end the wait on an interrupt, and the call
+     * has no ppoll-like form that takes the signals in atomically: the
+     * handler shuts the socket down for reading instead, which ends the
+     * call, or, when the signal came after this look at the flag, makes
+     * the call return at once. */
+    sock_os_receive_blocking(rx->s);
     if (sock_interrupted()) {
+        sock_os_receive_blocking(SOCK_INVALID);
         errno = EINTR;
         return -1;
     }
     long n = take(rx, MSG_WAITFORONE);
+    sock_os_receive_blocking(SOCK_INVALID);
+    if (sock_interrupted()) {
+        /* The shut-down socket's one empty message: no datagram (a real
+         * empty one, come at that moment, goes with it). What did come
+         * is handed over; the caller looks at the flag next. */
+        if (n == 0 || (n == 1 && rx->dgrams[0].len == 0)) {
+            rx->count = 0;
+            errno = EINTR;
+            return -1;
+        }
+        return n;
+    }
     /* Nothing though it waited: a non-blocking socket, or a receive time
      * limit (SO_RCVTIMEO); the plain wait instead. */
     if (n == 0 && rx->drained)

@@ -49,8 +49,14 @@ bool sock_os_connect_in_progress(void);
 void sock_os_set_error(int code);
 /* The last setsockopt named an option this system does not know. */
 bool sock_os_option_unknown(void);
-/* 1 writable (or failed, for a connect), 0 timed out, -1 error. */
+/* 1 writable (or failed, for a connect), 0 timed out, -1 error or
+ * interrupted (sock.h's interrupts end it). timeout_ms < 0: no limit. */
 int sock_os_wait_writable(sock_t s, int timeout_ms);
+/* The flags of a send that must not block: sock_os_send_flags()'s and
+ * POSIX's MSG_DONTWAIT; Windows has no such flag (its own only). */
+int sock_os_nonblocking_send_flags(void);
+/* The last call would have blocked (EAGAIN, WSAEWOULDBLOCK). */
+bool sock_os_would_block(void);
 /* Turns off receiving other sockets' joins (IP_MULTICAST_ALL): true when
  * the system took it and keeps it off. */
 bool sock_os_own_joins_only(sock_t s, int family);
@@ -77,5 +83,14 @@ bool sock_os_output_watched(void);
  * rx->only.check, *wanted tells whether it is one the receiver asked for
  * (IP_PKTINFO). The length, or -1. */
 long sock_os_recv_one(sock_receiver *rx, bool *wanted);
+#ifndef _WIN32
+/* s is about to block in a receive call that no wait precedes (Linux's
+ * recvmmsg with MSG_WAITFORONE), SOCK_INVALID once the call returned.
+ * Meanwhile the signal handler shuts s down for reading, which ends the
+ * call, or makes it return at once when it had not begun yet: with one
+ * empty message (recvmmsg, recvmsg give 0 bytes). Set it before the last
+ * look at sock_interrupted(). */
+void sock_os_receive_blocking(sock_t s);
+#endif
 
 #endif

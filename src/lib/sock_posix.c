@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/sock.h"
@@ -23,6 +24,21 @@
 #include "lib/sock_os.h"
 
 static volatile sig_atomic_t interrupted_by;
+
+/* The flag alone leaves a gap: a signal that comes after a wait has
+ * looked at it and before the wait has begun runs its handler outside the
+ * wait, which then sleeps on to its end (a reflector: for days). So the
+ * handler also writes a byte into a pipe of our own (the self-pipe trick),
+ * and every wait here watches the pipe's read end beside what it waits
+ * for; the byte stays, so every later wait ends at once too. It costs no
+ * system call per wait (blocking the signals around each wait, as
+ * pselect's idiom does, costs two). -1: not made (no interrupts caught,
+ * or no descriptors left: then the flag alone). */
+static volatile sig_atomic_t wake_read = -1, wake_write = -1;
+/* The socket of a blocking receive call under way or about to begin
+ * (sock_os_receive_blocking), which no poll precedes: the handler shuts it
+ * down for reading, which ends the call, or makes it return at once. */
+static volatile sig_atomic_t blocking_receive = -1;
 
 int sock_startup(void)
 {
@@ -94,11 +110,27 @@ int sock_os_disconnect(sock_t s)
 
 static void on_signal(int sig)
 {
+    int saved = errno; /* the code it interrupted may be about to read it */
     interrupted_by = sig;
+    int fd = wake_write;
+    if (fd >= 0) {
+        /* Non-blocking: a pipe full of earlier bytes is awake already. */
+        ssize_t n = write(fd, "!", 1);
+        (void)n;
+    }
+    fd = blocking_receive;
+    if (fd >= 0)
+        (void)shutdown(fd, SHUT_RD); /* ENOTCONN on UDP, and done all the same */
+    errno = saved;
 }
 
 void sock_catch_interrupts(void)
 {
+    int pipe_fds[2];
+    if (wake_read < 0 && pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) == 0) {
+        wake_read = pipe_fds[0];
+        wake_write = pipe_fds[1];
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -118,6 +150,61 @@ void sock_catch_interrupts(void)
 int sock_interrupted(void)
 {
     return (int)interrupted_by;
+}
+
+void sock_os_receive_blocking(sock_t s)
+{
+    blocking_receive = s;
+}
+
+/* ppoll() over p[0..n-1] and the wake-up pipe, for which p has room at
+ * p[n], until timeout (NULL: no limit): ppoll's count of ready entries of
+ * p[0..n-1], 0 when the time ran out, or -1 with EINTR when an interrupt
+ * came, during the wait or before it. */
+static int poll_interruptible(struct pollfd *p, nfds_t n, const struct timespec *timeout)
+{
+    nfds_t all = n;
+    if (wake_read >= 0)
+        p[all++] = (struct pollfd){.fd = wake_read, .events = POLLIN};
+    if (interrupted_by) {
+        errno = EINTR;
+        return -1;
+    }
+    int rc = ppoll(p, all, timeout, NULL);
+    if (rc > 0 && all > n && p[n].revents != 0) {
+        errno = EINTR;
+        return -1;
+    }
+    return rc;
+}
+
+/* A wait of timeout_ms (< 0: no limit) for poll_interruptible. */
+static const struct timespec *timeout_of_ms(int timeout_ms, struct timespec *ts)
+{
+    if (timeout_ms < 0)
+        return NULL;
+    ts->tv_sec = timeout_ms / 1000;
+    ts->tv_nsec = (long)(timeout_ms % 1000) * 1000000;
+    return ts;
+}
+
+int sock_sleep_us(int64_t us)
+{
+    struct pollfd wake[1];
+    struct timespec ts = {0, 0};
+    if (us > 0) {
+        ts.tv_sec = (time_t)(us / 1000000);
+        ts.tv_nsec = (long)(us % 1000000) * 1000;
+    }
+    int rc = poll_interruptible(wake, 0, &ts);
+    /* A handler of another signal (a test's) ends it early too, unasked:
+     * 0, and the caller sleeps the rest. */
+    return rc < 0 && interrupted_by ? -1 : 0;
+}
+
+bool sock_sleep_precise(void)
+{
+    return true;
 }
 
 /* Whether stdout is a pipe or socket, whose reader can go away. */
@@ -140,12 +227,9 @@ bool sock_os_output_watched(void)
 int sock_wait_readable(sock_t s, int timeout_ms)
 {
     /* events 0: for stdout only its error or hang-up is reported. */
-    struct pollfd p[2] = {{.fd = s, .events = POLLIN}, {.fd = STDOUT_FILENO, .events = 0}};
-    if (interrupted_by) {
-        errno = EINTR;
-        return -1;
-    }
-    int rc = poll(p, stdout_is_pipe() ? 2 : 1, timeout_ms);
+    struct pollfd p[3] = {{.fd = s, .events = POLLIN}, {.fd = STDOUT_FILENO, .events = 0}};
+    struct timespec ts;
+    int rc = poll_interruptible(p, stdout_is_pipe() ? 2 : 1, timeout_of_ms(timeout_ms, &ts));
     if (rc > 0 && !(p[0].revents & POLLIN) && (p[1].revents & (POLLERR | POLLHUP)))
         return SOCK_OUTPUT_GONE;
     return rc > 0 ? 1 : rc;
@@ -154,20 +238,18 @@ int sock_wait_readable(sock_t s, int timeout_ms)
 int sock_wait_readable_any(const sock_t *s, size_t count, int timeout_ms,
                            bool *readable)
 {
-    struct pollfd p[SOCK_WAIT_MAX + 1];
+    struct pollfd p[SOCK_WAIT_MAX + 2]; /* the sockets, stdout, the wake-up pipe */
+    struct timespec ts;
     if (count == 0 || count > SOCK_WAIT_MAX) {
         errno = EINVAL;
-        return -1;
-    }
-    if (interrupted_by) {
-        errno = EINTR;
         return -1;
     }
     for (size_t i = 0; i < count; i++)
         p[i] = (struct pollfd){.fd = s[i], .events = POLLIN};
     /* events 0: for stdout only its error or hang-up is reported. */
     p[count] = (struct pollfd){.fd = STDOUT_FILENO, .events = 0};
-    int rc = poll(p, (nfds_t)(stdout_is_pipe() ? count + 1 : count), timeout_ms);
+    int rc = poll_interruptible(p, (nfds_t)(stdout_is_pipe() ? count + 1 : count),
+                                timeout_of_ms(timeout_ms, &ts));
     bool any = false;
     for (size_t i = 0; i < count; i++) {
         readable[i] = rc > 0 && (p[i].revents & (POLLIN | POLLERR)) != 0;
@@ -210,8 +292,19 @@ bool sock_os_option_unknown(void)
 
 int sock_os_wait_writable(sock_t s, int timeout_ms)
 {
-    struct pollfd p = {.fd = s, .events = POLLOUT};
-    return poll(&p, 1, timeout_ms);
+    struct pollfd p[2] = {{.fd = s, .events = POLLOUT}};
+    struct timespec ts;
+    return poll_interruptible(p, 1, timeout_of_ms(timeout_ms, &ts));
+}
+
+int sock_os_nonblocking_send_flags(void)
+{
+    return sock_os_send_flags() | MSG_DONTWAIT;
+}
+
+bool sock_os_would_block(void)
+{
+    return errno == EAGAIN || errno == EWOULDBLOCK;
 }
 
 /* IP_MULTICAST_ALL off (Linux 2.6.31 on): the kernel hands the socket only

@@ -17,6 +17,12 @@
 
 static char error_text[256];
 static volatile LONG interrupted_by;
+/* Set by the console's handler after the flag: the sleeps wait on it
+ * beside their timer, so that one that began after the flag was looked
+ * at still ends at once. (The socket waits look at the flag between
+ * slices of 100 ms instead: select cannot wait on an event.) NULL: not
+ * made. */
+static HANDLE wake_event;
 
 int sock_startup(void)
 {
@@ -112,6 +118,8 @@ static BOOL WINAPI on_console_event(DWORD event)
         event == CTRL_CLOSE_EVENT) {
         /* 2 is SIGINT's number everywhere; the exit status follows it. */
         InterlockedExchange(&interrupted_by, event == CTRL_C_EVENT ? 2 : 15);
+        if (wake_event)
+            SetEvent(wake_event);
         return TRUE;
     }
     return FALSE;
@@ -119,6 +127,8 @@ static BOOL WINAPI on_console_event(DWORD event)
 
 void sock_catch_interrupts(void)
 {
+    if (!wake_event)
+        wake_event = CreateEventW(NULL, TRUE, FALSE, NULL); /* manual reset: it stays set */
     SetConsoleCtrlHandler(on_console_event, TRUE);
 }
 
@@ -130,6 +140,64 @@ int sock_interrupted(void)
 static void set_interrupted_error(void)
 {
     WSASetLastError(WSAEINTR);
+}
+
+#ifndef CREATE_WAITABLE_TIMER_HIGH_RESOLUTION
+#define CREATE_WAITABLE_TIMER_HIGH_RESOLUTION 0x00000002 /* older headers */
+#endif
+
+/* A high-resolution waitable timer, or NULL where the system has none
+ * (before Windows 10 1803 the flag is refused): then the waits end on the
+ * system's tick (often 15.6 ms), as Sleep's do. */
+static HANDLE wait_timer;
+static bool timer_made;
+
+static void make_timer(void)
+{
+    if (timer_made)
+        return;
+    timer_made = true;
+    wait_timer = CreateWaitableTimerExW(NULL, NULL, CREATE_WAITABLE_TIMER_HIGH_RESOLUTION,
+                                        TIMER_ALL_ACCESS);
+}
+
+bool sock_sleep_precise(void)
+{
+    make_timer();
+    return wait_timer != NULL;
+}
+
+int sock_sleep_us(int64_t us)
+{
+    if (interrupted_by) {
+        set_interrupted_error();
+        return -1;
+    }
+    if (us <= 0)
+        return 0;
+    make_timer();
+    /* Without the timer, the tick's milliseconds, rounded down:
+     * clock_sleep_until ends with a spin. */
+    DWORD tick_ms = us / 1000 >= INFINITE ? INFINITE - 1 : (DWORD)(us / 1000);
+    HANDLE handles[2];
+    DWORD count = 0, ms = tick_ms;
+    LARGE_INTEGER due;
+    due.QuadPart = -us * 10; /* relative, in 100 ns units */
+    if (wait_timer && SetWaitableTimer(wait_timer, &due, 0, NULL, NULL, FALSE)) {
+        handles[count++] = wait_timer;
+        ms = INFINITE;
+    } else if (tick_ms == 0) {
+        return 0;
+    }
+    if (wake_event)
+        handles[count++] = wake_event;
+    if (count == 0 || WaitForMultipleObjects(count, handles, FALSE, ms) == WAIT_FAILED)
+        Sleep(tick_ms);
+    if (interrupted_by) {
+        set_interrupted_error();
+        return -1;
+    }
+    return 0;
 }
 
 bool sock_os_output_watched(void)
@@ -239,13 +307,39 @@ bool sock_os_option_unknown(void)
 
 int sock_os_wait_writable(sock_t s, int timeout_ms)
 {
-    fd_set writable, failed;
-    FD_ZERO(&writable);
-    FD_ZERO(&failed);
-    FD_SET(s, &writable);
-    FD_SET(s, &failed); /* Winsock reports a failed connect here */
-    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    return select(0, NULL, &writable, &failed, &tv);
+    /* In slices, as sock_wait_readable, for the console's Ctrl-C. */
+    int waited_ms = 0;
+    for (;;) {
+        if (interrupted_by) {
+            set_interrupted_error();
+            return -1;
+        }
+        int slice_ms = 100;
+        if (timeout_ms >= 0 && timeout_ms - waited_ms < slice_ms)
+            slice_ms = timeout_ms - waited_ms;
+        fd_set writable, failed;
+        FD_ZERO(&writable);
+        FD_ZERO(&failed);
+        FD_SET(s, &writable);
+        FD_SET(s, &failed); /* Winsock reports a failed connect here */
+        struct timeval tv = {slice_ms / 1000, (slice_ms % 1000) * 1000};
+        int rc = select(0, NULL, &writable, &failed, &tv);
+        if (rc != 0)
+            return rc > 0 ? 1 : -1;
+        waited_ms += slice_ms;
+        if (timeout_ms >= 0 && waited_ms >= timeout_ms)
+            return 0;
+    }
+}
+
+int sock_os_nonblocking_send_flags(void)
+{
+    return sock_os_send_flags(); /* no per-call flag: a blocking socket's send blocks */
+}
+
+bool sock_os_would_block(void)
+{
+    return WSAGetLastError() == WSAEWOULDBLOCK;
 }
 
 /* WSARecvMsg is an extension: its address is asked of the provider. */

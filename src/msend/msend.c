@@ -508,7 +508,9 @@ static int run(const msend_opts *o)
     /* UDP is connected too: the destination is fixed, sends are cheaper,
      * and a missing receiver is reported instead of unseen. */
     if (rc == 0 && sock_connect_timeout(ss.s, &ss.dest, o->connect_timeout_ms) != 0)
-        rc = runtime_error(&ss, "connect");
+        /* Ctrl-C while a TCP connect was under way: stopped, as in a pause. */
+        rc = sock_interrupted() ? EXIT_SIGNAL_BASE + sock_interrupted()
+                                : runtime_error(&ss, "connect");
     int tests_run = 0;
     if (rc == 0)
         rc = run_tests(&ss, echo, echo_len, &tests_run);

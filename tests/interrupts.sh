@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# interrupts.sh - Ctrl-C (SIGINT) and SIGTERM at the worst moment: just
+# before a program blocks, after it looked at its "interrupted" flag and
+# before its wait began. The signal shim ($SIGNAL_SHIM, tests/signal_shim.c)
+# raises the signal on the program itself right before its first call
+# about to block (after a marker: so many sends or receives done). A
+# program whose waits only look at the flag sleeps through it: until a
+# datagram, a timeout, or for good. Each must end at once (within the
+# bound here) with the signal's status (130, 143) and its usual last lines,
+# and the shim must report that the call it signalled ended early (a sleep
+# or poll that ran its whole time missed the signal, even where a slice of
+# 100 ms bounded the harm). Waits covered: mdump's sleep in recvmmsg and
+# its poll (--idle-timeout), its wait for a TCP connection; mpong's
+# reflector and initiator (a cycle's wait, the interval's); msend's pause
+# between bursts, its --rate wait, a TCP send that has no room, a TCP
+# connect that gets no answer. Linux (LD_PRELOAD).
+source "$(dirname "$0")/lib.sh"
+own_loopback "$@"
+: "${MPONG:?MPONG must name the mpong program}"
+: "${SIGNAL_SHIM:?SIGNAL_SHIM must name the signal_shim library}"
+: "${HOLDPORT:?HOLDPORT must name the holdport test program}"
+: "${SENDRAW:?SENDRAW must name the sendraw test program}"
+[ "$(uname -s)" = Linux ] || skip "the signal shim is an LD_PRELOAD library (Linux)"
+# A sanitized build's runtime comes after the preloaded shim.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+PORT=$(free_port)
+BOUND=3 # seconds: a program that slept through the signal is still there
+
+# shimmed NAME SIGNAL MARKER PROGRAM ARGS...: PROGRAM under the shim, in the
+# background (SHIMMED its pid); MARKER: sends:N or receives:N (the signal
+# comes before the first call about to block after that many), or -; with
+# "+room" after it, only before a call that waits for room to send.
+shimmed() {
+    local name=$1 sig=$2 marker=$3 sends=0 receives=0 on=any
+    shift 3
+    case $marker in *+room) on=room marker=${marker%+room} ;; esac
+    case $marker in
+    sends:*) sends=${marker#sends:} ;;
+    receives:*) receives=${marker#receives:} ;;
+    esac
+    rm -f "$WORK/$name.report"
+    spawn "$WORK/$name.out" env LD_PRELOAD="$SIGNAL_SHIM" MTOOLS_SIGNAL="$sig" \
+        MTOOLS_SIGNAL_AFTER_SENDS="$sends" MTOOLS_SIGNAL_AFTER_RECEIVES="$receives" \
+        MTOOLS_SIGNAL_ON="$on" MTOOLS_SIGNAL_REPORT="$WORK/$name.report" "$@"
+    SHIMMED=$SPAWNED
+}
+
+# ended NAME WANT_STATUS MASK_SED: waits (BOUND) for the shimmed program,
+# checks its status, its output (masked by MASK_SED) against $WORK/NAME.want
+# and the shim's report: the signalled call ended before its time (or, with
+# no time limit, returned at all).
+ended() {
+    local name=$1 want=$2 masking=$3 call took
+    wait_exit "$SHIMMED" "$BOUND"
+    expect_status "$name" "$want" "$STATUS"
+    sed -E "s/\b$PORT\b/PORT/g; s/\b$((PORT + 1))\b/PORT1/g; $masking" "$WORK/$name.out" \
+        > "$WORK/$name.got"
+    expect_same "$name: output" "$WORK/$name.want" "$WORK/$name.got"
+    sed -E 's/ before [a-z_]+ \([^)]*\)$/ before CALL/; s/ \[[0-9]+ ms\]$//' \
+        "$WORK/$name.report" > "$WORK/$name.said" 2> /dev/null
+    call=$(sed -nE '1s/^SIG[A-Z]+ before ([a-z_]+) .*/\1: /p' "$WORK/$name.report" 2> /dev/null)
+    took=$(sed -nE 's/.*\[([0-9]+ ms)\]$/\1/p' "$WORK/$name.report" 2> /dev/null)
+    [ -s "$WORK/$name.report" ] || took="no signal raised"
+    expect_same "$name: the signalled call ($call${took:-it never returned})" \
+        "$WORK/$name.report.want" "$WORK/$name.said"
+}
+
+# said SIGNAL OUTCOME NAME: the shim's report to expect, the call masked.
+said() { printf 'SIG%s before CALL\nit %s\n' "$1" "$2" > "$WORK/$3.report.want"; }
+
+# ---- mdump
+
+# One socket, no time limit: it sleeps inside recvmmsg (MSG_WAITFORONE),
+# which no poll precedes. A datagram first, then the signal as it goes
+# back to sleep: the datagram is written out, then mdump ends.
+shimmed recvmmsg INT receives:1 "$MDUMP" -Q1 --summary 0.0.0.0 "$PORT"
+wait_listening "" udp "$PORT" 10
+wait_for "$WORK/recvmmsg.out" '^Equiv' 10
+"$SENDRAW" udp 127.0.0.1 "$PORT" text:hello
+printf '%s\n' "Equiv cmd line: mdump -p0 -Q1 -r4194304 0.0.0.0 PORT" \
+    "TS 127.0.0.1.SPORT 5 bytes" \
+    "mdump: 1 datagrams, 5 bytes, 1 messages, T s from first to last message: R messages/s, M Mbit/s" \
+    "mdump: 0.0.0.0 from 127.0.0.1.SPORT: 1 msgs in T s, R msgs/s, M Mbit/s, no sequence numbers" \
+    > "$WORK/recvmmsg.want"
+said INT returned recvmmsg
+ended recvmmsg 130 's/^[0-9:.]{15} /TS /; s/127\.0\.0\.1\.[0-9]+/127.0.0.1.SPORT/;
+    s/[0-9.]+ s from first to last message: [0-9.]+ messages\/s, [0-9.]+ Mbit/T s from first to last message: R messages\/s, M Mbit/;
+    s/in [0-9.]+ s, [0-9.]+ msgs\/s, [0-9.]+ Mbit/in T s, R msgs\/s, M Mbit/'
+
+# A time limit: it waits in poll. SIGTERM.
+shimmed idle TERM - "$MDUMP" --json --idle-timeout 30s 0.0.0.0 "$PORT"
+printf '%s\n' '{"event": "start", "program": "mdump", "version": "V", "equiv": "mdump -p0 -Q2 -r4194304 0.0.0.0 PORT", "transport": "udp", "groups": ["0.0.0.0"], "port": PORT, "interface": null, "interval_s": null}' \
+    '{"event": "end", "status": 143, "reason": "interrupted", "datagrams": 0, "bytes": 0, "messages": 0, "lost": 0, "untracked": 0, "groups": [{"group": "0.0.0.0", "streams": 0, "messages": 0, "lost": 0, "duplicates": 0, "reordered": 0}]}' \
+    > "$WORK/idle.want"
+said TERM "ended before its time" idle
+ended idle 143 's/"version": "[^"]*"/"version": "V"/'
+
+# TCP: the wait for a connection.
+shimmed accept INT - "$MDUMP" -t 0.0.0.0 "$PORT"
+echo "Equiv cmd line: mdump -p0 -Q0 -r4194304 -t 0.0.0.0 PORT" > "$WORK/accept.want"
+said INT returned accept
+ended accept 130 ''
+
+# ---- mpong
+
+# The reflector: with nothing to reflect it waits without a time limit
+# (a signal it slept through left it there for days). SIGTERM.
+shimmed reflector TERM - "$MPONG" --announce -u 127.0.0.1 "$PORT"
+printf '%s\n' "Reflecting datagrams to 127.0.0.1:PORT1 back to each sender" \
+    "0 datagrams reflected" > "$WORK/reflector.want"
+said TERM "ended before its time" reflector
+ended reflector 143 ''
+
+# The initiator, nobody answering: a cycle's wait (20 s).
+shimmed cycle INT - "$MPONG" -i -u --timeout 20s 127.0.0.1 "$PORT"
+printf '%s\n' "no RTT samples" "0 sent, 0 received, 0 lost, 0 late" > "$WORK/cycle.want"
+said INT "ended before its time" cycle
+ended cycle 130 ''
+
+# The initiator with a reflector: after the first reply, the wait for the
+# next cycle (--interval 20s).
+spawn "$WORK/partner.out" "$MPONG" -u 127.0.0.1 "$PORT"
+partner=$SPAWNED
+wait_listening "" udp $((PORT + 1)) 10
+shimmed interval INT receives:1 "$MPONG" -i -u -v --warmup 0 -s 3 --interval 20s 127.0.0.1 "$PORT"
+printf '%s\n' "timestamp RTT (in microseconds):" "T RTT" \
+    "avg RTT X us, std dev X, min RTT X us, max RTT X us" \
+    "RTT percentiles: p50 X us, p90 X us, p99 X us, p99.9 X us, max X us" \
+    "1 sent, 1 received, 0 lost, 0 late" > "$WORK/interval.want"
+said INT "ended before its time" interval
+ended interval 130 's/^[0-9.]+ [0-9]+$/T RTT/; s/(RTT|dev|p50|p90|p99|p99\.9|max) [0-9.]+/\1 X/g'
+kill "$partner" 2> /dev/null
+wait "$partner" 2> /dev/null
+
+# ---- msend (its interrupts are caught with --json or --interval)
+
+spawn "$WORK/rx.out" "$MDUMP" -q 0.0.0.0 "$PORT"
+rx=$SPAWNED
+wait_listening "" udp "$PORT" 10
+
+# The pause between bursts: the signal after the echo and the first burst.
+shimmed pause INT sends:2 "$MSEND" --json -n 3 -b 1 -p 2000 -u 127.0.0.1 "$PORT"
+printf '%s\n' '{"event": "start", "program": "msend", "version": "V", "equiv": "msend -b1 -m0 -n3 -p2000 -s0 -S65536 -u 127.0.0.1 PORT", "transport": "udp", "destination": "127.0.0.1", "port": PORT, "messages": 3, "loops": 1, "rate_msgs_per_s": null, "interval_s": null, "timestamp": false}' \
+    '{"event": "end", "status": 130, "stopped": true, "tests": 1, "messages": 1, "bytes": 9, "seconds": S, "msgs_per_s": R, "bits_per_s": B, "unsent_messages": 0, "unsent_echoes": 0, "unsent_stats": 0, "refused": 0, "filtered": 0}' \
+    > "$WORK/pause.want"
+said INT "ended before its time" pause
+ended pause 130 's/"version": "[^"]*"/"version": "V"/; s/"seconds": [0-9.]+/"seconds": S/;
+    s/"msgs_per_s": [0-9.]+/"msgs_per_s": R/; s/"bits_per_s": [0-9.]+/"bits_per_s": B/'
+
+# --rate: the wait for the next message's time.
+shimmed rate INT sends:2 "$MSEND" --interval 1s --rate 2 -u 127.0.0.1 "$PORT"
+printf '%s\n' "Equiv cmd line: msend -b1 -m0 -n0 -p1000 -s0 -S65536 -u 127.0.0.1 PORT" \
+    "Sending 9 bytes" \
+    "interval A-B s to 127.0.0.1:PORT: 1 msgs, R msgs/s, M Mbit/s" \
+    "total to 127.0.0.1:PORT: 1 msgs in T s, R msgs/s, M Mbit/s" > "$WORK/rate.want"
+said INT "ended before its time" rate
+ended rate 130 's/^interval [0-9.]+-[0-9.]+ s/interval A-B s/; s/in [0-9.]+ s,/in T s,/;
+    s/ [0-9.]+ msgs\/s, [0-9.]+ Mbit\/s$/ R msgs\/s, M Mbit\/s/'
+kill "$rx" 2> /dev/null
+wait "$rx" 2> /dev/null
+
+# TCP, a receiver that stopped reading (mdump -p: 100 s after each read,
+# small buffers on both sides): after the echo, the first wait for room to
+# send (the first burst's 512 KB do not fit).
+spawn "$WORK/slow.out" "$MDUMP" -t -r 4096 -p 100000 0.0.0.0 "$PORT"
+slow=$SPAWNED
+wait_listening "" tcp "$PORT" 10
+shimmed send INT sends:1+room "$MSEND" --json -t -S 4096 -n 1 -b 200000 -m 8000 127.0.0.1 "$PORT"
+printf '%s\n' '{"event": "start", "program": "msend", "version": "V", "equiv": "msend -b200000 -m8000 -n1 -p1000 -s0 -S4096 -t 127.0.0.1 PORT", "transport": "tcp", "destination": "127.0.0.1", "port": PORT, "messages": 200000, "loops": 1, "rate_msgs_per_s": null, "interval_s": null, "timestamp": false}' \
+    '{"event": "end", "status": 130, "stopped": true, "tests": 1, "messages": 0, "bytes": 0, "seconds": S, "msgs_per_s": R, "bits_per_s": B, "unsent_messages": 0, "unsent_echoes": 0, "unsent_stats": 0, "refused": 0, "filtered": 0}' \
+    > "$WORK/send.want"
+said INT returned send
+ended send 130 's/"version": "[^"]*"/"version": "V"/; s/"seconds": [0-9.]+/"seconds": S/;
+    s/"msgs_per_s": [0-9.]+/"msgs_per_s": R/; s/"bits_per_s": [0-9.]+/"bits_per_s": B/'
+kill "$slow" 2> /dev/null
+wait "$slow" 2> /dev/null
+
+# TCP, no answer to the connect: a listener that never accepts, its
+# backlog (1) full with two connections, drops further SYNs.
+spawn "$WORK/holder.out" "$HOLDPORT" tcp 127.0.0.1 "$PORT" plain 20
+holder=$SPAWNED
+wait_for "$WORK/holder.out" '^bound$' 10
+exec 3<> "/dev/tcp/127.0.0.1/$PORT" 4<> "/dev/tcp/127.0.0.1/$PORT"
+shimmed connect INT - "$MSEND" --json -t -n 1 -b 1 127.0.0.1 "$PORT"
+printf '%s\n' '{"event": "start", "program": "msend", "version": "V", "equiv": "msend -b1 -m0 -n1 -p1000 -s0 -S65536 -t 127.0.0.1 PORT", "transport": "tcp", "destination": "127.0.0.1", "port": PORT, "messages": 1, "loops": 1, "rate_msgs_per_s": null, "interval_s": null, "timestamp": false}' \
+    '{"event": "end", "status": 130, "stopped": true, "tests": 0, "messages": 0, "bytes": 0, "seconds": 0.000000, "msgs_per_s": 0.000, "bits_per_s": 0.000, "unsent_messages": 0, "unsent_echoes": 0, "unsent_stats": 0, "refused": 0, "filtered": 0}' \
+    > "$WORK/connect.want"
+said INT returned connect
+ended connect 130 's/"version": "[^"]*"/"version": "V"/'
+exec 3>&- 4>&-
+kill "$holder" 2> /dev/null
+wait "$holder" 2> /dev/null
+
+finish

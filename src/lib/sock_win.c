@@ -205,10 +205,30 @@ bool sock_os_output_watched(void)
     return false; /* the waits here watch the sockets only */
 }
 
-int sock_wait_readable(sock_t s, int timeout_ms)
+/* An fd_set with room for SOCK_WAIT_MAX sockets: Winsock reads fd_count
+ * and that many entries, whatever FD_SETSIZE the headers chose. */
+typedef struct wide_fd_set {
+    u_int fd_count;
+    SOCKET fd_array[SOCK_WAIT_MAX];
+} wide_fd_set;
+
+static bool in_set(const wide_fd_set *set, sock_t s)
 {
-    /* Blocking Winsock calls do not notice the console handler, so wait in
-     * short slices and look at the flag between them. */
+    for (u_int k = 0; k < set->fd_count; k++)
+        if (set->fd_array[k] == s)
+            return true;
+    return false;
+}
+
+/* Waits until one of s[0..count-1] (count 1 to SOCK_WAIT_MAX) is
+ * readable, or with for_write writable or failed (a connect's failure):
+ * 1 ready, and then ready[i] (when ready is not NULL) tells which; 0 timed
+ * out; -1 error or interrupted. timeout_ms < 0: no limit. Blocking Winsock
+ * calls do not notice the console's handler, so it waits in slices of
+ * 100 ms and looks at the flag between them. */
+static int wait_sliced(const sock_t *s, size_t count, bool for_write, int timeout_ms,
+                       bool *ready)
+{
     int waited_ms = 0;
     for (;;) {
         if (interrupted_by) {
@@ -218,25 +238,32 @@ int sock_wait_readable(sock_t s, int timeout_ms)
         int slice_ms = 100;
         if (timeout_ms >= 0 && timeout_ms - waited_ms < slice_ms)
             slice_ms = timeout_ms - waited_ms;
-        fd_set readable;
-        FD_ZERO(&readable);
-        FD_SET(s, &readable);
+        wide_fd_set set, failed; /* select rewrites them: made anew each slice */
+        set.fd_count = failed.fd_count = (u_int)count;
+        for (size_t i = 0; i < count; i++)
+            set.fd_array[i] = failed.fd_array[i] = s[i];
         struct timeval tv = {slice_ms / 1000, (slice_ms % 1000) * 1000};
-        int rc = select(0, &readable, NULL, NULL, &tv);
-        if (rc != 0)
-            return rc > 0 ? 1 : -1;
+        /* Winsock reports a failed connect in the except set. */
+        int rc = for_write ? select(0, NULL, (fd_set *)(void *)&set,
+                                    (fd_set *)(void *)&failed, &tv)
+                           : select(0, (fd_set *)(void *)&set, NULL, NULL, &tv);
+        if (rc < 0)
+            return -1;
+        if (rc > 0) {
+            for (size_t i = 0; ready && i < count; i++)
+                ready[i] = in_set(&set, s[i]) || (for_write && in_set(&failed, s[i]));
+            return 1;
+        }
         waited_ms += slice_ms;
         if (timeout_ms >= 0 && waited_ms >= timeout_ms)
             return 0;
     }
 }
 
-/* An fd_set with room for SOCK_WAIT_MAX sockets: Winsock reads fd_count
- * and that many entries, whatever FD_SETSIZE the headers chose. */
-typedef struct wide_fd_set {
-    u_int fd_count;
-    SOCKET fd_array[SOCK_WAIT_MAX];
-} wide_fd_set;
+int sock_wait_readable(sock_t s, int timeout_ms)
+{
+    return wait_sliced(&s, 1, false, timeout_ms, NULL);
+}
 
 int sock_wait_readable_any(const sock_t *s, size_t count, int timeout_ms,
                            bool *readable)
@@ -245,37 +272,7 @@ int sock_wait_readable_any(const sock_t *s, size_t count, int timeout_ms,
         WSASetLastError(WSAEINVAL);
         return -1;
     }
-    /* In slices, as sock_wait_readable, for the console's Ctrl-C. */
-    int waited_ms = 0;
-    for (;;) {
-        if (interrupted_by) {
-            set_interrupted_error();
-            return -1;
-        }
-        int slice_ms = 100;
-        if (timeout_ms >= 0 && timeout_ms - waited_ms < slice_ms)
-            slice_ms = timeout_ms - waited_ms;
-        wide_fd_set set;
-        set.fd_count = (u_int)count;
-        for (size_t i = 0; i < count; i++)
-            set.fd_array[i] = s[i];
-        struct timeval tv = {slice_ms / 1000, (slice_ms % 1000) * 1000};
-        int rc = select(0, (fd_set *)(void *)&set, NULL, NULL, &tv);
-        if (rc < 0)
-            return -1;
-        if (rc > 0) {
-            for (size_t i = 0; i < count; i++) {
-                readable[i] = false;
-                for (u_int k = 0; k < set.fd_count; k++)
-                    if (set.fd_array[k] == s[i])
-                        readable[i] = true;
-            }
-            return 1;
-        }
-        waited_ms += slice_ms;
-        if (timeout_ms >= 0 && waited_ms >= timeout_ms)
-            return 0;
-    }
+    return wait_sliced(s, count, false, timeout_ms, readable);
 }
 
 int sock_os_send_flags(void)
@@ -307,29 +304,7 @@ bool sock_os_option_unknown(void)
 
 int sock_os_wait_writable(sock_t s, int timeout_ms)
 {
-    /* In slices, as sock_wait_readable, for the console's Ctrl-C. */
-    int waited_ms = 0;
-    for (;;) {
-        if (interrupted_by) {
-            set_interrupted_error();
-            return -1;
-        }
-        int slice_ms = 100;
-        if (timeout_ms >= 0 && timeout_ms - waited_ms < slice_ms)
-            slice_ms = timeout_ms - waited_ms;
-        fd_set writable, failed;
-        FD_ZERO(&writable);
-        FD_ZERO(&failed);
-        FD_SET(s, &writable);
-        FD_SET(s, &failed); /* Winsock reports a failed connect here */
-        struct timeval tv = {slice_ms / 1000, (slice_ms % 1000) * 1000};
-        int rc = select(0, NULL, &writable, &failed, &tv);
-        if (rc != 0)
-            return rc > 0 ? 1 : -1;
-        waited_ms += slice_ms;
-        if (timeout_ms >= 0 && waited_ms >= timeout_ms)
-            return 0;
-    }
+    return wait_sliced(&s, 1, true, timeout_ms, NULL);
 }
 
 int sock_os_nonblocking_send_flags(void)

@@ -100,6 +100,13 @@ static int runtime_error(const char *what, const char *where)
     return EXIT_RUNTIME;
 }
 
+/* A socket option that could not be set for the socket to the peer. */
+static int option_error(const session *ss, const char *option)
+{
+    prog_error("%s for %s: %s", option, ss->dest_text, sock_error_text());
+    return EXIT_RUNTIME;
+}
+
 /* ---- the socket */
 
 /* SO_RCVBUF or SO_SNDBUF as asked; the old tool's warning when short,
@@ -132,16 +139,15 @@ static int set_sending(session *ss)
     bool ipv6 = family == AF_INET6;
     if (o->unicast) {
         if (o->initiator && !ipv6 && sock_set_broadcast(ss->s) != 0)
-            return runtime_error("SO_BROADCAST for", ss->dest_text);
+            return option_error(ss, "SO_BROADCAST");
         if (p->has_ttl && sock_set_unicast_ttl(ss->s, family, o->ttl) != 0)
-            return runtime_error(ipv6 ? "IPV6_UNICAST_HOPS for" : "IP_TTL for", ss->dest_text);
+            return option_error(ss, ipv6 ? "IPV6_UNICAST_HOPS" : "IP_TTL");
         return 0;
     }
     int ttl = 0;
     const char *ttl_name = ipv6 ? "IPV6_MULTICAST_HOPS" : "IP_MULTICAST_TTL";
     if (sock_set_multicast_ttl(ss->s, family, o->ttl, &ttl) != 0)
-        return runtime_error(ipv6 ? "IPV6_MULTICAST_HOPS for" : "IP_MULTICAST_TTL for",
-                             ss->dest_text);
+        return option_error(ss, ttl_name);
     if (ttl != o->ttl) {
         char text[96];
         snprintf(text, sizeof text, "tried to set %s to %d, %s %d", ttl_name, o->ttl,
@@ -150,17 +156,17 @@ static int set_sending(session *ss)
     }
     if (!p->has_interface)
         return 0;
+    const char *if_name = ipv6 ? "IPV6_MULTICAST_IF" : "IP_MULTICAST_IF";
     sock_addr kept;
     if (sock_set_multicast_if(ss->s, &p->interface_addr, &kept) != 0) {
-        prog_error("%s %s: %s", ipv6 ? "IPV6_MULTICAST_IF" : "IP_MULTICAST_IF",
-                   p->interface_typed, sock_error_text());
+        prog_error("%s %s: %s", if_name, p->interface_typed, sock_error_text());
         return EXIT_RUNTIME;
     }
     if (!sock_addr_same_host(&kept, &p->interface_addr)) {
         char kept_text[SOCK_ADDR_TEXT], text[2 * SOCK_ADDR_TEXT + 48];
         sock_addr_format(&kept, SOCK_ADDR_HOST, kept_text);
-        snprintf(text, sizeof text, "tried to set %s to %s, got %s",
-                 ipv6 ? "IPV6_MULTICAST_IF" : "IP_MULTICAST_IF", p->interface_typed, kept_text);
+        snprintf(text, sizeof text, "tried to set %s to %s, got %s", if_name,
+                 p->interface_typed, kept_text);
         warn_result(ss, text);
     }
     return 0;
@@ -239,7 +245,7 @@ static int open_socket(session *ss)
     /* Shared, as the old tool's: mdump or another mpong may listen too. */
     int kept = 0;
     if (sock_set_shared_port(ss->s, &kept) != 0)
-        return runtime_error("SO_REUSEADDR for", ss->dest_text);
+        return option_error(ss, "SO_REUSEADDR");
     if (!kept)
         warn_result(ss, "tried to set SO_REUSEADDR to 1, only got 0");
     int rc = set_buffer(ss, true, o->rcvbuf_bytes);

@@ -554,7 +554,7 @@ int sock_connect_timeout(sock_t s, const sock_addr *a, int timeout_ms)
             return -1;
         }
     }
-    return sock_os_set_blocking(s, true);
+    return sock_os_connected(s);
 }
 
 int sock_listen(sock_t s)
@@ -581,9 +581,10 @@ int sock_send_all(sock_t s, const void *data, size_t len)
     const char *p = data;
     while (len > 0) {
         int chunk = len > 0x40000000 ? 0x40000000 : (int)len;
-        /* Not blocking in send, where the system can say so: an interrupt
-         * that came just before would not end it (a receiver that stopped
-         * reading: for good). The wait for room below ends on one. */
+        /* Never blocking in send (POSIX: MSG_DONTWAIT; Windows: the socket
+         * is non-blocking, sock_os_connected): an interrupt would not end
+         * it (a receiver that stopped reading: for good). The wait for
+         * room below ends on one. */
         long sent = (long)send(s, p, chunk, sock_os_nonblocking_send_flags());
         if (sent < 0) {
             if (sock_error_interrupted() && !sock_interrupted())

@@ -158,7 +158,10 @@ int sock_bind_group(sock_t s, const sock_addr *group, const sock_addr *ifaddr);
 int sock_connect(sock_t s, const sock_addr *a);
 /* connect() that gives up after timeout_ms (<= 0: the system's own). It
  * never blocks in connect itself: it waits for the outcome, and an
- * interrupt ends that wait (-1, sock_error_interrupted()). */
+ * interrupt ends that wait (-1, sock_error_interrupted()). The socket is
+ * then blocking again, but for a TCP one on Windows, which stays
+ * non-blocking: its sends are sock_send_all's, which wait for room
+ * themselves. */
 int sock_connect_timeout(sock_t s, const sock_addr *a, int timeout_ms);
 /* After a path error (sock_error_path()) on a connected UDP socket: drops
  * the route and source address chosen when it was connected and connects
@@ -172,10 +175,11 @@ int sock_listen(sock_t s);
 sock_t sock_accept(sock_t s, sock_addr *peer);
 int sock_local_addr(sock_t s, sock_addr *a);
 
-/* The whole buffer, retrying short writes (TCP). Where the system can
- * send without blocking (POSIX: MSG_DONTWAIT), it waits for room in
- * sock_os_wait_writable, which an interrupt ends (-1,
- * sock_error_interrupted()); on Windows the send itself blocks. */
+/* The whole buffer, retrying short writes (TCP), on a socket connected by
+ * sock_connect_timeout. It never blocks in send itself (POSIX:
+ * MSG_DONTWAIT; Windows: the socket is non-blocking): when there is no
+ * room it waits for some, and an interrupt ends that wait (-1,
+ * sock_error_interrupted()). */
 int sock_send_all(sock_t s, const void *data, size_t len);
 /* One datagram on a connected socket. */
 long sock_send(sock_t s, const void *data, size_t len);

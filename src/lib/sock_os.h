@@ -53,8 +53,16 @@ bool sock_os_option_unknown(void);
  * interrupted (sock.h's interrupts end it). timeout_ms < 0: no limit. */
 int sock_os_wait_writable(sock_t s, int timeout_ms);
 /* The flags of a send that must not block: sock_os_send_flags()'s and
- * POSIX's MSG_DONTWAIT; Windows has no such flag (its own only). */
+ * POSIX's MSG_DONTWAIT; Windows has no such flag (its own only): there a
+ * stream socket is left non-blocking instead (sock_os_connected). */
 int sock_os_nonblocking_send_flags(void);
+/* The mode s is left in once sock_connect_timeout's connect is done: 0,
+ * or -1 with the error set. POSIX: blocking again (a send that must not
+ * block says so itself, MSG_DONTWAIT). Windows: a stream (TCP) socket
+ * stays non-blocking, so that sock_send_all's send returns WSAEWOULDBLOCK
+ * instead of blocking where the console's Ctrl-C cannot end it; a
+ * datagram socket is made blocking again. */
+int sock_os_connected(sock_t s);
 /* The last call would have blocked (EAGAIN, WSAEWOULDBLOCK). */
 bool sock_os_would_block(void);
 /* Turns off receiving other sockets' joins (IP_MULTICAST_ALL): true when

@@ -302,6 +302,11 @@ int sock_os_nonblocking_send_flags(void)
     return sock_os_send_flags() | MSG_DONTWAIT;
 }
 
+int sock_os_connected(sock_t s)
+{
+    return sock_os_set_blocking(s, true);
+}
+
 bool sock_os_would_block(void)
 {
     return errno == EAGAIN || errno == EWOULDBLOCK;

@@ -309,7 +309,22 @@ int sock_os_wait_writable(sock_t s, int timeout_ms)
 
 int sock_os_nonblocking_send_flags(void)
 {
-    return sock_os_send_flags(); /* no per-call flag: a blocking socket's send blocks */
+    return sock_os_send_flags(); /* no per-call flag: see sock_os_connected */
+}
+
+int sock_os_connected(sock_t s)
+{
+    /* A blocking send does not notice the console's handler: to a
+     * receiver that stopped reading it would block for good. Non-blocking,
+     * it returns WSAEWOULDBLOCK, and sock_send_all waits for room in
+     * slices that look at the flag. Closing it is still graceful (no
+     * linger set: closesocket returns at once and the stack delivers what
+     * is queued). A datagram send blocks only while the interface drains
+     * the buffer, and the senders count on it. */
+    int type = 0;
+    if (sock_os_get_int(s, SOL_SOCKET, SO_TYPE, &type) != 0)
+        return -1;
+    return type == SOCK_STREAM ? 0 : sock_os_set_blocking(s, true);
 }
 
 bool sock_os_would_block(void)

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# interrupts_win64.sh WIN64_DIR - Ctrl-C ends msend.exe (under wine) while
+# it is stuck on TCP: a receiver that stopped reading (the Linux mdump
+# asleep for 100 s after its first read, small buffers on both sides), so
+# that no room to send comes back; and a connect that gets no answer (a
+# listener that never accepts, its backlog full). Winsock has no per-call
+# "do not block" flag and a blocking call does not notice the console's
+# Ctrl-C handler, which only sets a flag: the program must not be inside
+# one then. As in tests/interrupts.sh for the Linux programs, each run
+# must end within BOUND_MS of the signal (SIGINT, which wine turns into
+# the console's Ctrl-C event) with status 130 and its usual last lines
+# (--json: the end object; --interval: the interval and total lines).
+# Everything runs on the loopback of a namespace of its own.
+source "$(dirname "$0")/lib.sh"
+: "${HOLDPORT:?HOLDPORT must name the holdport test program}"
+need_root_netns
+WIN64=${1:?usage: interrupts_win64.sh WIN64_DIR}
+[ -f "$WIN64/msend.exe" ] || { echo "FAIL: no $WIN64/msend.exe" >&2; exit 1; }
+
+NS=mtiw$$
+make_netns "$NS"
+wine_in "$NS"
+PORT=12000
+# The Windows waits look at the flag every 100 ms; wine's own start of
+# the console's handler and its exit take some more.
+BOUND_MS=2000
+
+# now_ms: this shell's clock in milliseconds.
+now_ms() {
+    local t=${EPOCHREALTIME/[.,]/}
+    echo $((t / 1000))
+}
+
+# send_queue: the bytes queued in msend.exe's connection (its Send-Q), or
+# nothing while it has none.
+send_queue() {
+    ip netns exec "$NS" ss -Htn state established "( dport = :$PORT )" | awk '{ print $2 }'
+}
+
+# ctrl_c NAME PID MASK_SED: SIGINT to PID; it must end with 130 within
+# BOUND_MS, its output (CRLF dropped, masked by MASK_SED) the same as
+# $WORK/NAME.want.
+ctrl_c() {
+    local name=$1 pid=$2 masking=$3 signal_ms took_ms
+    CHECKS=$((CHECKS + 1))
+    if kill -0 "$pid" 2> /dev/null; then pass "$name: still sending before the signal"
+    else fail "$name: ended before the signal"; fi
+    signal_ms=$(now_ms)
+    kill -INT "$pid"
+    wait_exit "$pid" 5
+    took_ms=$(($(now_ms) - signal_ms))
+    expect_status "$name: msend.exe after Ctrl-C" 130 "$STATUS"
+    CHECKS=$((CHECKS + 1))
+    if [ "$took_ms" -le "$BOUND_MS" ]; then pass "$name: ended $took_ms ms after the signal"
+    else fail "$name: ended $took_ms ms after the signal, want at most $BOUND_MS"; fi
+    tr -d '\r' < "$WORK/$name.out" | sed -E "s/\b$PORT\b/PORT/g; $masking" > "$WORK/$name.got"
+    expect_same "$name: output" "$WORK/$name.want" "$WORK/$name.got"
+}
+
+# stalled NAME ARGS...: msend.exe ARGS sending 200000 messages of 8000 bytes
+# over TCP with a 4 KiB send buffer to a receiver that reads once, then
+# sleeps: once the buffers on both sides are full (its Send-Q stays), the
+# sender waits for room that does not come. SENDER: its pid.
+stalled() {
+    local name=$1 deadline queued
+    shift
+    spawn "$WORK/$name.rx" ip netns exec "$NS" "$MDUMP" -t -r 4096 -p 100000 0.0.0.0 "$PORT"
+    RECEIVER=$SPAWNED
+    wait_listening "$NS" tcp "$PORT" 10
+    spawn "$WORK/$name.out" ip netns exec "$NS" wine "$WIN64/msend.exe" "$@" \
+        -t -S 4096 -n 1 -b 200000 -m 8000 127.0.0.1 "$PORT"
+    SENDER=$SPAWNED
+    deadline=$((SECONDS + 20))
+    while queued=$(send_queue); [ "${queued:-0}" -eq 0 ]; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            fail "$name: nothing queued in msend.exe's connection after 20 s"
+            break
+        fi
+        sleep 0.1
+    done
+    # Into its wait (or, where the call blocks, into send) for good.
+    sleep 0.5
+}
+
+# done_receiving: the receiver of the last stalled run, ended.
+done_receiving() {
+    kill "$RECEIVER" 2> /dev/null
+    wait "$RECEIVER" 2> /dev/null
+    wait_unbound "$NS" tcp "$PORT" 10
+}
+
+# ---- A TCP send with no room: --json.
+stalled send-json --json
+printf '%s\n' '{"event": "start", "program": "msend", "version": "V", "equiv": "msend -b200000 -m8000 -n1 -p1000 -s0 -S4096 -t 127.0.0.1 PORT", "transport": "tcp", "destination": "127.0.0.1", "port": PORT, "messages": 200000, "loops": 1, "rate_msgs_per_s": null, "interval_s": null, "timestamp": false}' \
+    '{"event": "end", "status": 130, "stopped": true, "tests": 1, "messages": 0, "bytes": 0, "seconds": S, "msgs_per_s": R, "bits_per_s": B, "unsent_messages": 0, "unsent_echoes": 0, "unsent_stats": 0, "refused": 0, "filtered": 0}' \
+    > "$WORK/send-json.want"
+ctrl_c send-json "$SENDER" 's/"version": "[^"]*"/"version": "V"/; s/"seconds": [0-9.]+/"seconds": S/;
+    s/"msgs_per_s": [0-9.]+/"msgs_per_s": R/; s/"bits_per_s": [0-9.]+/"bits_per_s": B/'
+done_receiving
+
+# ---- The same with --interval: its lines (an interval longer than the
+# run: none ends before the signal, and no message went whole).
+stalled send-interval --interval 60s
+printf '%s\n' "Equiv cmd line: msend -b200000 -m8000 -n1 -p1000 -s0 -S4096 -t 127.0.0.1 PORT" \
+    "Sending 1 bursts of 200000 8000-byte messages" \
+    "Sending burst of 200000 msgs" \
+    "total to 127.0.0.1:PORT: 0 msgs in T s, 0 msgs/s, 0.000 Mbit/s" > "$WORK/send-interval.want"
+ctrl_c send-interval "$SENDER" 's/in [0-9.]+ s,/in T s,/'
+done_receiving
+
+# ---- A TCP connect with no answer: a listener that never accepts, its
+# backlog (1) full with two connections, drops further SYNs.
+spawn "$WORK/holder.out" ip netns exec "$NS" "$HOLDPORT" tcp 127.0.0.1 "$PORT" plain 60
+holder=$SPAWNED
+wait_for "$WORK/holder.out" '^bound$' 10
+ip netns exec "$NS" bash -c "exec 3<> /dev/tcp/127.0.0.1/$PORT 4<> /dev/tcp/127.0.0.1/$PORT; sleep 60" &
+held=$!
+PIDS+=("$held")
+sleep 0.5
+spawn "$WORK/connect.out" ip netns exec "$NS" wine "$WIN64/msend.exe" --json -t -n 1 -b 1 127.0.0.1 "$PORT"
+sender=$SPAWNED
+wait_for "$WORK/connect.out" '"event": "start"' 20
+sleep 1 # into the wait for the connect's outcome
+printf '%s\n' '{"event": "start", "program": "msend", "version": "V", "equiv": "msend -b1 -m0 -n1 -p1000 -s0 -S65536 -t 127.0.0.1 PORT", "transport": "tcp", "destination": "127.0.0.1", "port": PORT, "messages": 1, "loops": 1, "rate_msgs_per_s": null, "interval_s": null, "timestamp": false}' \
+    '{"event": "end", "status": 130, "stopped": true, "tests": 0, "messages": 0, "bytes": 0, "seconds": 0.000000, "msgs_per_s": 0.000, "bits_per_s": 0.000, "unsent_messages": 0, "unsent_echoes": 0, "unsent_stats": 0, "refused": 0, "filtered": 0}' \
+    > "$WORK/connect.want"
+ctrl_c connect "$sender" 's/"version": "[^"]*"/"version": "V"/'
+kill "$held" "$holder" 2> /dev/null
+wait "$held" "$holder" 2> /dev/null
+
+finish

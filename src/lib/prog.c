@@ -38,6 +38,12 @@ void prog_stop_sockets(void)
     sock_cleanup();
 }
 
+int prog_option_failed(const char *option, const char *dest)
+{
+    prog_error("%s for %s: %s", option, dest, sock_error_text());
+    return EXIT_RUNTIME;
+}
+
 /* Longest diagnostic kept whole; longer ones are cut. */
 enum { LINE_MAX_BYTES = 1024 };
 

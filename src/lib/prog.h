@@ -32,6 +32,10 @@ int prog_parsed(const prog_info *p, opts_result r, const cli_error *err);
 /* Starts the socket layer: 0, or EXIT_RUNTIME after saying why. */
 int prog_start_sockets(void);
 void prog_stop_sockets(void);
+/* A socket option (its name, as IP_MULTICAST_TTL) that could not be set on
+ * the socket to dest (as typed or shown): says "<option> for <dest>: <the
+ * last socket error>" as an ERROR line and gives EXIT_RUNTIME. */
+int prog_option_failed(const char *option, const char *dest);
 
 /* ---- ERROR:, WARNING:, NOTE:
  *

@@ -100,13 +100,6 @@ static int runtime_error(const char *what, const char *where)
     return EXIT_RUNTIME;
 }
 
-/* A socket option that could not be set for the socket to the peer. */
-static int option_error(const session *ss, const char *option)
-{
-    prog_error("%s for %s: %s", option, ss->dest_text, sock_error_text());
-    return EXIT_RUNTIME;
-}
-
 /* ---- the socket */
 
 /* SO_RCVBUF or SO_SNDBUF as asked; the old tool's warning when short,
@@ -139,15 +132,15 @@ static int set_sending(session *ss)
     bool ipv6 = family == AF_INET6;
     if (o->unicast) {
         if (o->initiator && !ipv6 && sock_set_broadcast(ss->s) != 0)
-            return option_error(ss, "SO_BROADCAST");
+            return prog_option_failed("SO_BROADCAST", ss->dest_text);
         if (p->has_ttl && sock_set_unicast_ttl(ss->s, family, o->ttl) != 0)
-            return option_error(ss, ipv6 ? "IPV6_UNICAST_HOPS" : "IP_TTL");
+            return prog_option_failed(ipv6 ? "IPV6_UNICAST_HOPS" : "IP_TTL", ss->dest_text);
         return 0;
     }
     int ttl = 0;
     const char *ttl_name = ipv6 ? "IPV6_MULTICAST_HOPS" : "IP_MULTICAST_TTL";
     if (sock_set_multicast_ttl(ss->s, family, o->ttl, &ttl) != 0)
-        return option_error(ss, ttl_name);
+        return prog_option_failed(ttl_name, ss->dest_text);
     if (ttl != o->ttl) {
         char text[96];
         snprintf(text, sizeof text, "tried to set %s to %d, %s %d", ttl_name, o->ttl,
@@ -245,7 +238,7 @@ static int open_socket(session *ss)
     /* Shared, as the old tool's: mdump or another mpong may listen too. */
     int kept = 0;
     if (sock_set_shared_port(ss->s, &kept) != 0)
-        return option_error(ss, "SO_REUSEADDR");
+        return prog_option_failed("SO_REUSEADDR", ss->dest_text);
     if (!kept)
         warn_result(ss, "tried to set SO_REUSEADDR to 1, only got 0");
     int rc = set_buffer(ss, true, o->rcvbuf_bytes);

@@ -58,13 +58,6 @@ static int runtime_error(const session *ss, const char *what)
     return EXIT_RUNTIME;
 }
 
-/* The same for a socket option that could not be set. */
-static int option_error(const session *ss, const char *option)
-{
-    prog_error("%s for %s: %s", option, ss->dest_text, sock_error_text());
-    return EXIT_RUNTIME;
-}
-
 /* Writes what stdout holds. A reader that went away (msend | head -1;
  * SIGPIPE is ignored, see sock_startup) ends msend with EXIT_OUTPUT_GONE
  * instead of leaving it sending unseen; other output errors are ignored,
@@ -285,14 +278,14 @@ static int configure_marks(const session *ss, int family)
     int kept = 0;
     if (n->dscp_given) {
         if (sock_set_dscp(ss->s, family, n->dscp, &kept) != 0)
-            return option_error(ss, ipv6 ? "IPV6_TCLASS" : "IP_TOS");
+            return prog_option_failed(ipv6 ? "IPV6_TCLASS" : "IP_TOS", ss->dest_text);
         if (kept != n->dscp && ss->o->quiet < 2)
             prog_warning("tried to set the DSCP to %d, got %d", n->dscp, kept);
     }
     if (n->loopback_given) {
         const char *loop_name = ipv6 ? "IPV6_MULTICAST_LOOP" : "IP_MULTICAST_LOOP";
         if (sock_set_multicast_loop(ss->s, family, n->loopback, &kept) != 0)
-            return option_error(ss, loop_name);
+            return prog_option_failed(loop_name, ss->dest_text);
         if (kept != (int)n->loopback && ss->o->quiet < 2)
             prog_warning("tried to set %s to %d, got %d", loop_name, n->loopback, kept);
     }
@@ -308,7 +301,7 @@ static int configure_multicast(const session *ss, int family)
     int ttl = 0;
     const char *ttl_name = ipv6 ? "IPV6_MULTICAST_HOPS" : "IP_MULTICAST_TTL";
     if (sock_set_multicast_ttl(ss->s, family, o->ttl, &ttl) != 0)
-        return option_error(ss, ttl_name);
+        return prog_option_failed(ttl_name, ss->dest_text);
     if (ttl != o->ttl && o->quiet < 2)
         prog_warning("tried to set %s to %d, %s %d", ttl_name, o->ttl,
                      ttl < o->ttl ? "only got" : "got", ttl);
@@ -336,7 +329,7 @@ static int configure(const session *ss, int *sndbuf_shown)
     if (o->sndbuf_bytes > 0) {
         if (sock_set_sndbuf(ss->s, o->sndbuf_bytes) != 0 ||
             sock_get_sndbuf(ss->s, &got) != 0)
-            return option_error(ss, "SO_SNDBUF");
+            return prog_option_failed("SO_SNDBUF", ss->dest_text);
         if (sock_buffer_short(o->sndbuf_bytes, got) && o->quiet < 2) {
             char note[160];
             sock_buffer_note(false, o->sndbuf_bytes, got, note, sizeof note);
@@ -346,7 +339,7 @@ static int configure(const session *ss, int *sndbuf_shown)
         *sndbuf_shown = o->sndbuf_bytes;
     } else {
         if (sock_get_sndbuf(ss->s, &got) != 0)
-            return option_error(ss, "SO_SNDBUF");
+            return prog_option_failed("SO_SNDBUF", ss->dest_text);
         if (got < 65536 && o->quiet < 2)
             prog_note("system default SO_SNDBUF only %d (65536 preferred)", got);
         *sndbuf_shown = got;
@@ -362,9 +355,9 @@ static int configure(const session *ss, int *sndbuf_shown)
      * destination like any other; the ttl, when typed, is the unicast
      * one; the interface is the address to send from. */
     if (o->transport == MSEND_UDP && sock_set_broadcast(ss->s) != 0)
-        return option_error(ss, "SO_BROADCAST");
+        return prog_option_failed("SO_BROADCAST", ss->dest_text);
     if (o->pos.has_ttl && sock_set_unicast_ttl(ss->s, family, o->ttl) != 0)
-        return option_error(ss, ipv6 ? "IPV6_UNICAST_HOPS" : "IP_TTL");
+        return prog_option_failed(ipv6 ? "IPV6_UNICAST_HOPS" : "IP_TTL", ss->dest_text);
     if (o->pos.has_interface && sock_bind(ss->s, &o->pos.interface_addr) != 0) {
         if (sock_error_not_local())
             prog_error("interface %s: not an address of this host (with -u or -t it is "

@@ -66,12 +66,7 @@ start() {
     shift
     spawn "$WORK/$name.out" ip netns exec "$HOST" "$@"
     PID[$name]=$SPAWNED
-    local deadline=$((SECONDS + START_SECONDS))
-    while ! grep -q '^Equiv cmd line' "$WORK/$name.out" 2>/dev/null; do
-        kill -0 "${PID[$name]}" 2>/dev/null || return 0
-        if [ "$SECONDS" -ge "$deadline" ]; then fail "$name: not started after $START_SECONDS s"; return 1; fi
-        sleep 0.05
-    done
+    wait_started "$name" "$WORK/$name.out" "${PID[$name]}" "$START_SECONDS"
 }
 
 # send SIDE ARGS...: msend from that side, 3 messages and a stat.

@@ -194,7 +194,6 @@ WARNING: 3 sends to 127.0.0.1:$PORT were refused (port unreachable)
 END
 # ---- Bounded waits for scripts: --idle-timeout, --accept-timeout (exit 3,
 # within the time given), --loss-status (exit 4 when a stat shows loss).
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 bounded() { # NAME WANT_STATUS TIMEOUT_MS MDUMP_ARGS...
     local name=$1 want=$2 limit=$3 t0 t_equiv took after_equiv
     shift 3

@@ -12,7 +12,6 @@ need_root_netns # the filesystem cases mount their own tmpfs
 need_cmd strace strace
 PORT=$(free_port)
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # run_status NAME WANT MAX_S CMD...: CMD's status, within MAX_S seconds of
 # its own work: the time mdump --version takes just before is added, so that
 # a slow start (valgrind on a busy machine: seconds) does not count.

@@ -25,12 +25,6 @@ PORT=12000
 # the console's handler and its exit take some more.
 BOUND_MS=2000
 
-# now_ms: this shell's clock in milliseconds.
-now_ms() {
-    local t=${EPOCHREALTIME/[.,]/}
-    echo $((t / 1000))
-}
-
 # send_queue: the bytes queued in msend.exe's connection (its Send-Q), or
 # nothing while it has none.
 send_queue() {
@@ -41,18 +35,8 @@ send_queue() {
 # BOUND_MS, its output (CRLF dropped, masked by MASK_SED) the same as
 # $WORK/NAME.want.
 ctrl_c() {
-    local name=$1 pid=$2 masking=$3 signal_ms took_ms
-    CHECKS=$((CHECKS + 1))
-    if kill -0 "$pid" 2> /dev/null; then pass "$name: still sending before the signal"
-    else fail "$name: ended before the signal"; fi
-    signal_ms=$(now_ms)
-    kill -INT "$pid"
-    wait_exit "$pid" 5
-    took_ms=$(($(now_ms) - signal_ms))
-    expect_status "$name: msend.exe after Ctrl-C" 130 "$STATUS"
-    CHECKS=$((CHECKS + 1))
-    if [ "$took_ms" -le "$BOUND_MS" ]; then pass "$name: ended $took_ms ms after the signal"
-    else fail "$name: ended $took_ms ms after the signal, want at most $BOUND_MS"; fi
+    local name=$1 pid=$2 masking=$3
+    expect_ctrl_c "$name" "$pid" msend.exe "$BOUND_MS"
     tr -d '\r' < "$WORK/$name.out" | sed -E "s/\b$PORT\b/PORT/g; $masking" > "$WORK/$name.got"
     expect_same "$name: output" "$WORK/$name.want" "$WORK/$name.got"
 }

@@ -118,6 +118,42 @@ wait_exit() {
     STATUS=$?
 }
 
+# now_ms: this shell's clock in milliseconds.
+now_ms() {
+    local t=${EPOCHREALTIME/[.,]/}
+    echo $((t / 1000))
+}
+
+# wait_started NAME FILE PID SECONDS: until the program PID, writing into
+# FILE, has printed its Equiv line (it is bound then) or has ended; fails
+# (status 1) after SECONDS.
+wait_started() {
+    local deadline=$((SECONDS + $4))
+    while ! grep -q '^Equiv cmd line' "$2" 2>/dev/null; do
+        kill -0 "$3" 2>/dev/null || return 0
+        if [ "$SECONDS" -ge "$deadline" ]; then fail "$1: not started after $4 s"; return 1; fi
+        sleep 0.05
+    done
+}
+
+# expect_ctrl_c NAME PID WHAT BOUND_MS: PID is still running; SIGINT to it
+# (wine turns it into the console's Ctrl-C) ends it with 130 within BOUND_MS
+# (killed after 10 s).
+expect_ctrl_c() {
+    local name=$1 pid=$2 signal_ms took_ms
+    CHECKS=$((CHECKS + 1))
+    if kill -0 "$pid" 2>/dev/null; then pass "$name: still running before the signal"
+    else fail "$name: ended before the signal"; fi
+    signal_ms=$(now_ms)
+    kill -INT "$pid"
+    wait_exit "$pid" 10
+    took_ms=$(($(now_ms) - signal_ms))
+    expect_status "$name: $3 after Ctrl-C" 130 "$STATUS"
+    CHECKS=$((CHECKS + 1))
+    if [ "$took_ms" -le "$4" ]; then pass "$name: ended $took_ms ms after the signal"
+    else fail "$name: ended $took_ms ms after the signal, want at most $4"; fi
+}
+
 # wait_listening [NETNS] PROTO PORT SECONDS: until a socket is bound there.
 wait_listening() {
     local ns=$1 proto=$2 port=$3 deadline=$((SECONDS + $4)) flag

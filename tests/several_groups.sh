@@ -55,12 +55,7 @@ start() {
     shift
     spawn "$WORK/$name.out" ip netns exec "$RX" "${UNDER_TEST[@]}" "$@"
     RX_PID=$SPAWNED
-    local deadline=$((SECONDS + START_SECONDS))
-    while ! grep -q '^Equiv cmd line' "$WORK/$name.out" 2> /dev/null; do
-        kill -0 "$RX_PID" 2> /dev/null || return 0
-        if [ "$SECONDS" -ge "$deadline" ]; then fail "$name: not started after $START_SECONDS s"; return 1; fi
-        sleep 0.05
-    done
+    wait_started "$name" "$WORK/$name.out" "$RX_PID" "$START_SECONDS"
 }
 
 # send GROUP COUNT: msend from TX, COUNT messages and a stat to GROUP.
@@ -109,12 +104,6 @@ got() {
                -e 's/ in [0-9.]+ s, [0-9]+ msgs\/s, [0-9.]+ Mbit\/s/ in T s, R msgs\/s, M Mbit\/s/' \
                -e 's/, [0-9.]+ s from first to last message: [0-9]+ messages\/s, [0-9.]+ Mbit\/s$/, T s from first to last message: R messages\/s, M Mbit\/s/' \
         > "$WORK/$1.got"
-}
-
-# now_ms: this shell's clock in milliseconds.
-now_ms() {
-    local t=${EPOCHREALTIME/[.,]/}
-    echo $((t / 1000))
 }
 
 # ---- Each group its own messages, then the idle timeout.
@@ -185,17 +174,7 @@ send 239.7.7.2 3
 # Every datagram in, and the program back in its wait.
 wait_for "$WORK/ctrl-c.out" '^0\.000000% loss' 10
 sleep 0.5
-CHECKS=$((CHECKS + 1))
-if kill -0 "$RX_PID" 2> /dev/null; then pass "ctrl-c: still waiting before the signal"
-else fail "ctrl-c: ended before the signal"; fi
-signal_ms=$(now_ms)
-kill -INT "$RX_PID"
-wait_exit "$RX_PID" 10
-took_ms=$(($(now_ms) - signal_ms))
-expect_status "ctrl-c: mdump after Ctrl-C" 130 "$STATUS"
-CHECKS=$((CHECKS + 1))
-if [ "$took_ms" -le "$LATE_MS" ]; then pass "ctrl-c: ended $took_ms ms after the signal"
-else fail "ctrl-c: ended $took_ms ms after the signal, want at most $LATE_MS"; fi
+expect_ctrl_c ctrl-c "$RX_PID" mdump "$LATE_MS"
 {
     echo "Equiv cmd line: mdump -p0 -Q1 -r4194304 $LIST $PORT 192.0.2.2"
     sent 239.7.7.2 3

@@ -28,12 +28,7 @@ start() {
     shift
     spawn "$WORK/$name.out" ip netns exec "$RX" "$MDUMP" "$@"
     PID[$name]=$SPAWNED
-    local deadline=$((SECONDS + 10))
-    while ! grep -q '^Equiv cmd line' "$WORK/$name.out" 2>/dev/null; do
-        kill -0 "${PID[$name]}" 2>/dev/null || return 0
-        if [ "$SECONDS" -ge "$deadline" ]; then fail "$name: not started after 10 s"; return 1; fi
-        sleep 0.05
-    done
+    wait_started "$name" "$WORK/$name.out" "${PID[$name]}" 10
 }
 
 # send ARGS...: msend from the sender's namespace, quietly, 3 messages and a stat.

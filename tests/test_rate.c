@@ -189,6 +189,30 @@ static void test_count_consistent(void)
     CHECK(rate_due_count(INT64_MAX - 5, 1.0, INT64_MAX) == 1);
 }
 
+/* --duration's count: rate x time, whole products not lost to binary
+ * fractions. */
+static void test_count_in(void)
+{
+    CHECK(rate_count_in_ms(4.1, 30000) == 123); /* 4.1 is below 4.1 in binary */
+    CHECK(rate_count_in_ms(2.3, 3600000) == 8280);
+    CHECK(rate_count_in_ms(8.2, 60000) == 492);
+    CHECK(rate_count_in_ms(3280.0 / (8 * 100), 30000) == 123); /* 3280bit, 100 B */
+    CHECK(rate_count_in_ms(4.1, 1000) == 4);                    /* a fraction: down */
+    CHECK(rate_count_in_ms(0.001, 999999) == 0);
+    CHECK(rate_count_in_ms(0.001, 1000000) == 1);
+    CHECK(rate_count_in_ms(1e9, 2147483647) == 2147483647000000ULL);
+    CHECK(rate_count_in_ms(0.0, 1000) == 0);
+    CHECK(rate_count_in_ms(NAN, 1000) == 0);
+    CHECK(rate_count_in_ms(1000.0, 0) == 0);
+    /* Every m/10, m/100, m/1000 per second for an hour: the exact count. */
+    int wrong = 0;
+    for (int scale = 10; scale <= 1000; scale *= 10)
+        for (long m = 1; m < 5000; m++)
+            if (rate_count_in_ms((double)m / scale, 3600000) != (uint64_t)(m * 3600 / scale))
+                wrong++;
+    CHECK(wrong == 0);
+}
+
 int main(void)
 {
     test_parse_valid();
@@ -196,5 +220,6 @@ int main(void)
     test_resolve();
     test_due();
     test_count_consistent();
+    test_count_in();
     return check_report("test_rate");
 }

@@ -196,3 +196,16 @@ uint64_t rate_due_count(int64_t start_us, double msgs_per_s, int64_t now_us)
         n++;
     return n;
 }
+
+uint64_t rate_count_in_ms(double msgs_per_s, int64_t ms)
+{
+    if (!usable_rate(msgs_per_s) || ms <= 0)
+        return 0;
+    double count = msgs_per_s * (double)ms / 1000.0;
+    double nearest = floor(count + 0.5);
+    if (fabs(count - nearest) <= count * 1e-9)
+        count = nearest;
+    if (count >= (double)RATE_COUNT_MAX)
+        return RATE_COUNT_MAX;
+    return (uint64_t)count;
+}

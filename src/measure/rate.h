@@ -68,4 +68,11 @@ int64_t rate_due_us(int64_t start_us, double msgs_per_s, uint64_t index);
 #define RATE_COUNT_MAX ((uint64_t)1 << 62)
 uint64_t rate_due_count(int64_t start_us, double msgs_per_s, int64_t now_us);
 
+/* How many messages msgs_per_s sends in ms milliseconds (msend's
+ * --duration): the product rounded down, where a product within a
+ * billionth of a whole number is that number (4.1 is just under 4.1 in
+ * binary, and 4.1 x 30 s is 123 messages, not 122). 0 for a rate that is
+ * not a positive finite number or ms <= 0; at most RATE_COUNT_MAX. */
+uint64_t rate_count_in_ms(double msgs_per_s, int64_t ms);
+
 #endif

@@ -173,13 +173,13 @@ static bool rate_rules(msend_opts *o, bool pause_typed, bool bursts_typed,
                  bursts_typed && burst_count_typed ? "-n and -b" : bursts_typed ? "-n" : "-b");
         return false;
     }
-    double count = o->rate_msgs_per_s * o->duration_ms / 1000.0;
-    if (count < 1.0) {
+    uint64_t count = rate_count_in_ms(o->rate_msgs_per_s, o->duration_ms);
+    if (count < 1) {
         cli_fail(err, "--duration '%s' at --rate '%s': not one message; give a longer "
                  "--duration or a higher --rate", o->duration_text, text);
         return false;
     }
-    o->num_bursts = (long long)count;
+    o->num_bursts = (long long)count; /* at most 10^9/s x 2^31 ms: fits */
     o->burst_count = 1;
     return true;
 }

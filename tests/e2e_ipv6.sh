@@ -308,7 +308,12 @@ for group in 239.1.1.96 ff15::96; do
 done
 timeout 20 ip netns exec "$S1" "${SENDER[@]}" -qq -n2 -p100 -s100 239.1.1.95 "$PORT" 5 eth9 > /dev/null 2>&1
 expect_status "no dscp: $TX_NAME" 0 $?
-wait_lines "$WORK/dscp.cap" ' (IP|IP6) \(' $((8 + want6)) 10
+# -u to a group (sent from S1's address): the ttl typed is the multicast
+# one, the only one such a datagram goes with.
+timeout 20 ip netns exec "$S1" "${SENDER[@]}" -qq -u -n2 -p100 -s100 239.1.1.94 "$PORT" 6 10.98.0.1 \
+    > "$WORK/u-group.tx" 2>&1
+expect_status "-u to a group: $TX_NAME" 0 $?
+wait_lines "$WORK/dscp.cap" ' (IP|IP6) \(' $((12 + want6)) 10
 sleep 0.2 # nothing more is to come: a stray one would show
 kill "$dump" 2>/dev/null
 wait "$dump" 2>/dev/null
@@ -316,10 +321,11 @@ CHECKS=$((CHECKS + 1))
 n4=$(grep -c 'IP (tos 0xb8, ttl 5,' "$WORK/dscp.cap")
 n6=$(grep -cE 'IP6 \(class 0xb8, (flowlabel 0x[0-9a-f]+, )?hlim 5,' "$WORK/dscp.cap")
 n0=$(grep -c 'IP (tos 0x0, ttl 5,' "$WORK/dscp.cap")
+nu=$(grep -c 'IP (tos 0x0, ttl 6,' "$WORK/dscp.cap")
 all=$(grep -cE '(IP|IP6) \(' "$WORK/dscp.cap")
-if [ "$n4" = 4 ] && [ "$n6" = "$want6" ] && [ "$n0" = 4 ] && [ "$all" = $((8 + want6)) ]; then
-    pass "dscp: 4 IPv4 datagrams with TOS 0xb8 and TTL 5, $want6 IPv6 with class 0xb8 and hop limit 5, 4 unmarked"
+if [ "$n4" = 4 ] && [ "$n6" = "$want6" ] && [ "$n0" = 4 ] && [ "$nu" = 4 ] && [ "$all" = $((12 + want6)) ]; then
+    pass "dscp: 4 IPv4 datagrams with TOS 0xb8 and TTL 5, $want6 IPv6 with class 0xb8 and hop limit 5, 4 unmarked; -u to a group: 4 with TTL 6"
 else
-    fail "dscp: $n4 IPv4, $n6 IPv6 marked, $n0 unmarked of $all; the capture: $(cat "$WORK/dscp.cap")"
+    fail "dscp: $n4 IPv4, $n6 IPv6 marked, $n0 unmarked, $nu sent with -u at TTL 6 of $all; the capture: $(cat "$WORK/dscp.cap")"
 fi
 finish

@@ -225,6 +225,13 @@ static bool parse_sources(prog_positionals *p, cli_error *err)
                                                                  : "the unspecified address");
             return false;
         }
+        for (int k = 0; k < i; k++) {
+            if (sock_addr_same_host(&n->source[k], &n->source[i])) {
+                cli_fail(err, "%s '%s': the same sender as %s '%s' (name each one once)", what,
+                         text, what, n->source_typed[k]);
+                return false;
+            }
+        }
     }
     return true;
 }

@@ -46,7 +46,8 @@ const char mpong_help[] =
     "                     that gets none is lost (default 1s)\n"
     "  --interval time    initiator: from one cycle's send to the next's\n"
     "                     (default 0: the next as soon as the reply is in)\n"
-    "  --warmup count     unmeasured cycles first (default 20)\n"
+    "  --warmup count     unmeasured cycles first (default 20); the reflector\n"
+    "                     takes it only with -s, to end after both\n"
     "  --histogram        initiator: a histogram of the RTTs at the end\n"
     "  --json             the results as one JSON object on stdout\n"
     "  --idle-timeout time\n"
@@ -189,6 +190,12 @@ static bool check_rules(mpong_opts *o, const role_options *r, cli_error *err)
         cli_fail(err, "%s: only applies to the reflector (without -i)", r->reflector_only);
         return false;
     }
+    /* A reflector counts cycles only to end after -s's and the warm-up's. */
+    if (o->warmup_given && !o->initiator && !o->cycles_given) {
+        cli_fail(err, "--warmup: the reflector uses it only with -s (it then ends after "
+                 "-s's cycles and the warm-up)");
+        return false;
+    }
     if (o->json && (o->announce || (o->verbose && o->initiator))) {
         cli_fail(err, "%s and --json: choose one (%s prints text lines, --json one "
                  "JSON object on stdout)", o->announce ? "--announce" : "-v",
@@ -267,6 +274,7 @@ opts_result mpong_parse(int argc, char **argv, mpong_opts *o, cli_error *err)
         case LONG_WARMUP:
             ok = cli_number("--warmup (cycles)", s.value, 0, MPONG_WARMUP_MAX, &o->warmup,
                             err);
+            o->warmup_given = true;
             break;
         case LONG_HISTOGRAM:
             o->histogram = true;

@@ -25,6 +25,7 @@ typedef struct mpong_opts {
     long long cycles;      /* -s: measured cycles (initiator), or with the
                               reflector, with the warm-up, when to end */
     bool cycles_given;     /* -s typed: the reflector ends after them */
+    bool warmup_given;     /* --warmup typed */
     bool unicast;          /* -u, or a reflector's group 0.0.0.0 */
     bool verbose;          /* -v: the initiator's samples (the reflector
                               takes it and prints nothing, as the old one) */

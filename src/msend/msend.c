@@ -292,21 +292,28 @@ static int configure_marks(const session *ss, int family)
     return 0;
 }
 
-/* Multicast's TTL (hop limit) and the interface to send from. */
-static int configure_multicast(const session *ss, int family)
+/* Multicast's TTL (hop limit), and what the system kept when it differs. */
+static int set_multicast_ttl(const session *ss, int family)
 {
     const msend_opts *o = ss->o;
-    bool ipv6 = family == AF_INET6;
-    const char *if_name = ipv6 ? "IPV6_MULTICAST_IF" : "IP_MULTICAST_IF";
     int ttl = 0;
-    const char *ttl_name = ipv6 ? "IPV6_MULTICAST_HOPS" : "IP_MULTICAST_TTL";
+    const char *ttl_name = family == AF_INET6 ? "IPV6_MULTICAST_HOPS" : "IP_MULTICAST_TTL";
     if (sock_set_multicast_ttl(ss->s, family, o->ttl, &ttl) != 0)
         return prog_option_failed(ttl_name, ss->dest_text);
     if (ttl != o->ttl && o->quiet < 2)
         prog_warning("tried to set %s to %d, %s %d", ttl_name, o->ttl,
                      ttl < o->ttl ? "only got" : "got", ttl);
-    if (!o->pos.has_interface)
-        return 0;
+    return 0;
+}
+
+/* Multicast's TTL (hop limit) and the interface to send from. */
+static int configure_multicast(const session *ss, int family)
+{
+    const msend_opts *o = ss->o;
+    const char *if_name = family == AF_INET6 ? "IPV6_MULTICAST_IF" : "IP_MULTICAST_IF";
+    int rc = set_multicast_ttl(ss, family);
+    if (rc != 0 || !o->pos.has_interface)
+        return rc;
     sock_addr kept;
     if (sock_set_multicast_if(ss->s, &o->pos.interface_addr, &kept) != 0) {
         prog_error("%s %s: %s", if_name, o->pos.interface_typed, sock_error_text());
@@ -353,11 +360,18 @@ static int configure(const session *ss, int *sndbuf_shown)
         return configure_multicast(ss, family);
     /* -u, -t: a subnet's broadcast address or 255.255.255.255 is a
      * destination like any other; the ttl, when typed, is the unicast
-     * one; the interface is the address to send from. */
+     * one, or with -u to a group the multicast one (the only one a
+     * datagram to a group goes with); the interface is the address to
+     * send from. */
     if (o->transport == MSEND_UDP && sock_set_broadcast(ss->s) != 0)
         return prog_option_failed("SO_BROADCAST", ss->dest_text);
-    if (o->pos.has_ttl && sock_set_unicast_ttl(ss->s, family, o->ttl) != 0)
+    if (o->pos.has_ttl && sock_addr_is_multicast(&ss->dest)) {
+        rc = set_multicast_ttl(ss, family);
+        if (rc != 0)
+            return rc;
+    } else if (o->pos.has_ttl && sock_set_unicast_ttl(ss->s, family, o->ttl) != 0) {
         return prog_option_failed(ipv6 ? "IPV6_UNICAST_HOPS" : "IP_TTL", ss->dest_text);
+    }
     if (o->pos.has_interface && sock_bind(ss->s, &o->pos.interface_addr) != 0) {
         if (sock_error_not_local())
             prog_error("interface %s: not an address of this host (with -u or -t it is "

@@ -25,7 +25,8 @@ const char msend_help[] =
     "  port         destination port, 1-65535\n"
     "  ttl          multicast time to live (IPv6: hop limit), 0-255\n"
     "               (default 2); with -u/-t the unicast one, 1-255\n"
-    "               (default: the system's)\n"
+    "               (default: the system's); with -u to a group the\n"
+    "               multicast one\n"
     "  interface    interface to send multicast from: one of its addresses,\n"
     "               its name (eth0) or index; with -u/-t the local address\n"
     "               to send from\n"
@@ -379,6 +380,11 @@ scanned:
                  "or a broadcast address use -u (UDP) or -t (TCP)", o->pos.typed[0],
                  sock_addr_family(&o->pos.group) == AF_INET6 ? "ff00::/8"
                                                               : "224.0.0.0 to 239.255.255.255");
+        return OPTS_BAD;
+    }
+    if (o->transport == MSEND_TCP && sock_addr_is_multicast(&o->pos.group)) {
+        cli_fail(err, "group '%s': a multicast group; TCP (-t) connects to a host's "
+                 "address, leave -t out to send multicast", o->pos.typed[0]);
         return OPTS_BAD;
     }
     if (o->transport != MSEND_MULTICAST &&

@@ -404,6 +404,28 @@ else
     cat "$WORK/stop.rx" >&2
 fi
 
+# Two senders to one group, each whole: the old stat lines count the
+# group's messages (the first stat sees both senders', the second none),
+# but --loss-status judges each stat by its own sender's messages: no
+# loss, so the idle timeout's 3 (it was 4).
+rx twosenders "$MDUMP" -q --summary --loss-status --idle-timeout 2s "$G" "$PORT" 192.0.2.2
+tx "$MSEND" -qq -b 100 -n 1 -p 0 -s 500 "$G" "$PORT" 1 192.0.2.1 > /dev/null 2>&1 &
+first=$!
+sleep 0.05
+tx "$MSEND" -qq -b 100 -n 1 -p 0 -s 500 "$G" "$PORT" 1 192.0.2.1 > /dev/null 2>&1
+wait "$first"
+wait_exit "$RX_PID" 10
+expect_status "two senders: --loss-status, nothing lost" 3 "$STATUS"
+grep -E "^(100 msgs sent|mdump: $G from)" "$WORK/twosenders.rx" | mask_total |
+    sed -E 's/ from 192\.0\.2\.1\.PORT:/ from SENDER:/' > "$WORK/twosenders.got"
+cat > "$WORK/twosenders.want" << END
+100 msgs sent, 200 received (not including 'stat')
+100 msgs sent, 0 received (not including 'stat')
+mdump: $G from SENDER: 100 msgs in T s, R msgs/s, M Mbit/s, lost 0, dup 0, reordered 0, highest 63
+mdump: $G from SENDER: 100 msgs in T s, R msgs/s, M Mbit/s, lost 0, dup 0, reordered 0, highest 63
+END
+expect_same "two senders: the stat lines and each sender's counts" "$WORK/twosenders.want" "$WORK/twosenders.got"
+
 # ---- 6. Several groups in one mdump: a range and a list, each its own
 # counts and stat; a group of it nobody sends to; another group at the
 # port (239.1.2.30, its own mdump beside) kept out.

@@ -97,6 +97,15 @@ static flow *stream_of(receiver *r, bool counts_only)
     return f;
 }
 
+/* The stream of the current arrival when it has been seen; NULL when not. */
+static const flow *stream_seen(receiver *r)
+{
+    const receiver_arrival *a = r->arrival;
+    if (!r->flows || !a || !a->from)
+        return NULL;
+    return flow_lookup(r->flows, a->from, &r->group);
+}
+
 static bool has_text(const uint8_t *p, size_t n, const char *text)
 {
     size_t k = strlen(text);
@@ -249,8 +258,10 @@ static void on_echo(receiver *r, const uint8_t *text, size_t len, bool stream)
     reset_counts(r);
 }
 
-/* count_text is the part after WIRE_STAT. Returns true to exit (-s). */
-static bool on_stat(receiver *r, const uint8_t *count_text, size_t len)
+/* count_text is the part after WIRE_STAT; from: its sender's stream, when
+ * kept (UDP: several senders may share the group). Returns true to exit
+ * (-s). */
+static bool on_stat(receiver *r, const uint8_t *count_text, size_t len, const flow *from)
 {
     uint64_t sent = 0;
     size_t digits = 0;
@@ -297,7 +308,11 @@ static bool on_stat(receiver *r, const uint8_t *count_text, size_t len)
                    (unsigned long long)sent, (unsigned long long)r->received);
         out_printf(r->o, "%f%% loss\n", loss);
     }
-    if (r->received < sent)
+    /* The verdict on loss (--loss-status) from this sender's messages
+     * since its echo where they are counted: the line above counts every
+     * sender's, as the old tool did. */
+    uint64_t received = from ? flow_test_messages(from) : r->received;
+    if (received < sent)
         r->loss_seen = true;
     reset_counts(r);
     return r->exit_on_stat;
@@ -347,7 +362,7 @@ bool receiver_datagram_from(receiver *r, const uint8_t *data, size_t len,
         return false;
     }
     if (starts_with(data, len, WIRE_STAT))
-        return on_stat(r, data + WIRE_STAT_LEN, len - WIRE_STAT_LEN);
+        return on_stat(r, data + WIRE_STAT_LEN, len - WIRE_STAT_LEN, stream_seen(r));
     r->received++;
     r->messages_total++;
     flow *f = stream_of(r, false);
@@ -383,7 +398,7 @@ static bool finish_token(receiver *r)
         on_echo(r, t, r->token_len, true);
         break;
     case SCAN_STAT:
-        exit_now = on_stat(r, t, r->token_len);
+        exit_now = on_stat(r, t, r->token_len, NULL); /* one sender a connection */
         break;
     case SCAN_SEQ:
         check_seq(r, t, r->token_len);

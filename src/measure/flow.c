@@ -43,15 +43,30 @@ uint64_t flow_untracked(const flow_table *t)
     return t->seqs.untracked;
 }
 
-flow *flow_find(flow_table *t, const sock_addr *source, const sock_addr *group,
-                size_t group_index, bool counts_only)
+/* The key of the stream from source to group; false when it has none. */
+static bool key_of(seqtrack_key *key, const sock_addr *source, const sock_addr *group)
 {
     const uint8_t *source_bytes, *group_bytes;
     size_t source_len = sock_addr_bytes(source, &source_bytes);
     size_t group_len = sock_addr_bytes(group, &group_bytes);
+    return seqtrack_key_make(key, source_bytes, source_len, sock_addr_port(source),
+                             group_bytes, group_len);
+}
+
+flow *flow_lookup(flow_table *t, const sock_addr *source, const sock_addr *group)
+{
     seqtrack_key key;
-    if (!seqtrack_key_make(&key, source_bytes, source_len, sock_addr_port(source),
-                           group_bytes, group_len))
+    if (!key_of(&key, source, group))
+        return NULL;
+    seqtrack_stream *st = seqtrack_table_find(&t->seqs, &key);
+    return st ? &t->flows[st - t->seqs.streams] : NULL;
+}
+
+flow *flow_find(flow_table *t, const sock_addr *source, const sock_addr *group,
+                size_t group_index, bool counts_only)
+{
+    seqtrack_key key;
+    if (!key_of(&key, source, group))
         return NULL;
     size_t before = t->seqs.count;
     seqtrack *seq = seqtrack_table_get(&t->seqs, &key);
@@ -76,7 +91,13 @@ flow *flow_find(flow_table *t, const sock_addr *source, const sock_addr *group,
 void flow_echo(flow *f, bool decimal)
 {
     f->decimal = decimal;
+    f->messages_at_echo = f->messages;
     seqtrack_new_sequence(f->seq);
+}
+
+uint64_t flow_test_messages(const flow *f)
+{
+    return f->messages - f->messages_at_echo;
 }
 
 void flow_message(flow *f, size_t bytes, const uint64_t *seq, const int64_t *sent_us,

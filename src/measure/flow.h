@@ -47,6 +47,7 @@ typedef struct flow {
     bool decimal;           /* "Message <n>" in decimal (its echo said -d) */
     seqtrack *seq;          /* its sequence accounting (in the table) */
     uint64_t messages;      /* messages (not echo or stat) */
+    uint64_t messages_at_echo; /* messages before the latest echo */
     uint64_t bytes;         /* their bytes; TCP: every byte read */
     uint64_t unnumbered;    /* messages without a number to read */
     int64_t first_us, last_us; /* first and last message's arrival */
@@ -74,9 +75,15 @@ uint64_t flow_untracked(const flow_table *t);
 flow *flow_find(flow_table *t, const sock_addr *source, const sock_addr *group,
                 size_t group_index, bool counts_only);
 
+/* The stream from source to group when it has been seen; NULL when not. */
+flow *flow_lookup(flow_table *t, const sock_addr *source, const sock_addr *group);
+
 /* The sender begins a test (its echo): a new sequence from the next
  * number, read in decimal when decimal is true. */
 void flow_echo(flow *f, bool decimal);
+/* Its messages since its latest echo (all of them before any echo): what
+ * its 'stat' counts. */
+uint64_t flow_test_messages(const flow *f);
 /* One message of `bytes` bytes that arrived at arrival_mono_us (and
  * arrival_wall_us on the wall clock); seq: its number, sent_us: the send
  * time it carries; each NULL when it has none. */

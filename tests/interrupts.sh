@@ -134,6 +134,10 @@ wait "$partner" 2> /dev/null
 
 # ---- msend (its interrupts are caught with --json or --interval)
 
+# A figure that must not be 0: the time of the messages sent before the
+# stop, and rates when some went.
+NZ='([0-9]*[1-9][0-9]*\.[0-9]+|[0-9]+\.[0-9]*[1-9][0-9]*)'
+
 spawn "$WORK/rx.out" "$MDUMP" -q 0.0.0.0 "$PORT"
 rx=$SPAWNED
 wait_listening "" udp "$PORT" 10
@@ -144,18 +148,19 @@ printf '%s\n' '{"event": "start", "program": "msend", "version": "V", "equiv": "
     '{"event": "end", "status": 130, "stopped": true, "tests": 1, "messages": 1, "bytes": 9, "seconds": S, "msgs_per_s": R, "bits_per_s": B, "unsent_messages": 0, "unsent_echoes": 0, "unsent_stats": 0, "refused": 0, "filtered": 0}' \
     > "$WORK/pause.want"
 said INT "ended before its time" pause
-ended pause 130 's/"version": "[^"]*"/"version": "V"/; s/"seconds": [0-9.]+/"seconds": S/;
-    s/"msgs_per_s": [0-9.]+/"msgs_per_s": R/; s/"bits_per_s": [0-9.]+/"bits_per_s": B/'
+ended pause 130 's/"version": "[^"]*"/"version": "V"/; s/"seconds": '"$NZ"'/"seconds": S/;
+    s/"msgs_per_s": '"$NZ"'/"msgs_per_s": R/; s/"bits_per_s": '"$NZ"'/"bits_per_s": B/'
 
-# --rate: the wait for the next message's time.
-shimmed rate INT sends:2 "$MSEND" --interval 1s --rate 2 -u 127.0.0.1 "$PORT"
+# --rate: the wait for the next message's time, after the second message
+# (due 0.5 s after the first): the totals cover those 0.5 s.
+shimmed rate INT sends:3 "$MSEND" --interval 1s --rate 2 -u 127.0.0.1 "$PORT"
 printf '%s\n' "Equiv cmd line: msend -b1 -m0 -n0 -p1000 -s0 -S65536 -u 127.0.0.1 PORT" \
-    "Sending 9 bytes" \
-    "interval A-B s to 127.0.0.1:PORT: 1 msgs, R msgs/s, M Mbit/s" \
-    "total to 127.0.0.1:PORT: 1 msgs in T s, R msgs/s, M Mbit/s" > "$WORK/rate.want"
+    "Sending 9 bytes" "Sending 9 bytes" \
+    "interval A-B s to 127.0.0.1:PORT: 2 msgs, R msgs/s, 0.000 Mbit/s" \
+    "total to 127.0.0.1:PORT: 2 msgs in T s, R msgs/s, 0.000 Mbit/s" > "$WORK/rate.want"
 said INT "ended before its time" rate
-ended rate 130 's/^interval [0-9.]+-[0-9.]+ s/interval A-B s/; s/in [0-9.]+ s,/in T s,/;
-    s/ [0-9.]+ msgs\/s, [0-9.]+ Mbit\/s$/ R msgs\/s, M Mbit\/s/'
+ended rate 130 's/^interval [0-9.]+-[0-9.]+ s/interval A-B s/; s/in 0\.[5-9][0-9]{2} s,/in T s,/;
+    s/ [1-9][0-9]* msgs\/s,/ R msgs\/s,/'
 kill "$rx" 2> /dev/null
 wait "$rx" 2> /dev/null
 

@@ -392,6 +392,10 @@ expect_status "stop: mdump's --loss-status (no stat: the numbers)" 4 "$STATUS"
 sent=$(python3 -c 'import json, sys
 end = [json.loads(l) for l in open(sys.argv[1]) if l.strip()][-1]
 assert end["event"] == "end" and end["stopped"] is True and end["status"] == 130
+# the time of those messages (six intervals of 0.5 s and more), and their rate
+assert end["seconds"] > 2.9, end
+assert abs(end["msgs_per_s"] - end["messages"] / end["seconds"]) < 1, end
+assert 1900 < end["msgs_per_s"] < 2100, end
 print(end["messages"])' "$WORK/stop.tx")
 line=$(grep -E "^mdump: $G from 192\.0\.2\.1\.[0-9]+: " "$WORK/stop.rx")
 got=$(sed -E 's/.*: ([0-9]+) msgs in .*/\1/' <<< "$line")

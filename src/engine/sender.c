@@ -527,25 +527,13 @@ static int send_paced(sender *snd, unsigned long long *sent, int64_t start_us)
 }
 
 /* The bursts on their schedule, each starting pause_ms after the one
- * before it started; *sent counts the messages. */
-static int send_bursts(sender *snd, unsigned long long *sent)
+ * before it started (at start_us); *sent counts the messages. */
+static int send_scheduled(sender *snd, unsigned long long *sent, int64_t start_us)
 {
     const sender_config *c = &snd->config;
-    unsigned long long bytes_before = snd->counts.bytes;
-    int64_t start_us = snd->io.now_us(snd->io.ctx);
-    intervals_begin(snd, start_us);
+    if (c->rate_msgs_per_s > 0)
+        return send_paced(snd, sent, start_us);
     sender_event e;
-    if (c->rate_msgs_per_s > 0) {
-        int rc = send_paced(snd, sent, start_us);
-        if (rc != 0)
-            return rc;
-        memset(&e, 0, sizeof e);
-        e.kind = SENDER_MESSAGES_SENT;
-        e.messages = *sent;
-        e.bytes = snd->counts.bytes - bytes_before;
-        e.seconds = (double)(snd->io.now_us(snd->io.ctx) - start_us) / 1e6;
-        return tell(snd, &e);
-    }
     /* Unseen, unpaced bursts are one stream of messages: batch across them. */
     bool one_stream = c->bursts_unseen && c->pause_ms == 0 && c->num_bursts > 0 &&
                       (unsigned long long)c->num_bursts <=
@@ -579,12 +567,26 @@ static int send_bursts(sender *snd, unsigned long long *sent)
         if (rc != 0)
             return rc;
     }
+    return 0;
+}
+
+/* The test's messages (send_scheduled), then what went and in how long:
+ * told also when a stop or a failure cut the test short, so that the
+ * totals cover the time of every message counted. */
+static int send_bursts(sender *snd, unsigned long long *sent)
+{
+    unsigned long long bytes_before = snd->counts.bytes;
+    int64_t start_us = snd->io.now_us(snd->io.ctx);
+    intervals_begin(snd, start_us);
+    int rc = send_scheduled(snd, sent, start_us);
+    sender_event e;
     memset(&e, 0, sizeof e);
     e.kind = SENDER_MESSAGES_SENT;
     e.messages = *sent;
     e.bytes = snd->counts.bytes - bytes_before;
     e.seconds = (double)(snd->io.now_us(snd->io.ctx) - start_us) / 1e6;
-    return tell(snd, &e);
+    int told = tell(snd, &e);
+    return rc != 0 ? rc : told;
 }
 
 /* After a pause, the 'stat' with the test's count. */

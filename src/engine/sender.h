@@ -105,7 +105,8 @@ typedef enum {
     SENDER_BURST_BEGIN,    /* a burst starts; message_bytes: its first
                               message's length */
     SENDER_BURST_END,
-    SENDER_MESSAGES_SENT,  /* every burst went: messages, bytes, seconds */
+    SENDER_MESSAGES_SENT,  /* the bursts went, or a stop or a failure cut them
+                              short: messages, bytes, seconds */
     SENDER_STAT_PAUSE,     /* before the pause before the 'stat' */
     SENDER_STAT_SEND,      /* the 'stat' is about to go */
     SENDER_TEST_END,       /* messages: the test's count */
@@ -123,8 +124,8 @@ typedef struct sender_event {
     size_t message_bytes;
     unsigned long long messages;
     unsigned long long bytes;
-    double seconds;     /* from the first burst's start to the last's end;
-                           SENDER_INTERVAL: the interval's end */
+    double seconds;     /* from the first burst's start to the last's end, or to
+                           the stop; SENDER_INTERVAL: the interval's end */
     double start_s;     /* SENDER_INTERVAL: its start */
     const char *reason; /* the system's text of the error */
 } sender_event;

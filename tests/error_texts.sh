@@ -59,6 +59,16 @@ each prohibited "ERROR: connect 198.18.0.1:$PORT: Permission denied" \
 BUILDS="glibc musl" each not-local "ERROR: IP_MULTICAST_IF 10.99.0.99: Cannot assign requested address" \
     msend -n1 239.1.2.3 "$PORT" 1 10.99.0.99
 
+# More sources for one group than Linux takes on a socket (10 by default,
+# net.ipv4.igmp_max_msf): the error, and a NOTE that names the limit. (wine
+# lacks the source-specific joins: Linux builds only.)
+sources=()
+for n in $(seq 101 111); do sources+=(--source "10.99.0.$n"); done
+BUILDS="glibc musl" each sources-cap "$(printf '%s\n' \
+    "ERROR: join 232.1.2.3 from 10.99.0.111 on 10.99.0.1: No buffer space available" \
+    "NOTE: the system took 10 sources for one group and no more (Linux: sysctl net.ipv4.igmp_max_msf, 10 by default; net.ipv6.mld_max_msf, 64)")" \
+    mdump --idle-timeout 1s "${sources[@]}" 232.1.2.3 "$PORT" 10.99.0.1
+
 # SYNs dropped at the receiver: msend gives up after --connect-timeout.
 nft_drop "$B" input tcp dport "$PORT"
 each timed-out "ERROR: connect 10.99.0.2:$PORT: Connection timed out" \

@@ -76,6 +76,18 @@ else fail "| head -1: took $ms ms after head took its line"; fi
 echo "Equiv cmd line: mdump -p0 -Q0 -r4194304 0.0.0.0 $PORT" > "$WORK/head.want"
 expect_same "| head -1: the line head took" "$WORK/head.want" "$WORK/head.out"
 
+# The same over TCP, in the wait for a connection, the reader gone before
+# mdump looks (it looked once without waiting first, and took the
+# reader's leaving for an interrupt: 128). A pipe with no reader left:
+mkfifo "$WORK/gone.fifo"
+exec 5<> "$WORK/gone.fifo" # a reader and writer: this open does not wait
+exec 6> "$WORK/gone.fifo"  # a writer, now that there is a reader
+exec 5<&-                  # and the reader gone
+timeout 10 "$MDUMP" -t 0.0.0.0 "$PORT" >&6 2> "$WORK/tgone.err"
+expect_status "TCP, stdout's reader gone before any connection" 141 $?
+exec 6>&-
+expect_same "TCP, stdout's reader gone: stderr" /dev/null "$WORK/tgone.err"
+
 ( timeout 20 "$MDUMP" -Q1 -o "$WORK/pipe.file" 0.0.0.0 "$PORT" | head -3 > "$WORK/pipe.out"
   echo "${PIPESTATUS[0]}" > "$WORK/pipe.status" ) &
 reader=$!

@@ -561,6 +561,8 @@ long sock_recv_datagrams(sock_receiver *rx)
     rx->count = 0;
     for (;;) {
         int ready = sock_wait_readable(rx->s, 0);
+        if (ready == SOCK_OUTPUT_GONE)
+            return 0; /* nothing waiting: the caller's wait tells the rest */
         if (ready <= 0)
             return ready;
         bool wanted = true;

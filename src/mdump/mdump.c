@@ -220,6 +220,10 @@ static int idle_wait_groups(session *ss, int timeout_ms)
 static int wait_for_data(session *ss, sock_t s, int timeout_ms)
 {
     int rc = sock_wait_readable(s, 0);
+    if (rc == SOCK_OUTPUT_GONE) {
+        output_gone(ss);
+        return -1;
+    }
     return rc == 0 ? idle_wait(ss, s, timeout_ms) : rc;
 }
 
@@ -339,16 +343,22 @@ static void intervals_begin(session *ss, int64_t now_us)
     ss->interval_start_us = now_us;
 }
 
-/* Tells the intervals that have ended by now_us. */
+/* Tells the intervals that have ended by now_us, and writes them out at
+ * once: a receiver that never finds its socket empty (at full load, the
+ * case they are for) would otherwise hold them until its buffer fills. */
 static void intervals_due(session *ss, int64_t now_us)
 {
     if (!ss->intervals_begun)
         return;
     int64_t step = (int64_t)ss->opts->interval_ms * 1000;
+    bool told = false;
     while (now_us - ss->interval_start_us >= step) {
         report_interval(ss, ss->interval_start_us, ss->interval_start_us + step);
         ss->interval_start_us += step;
+        told = true;
     }
+    if (told)
+        out_flush(&ss->o);
 }
 
 /* Milliseconds to the end of the interval under way (at least 1), or -1
@@ -552,7 +562,9 @@ static int take_batch(session *ss, group_rx *gr, peer_text *peer, char *hms)
     unsigned long long bytes = 0;
     sock_receiver *b = &gr->batch;
     int status = -1;
+    size_t handled = 0; /* a stat (-s) or a stop may end the batch early */
     for (size_t i = 0; i < b->count && status < 0; i++) {
+        handled++;
         const sock_dgram *d = &b->dgrams[i];
         const char *from = shown ? peer_of(peer, &b->from[d->slot]) : "";
         receiver_arrival a = {&b->from[d->slot], wall, now};
@@ -575,7 +587,7 @@ static int take_batch(session *ss, group_rx *gr, peer_text *peer, char *hms)
             status = interrupted_status();
         }
     }
-    tally(ss, b->count, bytes, messages_before);
+    tally(ss, handled, bytes, messages_before);
     return status;
 }
 
@@ -863,9 +875,17 @@ static int join_group(session *ss, sock_t s, const sock_addr *group, const char 
         int rc = n->exclude ? sock_block_source(s, group, &n->source[i], ifaddr)
                             : sock_join(s, group, &n->source[i], ifaddr);
         if (rc != 0) {
+            /* Out of buffers after some went: the system's cap on a socket's
+             * sources for one group, which the reason alone does not tell. */
+            bool capped = i > 0 && sock_error_retry();
             snprintf(where, sizeof where, "%s from %s on %s", named, n->source_typed[i],
                      ifaddr ? pos->interface_typed : "any interface");
-            return report(ss, n->exclude ? "block source" : "join", where);
+            rc = report(ss, n->exclude ? "block source" : "join", where);
+            if (capped)
+                prog_note("the system took %d sources for one group and no more (Linux: "
+                          "sysctl net.ipv4.igmp_max_msf, 10 by default; "
+                          "net.ipv6.mld_max_msf, 64)", i);
+            return rc;
         }
     }
     return 0;

@@ -172,11 +172,33 @@ slow=$SPAWNED
 wait_listening "" tcp "$PORT" 10
 shimmed send INT sends:1+room "$MSEND" --json -t -S 4096 -n 1 -b 200000 -m 8000 127.0.0.1 "$PORT"
 printf '%s\n' '{"event": "start", "program": "msend", "version": "V", "equiv": "msend -b200000 -m8000 -n1 -p1000 -s0 -S4096 -t 127.0.0.1 PORT", "transport": "tcp", "destination": "127.0.0.1", "port": PORT, "messages": 200000, "loops": 1, "rate_msgs_per_s": null, "interval_s": null, "timestamp": false}' \
-    '{"event": "end", "status": 130, "stopped": true, "tests": 1, "messages": 0, "bytes": 0, "seconds": S, "msgs_per_s": R, "bits_per_s": B, "unsent_messages": 0, "unsent_echoes": 0, "unsent_stats": 0, "refused": 0, "filtered": 0}' \
+    '{"event": "end", "status": 130, "stopped": true, "tests": 1, "messages": 0, "bytes": 0, "seconds": S, "msgs_per_s": 0.000, "bits_per_s": 0.000, "unsent_messages": 0, "unsent_echoes": 0, "unsent_stats": 0, "refused": 0, "filtered": 0}' \
     > "$WORK/send.want"
 said INT returned send
-ended send 130 's/"version": "[^"]*"/"version": "V"/; s/"seconds": [0-9.]+/"seconds": S/;
-    s/"msgs_per_s": [0-9.]+/"msgs_per_s": R/; s/"bits_per_s": [0-9.]+/"bits_per_s": B/'
+ended send 130 's/"version": "[^"]*"/"version": "V"/; s/"seconds": '"$NZ"'/"seconds": S/'
+kill "$slow" 2> /dev/null
+wait "$slow" 2> /dev/null
+
+# The same stalled send with --interval: each interval is told when it
+# ends, 0 messages while none went whole (they came all at once when room
+# came, or never); then Ctrl-C, and the total.
+spawn "$WORK/slow.out" "$MDUMP" -t -r 4096 -p 100000 0.0.0.0 "$PORT"
+slow=$SPAWNED
+wait_listening "" tcp "$PORT" 10
+spawn "$WORK/stallint.out" "$MSEND" --interval 300ms -t -S 4096 -n 1 -b 200000 -m 8000 127.0.0.1 "$PORT"
+stallint=$SPAWNED
+wait_lines "$WORK/stallint.out" '^interval ' 3 5
+expect_ctrl_c "stalled send, --interval" "$stallint" "msend" 1000
+printf '%s\n' "Equiv cmd line: msend -b200000 -m8000 -n1 -p1000 -s0 -S4096 -t 127.0.0.1 PORT" \
+    "Sending 1 bursts of 200000 8000-byte messages" "Sending burst of 200000 msgs" \
+    "interval 0.000-0.300 s to 127.0.0.1:PORT: 0 msgs, 0 msgs/s, 0.000 Mbit/s" \
+    "interval 0.300-0.600 s to 127.0.0.1:PORT: 0 msgs, 0 msgs/s, 0.000 Mbit/s" \
+    "interval 0.600-0.900 s to 127.0.0.1:PORT: 0 msgs, 0 msgs/s, 0.000 Mbit/s" > "$WORK/stallint.want"
+sed -E "s/\b$PORT\b/PORT/g" "$WORK/stallint.out" | head -6 > "$WORK/stallint.got"
+expect_same "stalled send, --interval: the intervals told while it waited" "$WORK/stallint.want" "$WORK/stallint.got"
+tail -1 "$WORK/stallint.out" | sed -E "s/\b$PORT\b/PORT/g; s/in $NZ s,/in T s,/" > "$WORK/stallint.last"
+echo "total to 127.0.0.1:PORT: 0 msgs in T s, 0 msgs/s, 0.000 Mbit/s" > "$WORK/stallint.lastwant"
+expect_same "stalled send, --interval: the total" "$WORK/stallint.lastwant" "$WORK/stallint.last"
 kill "$slow" 2> /dev/null
 wait "$slow" 2> /dev/null
 

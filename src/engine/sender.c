@@ -427,9 +427,29 @@ static int send_chunk(sender *snd, const uint8_t *data, const uint32_t *lens,
     if (!snd->config.stream)
         return send_datagrams(snd, data, lens, count, unsent);
     /* TCP rides out a path that fails for a while by itself (it sends
-     * again); an error here means the connection is gone. */
-    if (snd->io.send_stream(snd->io.ctx, data, total) != 0)
-        return stop_asked(snd) ? SENDER_STOPPED : failed(snd);
+     * again); an error here means the connection is gone. While it waits
+     * for room (a receiver that reads slowly, or not at all), the
+     * intervals that end are told on time. */
+    size_t done = 0;
+    while (done < total) {
+        int wait_ms = -1;
+        if (snd->intervals_begun) {
+            int64_t left_us = snd->interval_start_us + snd->config.interval_us -
+                              snd->io.now_us(snd->io.ctx);
+            wait_ms = left_us > 0 ? (int)((left_us + 999) / 1000) : 0;
+        }
+        long n = snd->io.send_stream(snd->io.ctx, data + done, total - done, wait_ms);
+        if (n < 0)
+            return stop_asked(snd) ? SENDER_STOPPED : failed(snd);
+        done += (size_t)n;
+        if (done < total) {
+            int rc = intervals_due(snd);
+            if (rc != 0)
+                return rc;
+            if (stop_asked(snd))
+                return SENDER_STOPPED;
+        }
+    }
     return 0;
 }
 
@@ -641,10 +661,10 @@ static long socket_send_datagrams(void *ctx, const uint8_t *data, const uint32_t
     return sock_send_datagrams(&ss->tx, data, lens, count);
 }
 
-static int socket_send_stream(void *ctx, const uint8_t *data, size_t len)
+static long socket_send_stream(void *ctx, const uint8_t *data, size_t len, int timeout_ms)
 {
     const sender_socket *ss = ctx;
-    return sock_send_all(ss->s, data, len);
+    return sock_send_stream(ss->s, data, len, timeout_ms);
 }
 
 static int socket_reconnect(void *ctx)

@@ -67,8 +67,9 @@ typedef struct sender_io {
      * -1 (then error_class and error_text tell why). */
     long (*send_datagrams)(void *ctx, const uint8_t *data, const uint32_t *lens,
                            size_t count);
-    /* The whole buffer on a stream: 0, or -1. */
-    int (*send_stream)(void *ctx, const uint8_t *data, size_t len);
+    /* Bytes on a stream, waiting for room at most timeout_ms (< 0: until
+     * all of them went): how many went (0 to len), or -1. */
+    long (*send_stream)(void *ctx, const uint8_t *data, size_t len, int timeout_ms);
     /* After a path error: connect again (a new route, a new source
      * address). 0, or -1. */
     int (*reconnect)(void *ctx);

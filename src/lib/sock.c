@@ -15,6 +15,7 @@
 #include <netdb.h> /* getaddrinfo */
 #endif
 
+#include "lib/clock.h"
 #include "lib/sock.h"
 #include "lib/sock_os.h"
 
@@ -576,34 +577,44 @@ int sock_local_addr(sock_t s, sock_addr *a)
     return getsockname(s, (struct sockaddr *)&a->storage, &a->len) == 0 ? 0 : -1;
 }
 
-int sock_send_all(sock_t s, const void *data, size_t len)
+long sock_send_stream(sock_t s, const void *data, size_t len, int timeout_ms)
 {
     const char *p = data;
-    while (len > 0) {
-        int chunk = len > 0x40000000 ? 0x40000000 : (int)len;
+    size_t done = 0;
+    int64_t deadline_us = timeout_ms >= 0 ? clock_mono_us() + (int64_t)timeout_ms * 1000 : 0;
+    while (done < len) {
+        size_t left = len - done;
+        int chunk = left > 0x40000000 ? 0x40000000 : (int)left;
         /* Never blocking in send (POSIX: MSG_DONTWAIT; Windows: the socket
          * is non-blocking, sock_os_connected): an interrupt would not end
          * it (a receiver that stopped reading: for good). The wait for
          * room below ends on one. */
-        long sent = (long)send(s, p, chunk, sock_os_nonblocking_send_flags());
-        if (sent < 0) {
-            if (sock_error_interrupted() && !sock_interrupted())
-                continue;
-            bool full = sock_os_would_block();
-            if (full || sock_error_retry()) {
-                /* No room: wait for some (out of buffers for a moment:
-                 * 10 ms at most), then again. */
-                if (sock_os_wait_writable(s, full ? -1 : 10) < 0 &&
-                    (sock_interrupted() || !sock_error_interrupted()))
-                    return -1; /* interrupted, or the wait failed */
-                continue;
-            }
-            return -1;
+        long sent = (long)send(s, p + done, chunk, sock_os_nonblocking_send_flags());
+        if (sent >= 0) {
+            done += (size_t)sent;
+            continue;
         }
-        p += sent;
-        len -= (size_t)sent;
+        if (sock_error_interrupted() && !sock_interrupted())
+            continue;
+        bool full = sock_os_would_block();
+        if (!full && !sock_error_retry())
+            return -1;
+        /* No room: wait for some (out of buffers for a moment: 10 ms at
+         * most), within the caller's time, then again. */
+        int wait_ms = full ? -1 : 10;
+        if (timeout_ms >= 0) {
+            int64_t left_us = deadline_us - clock_mono_us();
+            if (left_us <= 0)
+                break;
+            int left_ms = (int)((left_us + 999) / 1000);
+            if (wait_ms < 0 || left_ms < wait_ms)
+                wait_ms = left_ms;
+        }
+        if (sock_os_wait_writable(s, wait_ms) < 0 &&
+            (sock_interrupted() || !sock_error_interrupted()))
+            return -1; /* interrupted, or the wait failed */
     }
-    return 0;
+    return (long)done;
 }
 
 long sock_send(sock_t s, const void *data, size_t len)

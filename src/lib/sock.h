@@ -160,7 +160,7 @@ int sock_connect(sock_t s, const sock_addr *a);
  * never blocks in connect itself: it waits for the outcome, and an
  * interrupt ends that wait (-1, sock_error_interrupted()). The socket is
  * then blocking again, but for a TCP one on Windows, which stays
- * non-blocking: its sends are sock_send_all's, which wait for room
+ * non-blocking: its sends are sock_send_stream's, which wait for room
  * themselves. */
 int sock_connect_timeout(sock_t s, const sock_addr *a, int timeout_ms);
 /* After a path error (sock_error_path()) on a connected UDP socket: drops
@@ -175,12 +175,14 @@ int sock_listen(sock_t s);
 sock_t sock_accept(sock_t s, sock_addr *peer);
 int sock_local_addr(sock_t s, sock_addr *a);
 
-/* The whole buffer, retrying short writes (TCP), on a socket connected by
- * sock_connect_timeout. It never blocks in send itself (POSIX:
- * MSG_DONTWAIT; Windows: the socket is non-blocking): when there is no
- * room it waits for some, and an interrupt ends that wait (-1,
+/* Bytes on a stream (TCP) socket connected by sock_connect_timeout, short
+ * writes retried: returns how many of the len (at most LONG_MAX) went,
+ * all of them unless timeout_ms (>= 0; < 0: no limit) ran out while it
+ * waited for room, or -1 on an error. It never blocks in send itself
+ * (POSIX: MSG_DONTWAIT; Windows: the socket is non-blocking): when there
+ * is no room it waits for some, and an interrupt ends that wait (-1,
  * sock_error_interrupted()). */
-int sock_send_all(sock_t s, const void *data, size_t len);
+long sock_send_stream(sock_t s, const void *data, size_t len, int timeout_ms);
 /* One datagram on a connected socket. */
 long sock_send(sock_t s, const void *data, size_t len);
 /* One datagram to the address to, on a socket that is not connected
@@ -227,7 +229,7 @@ bool sock_error_not_local(void);
  * number seen, or 0.
  *
  * Every wait of this layer (sock_wait_readable, sock_wait_readable_any,
- * sock_recv_datagrams_wait, sock_connect_timeout, sock_send_all's wait
+ * sock_recv_datagrams_wait, sock_connect_timeout, sock_send_stream's wait
  * for room, sock_sleep_us) ends on one, also on one that came after the
  * caller last looked at sock_interrupted() and before the wait began: a
  * loop that looks, then waits, never sleeps through it. (POSIX: at once;

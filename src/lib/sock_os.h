@@ -59,7 +59,7 @@ int sock_os_nonblocking_send_flags(void);
 /* The mode s is left in once sock_connect_timeout's connect is done: 0,
  * or -1 with the error set. POSIX: blocking again (a send that must not
  * block says so itself, MSG_DONTWAIT). Windows: a stream (TCP) socket
- * stays non-blocking, so that sock_send_all's send returns WSAEWOULDBLOCK
+ * stays non-blocking, so that sock_send_stream's send returns WSAEWOULDBLOCK
  * instead of blocking where the console's Ctrl-C cannot end it; a
  * datagram socket is made blocking again. */
 int sock_os_connected(sock_t s);

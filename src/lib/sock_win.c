@@ -316,7 +316,7 @@ int sock_os_connected(sock_t s)
 {
     /* A blocking send does not notice the console's handler: to a
      * receiver that stopped reading it would block for good. Non-blocking,
-     * it returns WSAEWOULDBLOCK, and sock_send_all waits for room in
+     * it returns WSAEWOULDBLOCK, and sock_send_stream waits for room in
      * slices that look at the flag. Closing it is still graceful (no
      * linger set: closesocket returns at once and the stack delivers what
      * is queued). A datagram send blocks only while the interface drains

@@ -101,6 +101,45 @@ echo "Equiv cmd line: mdump -p0 -Q0 -r4194304 -t 0.0.0.0 PORT" > "$WORK/accept.w
 said INT returned accept
 ended accept 130 ''
 
+# stdout a pipe whose reader reads nothing: the dump of one datagram of
+# 60000 bytes (about 270 KB of text) fills it, and the wait for room there
+# must end on the signal (it was a write blocked inside the C library, for
+# as long as the reader lived). The -o file still gets all of it (what an
+# mdump whose stdout is a file prints), and a NOTE says stdout did not.
+spawn "$WORK/stall-ref.out" "$MDUMP" --idle-timeout 1s 0.0.0.0 "$PORT"
+ref=$SPAWNED
+wait_listening "" udp "$PORT" 10
+"$SENDRAW" udp 127.0.0.1 "$PORT" fill:60000:A
+wait_exit "$ref" 10
+expect_status "stall: the reference mdump (idle timeout)" 3 "$STATUS"
+mkfifo "$WORK/stall.fifo"
+# shellcheck disable=SC2217 # the reader: it opens the pipe and never reads
+sleep 60 < "$WORK/stall.fifo" &
+PIDS+=("$!")
+rm -f "$WORK/stall.report"
+env --default-signal=INT,TERM LD_PRELOAD="$SIGNAL_SHIM" MTOOLS_SIGNAL=INT \
+    MTOOLS_SIGNAL_AFTER_RECEIVES=1 MTOOLS_SIGNAL_ON=room MTOOLS_SIGNAL_REPORT="$WORK/stall.report" \
+    "$MDUMP" -o "$WORK/stall.file" 0.0.0.0 "$PORT" > "$WORK/stall.fifo" 2> "$WORK/stall.err" &
+SHIMMED=$!
+PIDS+=("$SHIMMED")
+wait_listening "" udp "$PORT" 10
+"$SENDRAW" udp 127.0.0.1 "$PORT" fill:60000:A
+wait_exit "$SHIMMED" "$BOUND"
+expect_status "stall: mdump, its stdout full" 130 "$STATUS"
+stall_mask='s/^[0-9:.]{15} /TS /; s/127\.0\.0\.1\.[0-9]+ /127.0.0.1.SPORT /; s/-o [^ ]+ //'
+grep -v '^TIMEOUT: ' "$WORK/stall-ref.out" | sed -E "s/\b$PORT\b/PORT/g; s/ --idle-timeout 1s//; $stall_mask" > "$WORK/stall.want"
+sed -E "s/\b$PORT\b/PORT/g; $stall_mask" "$WORK/stall.file" > "$WORK/stall.got"
+expect_same "stall: the -o file holds the whole dump" "$WORK/stall.want" "$WORK/stall.got"
+echo "NOTE: stdout's reader took nothing for 200 ms after the interrupt: what was left to show there is in the -o file only" \
+    > "$WORK/stall.err.want"
+expect_same "stall: stderr" "$WORK/stall.err.want" "$WORK/stall.err"
+said INT returned stall
+sed -E 's/ before [a-z_]+ \([^)]*\)$/ before CALL/; s/ \[[0-9]+ ms\]$//' "$WORK/stall.report" \
+    > "$WORK/stall.said" 2> /dev/null
+expect_same "stall: the signalled call (the wait for room in stdout)" "$WORK/stall.report.want" "$WORK/stall.said"
+grep -q 'before ppoll (no time limit)' "$WORK/stall.report"
+expect_status "stall: the call signalled was a wait for room without a time limit" 0 $?
+
 # ---- mpong
 
 # The reflector: with nothing to reflect it waits without a time limit

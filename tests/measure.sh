@@ -251,6 +251,30 @@ expect_status "json: every line parses, members in order ($(tail -1 "$WORK/json.
 cmp -s "$WORK/json.rx" "$WORK/json.file"
 expect_status "json: the -o file holds the same lines" 0 $?
 
+# The start objects of a command line of any length: a port typed with
+# 9000 leading zeros is shown as typed in both (it was left out, unsaid).
+LONG_PORT=$(printf '%09000d' "$PORT")
+rx longjson "$MDUMP" --json -s "$G" "$LONG_PORT" 192.0.2.2
+tx "${SENDER[@]}" --json -n 2 -p 0 -s 100 "$G" "$LONG_PORT" 1 192.0.2.1 > "$WORK/longjson.tx" 2>&1
+expect_status "long command line: msend --json" 0 $?
+wait_exit "$RX_PID" 10
+expect_status "long command line: mdump --json" 0 "$STATUS"
+python3 - "$WORK/longjson.tx" "$WORK/longjson.rx" "$LONG_PORT" << 'END' > "$WORK/longjson.check" 2>&1
+import json, sys
+port = sys.argv[3]
+for path, program in ((sys.argv[1], "msend"), (sys.argv[2], "mdump")):
+    lines = [json.loads(l) for l in open(path, encoding="ascii")]
+    start = lines[0]
+    assert start["event"] == "start" and start["program"] == program, start["event"]
+    assert start["equiv"].endswith(" " + port + " 1 192.0.2.1") or \
+           start["equiv"].endswith(" " + port + " 192.0.2.2"), len(start["equiv"])
+    assert lines[-1]["event"] == "end" and lines[-1]["status"] == 0, lines[-1]
+print("both start objects whole, equiv of", len(start["equiv"]), "characters")
+END
+rc=$?
+expect_status "long command line: $(tail -1 "$WORK/longjson.check")" 0 "$rc"
+[ "$rc" = 0 ] || cat "$WORK/longjson.check" >&2
+
 # ---- 3. Jitter and one-way delay of a path whose delay varies 10 ms +- 2 ms.
 # netem where the kernel has it; else the test sender claims each message
 # left that much earlier than it did, which the receiver cannot tell from

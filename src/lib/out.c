@@ -6,9 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/prog.h"
+#include "lib/sock.h"
+
 int out_open(out *o, const char *file_name)
 {
     memset(o, 0, sizeof *o);
+    fflush(stdout); /* stdout is written past its stdio buffer from here on */
     o->to_stdout = true;
     o->buf = malloc(OUT_BUFFER_BYTES);
     if (!o->buf) {
@@ -43,31 +47,68 @@ void out_close(out *o)
     o->buf = NULL;
 }
 
-static int write_stream(out *o, FILE *f, const char *name)
+static int write_failed(out *o, const char *name)
 {
-    if (fwrite(o->buf, 1, o->len, f) == o->len && fflush(f) == 0)
-        return 0;
-    if (f == stdout && errno == EPIPE) {
-        /* Nobody reads stdout any more: keep the file, stop the terminal. */
-        o->stdout_closed = true;
-        o->to_stdout = false;
-        return 0;
-    }
     o->failed = true;
     snprintf(o->error, sizeof o->error, "write %s: %s", name, strerror(errno));
     return -1;
+}
+
+static int write_file(out *o)
+{
+    if (fwrite(o->buf, 1, o->len, o->file) == o->len && fflush(o->file) == 0)
+        return 0;
+    return write_failed(o, o->file_name);
+}
+
+/* stdout through sock_write_output: a reader that stops reading does not
+ * keep Ctrl-C from ending the program. */
+static int write_stdout(out *o)
+{
+    const char *p = o->buf;
+    size_t left = o->len;
+    while (left > 0) {
+        long n = sock_write_output(p, left);
+        if (n > 0) {
+            p += n;
+            left -= (size_t)n;
+            continue;
+        }
+        o->to_stdout = false;
+        if (n == 0) {
+            /* Interrupted, and its reader took nothing since: the rest
+             * goes to the file alone. */
+            o->stdout_stalled = true;
+            return 0;
+        }
+        if (errno == EPIPE) {
+            /* Nobody reads stdout any more: keep the file, stop the terminal. */
+            o->stdout_closed = true;
+            return 0;
+        }
+        return write_failed(o, "stdout");
+    }
+    return 0;
 }
 
 int out_flush(out *o)
 {
     if (o->len > 0 && !o->failed) {
         if (o->to_stdout)
-            write_stream(o, stdout, "stdout");
+            write_stdout(o);
         if (o->file && !o->failed)
-            write_stream(o, o->file, o->file_name);
+            write_file(o);
     }
     o->len = 0;
     return o->failed ? -1 : 0;
+}
+
+void out_tell_stalled(const out *o)
+{
+    if (o->stdout_stalled)
+        prog_note("stdout's reader took nothing for %d ms after the interrupt: what was "
+                  "left to show there %s", (int)SOCK_OUTPUT_GRACE_MS,
+                  o->file_name ? "is in the -o file only" : "was not written");
 }
 
 char *out_reserve(out *o, size_t n)

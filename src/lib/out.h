@@ -22,6 +22,8 @@ typedef struct out {
     bool to_stdout;
     bool failed;           /* a write failed; error says which */
     bool stdout_closed;    /* the reader of stdout went away */
+    bool stdout_stalled;   /* after an interrupt its reader took nothing for
+                              SOCK_OUTPUT_GRACE_MS: no more written there */
     char error[320];
 } out;
 
@@ -42,5 +44,9 @@ void out_printf(out *o, const char *fmt, ...) MT_PRINTF(2, 3);
 
 /* Writes what is buffered. -1 once a write has failed (o->error). */
 int out_flush(out *o);
+
+/* A NOTE on stderr when stdout stalled after an interrupt (stdout_stalled):
+ * what it did not get, and where that went. */
+void out_tell_stalled(const out *o);
 
 #endif

@@ -203,6 +203,17 @@ enum { SOCK_WAIT_MAX = 256 };
 int sock_wait_readable_any(const sock_t *s, size_t count, int timeout_ms,
                            bool *readable);
 
+/* Writes up to len bytes of data to stdout (no stdio buffer in between)
+ * and returns how many went (> 0); -1 with the system's error (EPIPE:
+ * the reader has gone). When stdout is a pipe whose reader is not
+ * reading, the wait for room in it ends on an interrupt (below); once one
+ * has come, a write waits for room at most SOCK_OUTPUT_GRACE_MS, then
+ * returns 0: the reader has stopped, and what is left is not for it.
+ * (Windows: the C library's stream, whose writes an interrupt does not
+ * end.) */
+enum { SOCK_OUTPUT_GRACE_MS = 200 };
+long sock_write_output(const void *data, size_t len);
+
 /* What went wrong in the last call above: for the common socket errors a
  * fixed English text, the same on every build (glibc's wording, e.g.
  * "Connection timed out", "Network is unreachable"); for others the

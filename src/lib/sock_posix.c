@@ -224,6 +224,43 @@ bool sock_os_output_watched(void)
     return stdout_is_pipe();
 }
 
+long sock_write_output(const void *data, size_t len)
+{
+    for (;;) {
+        size_t n = len;
+        if (stdout_is_pipe()) {
+            /* Room first, in a wait an interrupt ends; then no more than
+             * the room a writable pipe has for certain (PIPE_BUF), so
+             * that the write itself cannot block. After an interrupt,
+             * a short wait for a reader that still reads. */
+            struct pollfd p[2] = {{.fd = STDOUT_FILENO, .events = POLLOUT}};
+            struct timespec ts;
+            int rc = interrupted_by ? -1 : poll_interruptible(p, 1, NULL);
+            if (rc < 0 && interrupted_by)
+                rc = ppoll(p, 1, timeout_of_ms(SOCK_OUTPUT_GRACE_MS, &ts), NULL);
+            if (rc == 0)
+                return 0;
+            if (rc < 0 && errno != EINTR)
+                return -1;
+            if (rc < 0)
+                continue;
+            if (n > PIPE_BUF)
+                n = PIPE_BUF;
+        }
+        ssize_t w = write(STDOUT_FILENO, data, n);
+        if (w > 0)
+            return (long)w;
+        if (w == 0) {
+            errno = EIO; /* nothing taken, no reason given */
+            return -1;
+        }
+        if (errno != EINTR)
+            return -1;
+        if (interrupted_by && !stdout_is_pipe())
+            return 0; /* a terminal held (XOFF): not waited for after an interrupt */
+    }
+}
+
 int sock_wait_readable(sock_t s, int timeout_ms)
 {
     /* events 0: for stdout only its error or hang-up is reported. */

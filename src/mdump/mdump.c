@@ -55,6 +55,7 @@ typedef struct session {
     bool intervals_begun;
     int64_t interval_origin_us, interval_start_us;
     const char *reason;           /* why the run ended, for --json */
+    bool write_error_told;        /* the output's error is on stderr already */
     char *equiv;                  /* the Equiv line's text */
     char note[160]; /* a NOTE's text for stderr, written once stdout is */
     uint8_t buf[RECV_BUFFER_BYTES];
@@ -297,6 +298,8 @@ static void put_json(session *ss, jsonw *w)
 {
     if (jsonw_ok(w))
         out_write(&ss->o, w->out.buf, jsonw_length(w));
+    else
+        prog_error("a JSON object did not fit %zu bytes", w->out.cap);
 }
 
 static void put_line(session *ss, const char *prefix, const char *text)
@@ -528,6 +531,7 @@ static int finish(session *ss, int status)
     }
     if (ss->o.failed) {
         prog_error("%s", ss->o.error);
+        ss->write_error_told = true;
         return EXIT_RUNTIME;
     }
     return status;
@@ -960,12 +964,19 @@ static int open_tcp(session *ss, sock_t *out_sock)
 
 /* --json: the object that stands for the Equiv line, once the socket is
  * ready (bound, joined, or listening). */
-static void put_start(session *ss)
+static int put_start(session *ss)
 {
     const mdump_opts *opts = ss->opts;
-    static char buf[JSON_ROOM];
+    /* Sized to fit: the equiv text and the interface are shown as typed
+     * (a character may take 6 escaped), the groups as addresses. */
+    size_t room = 1024 + 12 * strlen(ss->equiv) + ss->group_count * (SOCK_ADDR_TEXT + 8);
+    char *buf = malloc(room);
+    if (!buf) {
+        prog_error("out of memory");
+        return EXIT_RUNTIME;
+    }
     jsonw w;
-    jsonw_init(&w, buf, sizeof buf);
+    jsonw_init(&w, buf, room);
     jsonw_object_begin(&w);
     jsonw_kv_string(&w, "event", "start");
     jsonw_kv_string(&w, "program", "mdump");
@@ -992,7 +1003,10 @@ static void put_start(session *ss)
     else
         jsonw_null(&w);
     jsonw_object_end(&w);
+    int rc = jsonw_ok(&w) ? 0 : EXIT_RUNTIME;
     put_json(ss, &w);
+    free(buf);
+    return rc;
 }
 
 static int run(session *ss)
@@ -1032,7 +1046,7 @@ static int run(session *ss)
         rc = open_group(ss, g);
     flush_note(ss);
     if (rc == 0 && opts->json)
-        put_start(ss);
+        rc = put_start(ss);
     if (rc == 0)
         rc = opts->tcp ? receive_tcp(ss, &listener) : receive_udp(ss);
     if (listener != SOCK_INVALID)
@@ -1065,10 +1079,12 @@ int main(int argc, char **argv)
     sock_catch_interrupts();
     rc = run(&ss);
     out_close(&ss.o);
-    if (ss.o.failed && rc == 0) {
+    /* The last lines' write (or the file's close) failed: said too. */
+    if (ss.o.failed && !ss.write_error_told) {
         prog_error("%s", ss.o.error);
         rc = EXIT_RUNTIME;
     }
+    out_tell_stalled(&ss.o);
     if (ss.tracking)
         flow_table_free(&ss.flows);
     free(ss.groups);

@@ -13,6 +13,7 @@
 
 #include "engine/pingpong.h"
 #include "lib/clock.h"
+#include "lib/out.h"
 #include "lib/prog.h"
 #include "lib/sock.h"
 #include "lib/sock_batch.h"
@@ -41,6 +42,7 @@ typedef struct session {
     sock_addr dest;         /* where probes or reflections go */
     char dest_text[SOCK_ADDR_TEXT];
     FILE *file;             /* -o */
+    out text;               /* stdout's lines, written at each flush_stdout */
     bool stdout_gone;       /* its reader went away */
     bool file_failed;
     char file_error[320];
@@ -51,10 +53,12 @@ typedef struct session {
 
 /* ---- output: stdout (text, unless --json) and the -o file */
 
-/* Writes what stdout holds; notes a reader that went away. */
+/* Writes what stdout holds (lib/out.h: a reader that stopped reading
+ * does not keep Ctrl-C from ending mpong); notes a reader that went away. */
 static void flush_stdout(session *ss)
 {
-    if (fflush(stdout) != 0 && errno == EPIPE)
+    out_flush(&ss->text);
+    if (ss->text.stdout_closed)
         ss->stdout_gone = true;
 }
 
@@ -73,9 +77,8 @@ static void to_file(session *ss, const char *line)
  * and in the -o file. */
 static void emit(session *ss, bool on_stdout, const char *line)
 {
-    if (on_stdout && !ss->o->json && !ss->stdout_gone &&
-        (fputs(line, stdout) < 0 || putchar('\n') < 0) && errno == EPIPE)
-        ss->stdout_gone = true;
+    if (on_stdout && !ss->o->json && !ss->stdout_gone)
+        out_puts(&ss->text, line);
     to_file(ss, line);
 }
 
@@ -437,8 +440,8 @@ static void print_json(session *ss, jsonw *w, char *buf, size_t cap)
         prog_error("the JSON results did not fit %zu bytes", cap);
         return;
     }
-    if (!ss->stdout_gone && fputs(buf, stdout) < 0 && errno == EPIPE)
-        ss->stdout_gone = true;
+    if (!ss->stdout_gone)
+        out_write(&ss->text, buf, jsonw_length(w));
 }
 
 static void print_results_json(session *ss)
@@ -685,6 +688,10 @@ int main(int argc, char **argv)
         return rc;
     ss.o = &opts;
     ss.s = SOCK_INVALID;
+    if (out_open(&ss.text, NULL) != 0) {
+        prog_error("%s", ss.text.error);
+        return EXIT_RUNTIME;
+    }
     if (opts.out_file) {
         ss.file = fopen(opts.out_file, "w");
         if (!ss.file) {
@@ -697,6 +704,8 @@ int main(int argc, char **argv)
         return rc;
     sock_catch_interrupts();
     rc = run(&ss);
+    out_close(&ss.text);
+    out_tell_stalled(&ss.text);
     if (ss.file && fclose(ss.file) != 0 && !ss.file_failed) {
         ss.file_failed = true;
         snprintf(ss.file_error, sizeof ss.file_error, "write %s: %s", opts.out_file,

@@ -13,6 +13,7 @@
 
 #include "engine/sender.h"
 #include "lib/clock.h"
+#include "lib/out.h"
 #include "lib/prog.h"
 #include "lib/sock.h"
 #include "measure/jsonw.h"
@@ -28,6 +29,7 @@ typedef struct session {
     sender snd;
     bool dots_pending;      /* -q's dots, not yet ended by a line */
     double sending_s;       /* the tests' time from first to last message */
+    out *text;              /* stdout's lines, written at each flush_stdout */
 } session;
 
 /* The old tools' lines on stdout: not with --json, nor with -qq. */
@@ -40,15 +42,18 @@ static bool old_lines(const msend_opts *o, int quiet_below)
  * the rest. */
 enum { JSON_ROOM = 8192 };
 
-static int flush_stdout(void);
+static int flush_stdout(const session *ss);
 
 /* Writes a JSON Lines object built in w, and flushes it (it is read as
  * it comes). */
-static int put_json(jsonw *w)
+static int put_json(const session *ss, jsonw *w)
 {
-    if (jsonw_ok(w))
-        fputs(w->out.buf, stdout);
-    return flush_stdout();
+    if (!jsonw_ok(w)) {
+        prog_error("a JSON object did not fit %zu bytes", w->out.cap);
+        return EXIT_RUNTIME;
+    }
+    out_write(ss->text, w->out.buf, jsonw_length(w));
+    return flush_stdout(ss);
 }
 
 /* An ERROR about the socket to the destination, with the system's reason. */
@@ -58,13 +63,15 @@ static int runtime_error(const session *ss, const char *what)
     return EXIT_RUNTIME;
 }
 
-/* Writes what stdout holds. A reader that went away (msend | head -1;
- * SIGPIPE is ignored, see sock_startup) ends msend with EXIT_OUTPUT_GONE
- * instead of leaving it sending unseen; other output errors are ignored,
- * as they always were. */
-static int flush_stdout(void)
+/* Writes what stdout holds (lib/out.h: a reader that stopped reading
+ * does not keep Ctrl-C from ending msend). A reader that went away
+ * (msend | head -1; SIGPIPE is ignored, see sock_startup) ends msend with
+ * EXIT_OUTPUT_GONE instead of leaving it sending unseen; other output
+ * errors are ignored, as they always were. */
+static int flush_stdout(const session *ss)
 {
-    return fflush(stdout) != 0 && errno == EPIPE ? EXIT_OUTPUT_GONE : 0;
+    out_flush(ss->text);
+    return ss->text->stdout_closed ? EXIT_OUTPUT_GONE : 0;
 }
 
 /* What the sender reports, as the old tools printed it: on stdout the
@@ -88,14 +95,15 @@ static int on_interval(session *ss, const sender_event *e)
         jsonw_kv_fixed(&w, "msgs_per_s", msgs_per_s, 3);
         jsonw_kv_fixed(&w, "bits_per_s", bits_per_s, 3);
         jsonw_object_end(&w);
-        return put_json(&w);
+        return put_json(ss, &w);
     }
     if (ss->dots_pending)
-        putchar('\n');
+        out_write(ss->text, "\n", 1);
     ss->dots_pending = false;
-    printf("interval %.3f-%.3f s to %s: %llu msgs, %.0f msgs/s, %.3f Mbit/s\n", e->start_s,
-           e->seconds, ss->dest_text, e->messages, msgs_per_s, bits_per_s / 1e6);
-    return flush_stdout();
+    out_printf(ss->text, "interval %.3f-%.3f s to %s: %llu msgs, %.0f msgs/s, %.3f Mbit/s\n",
+               e->start_s, e->seconds, ss->dest_text, e->messages, msgs_per_s,
+               bits_per_s / 1e6);
+    return flush_stdout(ss);
 }
 
 static int on_sender_event(void *ctx, const sender_event *e)
@@ -107,35 +115,35 @@ static int on_sender_event(void *ctx, const sender_event *e)
         ss->dots_pending = false;
         if (o->num_bursts != 0 && old_lines(o, 2)) {
             if (o->msg_len == 0)
-                printf("Sending %lld bursts of %d variable-length messages\n",
-                       o->num_bursts, o->burst_count);
+                out_printf(ss->text, "Sending %lld bursts of %d variable-length messages\n",
+                           o->num_bursts, o->burst_count);
             else
-                printf("Sending %lld bursts of %d %d-byte messages\n", o->num_bursts,
-                       o->burst_count, o->msg_len);
+                out_printf(ss->text, "Sending %lld bursts of %d %d-byte messages\n",
+                           o->num_bursts, o->burst_count, o->msg_len);
         }
         return 0;
     case SENDER_ECHO_SENT:
     case SENDER_BURST_WAIT:
-        return flush_stdout();
+        return flush_stdout(ss);
     case SENDER_BURST_BEGIN:
         if (old_lines(o, 1)) {
             if (o->burst_count > 1)
-                printf("Sending burst of %d msgs\n", o->burst_count);
+                out_printf(ss->text, "Sending burst of %d msgs\n", o->burst_count);
             else
-                printf("Sending %zu bytes\n", e->message_bytes);
+                out_printf(ss->text, "Sending %zu bytes\n", e->message_bytes);
         }
         return 0;
     case SENDER_BURST_END:
         if (o->quiet != 1 || o->json)
             return 0;
-        putchar('.');
+        out_write(ss->text, ".", 1);
         ss->dots_pending = true;
-        return flush_stdout();
+        return flush_stdout(ss);
     case SENDER_MESSAGES_SENT:
         ss->sending_s += e->seconds;
         if (!o->summary)
             return 0;
-        if (flush_stdout() != 0)
+        if (flush_stdout(ss) != 0)
             return EXIT_OUTPUT_GONE;
         fprintf(stderr, "msend: %llu messages, %.0f bytes in %.6f s: %.0f messages/s, "
                         "%.1f Mbit/s\n", e->messages, (double)e->bytes, e->seconds,
@@ -145,19 +153,20 @@ static int on_sender_event(void *ctx, const sender_event *e)
     case SENDER_STAT_PAUSE:
         ss->dots_pending = false;
         if (old_lines(o, 2))
-            printf("Pausing before sending 'stat'\n");
-        return flush_stdout();
+            out_printf(ss->text, "Pausing before sending 'stat'\n");
+        return flush_stdout(ss);
     case SENDER_STAT_SEND:
         if (old_lines(o, 2))
-            printf("Sending stat\n");
+            out_printf(ss->text, "Sending stat\n");
         return 0;
     case SENDER_TEST_END:
         ss->dots_pending = false;
         if (old_lines(o, 2))
-            printf(o->stat_pause_ms > 0 ? "%llu messages sent (not including 'stat')\n"
-                                        : "%llu messages sent\n",
-                   e->messages);
-        return flush_stdout();
+            out_printf(ss->text,
+                       o->stat_pause_ms > 0 ? "%llu messages sent (not including 'stat')\n"
+                                            : "%llu messages sent\n",
+                       e->messages);
+        return flush_stdout(ss);
     case SENDER_FIRST_REFUSED:
         if (o->quiet < 2)
             prog_warning("%s answered 'port unreachable' (no receiver yet?); still sending",
@@ -187,9 +196,16 @@ static const char *transport_name(msend_transport t)
 static int put_start(const session *ss, const char *equiv)
 {
     const msend_opts *o = ss->o;
-    char buf[JSON_ROOM];
+    /* Sized to fit: the equiv text holds the positionals as typed (a
+     * character may take 6 escaped). */
+    size_t room = JSON_ROOM + 6 * strlen(equiv);
+    char *buf = malloc(room);
+    if (!buf) {
+        prog_error("out of memory");
+        return EXIT_RUNTIME;
+    }
     jsonw w;
-    jsonw_init(&w, buf, sizeof buf);
+    jsonw_init(&w, buf, room);
     jsonw_object_begin(&w);
     jsonw_kv_string(&w, "event", "start");
     jsonw_kv_string(&w, "program", "msend");
@@ -221,7 +237,9 @@ static int put_start(const session *ss, const char *equiv)
         jsonw_null(&w);
     jsonw_kv_bool(&w, "timestamp", o->timestamp);
     jsonw_object_end(&w);
-    return put_json(&w);
+    int rc = put_json(ss, &w);
+    free(buf);
+    return rc;
 }
 
 /* The end: --interval's total line, --json's last object. */
@@ -236,10 +254,10 @@ static int put_end(const session *ss, int tests_run, int status, bool stopped)
         if (o->interval_ms == 0)
             return 0;
         if (ss->dots_pending)
-            putchar('\n');
-        printf("total to %s: %llu msgs in %.3f s, %.0f msgs/s, %.3f Mbit/s\n", ss->dest_text,
-               n->messages, seconds, msgs_per_s, bits_per_s / 1e6);
-        return flush_stdout();
+            out_write(ss->text, "\n", 1);
+        out_printf(ss->text, "total to %s: %llu msgs in %.3f s, %.0f msgs/s, %.3f Mbit/s\n",
+                   ss->dest_text, n->messages, seconds, msgs_per_s, bits_per_s / 1e6);
+        return flush_stdout(ss);
     }
     char buf[JSON_ROOM];
     jsonw w;
@@ -260,7 +278,7 @@ static int put_end(const session *ss, int tests_run, int status, bool stopped)
     jsonw_kv_uint(&w, "refused", n->refused);
     jsonw_kv_uint(&w, "filtered", n->filtered);
     jsonw_object_end(&w);
-    return put_json(&w);
+    return put_json(ss, &w);
 }
 
 static bool interrupted(void *ctx)
@@ -487,11 +505,12 @@ static int run_tests(session *ss, const char *echo, size_t echo_len, int *tests_
     return rc;
 }
 
-static int run(const msend_opts *o)
+static int run(const msend_opts *o, out *text)
 {
     session ss;
     memset(&ss, 0, sizeof ss);
     ss.o = o;
+    ss.text = text;
     ss.dest = o->pos.group;
     sock_addr_format(&ss.dest, SOCK_ADDR_COLON_PORT, ss.dest_text);
     int family = sock_addr_family(&ss.dest);
@@ -512,8 +531,9 @@ static int run(const msend_opts *o)
     if (rc == 0 && o->json)
         rc = put_start(&ss, equiv);
     else if (rc == 0 && o->quiet < 2) {
-        printf("Equiv cmd line: %s\n", equiv);
-        rc = flush_stdout();
+        out_write(ss.text, "Equiv cmd line: ", 16);
+        out_puts(ss.text, equiv); /* of any length: the positionals as typed */
+        rc = flush_stdout(&ss);
     }
     if (rc == 0 && o->has_rate && !clock_precise_timer() && o->quiet < 2)
         prog_note("no high-resolution waitable timer here (Windows 10 1803 or later has "
@@ -556,7 +576,14 @@ int main(int argc, char **argv)
         return rc;
     if (opts.interval_ms > 0 || opts.json)
         sock_catch_interrupts();
-    rc = run(&opts);
+    out text; /* stdout alone */
+    if (out_open(&text, NULL) != 0) {
+        prog_error("%s", text.error);
+        return EXIT_RUNTIME;
+    }
+    rc = run(&opts, &text);
+    out_close(&text);
+    out_tell_stalled(&text);
     prog_stop_sockets();
     return rc;
 }

@@ -241,6 +241,28 @@ expect_same "stalled send, --interval: the total" "$WORK/stallint.lastwant" "$WO
 kill "$slow" 2> /dev/null
 wait "$slow" 2> /dev/null
 
+# msend's own lines into a pipe whose reader reads nothing ("Sending 9
+# bytes" for each of 20000 a second fill it within a second): Ctrl-C ends
+# it while it waits for room there.
+spawn "$WORK/mstall.rx" "$MDUMP" -q 0.0.0.0 "$PORT"
+mstall_rx=$SPAWNED
+wait_listening "" udp "$PORT" 10
+mkfifo "$WORK/mstall.fifo"
+# shellcheck disable=SC2217 # the reader: it opens the pipe and never reads
+sleep 60 < "$WORK/mstall.fifo" &
+PIDS+=("$!")
+env --default-signal=INT,TERM "$MSEND" --interval 1s --rate 20k -u 127.0.0.1 "$PORT" \
+    > "$WORK/mstall.fifo" 2> "$WORK/mstall.err" &
+mstall=$!
+PIDS+=("$mstall")
+sleep 2
+expect_ctrl_c "msend, stdout full" "$mstall" "msend" 1000
+echo "NOTE: stdout's reader took nothing for 200 ms after the interrupt: what was left to show there was not written" \
+    > "$WORK/mstall.err.want"
+expect_same "msend, stdout full: stderr" "$WORK/mstall.err.want" "$WORK/mstall.err"
+kill "$mstall_rx" 2> /dev/null
+wait "$mstall_rx" 2> /dev/null
+
 # TCP, no answer to the connect: a listener that never accepts, its
 # backlog (1) full with two connections, drops further SYNs.
 spawn "$WORK/holder.out" "$HOLDPORT" tcp 127.0.0.1 "$PORT" plain 20

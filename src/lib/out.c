@@ -12,7 +12,9 @@
 int out_open(out *o, const char *file_name)
 {
     memset(o, 0, sizeof *o);
-    fflush(stdout); /* stdout is written past its stdio buffer from here on */
+    /* stdout is written past its stdio buffer from here on: whatever it
+     * holds goes first (a failure shows again at the first write). */
+    (void)fflush(stdout);
     o->to_stdout = true;
     o->buf = malloc(OUT_BUFFER_BYTES);
     if (!o->buf) {

@@ -55,6 +55,9 @@ typedef struct session {
     bool intervals_begun;
     int64_t interval_origin_us, interval_start_us;
     const char *reason;           /* why the run ended, for --json */
+    bool receiving;               /* the receive loop was entered */
+    bool started;                 /* --json's start object is written */
+    bool ended;                   /* finish() has told the end */
     bool write_error_told;        /* the output's error is on stderr already */
     char *equiv;                  /* the Equiv line's text */
     char note[160]; /* a NOTE's text for stderr, written once stdout is */
@@ -270,7 +273,7 @@ static void stamp(char hms[CLOCK_HMS_LEN + 1])
 static uint64_t messages_total(const session *ss)
 {
     uint64_t n = 0;
-    for (size_t g = 0; g < ss->group_count; g++)
+    for (size_t g = 0; ss->groups && g < ss->group_count; g++)
         n += ss->groups[g].rx.messages_total;
     return n;
 }
@@ -386,6 +389,16 @@ static bool loss_found(session *ss)
     return false;
 }
 
+/* Group g as the lines show it; formatted here when the table of groups
+ * could not be had (out of memory), so that --json can still name it. */
+static const char *group_text(const session *ss, size_t g, char buf[SOCK_ADDR_TEXT])
+{
+    if (ss->groups)
+        return ss->groups[g].text;
+    sock_addr_format(&ss->opts->groups[g], SOCK_ADDR_HOST, buf);
+    return buf;
+}
+
 /* One group's sums, for --json's end object. */
 static void group_json(session *ss, jsonw *w, size_t g)
 {
@@ -402,8 +415,9 @@ static void group_json(session *ss, jsonw *w, size_t g)
             reordered += f->seq->reordered;
         }
     }
+    char text[SOCK_ADDR_TEXT];
     jsonw_object_begin(w);
-    jsonw_kv_string(w, "group", ss->groups[g].text);
+    jsonw_kv_string(w, "group", group_text(ss, g, text));
     jsonw_kv_uint(w, "streams", streams);
     jsonw_kv_uint(w, "messages", messages);
     jsonw_kv_uint(w, "lost", lost);
@@ -506,21 +520,42 @@ static void summary_streams(session *ss)
                 STREAMS_MAX);
 }
 
-static int finish(session *ss, int status)
+/* stdout's reader gone (and nothing failed): 141, as if killed by
+ * SIGPIPE. */
+static int output_gone_status(session *ss, int status)
 {
     if (ss->o.stdout_closed && !ss->o.failed) {
-        status = EXIT_OUTPUT_GONE;
         ss->reason = "output gone";
+        return EXIT_OUTPUT_GONE;
     }
+    return status;
+}
+
+static int finish(session *ss, int status)
+{
+    ss->ended = true;
+    status = output_gone_status(ss, status);
+    /* What is held goes out first, so that a reader gone or a file that
+     * fails by now decides the status the end object tells. A signal's
+     * status stays (Ctrl-C on "mdump | grep" ends the reader too), and
+     * so does an error's. */
+    bool keep = sock_interrupted() != 0 || status == EXIT_RUNTIME;
+    out_flush(&ss->o);
+    if (!keep)
+        status = output_gone_status(ss, status);
     /* Loss shown by a stat, or without one by the sequence numbers: a run
      * that ends on its stat (0), or by the idle timeout once the sender
      * went silent (its stat lost, or it was stopped). */
     if ((status == 0 || status == EXIT_TIMEOUT) && ss->opts->loss_status && loss_found(ss))
         status = EXIT_LOSS;
     report_end(ss, status);
-    if (ss->opts->summary) {
+    /* The last lines written now, not by out_close() once the status is
+     * told: a reader that left meanwhile gives 141, a file that fails 1. */
+    out_flush(&ss->o);
+    if (!keep)
+        status = output_gone_status(ss, status);
+    if (ss->opts->summary && ss->receiving) {
         double seconds = (double)(ss->last_us - ss->first_us) / 1e6;
-        out_flush(&ss->o);
         unsigned long long messages = (unsigned long long)messages_total(ss);
         fprintf(stderr, "mdump: %llu %s, %llu bytes, %llu messages, %.6f s from "
                         "first to last message: %.0f messages/s, %.1f Mbit/s\n",
@@ -967,9 +1002,11 @@ static int open_tcp(session *ss, sock_t *out_sock)
 static int put_start(session *ss)
 {
     const mdump_opts *opts = ss->opts;
+    ss->started = true;
     /* Sized to fit: the equiv text and the interface are shown as typed
      * (a character may take 6 escaped), the groups as addresses. */
-    size_t room = 1024 + 12 * strlen(ss->equiv) + ss->group_count * (SOCK_ADDR_TEXT + 8);
+    size_t equiv_len = ss->equiv ? strlen(ss->equiv) : 0;
+    size_t room = 1024 + 12 * equiv_len + ss->group_count * (SOCK_ADDR_TEXT + 8);
     char *buf = malloc(room);
     if (!buf) {
         prog_error("out of memory");
@@ -981,15 +1018,21 @@ static int put_start(session *ss)
     jsonw_kv_string(&w, "event", "start");
     jsonw_kv_string(&w, "program", "mdump");
     jsonw_kv_string(&w, "version", MTOOLS_VERSION);
-    jsonw_kv_string(&w, "equiv", ss->equiv);
+    jsonw_key(&w, "equiv");
+    if (ss->equiv)
+        jsonw_string(&w, ss->equiv);
+    else
+        jsonw_null(&w); /* no memory to build it */
     jsonw_kv_string(&w, "transport",
                     opts->tcp ? "tcp"
                               : sock_addr_is_unspecified(&opts->pos.group) ? "udp"
                                                                             : "multicast");
     jsonw_key(&w, "groups");
     jsonw_array_begin(&w);
-    for (size_t g = 0; g < ss->group_count; g++)
-        jsonw_string(&w, ss->groups[g].text);
+    for (size_t g = 0; g < ss->group_count; g++) {
+        char text[SOCK_ADDR_TEXT];
+        jsonw_string(&w, group_text(ss, g, text));
+    }
     jsonw_array_end(&w);
     jsonw_kv_uint(&w, "port", opts->pos.port);
     jsonw_key(&w, "interface");
@@ -1009,21 +1052,46 @@ static int put_start(session *ss)
     return rc;
 }
 
+/* The Equiv line's text into ss->equiv (NULL when out of memory). */
+static void build_equiv(session *ss)
+{
+    if (ss->equiv)
+        return;
+    /* Sized to fit: the -o name and positionals are shown as typed. */
+    size_t equiv_len = mdump_equiv(ss->opts, NULL, 0);
+    ss->equiv = malloc(equiv_len + 1);
+    if (ss->equiv)
+        mdump_equiv(ss->opts, ss->equiv, equiv_len + 1);
+}
+
+/* --json: a run that failed before or instead of its end (no -o file, a
+ * socket not opened, bound, joined or listening, no connection accepted,
+ * no memory) still writes its start object and an end object with the
+ * status, reason "error" and the counts (zero before any receiving), so
+ * that a script always reads the pair. */
+static int json_failed(session *ss, int status)
+{
+    if (status == 0 || !ss->opts->json || ss->ended || !ss->o.buf)
+        return status;
+    build_equiv(ss);
+    if (!ss->started && put_start(ss) != 0)
+        return status;
+    ss->reason = "error";
+    return finish(ss, status);
+}
+
 static int run(session *ss)
 {
     const mdump_opts *opts = ss->opts;
-    /* Sized to fit: the -o name and positionals are shown as typed. */
-    size_t equiv_len = mdump_equiv(opts, NULL, 0);
-    ss->equiv = malloc(equiv_len + 1);
-    ss->group_count = opts->tcp ? 1 : opts->group_count;
+    build_equiv(ss);
     ss->groups = calloc(ss->group_count, sizeof *ss->groups);
-    ss->tracking = mdump_tracks_streams(opts);
     if (!ss->equiv || !ss->groups ||
         (ss->tracking && !flow_table_init(&ss->flows, STREAMS_MAX))) {
         prog_error("out of memory");
+        free(ss->groups);
+        ss->groups = NULL; /* the groups named without it */
         return EXIT_RUNTIME;
     }
-    mdump_equiv(opts, ss->equiv, equiv_len + 1);
     if (!opts->json) {
         out_write(&ss->o, "Equiv cmd line: ", 16);
         out_puts(&ss->o, ss->equiv);
@@ -1047,6 +1115,7 @@ static int run(session *ss)
     flush_note(ss);
     if (rc == 0 && opts->json)
         rc = put_start(ss);
+    ss->receiving = rc == 0;
     if (rc == 0)
         rc = opts->tcp ? receive_tcp(ss, &listener) : receive_udp(ss);
     if (listener != SOCK_INVALID)
@@ -1069,15 +1138,21 @@ int main(int argc, char **argv)
     if (rc != PROG_RUN)
         return rc;
     ss.opts = &opts;
+    ss.group_count = opts.tcp ? 1 : opts.group_count;
+    ss.tracking = mdump_tracks_streams(&opts);
+    bool sockets = false;
     if (out_open(&ss.o, opts.out_file) != 0) {
         prog_error("%s", ss.o.error);
-        return EXIT_RUNTIME;
+        rc = EXIT_RUNTIME;
+    } else {
+        rc = prog_start_sockets();
+        sockets = rc == 0;
     }
-    rc = prog_start_sockets();
-    if (rc != 0)
-        return rc;
-    sock_catch_interrupts();
-    rc = run(&ss);
+    if (sockets) {
+        sock_catch_interrupts();
+        rc = run(&ss);
+    }
+    rc = json_failed(&ss, rc);
     out_close(&ss.o);
     /* The last lines' write (or the file's close) failed: said too. */
     if (ss.o.failed && !ss.write_error_told) {
@@ -1089,6 +1164,7 @@ int main(int argc, char **argv)
         flow_table_free(&ss.flows);
     free(ss.groups);
     free(ss.equiv);
-    prog_stop_sockets();
+    if (sockets)
+        prog_stop_sockets();
     return rc;
 }

@@ -551,6 +551,32 @@ static void test_stream_stat(void)
     receiver_stream_end(&g.r);
     CHECK_STR(take(&g), STAT_LINES(2, 2, "0.000000"));
     rig_close(&g);
+
+    /* Read as a datagram's count is: "stat 12x" refused (not taken as
+     * "stat 12"), a newline or NULs after the count taken, a digit after
+     * them refused; the next text or the close ends the count. */
+    rig_open(&g, "-Q2");
+    ST(&g, "Message 0stat 12xMessage 1");
+    CHECK_STR(take(&g), "WARNING: ignoring 'stat' without a valid count: 'stat 12x'\n");
+    ST(&g, "stat 3 4");
+    CHECK_STR(take(&g), "WARNING: ignoring 'stat' without a valid count: 'stat 3 '\n");
+    ST(&g, "stat 2\r\n");
+    ST(&g, "Message 2");
+    CHECK_STR(take(&g), STAT_LINES(2, 2, "0.000000"));
+    ST(&g, "stat 1\0\0Message 3");
+    CHECK_STR(take(&g), STAT_LINES(1, 1, "0.000000"));
+    ST(&g, "stat 2\n3Message 3");
+    CHECK_STR(take(&g), "WARNING: ignoring 'stat' without a valid count: 'stat 2.3'\n");
+    ST(&g, "stat 7\n");
+    CHECK(!receiver_stream_end(&g.r));
+    CHECK_STR(take(&g), STAT_LINES(7, 2, "71.428571"));
+    rig_close(&g);
+    rig_open(&g, "-s -Q2");
+    CHECK(!ST(&g, "Message 0stat 1xstat 1"));
+    CHECK(receiver_stream_end(&g.r));
+    CHECK_STR(take(&g), "WARNING: ignoring 'stat' without a valid count: 'stat 1x'\n"
+                        STAT_LINES(1, 1, "0.000000"));
+    rig_close(&g);
 }
 
 static void test_stream_echo_and_count(void)

@@ -433,6 +433,8 @@ static int match_markers(receiver *r, uint8_t c)
     return done;
 }
 
+static bool starts_marker(uint8_t c);
+
 static bool scan_byte(receiver *r, uint8_t c)
 {
     bool exit_now = false;
@@ -444,9 +446,26 @@ static bool scan_byte(receiver *r, uint8_t c)
         return exit_now;
     case SCAN_STAT:
         /* One digit past the valid ones, so that on_stat refuses it. */
-        if (c >= '0' && c <= '9' && r->token_len < STAT_DIGITS_MAX + 1) {
+        if (c >= '0' && c <= '9') {
+            if (r->token_len < STAT_DIGITS_MAX + 1) {
+                token_add(r, c);
+                return false;
+            }
+            exit_now = finish_token(r);
+            break; /* the digits beyond: data */
+        }
+        /* What a hand-typed 'stat' carries after its count, as in a
+         * datagram: a newline or NULs (a digit after them is refused). */
+        if (c == '\n' || c == '\r' || c == '\0') {
             token_add(r, c);
             return false;
+        }
+        /* The count ends where the next text begins (msend's next echo),
+         * or at the close; any other byte is part of the 'stat', which
+         * is then refused, as "stat 12x" is in a datagram. */
+        if (!starts_marker(c)) {
+            token_add(r, c);
+            return finish_token(r);
         }
         exit_now = finish_token(r);
         break; /* c starts what follows */

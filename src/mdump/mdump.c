@@ -676,9 +676,12 @@ static int after_read(session *ss, group_rx *gr, long n, peer_text *peer, char *
         return -1;
     }
     gr->pending = !gr->batch.drained;
+    int status = take_batch(ss, gr, peer, hms);
+    /* The idle time runs from here: -p's pauses are mdump's own doing, not
+     * the sender's silence (as over TCP). */
     if (ss->opts->idle_timeout_ms > 0)
         *last_us = clock_mono_us();
-    return take_batch(ss, gr, peer, hms);
+    return status;
 }
 
 /* One batch from each group that may have datagrams waiting. Returns the

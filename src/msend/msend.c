@@ -192,13 +192,14 @@ static const char *transport_name(msend_transport t)
     return t == MSEND_TCP ? "tcp" : t == MSEND_UDP ? "udp" : "multicast";
 }
 
-/* --json: the object that stands for the Equiv line. */
+/* --json: the object that stands for the Equiv line (equiv NULL: there
+ * was no memory to build it, null). */
 static int put_start(const session *ss, const char *equiv)
 {
     const msend_opts *o = ss->o;
     /* Sized to fit: the equiv text holds the positionals as typed (a
      * character may take 6 escaped). */
-    size_t room = JSON_ROOM + 6 * strlen(equiv);
+    size_t room = JSON_ROOM + 6 * (equiv ? strlen(equiv) : 0);
     char *buf = malloc(room);
     if (!buf) {
         prog_error("out of memory");
@@ -210,7 +211,11 @@ static int put_start(const session *ss, const char *equiv)
     jsonw_kv_string(&w, "event", "start");
     jsonw_kv_string(&w, "program", "msend");
     jsonw_kv_string(&w, "version", MTOOLS_VERSION);
-    jsonw_kv_string(&w, "equiv", equiv);
+    jsonw_key(&w, "equiv");
+    if (equiv)
+        jsonw_string(&w, equiv);
+    else
+        jsonw_null(&w);
     jsonw_kv_string(&w, "transport", transport_name(o->transport));
     char host[SOCK_ADDR_TEXT];
     sock_addr_format(&ss->dest, SOCK_ADDR_HOST, host);
@@ -505,32 +510,43 @@ static int run_tests(session *ss, const char *echo, size_t echo_len, int *tests_
     return rc;
 }
 
-static int run(const msend_opts *o, out *text)
+/* failed: the status of a start-up that failed before (the socket layer),
+ * else 0. With --json a run that fails before it sends (the socket not
+ * opened or set up, the connect refused, no memory) still writes its
+ * start and end objects, the end with the status: a script always reads
+ * the pair. */
+static int run(const msend_opts *o, out *text, int failed)
 {
     session ss;
     memset(&ss, 0, sizeof ss);
     ss.o = o;
     ss.text = text;
     ss.dest = o->pos.group;
+    ss.s = SOCK_INVALID;
     sock_addr_format(&ss.dest, SOCK_ADDR_COLON_PORT, ss.dest_text);
     int family = sock_addr_family(&ss.dest);
-    ss.s = o->transport == MSEND_TCP ? sock_tcp(family) : sock_udp(family);
-    if (ss.s == SOCK_INVALID)
-        return runtime_error(&ss, "socket for");
-    int sndbuf_shown = 0;
-    int rc = configure(&ss, &sndbuf_shown);
-    char *echo;
-    size_t echo_len;
-    char *equiv = equiv_and_echo(o, sndbuf_shown, &echo, &echo_len);
-    if (!equiv) {
-        sock_close(ss.s);
-        prog_error("out of memory");
-        return EXIT_RUNTIME;
+    int rc = failed;
+    if (rc == 0) {
+        ss.s = o->transport == MSEND_TCP ? sock_tcp(family) : sock_udp(family);
+        if (ss.s == SOCK_INVALID)
+            rc = runtime_error(&ss, "socket for");
     }
-    bool started = rc == 0;
-    if (rc == 0 && o->json)
-        rc = put_start(&ss, equiv);
-    else if (rc == 0 && o->quiet < 2) {
+    int sndbuf_shown = 0;
+    if (rc == 0)
+        rc = configure(&ss, &sndbuf_shown);
+    char *echo = NULL;
+    size_t echo_len = 0;
+    char *equiv = equiv_and_echo(o, sndbuf_shown, &echo, &echo_len);
+    if (!equiv && rc == 0) {
+        prog_error("out of memory");
+        rc = EXIT_RUNTIME;
+    }
+    bool started = rc == 0 || o->json;
+    if (o->json) {
+        int start_rc = put_start(&ss, equiv);
+        if (rc == 0)
+            rc = start_rc;
+    } else if (rc == 0 && o->quiet < 2) {
         out_write(ss.text, "Equiv cmd line: ", 16);
         out_puts(ss.text, equiv); /* of any length: the positionals as typed */
         rc = flush_stdout(&ss);
@@ -558,7 +574,8 @@ static int run(const msend_opts *o, out *text)
             rc = end_rc;
     }
     sender_free(&ss.snd);
-    sock_close(ss.s);
+    if (ss.s != SOCK_INVALID)
+        sock_close(ss.s);
     free(equiv);
     free(echo);
     return rc;
@@ -571,19 +588,18 @@ int main(int argc, char **argv)
     int rc = prog_parsed(&msend_prog, msend_parse(argc, argv, &opts, &err), &err);
     if (rc != PROG_RUN)
         return rc;
-    rc = prog_start_sockets();
-    if (rc != 0)
-        return rc;
-    if (opts.interval_ms > 0 || opts.json)
-        sock_catch_interrupts();
     out text; /* stdout alone */
     if (out_open(&text, NULL) != 0) {
         prog_error("%s", text.error);
         return EXIT_RUNTIME;
     }
-    rc = run(&opts, &text);
+    int started = prog_start_sockets();
+    if (started == 0 && (opts.interval_ms > 0 || opts.json))
+        sock_catch_interrupts();
+    rc = run(&opts, &text, started);
     out_close(&text);
     out_tell_stalled(&text);
-    prog_stop_sockets();
+    if (started == 0)
+        prog_stop_sockets();
     return rc;
 }

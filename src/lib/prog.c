@@ -66,13 +66,29 @@ static void say(const char *prefix, const char *fmt, va_list ap)
     fprintf(stderr, "%s\n", line);
 }
 
+/* The last ERROR line, for prog_last_error. */
+static char last_error[LINE_MAX_BYTES];
+
+static void keep_error(const char *line)
+{
+    snprintf(last_error, sizeof last_error, "%s", line + strlen(PROG_ERROR_PREFIX));
+}
+
+const char *prog_last_error(void)
+{
+    return last_error;
+}
+
 void prog_error(const char *fmt, ...)
 {
+    char line[LINE_MAX_BYTES];
     va_list ap;
     va_start(ap, fmt);
-    (void)fflush(stdout); /* a failing stdout still lets the error out */
-    say(PROG_ERROR_PREFIX, fmt, ap);
+    format_line(line, PROG_ERROR_PREFIX, fmt, ap);
     va_end(ap);
+    (void)fflush(stdout); /* a failing stdout still lets the error out */
+    fprintf(stderr, "%s\n", line);
+    keep_error(line);
 }
 
 void prog_warning(const char *fmt, ...)
@@ -100,6 +116,7 @@ void prog_error_copied(prog_copy_fn *copy, void *ctx, const char *fmt, ...)
     va_end(ap);
     (void)fflush(stdout);
     fprintf(stderr, "%s\n", line);
+    keep_error(line);
     copy(ctx, line);
 }
 

@@ -53,6 +53,11 @@ void prog_error(const char *fmt, ...) MT_PRINTF(1, 2);
 void prog_warning(const char *fmt, ...) MT_PRINTF(1, 2);
 void prog_note(const char *fmt, ...) MT_PRINTF(1, 2);
 
+/* The text of the last ERROR line written (without "ERROR: "), "" when
+ * none was: for a program that also tells it in its results (mpong
+ * --json). */
+const char *prog_last_error(void);
+
 /* A second place for an ERROR line (without its newline). */
 typedef void prog_copy_fn(void *ctx, const char *line);
 void prog_error_copied(prog_copy_fn *copy, void *ctx, const char *fmt, ...)

@@ -49,6 +49,8 @@ typedef struct session {
     latency lat;
     uint32_t *samples;
     pinger png;
+    unsigned long long handled, unsent; /* the reflector's, so far */
+    bool json_told;         /* --json's object is written */
 } session;
 
 /* ---- output: stdout (text, unless --json) and the -o file */
@@ -436,6 +438,7 @@ static void json_common(jsonw *w, const session *ss)
 
 static void print_json(session *ss, jsonw *w, char *buf, size_t cap)
 {
+    ss->json_told = true;
     if (!jsonw_ok(w)) {
         prog_error("the JSON results did not fit %zu bytes", cap);
         return;
@@ -444,7 +447,8 @@ static void print_json(session *ss, jsonw *w, char *buf, size_t cap)
         out_write(&ss->text, buf, jsonw_length(w));
 }
 
-static void print_results_json(session *ss)
+/* error: the ERROR's text after a failure (exit 1), else NULL. */
+static void print_results_json(session *ss, const char *error)
 {
     const mpong_opts *o = ss->o;
     const pinger_counts *n = &ss->png.counts;
@@ -495,6 +499,8 @@ static void print_results_json(session *ss)
         }
         jsonw_array_end(&w);
     }
+    if (error)
+        jsonw_kv_string(&w, "error", error);
     jsonw_object_end(&w);
     print_json(ss, &w, buf, sizeof buf);
 }
@@ -528,7 +534,7 @@ static int run_initiator(session *ss)
     /* The text goes to the -o file with --json too. */
     print_results_text(ss);
     if (o->json)
-        print_results_json(ss);
+        print_results_json(ss, NULL);
     flush_stdout(ss);
     const pinger_counts *n = &ss->png.counts;
     if (n->not_sent > 0)
@@ -543,7 +549,7 @@ static int run_initiator(session *ss)
 
 /* ---- the reflector */
 
-typedef enum { ENDED_COUNT, ENDED_IDLE, ENDED_INTERRUPTED } reflector_end;
+typedef enum { ENDED_COUNT, ENDED_IDLE, ENDED_INTERRUPTED, ENDED_ERROR } reflector_end;
 
 /* Sends one datagram back: to the group's port, or to its sender. 0, or
  * the status to end with. *unsent counts those the path refused. */
@@ -564,22 +570,31 @@ static int reflect(session *ss, const sock_dgram *d, unsigned long long *unsent)
     return runtime_error("sendto", where);
 }
 
+/* The reflector's --json object; error: the ERROR's text (ENDED_ERROR). */
+static void reflector_json(session *ss, unsigned long long reflected,
+                           unsigned long long unsent, reflector_end end, const char *error)
+{
+    static const char *const ended[] = {"count", "idle", "interrupted", "error"};
+    char buf[1024 + 6 * 1024]; /* the error's text escaped too */
+    jsonw w;
+    jsonw_init(&w, buf, sizeof buf);
+    jsonw_object_begin(&w);
+    json_common(&w, ss);
+    jsonw_kv_uint(&w, "reflected", reflected);
+    jsonw_kv_uint(&w, "not_reflected", unsent);
+    jsonw_kv_string(&w, "ended", ended[end]);
+    if (error)
+        jsonw_kv_string(&w, "error", error);
+    jsonw_object_end(&w);
+    print_json(ss, &w, buf, sizeof buf);
+}
+
 static void reflector_results(session *ss, unsigned long long reflected,
                               unsigned long long unsent, reflector_end end)
 {
     const mpong_opts *o = ss->o;
     if (o->json) {
-        static const char *const ended[] = {"count", "idle", "interrupted"};
-        char buf[1024];
-        jsonw w;
-        jsonw_init(&w, buf, sizeof buf);
-        jsonw_object_begin(&w);
-        json_common(&w, ss);
-        jsonw_kv_uint(&w, "reflected", reflected);
-        jsonw_kv_uint(&w, "not_reflected", unsent);
-        jsonw_kv_string(&w, "ended", ended[end]);
-        jsonw_object_end(&w);
-        print_json(ss, &w, buf, sizeof buf);
+        reflector_json(ss, reflected, unsent, end, NULL);
     } else {
         if (end == ENDED_IDLE && reflected == 0) {
             char line[96];
@@ -615,11 +630,12 @@ static int run_reflector(session *ss)
     }
     /* -s: the warm-up and the measured cycles, as the initiator sends them. */
     unsigned long long limit = o->cycles_given ? (unsigned long long)(o->cycles + o->warmup) : 0;
-    unsigned long long handled = 0, unsent = 0;
+    /* In the session: a failure's --json object tells them too. */
+    unsigned long long *handled = &ss->handled, *unsent = &ss->unsent;
     reflector_end end = ENDED_COUNT;
     int64_t last_us = clock_mono_us();
     int status = 0;
-    while (limit == 0 || handled < limit) {
+    while (limit == 0 || *handled < limit) {
         int64_t deadline = o->idle_timeout_ms > 0
                                ? last_us + (int64_t)o->idle_timeout_ms * 1000 : INT64_MAX;
         int rc = wait_until(ss, deadline);
@@ -648,20 +664,35 @@ static int run_reflector(session *ss)
         }
         if (n > 0)
             last_us = clock_mono_us();
-        for (size_t i = 0; i < ss->rx.count && status == 0; i++, handled++)
-            status = reflect(ss, &ss->rx.dgrams[i], &unsent);
+        for (size_t i = 0; i < ss->rx.count && status == 0; i++, (*handled)++)
+            status = reflect(ss, &ss->rx.dgrams[i], unsent);
         if (status != 0)
             break;
     }
     if (status != 0)
         return status;
-    unsigned long long reflected = handled - unsent;
-    reflector_results(ss, reflected, unsent, end);
+    unsigned long long reflected = *handled - *unsent;
+    reflector_results(ss, reflected, *unsent, end);
     if (ss->stdout_gone)
         return EXIT_OUTPUT_GONE;
     if (end == ENDED_INTERRUPTED)
         return EXIT_SIGNAL_BASE + sock_interrupted();
     return end == ENDED_IDLE && reflected == 0 ? EXIT_TIMEOUT : 0;
+}
+
+/* --json after a failure (exit 1), before the results or instead of
+ * them: the one object all the same, with the counts so far (zero before
+ * any cycle) and the ERROR's text; the reflector's ended "error". */
+static void json_failure(session *ss)
+{
+    if (!ss->o->json || ss->json_told || !ss->text.buf)
+        return;
+    if (ss->o->initiator)
+        print_results_json(ss, prog_last_error());
+    else
+        reflector_json(ss, ss->handled - ss->unsent, ss->unsent, ENDED_ERROR,
+                       prog_last_error());
+    flush_stdout(ss);
 }
 
 static int run(session *ss)
@@ -692,18 +723,25 @@ int main(int argc, char **argv)
         prog_error("%s", ss.text.error);
         return EXIT_RUNTIME;
     }
+    rc = 0;
     if (opts.out_file) {
         ss.file = fopen(opts.out_file, "w");
         if (!ss.file) {
             prog_error("open %s: %s", opts.out_file, strerror(errno));
-            return EXIT_RUNTIME;
+            rc = EXIT_RUNTIME;
         }
     }
-    rc = prog_start_sockets();
-    if (rc != 0)
-        return rc;
-    sock_catch_interrupts();
-    rc = run(&ss);
+    bool sockets = false;
+    if (rc == 0) {
+        rc = prog_start_sockets();
+        sockets = rc == 0;
+    }
+    if (sockets) {
+        sock_catch_interrupts();
+        rc = run(&ss);
+    }
+    if (rc == EXIT_RUNTIME)
+        json_failure(&ss);
     out_close(&ss.text);
     out_tell_stalled(&ss.text);
     if (ss.file && fclose(ss.file) != 0 && !ss.file_failed) {
@@ -711,10 +749,12 @@ int main(int argc, char **argv)
         snprintf(ss.file_error, sizeof ss.file_error, "write %s: %s", opts.out_file,
                  strerror(errno));
     }
-    if (ss.file_failed && (rc == 0 || rc == EXIT_TIMEOUT)) {
+    /* Whatever ended the run: the file does not hold what it should. */
+    if (ss.file_failed) {
         prog_error("%s", ss.file_error);
         rc = EXIT_RUNTIME;
     }
-    prog_stop_sockets();
+    if (sockets)
+        prog_stop_sockets();
     return rc;
 }

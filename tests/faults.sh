@@ -3,8 +3,11 @@
 # the -o file on a full or read-only filesystem or not creatable; stdout a
 # pipe whose reader leaves; SIGINT and SIGTERM with lines buffered; the
 # receiver vanishing mid-test (UDP and TCP); sends failing with ENOBUFS and
-# EAGAIN; a socket closed twice; a SIGINT during mdump -p's pauses. Each: the documented status, a clear one-line error where one is
-# due, no line lost or cut, and no hang.
+# EAGAIN; a socket closed twice; a SIGINT during mdump -p's pauses;
+# --json runs that fail before anything is received or sent; stdout's
+# reader gone before the last lines; mpong's -o file failing after Ctrl-C;
+# --idle-timeout with -p. Each: the documented status, a clear one-line
+# error where one is due, no line lost or cut, and no hang.
 source "$(dirname "$0")/lib.sh"
 own_loopback "$@"
 : "${FAULT_SHIM:?FAULT_SHIM must name the fault_shim library}"
@@ -218,6 +221,155 @@ for transport in -u -t; do
         pass "$name: 10 ENOBUFS/EAGAIN retried, 100 of 100 arrived"
     else fail "$name: $(cat "$WORK/$name.err") / $(grep msgs "$WORK/$name.rx")"; fi
 done
+# ---- --json and a failure before anything is received or sent (a bind,
+# join, listen or connect refused, an interface not this host's, no -o
+# file): stdout still holds the start and end objects (mdump, msend), the
+# end with the status and reason "error", the counts zero; mpong's one
+# object, with the ERROR's text. A bad command line (exit 2) stays text on
+# stderr, stdout empty.
+: "${MPONG:?MPONG must name the mpong program}"
+: "${HOLDPORT:?HOLDPORT must name the holdport test program}"
+# json_failed NAME PROGRAM KIND ERROR CMD...: CMD exits 1 with exactly
+# ERROR on stderr; its stdout, parsed with python3's json: KIND "pair" (a
+# start and an end object, reason "error", counts zero) or "reflector" /
+# "initiator" (mpong's object, "error" the ERROR's text).
+json_failed() {
+    local name=$1 program=$2 kind=$3 error=$4 out
+    shift 4
+    timeout 20 "$@" > "$WORK/$name.out" 2> "$WORK/$name.err"
+    expect_status "$name" 1 $?
+    echo "ERROR: $error" > "$WORK/$name.err.want"
+    expect_same "$name: stderr" "$WORK/$name.err.want" "$WORK/$name.err"
+    CHECKS=$((CHECKS + 1))
+    if out=$(python3 - "$WORK/$name.out" "$program" "$kind" "$error" << 'END' 2>&1
+import json, sys
+path, program, kind, error = sys.argv[1:]
+lines = [json.loads(l) for l in open(path, encoding="utf-8")]
+if kind == "pair":
+    assert [l["event"] for l in lines] == ["start", "end"], lines
+    assert lines[0]["program"] == program, lines[0]
+    end = lines[1]
+    assert (end["status"], end.get("reason", "error")) == (1, "error"), end
+    zero = ["datagrams", "bytes", "messages", "lost", "untracked"] if program == "mdump" else \
+           ["tests", "messages", "bytes", "unsent_messages", "refused", "filtered"]
+    assert all(end[k] == 0 for k in zero), end
+    if program == "mdump":
+        assert all(g["streams"] == 0 and g["messages"] == 0 for g in end["groups"]), end
+        assert [g["group"] for g in end["groups"]] == lines[0]["groups"], lines
+else:
+    assert len(lines) == 1, lines
+    j = lines[0]
+    assert (j["role"], j["error"]) == (kind, error), j
+    if kind == "reflector":
+        assert (j["reflected"], j["ended"]) == (0, "error"), j
+    else:
+        assert (j["sent"], j["received"], j["rtt_us"]) == (0, 0, None), j
+print("ok")
+END
+    ); then pass "$name: $(head -c 300 "$WORK/$name.out" | tr '\n' ' ')"
+    else fail "$name: $out"; cat "$WORK/$name.out" >&2; fi
+}
+json_failed json-bind mdump pair \
+    "interface 10.9.9.9: not an address of this host (with group 0.0.0.0 it is the local address to receive on)" \
+    "$MDUMP" --json 0.0.0.0 "$PORT" 10.9.9.9
+# (this namespace has no multicast route: the join finds no interface)
+json_failed json-join mdump pair "join 239.1.2.3 on any interface: No such device" \
+    "$MDUMP" --json --interval 1s 239.1.2.3 "$PORT"
+json_failed json-no-file mdump pair "open /nonexistent/dir/out: No such file or directory" \
+    "$MDUMP" --json -o /nonexistent/dir/out 0.0.0.0 "$PORT"
+spawn "$WORK/holder.out" "$HOLDPORT" tcp 0.0.0.0 "$PORT" plain 20
+holder=$SPAWNED
+wait_for "$WORK/holder.out" '^bound' 10
+json_failed json-listen mdump pair "bind 0.0.0.0:$PORT: Address already in use" \
+    "$MDUMP" --json -t 0.0.0.0 "$PORT"
+kill "$holder"
+wait_exit "$holder" 10
+json_failed json-msend-bind msend pair \
+    "interface 10.9.9.9: not an address of this host (with -u or -t it is the local address to send from)" \
+    "$MSEND" --json -n1 -u 127.0.0.1 "$PORT" 1 10.9.9.9
+json_failed json-msend-if msend pair "IP_MULTICAST_IF 10.9.9.9: Cannot assign requested address" \
+    "$MSEND" --json -n1 239.1.2.3 "$PORT" 1 10.9.9.9
+json_failed json-msend-refused msend pair "connect 127.0.0.1:$PORT: Connection refused" \
+    "$MSEND" --json -n1 -t 127.0.0.1 "$PORT"
+json_failed json-mpong-reflector mpong reflector \
+    "group 10.9.9.9: not an address of this host (with unicast it is the local address to use)" \
+    "$MPONG" --json -u 10.9.9.9 "$PORT"
+json_failed json-mpong-initiator mpong initiator "join 239.1.2.3 on any interface: No such device" \
+    "$MPONG" --json -i 239.1.2.3 "$PORT"
+json_failed json-mpong-no-file mpong initiator "open /nonexistent/dir/out: No such file or directory" \
+    "$MPONG" --json -i -o /nonexistent/dir/out -u 127.0.0.1 "$PORT"
+# A bad command line, a host name that does not resolve among them: text.
+for prog in MDUMP MSEND MPONG; do
+    timeout 20 "${!prog}" --json no-such-host.invalid "$PORT" > "$WORK/json-usage.out" 2> "$WORK/json-usage.err"
+    expect_status "json-usage ($prog)" 2 $?
+    expect_same "json-usage ($prog): nothing on stdout" /dev/null "$WORK/json-usage.out"
+done
+
+# ---- The last lines (the stat lines, the totals, --json's end object)
+# written once the run ends, after stdout's reader left: 141 as for any
+# line, not the status of the run (it was 0: their write came after the
+# status was decided). The reader, sleep 1, reads nothing and leaves
+# during the 3-s pause after the echo; the messages and the stat are then
+# read without a flush between them. The -o file still holds every line.
+for json in "" --json; do
+    name=last-lines${json:+-json}
+    # shellcheck disable=SC2216 # a reader that reads nothing and leaves, on purpose
+    ( timeout 20 "$MDUMP" -q -s -p 3000/1 $json -o "$WORK/$name.file" 0.0.0.0 "$PORT" \
+          2> "$WORK/$name.err" | sleep 1
+      echo "${PIPESTATUS[0]}" > "$WORK/$name.status" ) &
+    reader=$!
+    wait_listening "" udp "$PORT" 10
+    timeout 20 "$MSEND" -qq -u -b 5 -n 1 -s 100 127.0.0.1 "$PORT" 2> /dev/null
+    wait "$reader"
+    expect_status "$name: the reader gone before the last lines" 141 "$(cat "$WORK/$name.status")"
+    expect_same "$name: stderr" /dev/null "$WORK/$name.err"
+    CHECKS=$((CHECKS + 1))
+    if [ -z "$json" ]; then
+        if [ "$(tail -2 "$WORK/$name.file")" = "5 msgs sent, 5 received (not including 'stat')
+0.000000% loss" ]; then pass "$name: the -o file ends with the stat lines"
+        else fail "$name: the -o file ends: $(tail -2 "$WORK/$name.file")"; fi
+    elif end=$(python3 -c 'import json, sys
+end = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+assert (end["event"], end["status"], end["reason"], end["messages"]) == ("end", 141, "output gone", 5), end
+print(end["reason"])' "$WORK/$name.file" 2>&1); then pass "$name: the -o file's end object says $end, 141"
+    else fail "$name: $end"; fi
+done
+# mpong: a -o file that fails is reported whatever ended the run (after
+# Ctrl-C it went unmentioned, exit 130).
+spawn "$WORK/mpong-full.out" "$MPONG" --announce -o /dev/full -u 127.0.0.1 "$PORT"
+pong=$SPAWNED
+wait_for "$WORK/mpong-full.out" '^Reflecting' 10
+kill -INT "$pong"
+wait_exit "$pong" 10
+expect_status "mpong -o /dev/full, Ctrl-C" 1 "$STATUS"
+printf '%s\n' "Reflecting datagrams to 127.0.0.1:$((PORT + 1)) back to each sender" \
+    "0 datagrams reflected" "ERROR: write /dev/full: No space left on device" > "$WORK/mpong-full.want"
+expect_same "mpong -o /dev/full, Ctrl-C: the error" "$WORK/mpong-full.want" "$WORK/mpong-full.out"
+
+# ---- --idle-timeout with -p: the idle time runs from the end of the pause
+# (mdump's own doing), over UDP as over TCP: one datagram, a 2-s pause
+# after it, an idle timeout of 1 s: the run ends 3 s after the datagram
+# (over UDP it ended after the pause at once: the time counted from
+# before it).
+for transport in udp tcp; do
+    name=idle-after-pause-$transport
+    args=(-Q2 -p 2000 --idle-timeout 1s 0.0.0.0 "$PORT")
+    [ "$transport" = tcp ] && args=(-t "${args[@]}")
+    spawn "$WORK/$name.out" "$MDUMP" "${args[@]}"
+    rx=$SPAWNED
+    wait_listening "" "$transport" "$PORT" 10
+    t0=$(now_ms)
+    if [ "$transport" = udp ]; then printf 'one' > "/dev/udp/127.0.0.1/$PORT"
+    else exec 7<> "/dev/tcp/127.0.0.1/$PORT"; printf 'one' >&7; fi
+    wait_exit "$rx" 20
+    took=$(($(now_ms) - t0))
+    [ "$transport" = tcp ] && exec 7>&-
+    expect_status "$name" 3 "$STATUS"
+    CHECKS=$((CHECKS + 1))
+    if [ "$took" -ge 2900 ] && [ "$took" -le 4500 ]; then pass "$name: ended $took ms after the datagram (pause 2000 + idle 1000)"
+    else fail "$name: ended $took ms after the datagram, want 3000 (pause 2000 + idle 1000)"; fi
+done
+
 # A sender that connects and goes quiet, ended by --idle-timeout (exit 3):
 # mdump closes each socket once (a second close of the listener could, on
 # Windows, close a handle that has taken its number since).

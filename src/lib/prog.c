@@ -79,16 +79,27 @@ const char *prog_last_error(void)
     return last_error;
 }
 
-void prog_error(const char *fmt, ...)
+/* An ERROR line: after what stdout holds, on stderr, kept for
+ * prog_last_error, and given to copy when there is one. */
+static void say_error(prog_copy_fn *copy, void *ctx, const char *fmt, va_list ap)
+    MT_PRINTF(3, 0);
+static void say_error(prog_copy_fn *copy, void *ctx, const char *fmt, va_list ap)
 {
     char line[LINE_MAX_BYTES];
-    va_list ap;
-    va_start(ap, fmt);
     format_line(line, PROG_ERROR_PREFIX, fmt, ap);
-    va_end(ap);
     (void)fflush(stdout); /* a failing stdout still lets the error out */
     fprintf(stderr, "%s\n", line);
     keep_error(line);
+    if (copy)
+        copy(ctx, line);
+}
+
+void prog_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    say_error(NULL, NULL, fmt, ap);
+    va_end(ap);
 }
 
 void prog_warning(const char *fmt, ...)
@@ -109,15 +120,10 @@ void prog_note(const char *fmt, ...)
 
 void prog_error_copied(prog_copy_fn *copy, void *ctx, const char *fmt, ...)
 {
-    char line[LINE_MAX_BYTES];
     va_list ap;
     va_start(ap, fmt);
-    format_line(line, PROG_ERROR_PREFIX, fmt, ap);
+    say_error(copy, ctx, fmt, ap);
     va_end(ap);
-    (void)fflush(stdout);
-    fprintf(stderr, "%s\n", line);
-    keep_error(line);
-    copy(ctx, line);
 }
 
 bool prog_option(prog_positionals *p, int id, const char *value, cli_error *err)

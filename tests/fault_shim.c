@@ -12,6 +12,8 @@
  *   MTOOLS_FAULT_RECVMMSG=E every recvmmsg fails with E, taking nothing
  *   MTOOLS_FAULT_UDP_SEGMENT=E  setsockopt(SOL_UDP, UDP_SEGMENT) fails with E
  *   MTOOLS_FAULT_UDP_GRO=E      setsockopt(SOL_UDP, UDP_GRO) fails with E
+ *   MTOOLS_FAULT_BUFFER=E   setsockopt(SOL_SOCKET, SO_RCVBUF or SO_SNDBUF)
+ *                           fails with E (a sandbox that forbids it)
  *   MTOOLS_FAULT_SEGMENT_SEND=E a sendmsg or sendmmsg whose (first) message
  *                           carries a UDP_SEGMENT control message fails
  *                           with E (EINVAL, EIO: a device that cannot cut)
@@ -170,6 +172,11 @@ int setsockopt(int s, int level, int name, const void *value, socklen_t len)
     }
     if (level == SOL_UDP && name == UDP_GRO) {
         int refused = fault_errno("MTOOLS_FAULT_UDP_GRO");
+        if (refused)
+            return fail_with(refused);
+    }
+    if (level == SOL_SOCKET && (name == SO_RCVBUF || name == SO_SNDBUF)) {
+        int refused = fault_errno("MTOOLS_FAULT_BUFFER");
         if (refused)
             return fail_with(refused);
     }

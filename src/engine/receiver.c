@@ -81,18 +81,25 @@ static bool same_sender(const sock_addr *a, const sock_addr *b)
     return a->len == b->len && memcmp(&a->storage, &b->storage, (size_t)a->len) == 0;
 }
 
+/* The sender of the current arrival when streams are counted; NULL when
+ * they are not, or when the arrival came without one. */
+static const sock_addr *counted_sender(const receiver *r)
+{
+    return r->flows && r->arrival ? r->arrival->from : NULL;
+}
+
 /* The stream of the current arrival, or NULL when none is kept. */
 static flow *stream_of(receiver *r, bool counts_only)
 {
-    const receiver_arrival *a = r->arrival;
-    if (!r->flows || !a || !a->from)
+    const sock_addr *from = counted_sender(r);
+    if (!from)
         return NULL;
-    if (r->last_flow && same_sender(&r->last_from, a->from))
+    if (r->last_flow && same_sender(&r->last_from, from))
         return r->last_flow;
-    flow *f = flow_find(r->flows, a->from, &r->group, r->group_index, counts_only);
+    flow *f = flow_find(r->flows, from, &r->group, r->group_index, counts_only);
     if (f) {
         r->last_flow = f;
-        r->last_from = *a->from;
+        r->last_from = *from;
     }
     return f;
 }
@@ -100,10 +107,8 @@ static flow *stream_of(receiver *r, bool counts_only)
 /* The stream of the current arrival when it has been seen; NULL when not. */
 static const flow *stream_seen(receiver *r)
 {
-    const receiver_arrival *a = r->arrival;
-    if (!r->flows || !a || !a->from)
-        return NULL;
-    return flow_lookup(r->flows, a->from, &r->group);
+    const sock_addr *from = counted_sender(r);
+    return from ? flow_lookup(r->flows, from, &r->group) : NULL;
 }
 
 static bool has_text(const uint8_t *p, size_t n, const char *text)

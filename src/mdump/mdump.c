@@ -601,9 +601,10 @@ static int take_batch(session *ss, group_rx *gr, peer_text *peer, char *hms)
     unsigned long long bytes = 0;
     sock_receiver *b = &gr->batch;
     int status = -1;
-    size_t handled = 0; /* a stat (-s) or a stop may end the batch early */
-    for (size_t i = 0; i < b->count && status < 0; i++) {
-        handled++;
+    /* A stat (-s) or a stop may end the batch early: i is then the count
+     * handled, and the rest are not counted. */
+    size_t i = 0;
+    for (; i < b->count && status < 0; i++) {
         const sock_dgram *d = &b->dgrams[i];
         const char *from = shown ? peer_of(peer, &b->from[d->slot]) : "";
         receiver_arrival a = {&b->from[d->slot], wall, now};
@@ -626,7 +627,7 @@ static int take_batch(session *ss, group_rx *gr, peer_text *peer, char *hms)
             status = interrupted_status();
         }
     }
-    tally(ss, handled, bytes, messages_before);
+    tally(ss, i, bytes, messages_before);
     return status;
 }
 

@@ -216,17 +216,24 @@ static void test_count_in(void)
 /* ---- bounded catch-up */
 
 /* "kept" or "moved <start> behind <us> skipped <n>", from rate_move_on. */
-static const char *move_on(int64_t start_us, double msgs_per_s, uint64_t sent, int64_t now_us)
+static const char *move_on_of(int64_t start_us, double msgs_per_s, uint64_t sent,
+                              uint64_t total, int64_t now_us)
 {
     rate_move m = {-1, 12345};
     int64_t start = start_us;
-    if (!rate_move_on(&start, msgs_per_s, sent, now_us, &m))
+    if (!rate_move_on(&start, msgs_per_s, sent, total, now_us, &m))
         snprintf(result, sizeof result, "kept%s%s", start == start_us ? "" : " (start changed)",
                  m.behind_us == -1 && m.skipped == 12345 ? "" : " (move filled)");
     else
         snprintf(result, sizeof result, "moved %lld behind %lld skipped %llu",
                  (long long)start, (long long)m.behind_us, (unsigned long long)m.skipped);
     return result;
+}
+
+/* Without an end (-n 0). */
+static const char *move_on(int64_t start_us, double msgs_per_s, uint64_t sent, int64_t now_us)
+{
+    return move_on_of(start_us, msgs_per_s, sent, 0, now_us);
 }
 
 static void test_move_on(void)
@@ -258,6 +265,13 @@ static void test_move_on(void)
     CHECK_STR(move_on(s, NAN, 0, s + 60000000), "kept");
     CHECK_STR(move_on(s, INFINITY, 0, s + 60000000), "kept");
     CHECK_STR(move_on(s, 1000.0, RATE_COUNT_MAX, INT64_MAX), "kept");
+    /* With an end: moved while more than the last one is left (the lag
+     * counted in the schedule's messages, as without one); the last one
+     * alone is no burst, however late. */
+    CHECK_STR(move_on_of(s, 1000.0, 200, 500, 6700000), "moved 6500000 behind 1500000 skipped 1500");
+    CHECK_STR(move_on_of(s, 1000.0, 498, 500, 6700000), "moved 6202000 behind 1202000 skipped 1202");
+    CHECK_STR(move_on_of(s, 1000.0, 499, 500, 6700000), "kept");
+    CHECK_STR(move_on_of(s, 1000.0, 499, 1, 6700000), "kept");
     /* Far ends: no overflow. */
     CHECK_STR(move_on(INT64_MIN, 1.0, 0, INT64_MIN + 2000000),
               "moved -9223372036852775808 behind 2000000 skipped 2");
@@ -279,7 +293,7 @@ static void test_move_on(void)
                             rate_due_us(s, rates[r], sent + 1) <= now;
                 int64_t start = s;
                 rate_move m;
-                bool moved = rate_move_on(&start, rates[r], sent, now, &m);
+                bool moved = rate_move_on(&start, rates[r], sent, 0, now, &m);
                 bool ok = moved == want;
                 if (ok && moved)
                     ok = start == s + lags[l] && m.behind_us == lags[l] &&
@@ -301,18 +315,25 @@ static void test_move_on(void)
 
 /* "kept" or "moved <start> behind <us> skipped <n>", from
  * rate_move_on_spaced. */
-static const char *move_on_spaced(int64_t start_us, int64_t spacing_us, uint64_t next,
-                                  uint64_t per_item, int64_t now_us)
+static const char *move_on_spaced_of(int64_t start_us, int64_t spacing_us, uint64_t next,
+                                     uint64_t total, uint64_t per_item, int64_t now_us)
 {
     rate_move m = {-1, 12345};
     int64_t start = start_us;
-    if (!rate_move_on_spaced(&start, spacing_us, next, per_item, now_us, &m))
+    if (!rate_move_on_spaced(&start, spacing_us, next, total, per_item, now_us, &m))
         snprintf(result, sizeof result, "kept%s%s", start == start_us ? "" : " (start changed)",
                  m.behind_us == -1 && m.skipped == 12345 ? "" : " (move filled)");
     else
         snprintf(result, sizeof result, "moved %lld behind %lld skipped %llu",
                  (long long)start, (long long)m.behind_us, (unsigned long long)m.skipped);
     return result;
+}
+
+/* Without an end (-n 0). */
+static const char *move_on_spaced(int64_t start_us, int64_t spacing_us, uint64_t next,
+                                  uint64_t per_item, int64_t now_us)
+{
+    return move_on_spaced_of(start_us, spacing_us, next, 0, per_item, now_us);
 }
 
 static void test_move_on_spaced(void)
@@ -332,6 +353,10 @@ static void test_move_on_spaced(void)
     /* -p 1: hiccups of up to 100 ms are caught up, 100 bursts at once. */
     CHECK_STR(move_on_spaced(0, 1000, 10, 1, 110000), "kept");
     CHECK_STR(move_on_spaced(0, 1000, 10, 1, 110001), "moved 100001 behind 100001 skipped 100");
+    /* -n 2 -p 100: burst 1, the last, 900 ms late (a queue full for 1 s)
+     * is no burst of bursts; -n 3: it is. */
+    CHECK_STR(move_on_spaced_of(0, 100000, 1, 2, 1, 1000000), "kept");
+    CHECK_STR(move_on_spaced_of(0, 100000, 1, 3, 1, 1000000), "moved 900000 behind 900000 skipped 9");
     /* Not a schedule, or not started; sent ahead of it. */
     CHECK_STR(move_on_spaced(0, 0, 0, 1, 60000000), "kept");
     CHECK_STR(move_on_spaced(0, -1000, 0, 1, 60000000), "kept");

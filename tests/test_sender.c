@@ -999,6 +999,37 @@ static void test_moved_on(void)
     CHECK(strstr(g.f.log, "SCHEDULE_MOVED") == NULL);
     rig_close(&g);
 
+    /* The last burst (-n 2 -p 100), or the last message (--rate), late
+     * by 1.4 s: alone it is no burst, nothing moves. */
+    rig_open(&g);
+    g.c.num_bursts = 2;
+    g.c.pause_ms = 100;
+    rig_start(&g);
+    g.snd.io.send_datagrams = stalling_send;
+    stall_after = 2; /* the echo, burst 0 */
+    stall_us = 1500000;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "2500: BURST_WAIT\n"
+                          "2500: sleep until 1100 ms\n"
+                          "2500: BURST_BEGIN 9\n") != NULL);
+    CHECK(strstr(g.f.log, "SCHEDULE_MOVED") == NULL);
+    rig_close(&g);
+    rig_open(&g);
+    g.c.num_bursts = 102;
+    g.c.rate_msgs_per_s = 1000;
+    g.c.bursts_unseen = true;
+    rig_start(&g);
+    g.snd.io.send_datagrams = stalling_send;
+    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
+    stall_after = 102; /* the echo, messages 0 to 100 */
+    stall_us = 1500000;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "1100: send 1 of 1\n"
+                          "2600: send 1 of 1\n"
+                          "2600: BURST_END\n") != NULL);
+    CHECK(strstr(g.f.log, "SCHEDULE_MOVED") == NULL);
+    rig_close(&g);
+
     /* A sender that cannot keep up (each datagram takes 2 ms at 1000/s):
      * it catches up in batches twice as large each time (1, 2, 4 .. 64)
      * until it is more than 100 ms behind; then the schedule moves on

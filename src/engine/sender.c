@@ -540,7 +540,7 @@ static int send_paced(sender *snd, unsigned long long *sent, int64_t start_us)
     while (rc == 0 && (total == 0 || *sent < total)) {
         int64_t now = snd->io.now_us(snd->io.ctx);
         rate_move move;
-        if (rate_move_on(&start_us, msgs_per_s, *sent, now, &move))
+        if (rate_move_on(&start_us, msgs_per_s, *sent, total, now, &move))
             moved_on(snd, &move);
         uint64_t due = rate_due_count(start_us, msgs_per_s, now);
         if (due <= *sent) {
@@ -610,8 +610,8 @@ static int send_scheduled(sender *snd, unsigned long long *sent, int64_t start_u
             int64_t pause_us = (int64_t)c->pause_ms * 1000;
             int64_t now = snd->io.now_us(snd->io.ctx);
             rate_move move;
-            if (rate_move_on_spaced(&start_us, pause_us, (uint64_t)burst, per_burst, now,
-                                    &move))
+            if (rate_move_on_spaced(&start_us, pause_us, (uint64_t)burst, (uint64_t)bursts,
+                                    per_burst, now, &move))
                 moved_on(snd, &move);
             int64_t next_us = start_us + burst * pause_us;
             if (next_us > now && (rc = tell_moved(snd)) != 0) /* on schedule again */

@@ -217,10 +217,12 @@ static int64_t span_us(int64_t a, int64_t b)
     return span > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)span;
 }
 
-bool rate_move_on(int64_t *start_us, double msgs_per_s, uint64_t sent, int64_t now_us,
-                  rate_move *move)
+bool rate_move_on(int64_t *start_us, double msgs_per_s, uint64_t sent, uint64_t total,
+                  int64_t now_us, rate_move *move)
 {
-    if (!usable_rate(msgs_per_s) || sent >= RATE_COUNT_MAX)
+    /* The last one alone is no burst, however late. */
+    if (!usable_rate(msgs_per_s) || sent >= RATE_COUNT_MAX ||
+        (total > 0 && sent + 1 >= total))
         return false;
     int64_t due = rate_due_us(*start_us, msgs_per_s, sent);
     if (due == INT64_MAX || due >= now_us || span_us(due, now_us) <= RATE_CATCH_UP_US)
@@ -239,10 +241,10 @@ bool rate_move_on(int64_t *start_us, double msgs_per_s, uint64_t sent, int64_t n
     return true;
 }
 
-bool rate_move_on_spaced(int64_t *start_us, int64_t spacing_us, uint64_t next,
+bool rate_move_on_spaced(int64_t *start_us, int64_t spacing_us, uint64_t next, uint64_t total,
                          uint64_t per_item, int64_t now_us, rate_move *move)
 {
-    if (spacing_us <= 0 || now_us <= *start_us)
+    if (spacing_us <= 0 || now_us <= *start_us || (total > 0 && next + 1 >= total))
         return false;
     uint64_t elapsed = (uint64_t)now_us - (uint64_t)*start_us;
     uint64_t due_count = elapsed / (uint64_t)spacing_us; /* item 0 at the start, so + 1 */

@@ -95,27 +95,28 @@ enum { RATE_CATCH_UP_US = 100000 };
 
 /* A schedule moved on: how far behind it was, and how many messages it
  * moved on by (those due at the move that are not due in the moved
- * schedule, and would have gone at once). */
+ * schedule: its lag in messages, counted as if it had no end). */
 typedef struct rate_move {
     int64_t behind_us;
     uint64_t skipped;
 } rate_move;
 
-/* --rate's schedule from *start_us, `sent` messages sent, at now_us:
- * when message `sent` was due more than RATE_CATCH_UP_US ago and the
- * one after it is due too (catching up would send more than one at
- * once), moves *start_us on so that message `sent` is due at now_us
- * (by behind_us: now_us minus when it was due), fills *move and gives
- * true. Otherwise false, *start_us as it was (what is due is caught up
- * at once). False for a rate that is not a positive finite number. */
-bool rate_move_on(int64_t *start_us, double msgs_per_s, uint64_t sent, int64_t now_us,
-                  rate_move *move);
+/* --rate's schedule from *start_us, `sent` messages of `total` sent (0:
+ * no end), at now_us: when message `sent` was due more than
+ * RATE_CATCH_UP_US ago and the one after it is due too (catching up
+ * would send more than one at once; a last message alone is none),
+ * moves *start_us on so that message `sent` is due at now_us (by
+ * behind_us: now_us minus when it was due), fills *move and gives true.
+ * Otherwise false, *start_us as it was (what is due is caught up at
+ * once). False for a rate that is not a positive finite number. */
+bool rate_move_on(int64_t *start_us, double msgs_per_s, uint64_t sent, uint64_t total,
+                  int64_t now_us, rate_move *move);
 
 /* The same for a schedule of items spacing_us apart (msend -p's bursts:
  * burst k due at *start_us + k * spacing_us), `next` the first not yet
- * sent, each of per_item messages (skipped counts messages). False when
- * spacing_us <= 0. */
-bool rate_move_on_spaced(int64_t *start_us, int64_t spacing_us, uint64_t next,
+ * sent of `total` (0: no end), each of per_item messages (skipped counts
+ * messages). False when spacing_us <= 0. */
+bool rate_move_on_spaced(int64_t *start_us, int64_t spacing_us, uint64_t next, uint64_t total,
                          uint64_t per_item, int64_t now_us, rate_move *move);
 
 #endif

@@ -213,6 +213,160 @@ static void test_count_in(void)
     CHECK(wrong == 0);
 }
 
+/* ---- bounded catch-up */
+
+/* "kept" or "moved <start> behind <us> skipped <n>", from rate_move_on. */
+static const char *move_on_of(int64_t start_us, double msgs_per_s, uint64_t sent,
+                              uint64_t total, int64_t now_us)
+{
+    rate_move m = {-1, 12345};
+    int64_t start = start_us;
+    if (!rate_move_on(&start, msgs_per_s, sent, total, now_us, &m))
+        snprintf(result, sizeof result, "kept%s%s", start == start_us ? "" : " (start changed)",
+                 m.behind_us == -1 && m.skipped == 12345 ? "" : " (move filled)");
+    else
+        snprintf(result, sizeof result, "moved %lld behind %lld skipped %llu",
+                 (long long)start, (long long)m.behind_us, (unsigned long long)m.skipped);
+    return result;
+}
+
+/* Without an end (-n 0). */
+static const char *move_on(int64_t start_us, double msgs_per_s, uint64_t sent, int64_t now_us)
+{
+    return move_on_of(start_us, msgs_per_s, sent, 0, now_us);
+}
+
+static void test_move_on(void)
+{
+    const int64_t s = 5000000; /* the schedule's start, at 5 s */
+    /* 1000/s, 200 sent (message 200 due at 5.2 s). On time, early, and
+     * behind by up to RATE_CATCH_UP_US: caught up at once. */
+    CHECK_STR(move_on(s, 1000.0, 200, 5200000), "kept");
+    CHECK_STR(move_on(s, 1000.0, 200, 5100000), "kept");
+    CHECK_STR(move_on(s, 1000.0, 200, 5250000), "kept");
+    CHECK_STR(move_on(s, 1000.0, 200, 5300000), "kept");
+    /* Beyond it the start moves on by as much as it is behind, message
+     * 200 is due now and the 100 more that fell due are skipped ahead of. */
+    CHECK_STR(move_on(s, 1000.0, 200, 5300001), "moved 5100001 behind 100001 skipped 100");
+    /* A stall of 1.5 s: 1500 messages. */
+    CHECK_STR(move_on(s, 1000.0, 200, 6700000), "moved 6500000 behind 1500000 skipped 1500");
+    /* 60 s stopped at 100k/s: 6 M messages not sent in one burst. */
+    CHECK_STR(move_on(0, 100000.0, 0, 60000000), "moved 60000000 behind 60000000 skipped 6000000");
+    /* 10^9/s: a thousand fall due each microsecond. */
+    CHECK_STR(move_on(0, 1e9, 0, 1000000), "moved 1000000 behind 1000000 skipped 1000000000");
+    /* A slow rate: only the next one due, however late, is no burst; the
+     * schedule keeps its place. */
+    CHECK_STR(move_on(s, 1.0, 1, s + 1500000), "kept");
+    CHECK_STR(move_on(s, 1.0, 1, s + 1999999), "kept");
+    CHECK_STR(move_on(s, 1.0, 1, s + 2000000), "moved 6000000 behind 1000000 skipped 1");
+    CHECK_STR(move_on(s, 3.0, 0, s + 333333), "moved 5333333 behind 333333 skipped 1");
+    /* Nothing to move: a rate that is not usable, a count at its end. */
+    CHECK_STR(move_on(s, 0.0, 0, s + 60000000), "kept");
+    CHECK_STR(move_on(s, NAN, 0, s + 60000000), "kept");
+    CHECK_STR(move_on(s, INFINITY, 0, s + 60000000), "kept");
+    CHECK_STR(move_on(s, 1000.0, RATE_COUNT_MAX, INT64_MAX), "kept");
+    /* With an end: moved while more than the last one is left (the lag
+     * counted in the schedule's messages, as without one); the last one
+     * alone is no burst, however late. */
+    CHECK_STR(move_on_of(s, 1000.0, 200, 500, 6700000), "moved 6500000 behind 1500000 skipped 1500");
+    CHECK_STR(move_on_of(s, 1000.0, 498, 500, 6700000), "moved 6202000 behind 1202000 skipped 1202");
+    CHECK_STR(move_on_of(s, 1000.0, 499, 500, 6700000), "kept");
+    CHECK_STR(move_on_of(s, 1000.0, 499, 1, 6700000), "kept");
+    /* Far ends: no overflow. */
+    CHECK_STR(move_on(INT64_MIN, 1.0, 0, INT64_MIN + 2000000),
+              "moved -9223372036852775808 behind 2000000 skipped 2");
+
+    /* At every rate and lag: moved exactly when the next message is more
+     * than RATE_CATCH_UP_US late and the one after it is due; then the
+     * next one is due now, behind is how late it was, and skipped is the
+     * count due before less the count due after. */
+    static const double rates[] = {0.5, 3.0, 7.5, 10.0, 1000.0, 33333.333333333336, 1.5e6, 1e9};
+    static const int64_t lags[] = {-5, 0, 1, 99999, 100000, 100001, 133333, 250000, 1000000,
+                                   1500000, 60000000};
+    int wrong = 0;
+    for (size_t r = 0; r < sizeof rates / sizeof rates[0]; r++) {
+        for (uint64_t sent = 0; sent < 5000; sent += 37) {
+            for (size_t l = 0; l < sizeof lags / sizeof lags[0]; l++) {
+                int64_t due = rate_due_us(s, rates[r], sent);
+                int64_t now = due + lags[l];
+                bool want = lags[l] > RATE_CATCH_UP_US &&
+                            rate_due_us(s, rates[r], sent + 1) <= now;
+                int64_t start = s;
+                rate_move m;
+                bool moved = rate_move_on(&start, rates[r], sent, 0, now, &m);
+                bool ok = moved == want;
+                if (ok && moved)
+                    ok = start == s + lags[l] && m.behind_us == lags[l] &&
+                         rate_due_us(start, rates[r], sent) == now &&
+                         m.skipped == rate_due_count(s, rates[r], now) -
+                                          rate_due_count(start, rates[r], now) &&
+                         m.skipped >= 1;
+                if (ok && !moved)
+                    ok = start == s;
+                if (!ok && wrong++ < 5)
+                    fprintf(stderr, "rate %g sent %llu lag %lld: moved %d start %lld\n",
+                            rates[r], (unsigned long long)sent, (long long)lags[l], moved,
+                            (long long)(start - s));
+            }
+        }
+    }
+    CHECK(wrong == 0);
+}
+
+/* "kept" or "moved <start> behind <us> skipped <n>", from
+ * rate_move_on_spaced. */
+static const char *move_on_spaced_of(int64_t start_us, int64_t spacing_us, uint64_t next,
+                                     uint64_t total, uint64_t per_item, int64_t now_us)
+{
+    rate_move m = {-1, 12345};
+    int64_t start = start_us;
+    if (!rate_move_on_spaced(&start, spacing_us, next, total, per_item, now_us, &m))
+        snprintf(result, sizeof result, "kept%s%s", start == start_us ? "" : " (start changed)",
+                 m.behind_us == -1 && m.skipped == 12345 ? "" : " (move filled)");
+    else
+        snprintf(result, sizeof result, "moved %lld behind %lld skipped %llu",
+                 (long long)start, (long long)m.behind_us, (unsigned long long)m.skipped);
+    return result;
+}
+
+/* Without an end (-n 0). */
+static const char *move_on_spaced(int64_t start_us, int64_t spacing_us, uint64_t next,
+                                  uint64_t per_item, int64_t now_us)
+{
+    return move_on_spaced_of(start_us, spacing_us, next, 0, per_item, now_us);
+}
+
+static void test_move_on_spaced(void)
+{
+    /* -p 100 -b 10: burst 3 due at 300 ms. A burst late by up to 100 ms
+     * is caught up; by more, with burst 4 due too, the schedule moves. */
+    CHECK_STR(move_on_spaced(0, 100000, 3, 10, 300000), "kept");
+    CHECK_STR(move_on_spaced(0, 100000, 3, 10, 350000), "kept");
+    CHECK_STR(move_on_spaced(0, 100000, 3, 10, 400000), "kept");
+    CHECK_STR(move_on_spaced(0, 100000, 3, 10, 400001), "moved 100001 behind 100001 skipped 10");
+    CHECK_STR(move_on_spaced(0, 100000, 3, 10, 1800000), "moved 1500000 behind 1500000 skipped 150");
+    /* -p 1000: a burst 500 ms late is the only one due, no burst of
+     * bursts; at 1.6 s late the next is due too. */
+    CHECK_STR(move_on_spaced(0, 1000000, 1, 5, 1500000), "kept");
+    CHECK_STR(move_on_spaced(0, 1000000, 1, 5, 1999999), "kept");
+    CHECK_STR(move_on_spaced(0, 1000000, 1, 5, 2600000), "moved 1600000 behind 1600000 skipped 5");
+    /* -p 1: hiccups of up to 100 ms are caught up, 100 bursts at once. */
+    CHECK_STR(move_on_spaced(0, 1000, 10, 1, 110000), "kept");
+    CHECK_STR(move_on_spaced(0, 1000, 10, 1, 110001), "moved 100001 behind 100001 skipped 100");
+    /* -n 2 -p 100: burst 1, the last, 900 ms late (a queue full for 1 s)
+     * is no burst of bursts; -n 3: it is. */
+    CHECK_STR(move_on_spaced_of(0, 100000, 1, 2, 1, 1000000), "kept");
+    CHECK_STR(move_on_spaced_of(0, 100000, 1, 3, 1, 1000000), "moved 900000 behind 900000 skipped 9");
+    /* Not a schedule, or not started; sent ahead of it. */
+    CHECK_STR(move_on_spaced(0, 0, 0, 1, 60000000), "kept");
+    CHECK_STR(move_on_spaced(0, -1000, 0, 1, 60000000), "kept");
+    CHECK_STR(move_on_spaced(60000000, 1000, 0, 1, 60000000), "kept");
+    CHECK_STR(move_on_spaced(0, 1000, 70000, 1, 60000000), "kept");
+    /* Far ends: no overflow, the count bounded. */
+    CHECK_STR(move_on_spaced(INT64_MIN, 1, 0, 4, INT64_MAX),
+              "moved 9223372036854775807 behind 9223372036854775807 skipped 18446744073709551615");
+}
+
 int main(void)
 {
     test_parse_valid();
@@ -221,5 +375,7 @@ int main(void)
     test_due();
     test_count_consistent();
     test_count_in();
+    test_move_on();
+    test_move_on_spaced();
     return check_report("test_rate");
 }

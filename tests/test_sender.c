@@ -194,7 +194,7 @@ static const char *const event_names[] = {
     [SENDER_STAT_PAUSE] = "STAT_PAUSE",       [SENDER_STAT_SEND] = "STAT_SEND",
     [SENDER_TEST_END] = "TEST_END",           [SENDER_FIRST_REFUSED] = "FIRST_REFUSED",
     [SENDER_FIRST_FILTERED] = "FIRST_FILTERED", [SENDER_PATH_TROUBLE] = "PATH_TROUBLE",
-    [SENDER_INTERVAL] = "INTERVAL",
+    [SENDER_INTERVAL] = "INTERVAL",           [SENDER_SCHEDULE_MOVED] = "SCHEDULE_MOVED",
 };
 
 static int fake_report(void *ctx, const sender_event *e)
@@ -218,6 +218,9 @@ static int fake_report(void *ctx, const sender_event *e)
     case SENDER_INTERVAL:
         logf_(f, " %.6f-%.6f s %llu messages %llu bytes", e->start_s, e->seconds, e->messages,
               e->bytes);
+        break;
+    case SENDER_SCHEDULE_MOVED:
+        logf_(f, " %.6f s %llu messages", e->seconds, e->messages);
         break;
     default:
         break;
@@ -299,6 +302,25 @@ static long busy_send(void *ctx, const uint8_t *data, const uint32_t *lens, size
         return -1;
     }
     return fake_send_datagrams(ctx, data, lens, count);
+}
+
+/* A send function after which the clock has moved on: by stall_us once
+ * stall_after datagrams went (the sender stopped: SIGSTOP, a paused VM),
+ * and by slow_us for each datagram (a sender that cannot keep up). */
+static size_t stall_after;
+static int64_t stall_us, slow_us; /* slow_us: a datagram */
+
+static long stalling_send(void *ctx, const uint8_t *data, const uint32_t *lens, size_t count)
+{
+    fake *f = ctx;
+    long n = fake_send_datagrams(ctx, data, lens, count);
+    if (stall_after > 0 && f->sent >= stall_after) {
+        f->now_us += stall_us;
+        stall_after = 0;
+    }
+    if (n > 0)
+        f->now_us += slow_us * n;
+    return n;
 }
 
 /* How many times text occurs in the log. */
@@ -872,6 +894,174 @@ static void test_paced(void)
     rig_close(&g);
 }
 
+/* ---- a schedule that fell behind: caught up to RATE_CATCH_UP_US, moved on
+ * beyond it */
+
+static void test_moved_on(void)
+{
+    rig g;
+    /* 1000/s, 500 messages from 1 s on; the sender stopped for 1.5 s in
+     * the send of message 100 (at 1.100 s). Message 101 goes at 2.600 s,
+     * 1.499 s late; the 1499 that fell due meanwhile do not go at once:
+     * the schedule moves on by that much, told once it is on schedule
+     * again, and the rest goes at the rate. The count stays: the test
+     * lasts 1.499 s longer. */
+    rig_open(&g);
+    g.c.num_bursts = 500;
+    g.c.rate_msgs_per_s = 1000;
+    g.c.bursts_unseen = true;
+    rig_start(&g);
+    g.snd.io.send_datagrams = stalling_send;
+    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
+    stall_after = 102; /* the echo, messages 0 to 100 */
+    stall_us = 1500000;
+    slow_us = 0;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "1100: send 1 of 1\n"
+                          "2600: send 1 of 1\n"
+                          "2600: SCHEDULE_MOVED 1.499000 s 1499 messages\n"
+                          "2600000: sleep until 2601000 us\n"
+                          "2601: send 1 of 1\n") != NULL);
+    CHECK(occurrences(g.f.log, "SCHEDULE_MOVED") == 1);
+    CHECK(occurrences(g.f.log, "send 1 of 1\n") == 501); /* the echo, 500 messages */
+    CHECK(strstr(g.f.log, "2998: send 1 of 1\n2998: BURST_END\n"
+                          "2998: MESSAGES_SENT 500 messages 5228 bytes 1.998 s\n") != NULL);
+    CHECK(g.snd.counts.messages == 500 && g.f.sent == 501);
+    rig_close(&g);
+
+    /* Late by up to 100 ms: caught up at once, the rate kept (a stall of
+     * 100 ms in message 100's send: message 101 due at 1.101 s goes at
+     * 1.200 s with the 99 due since, the last at 1.499 s). */
+    rig_open(&g);
+    g.c.num_bursts = 500;
+    g.c.rate_msgs_per_s = 1000;
+    g.c.bursts_unseen = true;
+    rig_start(&g);
+    g.snd.io.send_datagrams = stalling_send;
+    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
+    stall_after = 102;
+    stall_us = 100000;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "1100: send 1 of 1\n"
+                          "1200: send 100 of 100\n"
+                          "1200000: sleep until 1201000 us\n") != NULL);
+    CHECK(strstr(g.f.log, "SCHEDULE_MOVED") == NULL);
+    CHECK(strstr(g.f.log, "MESSAGES_SENT 500 messages 5228 bytes 0.499 s\n") != NULL);
+    rig_close(&g);
+
+    /* -p 100, 5 bursts of 2: stopped 1.5 s in burst 1's send. Burst
+     * 2 goes at once, 1.4 s late; the 14 bursts (28 messages) due since
+     * do not, the schedule moves on: bursts 3 and 4 at 2.7 and 2.8 s. */
+    rig_open(&g);
+    g.c.num_bursts = 5;
+    g.c.burst_count = 2;
+    g.c.pause_ms = 100;
+    rig_start(&g);
+    g.snd.io.send_datagrams = stalling_send;
+    stall_after = 5; /* the echo, bursts 0 and 1 */
+    stall_us = 1500000;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "1100: BURST_BEGIN 9\n"
+                          "1100: send 2 of 2\n"
+                          "2600: BURST_END\n"
+                          "2600: BURST_WAIT\n"
+                          "2600: sleep until 2600 ms\n"
+                          "2600: BURST_BEGIN 9\n"
+                          "2600: send 2 of 2\n"
+                          "2600: BURST_END\n"
+                          "2600: BURST_WAIT\n"
+                          "2600: SCHEDULE_MOVED 1.400000 s 28 messages\n"
+                          "2600: sleep until 2700 ms\n"
+                          "2700: BURST_BEGIN 9\n") != NULL);
+    CHECK(strstr(g.f.log, "2800: sleep until 2800 ms\n") == NULL);
+    CHECK(strstr(g.f.log, "2700: sleep until 2800 ms\n"
+                          "2800: BURST_BEGIN 9\n") != NULL);
+    CHECK(strstr(g.f.log, "2800: MESSAGES_SENT 10 messages 90 bytes 1.800 s\n") != NULL);
+    CHECK(occurrences(g.f.log, "SCHEDULE_MOVED") == 1);
+    rig_close(&g);
+
+    /* -p 1000: a burst 500 ms late is the only one due: no burst of
+     * bursts, nothing moved, the next on its old time. */
+    rig_open(&g);
+    g.c.num_bursts = 3;
+    g.c.pause_ms = 1000;
+    rig_start(&g);
+    g.snd.io.send_datagrams = stalling_send;
+    stall_after = 2; /* the echo, burst 0 */
+    stall_us = 1500000;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "2500: sleep until 2000 ms\n"
+                          "2500: BURST_BEGIN 9\n"
+                          "2500: send 1 of 1\n"
+                          "2500: BURST_END\n"
+                          "2500: BURST_WAIT\n"
+                          "2500: sleep until 3000 ms\n") != NULL);
+    CHECK(strstr(g.f.log, "SCHEDULE_MOVED") == NULL);
+    rig_close(&g);
+
+    /* The last burst (-n 2 -p 100), or the last message (--rate), late
+     * by 1.4 s: alone it is no burst, nothing moves. */
+    rig_open(&g);
+    g.c.num_bursts = 2;
+    g.c.pause_ms = 100;
+    rig_start(&g);
+    g.snd.io.send_datagrams = stalling_send;
+    stall_after = 2; /* the echo, burst 0 */
+    stall_us = 1500000;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "2500: BURST_WAIT\n"
+                          "2500: sleep until 1100 ms\n"
+                          "2500: BURST_BEGIN 9\n") != NULL);
+    CHECK(strstr(g.f.log, "SCHEDULE_MOVED") == NULL);
+    rig_close(&g);
+    rig_open(&g);
+    g.c.num_bursts = 102;
+    g.c.rate_msgs_per_s = 1000;
+    g.c.bursts_unseen = true;
+    rig_start(&g);
+    g.snd.io.send_datagrams = stalling_send;
+    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
+    stall_after = 102; /* the echo, messages 0 to 100 */
+    stall_us = 1500000;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "1100: send 1 of 1\n"
+                          "2600: send 1 of 1\n"
+                          "2600: BURST_END\n") != NULL);
+    CHECK(strstr(g.f.log, "SCHEDULE_MOVED") == NULL);
+    rig_close(&g);
+
+    /* A sender that cannot keep up (each datagram takes 2 ms at 1000/s):
+     * it catches up in batches twice as large each time (1, 2, 4 .. 64)
+     * until it is more than 100 ms behind; then the schedule moves on
+     * (by 127 ms, twice) and the batches start again at 1, none of more
+     * than 100 ms of the schedule. The moves in a row are told once,
+     * added up, before the totals. */
+    rig_open(&g);
+    g.c.num_bursts = 300;
+    g.c.rate_msgs_per_s = 1000;
+    g.c.bursts_unseen = true;
+    rig_start(&g);
+    g.snd.io.send_datagrams = stalling_send;
+    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
+    stall_after = 0;
+    slow_us = 2000;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    slow_us = 0;
+    CHECK(occurrences(g.f.log, "SCHEDULE_MOVED") == 1);
+    CHECK(strstr(g.f.log, "1064: send 32 of 32\n"
+                          "1128: send 64 of 64\n"
+                          "1256: send 1 of 1\n"
+                          "1258: send 2 of 2\n") != NULL);
+    CHECK(strstr(g.f.log, "1382: send 64 of 64\n"
+                          "1510: send 1 of 1\n") != NULL);
+    CHECK(occurrences(g.f.log, "send 64 of 64") == 2 && strstr(g.f.log, "of 128") == NULL);
+    CHECK(occurrences(g.f.log, "sleep until") == 0);
+    CHECK(strstr(g.f.log, "1602: BURST_END\n"
+                          "1602: SCHEDULE_MOVED 0.254000 s 254 messages\n"
+                          "1602: MESSAGES_SENT 300 messages 3028 bytes 0.600 s\n") != NULL);
+    rig_close(&g);
+}
+
 /* ---- intervals (--interval) */
 
 static void test_intervals(void)
@@ -965,6 +1155,7 @@ int main(void)
     test_messages();
     test_texts();
     test_paced();
+    test_moved_on();
     test_intervals();
     test_timestamps();
     test_schedule();

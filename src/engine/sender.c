@@ -173,6 +173,32 @@ static bool stop_asked(const sender *snd)
     return snd->io.stopped && snd->io.stopped(snd->io.ctx);
 }
 
+/* ---- a schedule that moved on (measure/rate.h's bounded catch-up) */
+
+static void moved_on(sender *snd, const rate_move *move)
+{
+    snd->moved_us = move->behind_us > INT64_MAX - snd->moved_us ? INT64_MAX
+                                                                : snd->moved_us + move->behind_us;
+    snd->moved_messages = move->skipped > ULLONG_MAX - snd->moved_messages
+                              ? ULLONG_MAX
+                              : snd->moved_messages + move->skipped;
+}
+
+/* Tells the moves since the last time the sender was on schedule, once. */
+static int tell_moved(sender *snd)
+{
+    if (snd->moved_us == 0 && snd->moved_messages == 0)
+        return 0;
+    sender_event e;
+    memset(&e, 0, sizeof e);
+    e.kind = SENDER_SCHEDULE_MOVED;
+    e.seconds = (double)snd->moved_us / 1e6;
+    e.messages = snd->moved_messages;
+    snd->moved_us = 0;
+    snd->moved_messages = 0;
+    return tell(snd, &e);
+}
+
 /* ---- the interval clock: from the first message on, every interval_us */
 
 static void intervals_begin(sender *snd, int64_t now_us)
@@ -487,9 +513,12 @@ static int send_messages(sender *snd, unsigned long long *next, unsigned long lo
 
 /* The messages of a test on an even rate: message k goes when
  * rate_due_us(start, rate, k) says, what is due by now in one batch (a
- * sender that fell behind catches up at once, so the schedule never
- * drifts). The bursts only group them: their events come as the first
- * and last message of each go. */
+ * sender that fell a little behind catches up at once, so the schedule
+ * never drifts). One that fell more than RATE_CATCH_UP_US behind (it was
+ * stopped, or a send blocked) moves the start on instead (rate_move_on)
+ * and goes on at the rate: the count stays, the test lasts longer. The
+ * bursts only group them: their events come as the first and last
+ * message of each go. */
 static int send_paced(sender *snd, unsigned long long *sent, int64_t start_us)
 {
     const sender_config *c = &snd->config;
@@ -510,8 +539,14 @@ static int send_paced(sender *snd, unsigned long long *sent, int64_t start_us)
     int rc = 0;
     while (rc == 0 && (total == 0 || *sent < total)) {
         int64_t now = snd->io.now_us(snd->io.ctx);
+        rate_move move;
+        if (rate_move_on(&start_us, msgs_per_s, *sent, total, now, &move))
+            moved_on(snd, &move);
         uint64_t due = rate_due_count(start_us, msgs_per_s, now);
         if (due <= *sent) {
+            rc = tell_moved(snd); /* on schedule again */
+            if (rc != 0)
+                break;
             int64_t next_us = rate_due_us(start_us, msgs_per_s, *sent);
             if (nap && next_us < now + SENDER_NAP_US)
                 next_us = now + SENDER_NAP_US;
@@ -547,7 +582,9 @@ static int send_paced(sender *snd, unsigned long long *sent, int64_t start_us)
 }
 
 /* The bursts on their schedule, each starting pause_ms after the one
- * before it started (at start_us); *sent counts the messages. */
+ * before it started (at start_us; moved on as send_paced's is, when the
+ * sender fell behind by more than RATE_CATCH_UP_US and by more than a
+ * pause); *sent counts the messages. */
 static int send_scheduled(sender *snd, unsigned long long *sent, int64_t start_us)
 {
     const sender_config *c = &snd->config;
@@ -570,7 +607,15 @@ static int send_scheduled(sender *snd, unsigned long long *sent, int64_t start_u
             rc = tell_kind(snd, SENDER_BURST_WAIT);
             if (rc != 0)
                 return rc;
-            int64_t next_us = start_us + burst * (int64_t)c->pause_ms * 1000;
+            int64_t pause_us = (int64_t)c->pause_ms * 1000;
+            int64_t now = snd->io.now_us(snd->io.ctx);
+            rate_move move;
+            if (rate_move_on_spaced(&start_us, pause_us, (uint64_t)burst, (uint64_t)bursts,
+                                    per_burst, now, &move))
+                moved_on(snd, &move);
+            int64_t next_us = start_us + burst * pause_us;
+            if (next_us > now && (rc = tell_moved(snd)) != 0) /* on schedule again */
+                return rc;
             if (plain_waits(snd))
                 snd->io.sleep_until_us(snd->io.ctx, next_us);
             else if ((rc = wait_until(snd, next_us)) != 0)
@@ -599,6 +644,13 @@ static int send_bursts(sender *snd, unsigned long long *sent)
     int64_t start_us = snd->io.now_us(snd->io.ctx);
     intervals_begin(snd, start_us);
     int rc = send_scheduled(snd, sent, start_us);
+    /* A move not yet told (the sending ended behind), before the totals;
+     * not after a report's status (the program is done). */
+    if (rc <= 0) {
+        int told = tell_moved(snd);
+        if (rc == 0)
+            rc = told;
+    }
     sender_event e;
     memset(&e, 0, sizeof e);
     e.kind = SENDER_MESSAGES_SENT;

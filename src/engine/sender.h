@@ -34,7 +34,9 @@ typedef struct sender_config {
     /* > 0: an even rate (msend --rate): message k of a test goes at
      * rate_due_us(start, rate, k) (measure/rate.h), what is due sent in
      * one batch; the bursts only group the messages (their events) and
-     * pause_ms is not used. 0: bursts every pause_ms. */
+     * pause_ms is not used. 0: bursts every pause_ms. Either schedule is
+     * caught up to RATE_CATCH_UP_US behind, and beyond it moved on
+     * (rate_move_on, rate_move_on_spaced). */
     double rate_msgs_per_s;
     /* > 0: SENDER_INTERVAL every this long, from the first message on. */
     int64_t interval_us;
@@ -115,9 +117,16 @@ typedef enum {
     SENDER_FIRST_FILTERED, /* the first datagram the firewall dropped;
                               reason */
     SENDER_PATH_TROUBLE,   /* the path failed for the first time; reason */
-    SENDER_INTERVAL        /* an interval ended: start_s to seconds (on the
+    SENDER_INTERVAL,       /* an interval ended: start_s to seconds (on the
                               interval clock, from the first message),
                               its messages and their bytes */
+    SENDER_SCHEDULE_MOVED  /* the sender fell more than RATE_CATCH_UP_US
+                              behind its schedule (measure/rate.h) and moved
+                              it on instead of catching up in one burst:
+                              seconds, how far; messages, how many it moved
+                              on by. Told once it is on schedule again (or
+                              the sending ends): moves in a row, as by a
+                              sender that cannot keep up, are one, added up */
 } sender_event_kind;
 
 typedef struct sender_event {
@@ -170,6 +179,9 @@ typedef struct sender {
     int64_t interval_origin_us;  /* the first message's time */
     int64_t interval_start_us;   /* of the interval under way */
     unsigned long long interval_messages, interval_bytes; /* at its start */
+    /* the schedule's moves not yet told (SENDER_SCHEDULE_MOVED) */
+    int64_t moved_us;
+    unsigned long long moved_messages;
 } sender;
 
 /* 0, or -1 when out of memory. c->payload must outlive the sender. */

@@ -209,3 +209,58 @@ uint64_t rate_count_in_ms(double msgs_per_s, int64_t ms)
         return RATE_COUNT_MAX;
     return (uint64_t)count;
 }
+
+/* b - a for a <= b, as a count of microseconds that fits int64_t. */
+static int64_t span_us(int64_t a, int64_t b)
+{
+    uint64_t span = (uint64_t)b - (uint64_t)a;
+    return span > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)span;
+}
+
+bool rate_move_on(int64_t *start_us, double msgs_per_s, uint64_t sent, uint64_t total,
+                  int64_t now_us, rate_move *move)
+{
+    /* The last one alone is no burst, however late. */
+    if (!usable_rate(msgs_per_s) || sent >= RATE_COUNT_MAX ||
+        (total > 0 && sent + 1 >= total))
+        return false;
+    int64_t due = rate_due_us(*start_us, msgs_per_s, sent);
+    if (due == INT64_MAX || due >= now_us || span_us(due, now_us) <= RATE_CATCH_UP_US)
+        return false;
+    /* Only the next one due: sending it is no burst, and the schedule
+     * keeps its place (a slow rate's message a little late). */
+    if (!is_due(*start_us, msgs_per_s, sent + 1, now_us))
+        return false;
+    uint64_t due_before = rate_due_count(*start_us, msgs_per_s, now_us);
+    /* Message `sent` is due offset after the start: at now_us, from the
+     * moved start (due - start is offset exactly, see rate_due_us). */
+    int64_t moved = (int64_t)((uint64_t)now_us - ((uint64_t)due - (uint64_t)*start_us));
+    move->behind_us = span_us(due, now_us);
+    move->skipped = due_before - rate_due_count(moved, msgs_per_s, now_us);
+    *start_us = moved;
+    return true;
+}
+
+bool rate_move_on_spaced(int64_t *start_us, int64_t spacing_us, uint64_t next, uint64_t total,
+                         uint64_t per_item, int64_t now_us, rate_move *move)
+{
+    if (spacing_us <= 0 || now_us <= *start_us || (total > 0 && next + 1 >= total))
+        return false;
+    uint64_t elapsed = (uint64_t)now_us - (uint64_t)*start_us;
+    uint64_t due_count = elapsed / (uint64_t)spacing_us; /* item 0 at the start, so + 1 */
+    if (due_count < UINT64_MAX)
+        due_count++;
+    /* Moved on only when more than the next item is due (as above). */
+    if (next >= due_count || due_count - next < 2)
+        return false;
+    uint64_t offset = next * (uint64_t)spacing_us; /* <= elapsed */
+    uint64_t behind = elapsed - offset;
+    if (behind <= RATE_CATCH_UP_US)
+        return false;
+    uint64_t items = due_count - next - 1; /* the moved schedule has one due */
+    move->behind_us = behind > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)behind;
+    move->skipped = per_item > 0 && items > UINT64_MAX / per_item ? UINT64_MAX
+                                                                  : items * per_item;
+    *start_us = (int64_t)((uint64_t)now_us - offset);
+    return true;
+}

@@ -20,7 +20,15 @@
  * computed from k every time, never by adding intervals, so rounding
  * never accumulates into drift. At high rates several messages fall due
  * in one microsecond; rate_due_count says how many are due by a time, so
- * a sender sends the difference from what it has sent, in one batch. */
+ * a sender sends the difference from what it has sent, in one batch.
+ *
+ * The catch-up is bounded (rate_move_on): a sender a little behind (a
+ * scheduler's hiccup of a few ms) sends what is due at once and the
+ * average rate holds; one more than RATE_CATCH_UP_US behind (stopped: a
+ * VM paused, SIGSTOP, a laptop asleep, a TCP receiver that stopped
+ * reading) moves the schedule's origin on to now instead, so that it
+ * goes on at the rate, without a burst of everything that fell due
+ * meanwhile. */
 #ifndef MTOOLS_RATE_H
 #define MTOOLS_RATE_H
 
@@ -74,5 +82,41 @@ uint64_t rate_due_count(int64_t start_us, double msgs_per_s, int64_t now_us);
  * binary, and 4.1 x 30 s is 123 messages, not 122). 0 for a rate that is
  * not a positive finite number or ms <= 0; at most RATE_COUNT_MAX. */
 uint64_t rate_count_in_ms(double msgs_per_s, int64_t ms);
+
+/* How far behind a schedule a sender may fall and still catch up at
+ * once: 100 ms. Above any scheduler's hiccup (a time slice of a few ms,
+ * Windows' 15.6 ms tick) and a busy machine's short waits, so these are
+ * made up and the rate holds; at or below any real stall (a paused VM,
+ * SIGSTOP, a receiver that stopped reading), whose catch-up would be a
+ * burst of the sender's own making. It bounds that burst to 100 ms of
+ * the schedule. It is the same whatever --interval is: the interval
+ * only reports, and does not change what is sent. */
+enum { RATE_CATCH_UP_US = 100000 };
+
+/* A schedule moved on: how far behind it was, and how many messages it
+ * moved on by (those due at the move that are not due in the moved
+ * schedule: its lag in messages, counted as if it had no end). */
+typedef struct rate_move {
+    int64_t behind_us;
+    uint64_t skipped;
+} rate_move;
+
+/* --rate's schedule from *start_us, `sent` messages of `total` sent (0:
+ * no end), at now_us: when message `sent` was due more than
+ * RATE_CATCH_UP_US ago and the one after it is due too (catching up
+ * would send more than one at once; a last message alone is none),
+ * moves *start_us on so that message `sent` is due at now_us (by
+ * behind_us: now_us minus when it was due), fills *move and gives true.
+ * Otherwise false, *start_us as it was (what is due is caught up at
+ * once). False for a rate that is not a positive finite number. */
+bool rate_move_on(int64_t *start_us, double msgs_per_s, uint64_t sent, uint64_t total,
+                  int64_t now_us, rate_move *move);
+
+/* The same for a schedule of items spacing_us apart (msend -p's bursts:
+ * burst k due at *start_us + k * spacing_us), `next` the first not yet
+ * sent of `total` (0: no end), each of per_item messages (skipped counts
+ * messages). False when spacing_us <= 0. */
+bool rate_move_on_spaced(int64_t *start_us, int64_t spacing_us, uint64_t next, uint64_t total,
+                         uint64_t per_item, int64_t now_us, rate_move *move);
 
 #endif

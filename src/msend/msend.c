@@ -183,6 +183,16 @@ static int on_sender_event(void *ctx, const sender_event *e)
         return 0;
     case SENDER_INTERVAL:
         return on_interval(ss, e);
+    case SENDER_SCHEDULE_MOVED:
+        /* Whatever -q says, as the counts of what could not be sent: it
+         * explains a run longer than asked and a rate below it (and -qq is
+         * how high rates are sent). */
+        if (flush_stdout(ss) != 0)
+            return EXIT_OUTPUT_GONE;
+        prog_note("msend fell %.3f s (%llu message%s) behind its schedule: it moved the "
+                  "schedule on by that much, without a burst to catch up",
+                  e->seconds, e->messages, e->messages == 1 ? "" : "s");
+        return 0;
     }
     return 0;
 }

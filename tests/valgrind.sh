@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# valgrind.sh BUILD_DIR TEST... - runs end-to-end test scripts with msend
-# and mdump under valgrind memcheck: each run must report no error and no
+# valgrind.sh BUILD_DIR TEST... - runs end-to-end test scripts with msend,
+# mdump and mpong under valgrind memcheck: each run must report no error and no
 # leak (definite or indirect), and the tests must pass as they do without
 # it. Prints how many program runs were checked. A test that cannot run
 # here (status 4, e.g. not root) is reported; then, if nothing failed, this
@@ -13,7 +13,7 @@ command -v valgrind > /dev/null ||
     { echo "SKIP: needs valgrind, which is not installed (Debian package valgrind; scripts/setup installs it)"; exit 4; }
 wrap=$(mktemp -d /tmp/mtools-valgrind.XXXXXX)
 trap 'rm -rf "$wrap"' EXIT
-for tool in msend mdump; do
+for tool in msend mdump mpong; do
     cat > "$wrap/$tool" <<END
 #!/bin/sh
 exec valgrind --quiet --error-exitcode=99 --leak-check=full \\
@@ -24,13 +24,13 @@ END
 done
 failed=0 skipped=
 for t in "$@"; do
-    MSEND=$wrap/msend MDUMP=$wrap/mdump SENDRAW=$build/tests/sendraw FAULT_SHIM=$build/tests/libfault_shim.so \
+    MSEND=$wrap/msend MDUMP=$wrap/mdump MPONG=$wrap/mpong SENDRAW=$build/tests/sendraw FAULT_SHIM=$build/tests/libfault_shim.so \
         HOLDPORT=$build/tests/holdport OPTION_SHIM=$build/tests/liboption_shim.so \
         bash "$here/$t" > "$wrap/out.$t" 2>&1
     case $? in
         0) ;;
         4) skipped="$skipped $t"; echo "not run: $t: $(grep -m1 '^SKIP' "$wrap/out.$t")" ;;
-        *) failed=1; echo "FAIL: $t under valgrind" >&2; grep -E '^FAIL' "$wrap/out.$t" >&2 ;;
+        *) failed=1; echo "FAIL: $t under valgrind" >&2; grep -E '^FAIL' "$wrap/out.$t" >&2 || tail -3 "$wrap/out.$t" >&2 ;;
     esac
 done
 runs=$(find "$wrap" -maxdepth 1 -name 'log.*' | wc -l)

@@ -130,6 +130,9 @@ static bool parse_positionals(mpong_opts *o, const cli_scan *s, cli_error *err)
     return true;
 }
 
+/* Both roles' rule for the interface argument with -u. */
+#define LOCAL_ADDRESS_RULE "with -u it is the local address to use"
+
 /* The group's kind against the role and -u. */
 static bool check_group(mpong_opts *o, cli_error *err)
 {
@@ -147,7 +150,10 @@ static bool check_group(mpong_opts *o, cli_error *err)
         else if (unspecified)
             cli_fail(err, "group '%s': with -u the group is the reflector's address, "
                      "to send to", group);
-        return !multicast && !unspecified;
+        /* The interface is bound as the local address, as the
+         * reflector's: a name or an index says none. */
+        return !multicast && !unspecified &&
+               prog_interface_is_address(p, LOCAL_ADDRESS_RULE, err);
     }
     if (o->initiator) {
         if (!multicast)
@@ -174,8 +180,7 @@ static bool check_group(mpong_opts *o, cli_error *err)
     }
     /* With -u the interface is the local address to use: a name or an
      * index says none. */
-    if (o->unicast && !prog_interface_is_address(p, "with -u it is the local address to use",
-                                                  err))
+    if (o->unicast && !prog_interface_is_address(p, LOCAL_ADDRESS_RULE, err))
         return false;
     return true;
 }

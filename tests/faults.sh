@@ -362,6 +362,36 @@ printf '%s\n' "Reflecting datagrams to 127.0.0.1:$((PORT + 1)) back to each send
     "0 datagrams reflected" "ERROR: write /dev/full: No space left on device" > "$WORK/mpong-full.want"
 expect_same "mpong -o /dev/full, Ctrl-C: the error" "$WORK/mpong-full.want" "$WORK/mpong-full.out"
 
+# ---- stdout that refuses a write (/dev/full: a full disk): each program
+# says so, "ERROR: write stdout: <reason>", and ends with status 1 at once.
+# msend and mpong said nothing and ended 0 (mpong's reflector 3); mdump
+# already did this.
+FULL_ERR="ERROR: write stdout: No space left on device"
+# shellcheck disable=SC2016 # expanded by the inner shell
+TO_FULL=(sh -c 'exec "$@" > /dev/full' -)
+run_status stdout-full-mdump 1 3 "${TO_FULL[@]}" "$MDUMP" --idle-timeout 1s 0.0.0.0 "$PORT"
+expect_err stdout-full-mdump "$FULL_ERR"
+run_status stdout-full-msend 1 3 "${TO_FULL[@]}" "$MSEND" -u -n 1 127.0.0.1 "$PORT"
+expect_err stdout-full-msend "$FULL_ERR"
+run_status stdout-full-msend-json 1 3 "${TO_FULL[@]}" "$MSEND" --json -u -n 1 127.0.0.1 "$PORT"
+expect_err stdout-full-msend-json "$FULL_ERR"
+# The reflector's --announce line is its first write: it ends there, not
+# after --idle-timeout.
+run_status stdout-full-reflector 1 1 "${TO_FULL[@]}" "$MPONG" --announce --idle-timeout 2s \
+    -u 127.0.0.1 "$PORT"
+expect_err stdout-full-reflector "$FULL_ERR"
+# The initiator's results, text or JSON, against a reflector that answers.
+for json in "" --json; do
+    name=stdout-full-initiator${json:+-json}
+    spawn "$WORK/$name.r" "$MPONG" -s 5 --warmup 0 -u 127.0.0.1 "$PORT"
+    pong=$SPAWNED
+    wait_listening "" udp $((PORT + 1)) 10
+    run_status "$name" 1 5 "${TO_FULL[@]}" "$MPONG" -i -u $json -s 5 --warmup 0 127.0.0.1 "$PORT"
+    expect_err "$name" "$FULL_ERR"
+    wait_exit "$pong" 10
+    expect_status "$name: the reflector answered every probe" 0 "$STATUS"
+done
+
 # ---- --idle-timeout with -p: the idle time runs from the end of the pause
 # (mdump's own doing), over UDP as over TCP: one datagram, a 2-s pause
 # after it, an idle timeout of 1 s: the run ends 3 s after the datagram

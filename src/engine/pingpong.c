@@ -102,7 +102,7 @@ static int await_reply(pinger *p, int64_t deadline_us, int64_t *arrived_us)
         int64_t now = p->io.now_us(p->io.ctx);
         uint64_t seq = 0;
         /* Counts of the measured cycles only: a reply to a warm-up cycle,
-         * or a stray come while the warm-up's run, is not counted. */
+         * or a stray that comes during the warm-up, is not counted. */
         switch (classify(p, data, len, &seq)) {
         case REPLY_CURRENT:
             *arrived_us = now;

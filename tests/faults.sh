@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # faults.sh - what the programs do when the world goes wrong around them:
 # the -o file on a full or read-only filesystem or not creatable; stdout a
-# pipe whose reader leaves; SIGINT and SIGTERM with lines buffered; the
+# pipe whose reader leaves, or /dev/full; SIGINT and SIGTERM with lines buffered; the
 # receiver vanishing mid-test (UDP and TCP); sends failing with ENOBUFS and
 # EAGAIN; a socket closed twice; a SIGINT during mdump -p's pauses;
 # --json runs that fail before anything is received or sent; stdout's
@@ -361,6 +361,44 @@ expect_status "mpong -o /dev/full, Ctrl-C" 1 "$STATUS"
 printf '%s\n' "Reflecting datagrams to 127.0.0.1:$((PORT + 1)) back to each sender" \
     "0 datagrams reflected" "ERROR: write /dev/full: No space left on device" > "$WORK/mpong-full.want"
 expect_same "mpong -o /dev/full, Ctrl-C: the error" "$WORK/mpong-full.want" "$WORK/mpong-full.out"
+
+# ---- stdout that refuses a write (/dev/full: a full disk): each program
+# says so, "ERROR: write stdout: <reason>", and ends with status 1 at once.
+# msend and mpong said nothing and ended 0 (mpong's reflector 3), and so
+# did --help and --version; mdump's run already did this.
+FULL_ERR="ERROR: write stdout: No space left on device"
+# shellcheck disable=SC2016 # expanded by the inner shell
+TO_FULL=(sh -c 'exec "$@" > /dev/full' -)
+run_status stdout-full-mdump 1 3 "${TO_FULL[@]}" "$MDUMP" --idle-timeout 1s 0.0.0.0 "$PORT"
+expect_err stdout-full-mdump "$FULL_ERR"
+run_status stdout-full-msend 1 3 "${TO_FULL[@]}" "$MSEND" -u -n 1 127.0.0.1 "$PORT"
+expect_err stdout-full-msend "$FULL_ERR"
+run_status stdout-full-msend-json 1 3 "${TO_FULL[@]}" "$MSEND" --json -u -n 1 127.0.0.1 "$PORT"
+expect_err stdout-full-msend-json "$FULL_ERR"
+# --help and --version likewise (they ended 0).
+for tool in msend mdump mpong; do
+    bin=${tool^^}
+    for option in --help --version; do
+        run_status "stdout-full-$tool$option" 1 1 "${TO_FULL[@]}" "${!bin}" "$option"
+        expect_err "stdout-full-$tool$option" "$FULL_ERR"
+    done
+done
+# The reflector's --announce line is its first write: it ends there, not
+# after --idle-timeout.
+run_status stdout-full-reflector 1 1 "${TO_FULL[@]}" "$MPONG" --announce --idle-timeout 2s \
+    -u 127.0.0.1 "$PORT"
+expect_err stdout-full-reflector "$FULL_ERR"
+# The initiator's results, text or JSON, against a reflector that answers.
+for json in "" --json; do
+    name=stdout-full-initiator${json:+-json}
+    spawn "$WORK/$name.r" "$MPONG" -s 5 --warmup 0 -u 127.0.0.1 "$PORT"
+    pong=$SPAWNED
+    wait_listening "" udp $((PORT + 1)) 10
+    run_status "$name" 1 5 "${TO_FULL[@]}" "$MPONG" -i -u $json -s 5 --warmup 0 127.0.0.1 "$PORT"
+    expect_err "$name" "$FULL_ERR"
+    wait_exit "$pong" 10
+    expect_status "$name: the reflector answered every probe" 0 "$STATUS"
+done
 
 # ---- --idle-timeout with -p: the idle time runs from the end of the pause
 # (mdump's own doing), over UDP as over TCP: one datagram, a 2-s pause

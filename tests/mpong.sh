@@ -329,6 +329,28 @@ echo '{"role": "reflector", "transport": "udp", "address": "0.0.0.0", "port": 12
     > "$WORK/idle.json.want"
 unwarned < "$WORK/idle.json" > "$WORK/idle.json.got"
 expect_same "reflector --json: the object" "$WORK/idle.json.want" "$WORK/idle.json.got"
+# Probes that come but whose reflections this host's firewall refuses
+# (EPERM): no "TIMEOUT: nothing received" (it said so, and ended 3, as if
+# the probes never came), status 5, and stderr says what failed.
+nft_drop "$B" output udp sport $((PORT + 1))
+spawn "$WORK/unsent.r" ip netns exec "$B" "$MPONG" --announce --idle-timeout 1s -u 0.0.0.0 "$PORT"
+pid=$SPAWNED
+wait_listening "$B" udp $((PORT + 1)) 10
+timeout 20 ip netns exec "$A" "$MPONG" -i -u -s 3 --warmup 0 --timeout 100ms 192.0.2.2 "$PORT" \
+    > "$WORK/unsent.i" 2>&1
+expect_status "reflections refused: the initiator" 3 $?
+wait_exit "$pid" 10
+expect_status "reflections refused: the reflector" 5 "$STATUS"
+in_b nft delete table inet mtfault
+unwarned < "$WORK/unsent.r" > "$WORK/unsent.got"
+printf '%s\n' "Reflecting datagrams to 0.0.0.0:$((PORT + 1)) back to each sender" \
+    "WARNING: a reflection to each sender could not be sent (Operation not permitted); still reflecting" \
+    "0 datagrams reflected" "WARNING: 3 of 3 reflections to each sender could not be sent" \
+    > "$WORK/unsent.want"
+expect_same "reflections refused: what the reflector says" "$WORK/unsent.want" "$WORK/unsent.got"
+unwarned < "$WORK/unsent.i" > "$WORK/unsent.i.got"
+printf '%s\n' "no RTT samples" "3 sent, 0 received, 3 lost, 0 late" > "$WORK/unsent.i.want"
+expect_same "reflections refused: the initiator's counts" "$WORK/unsent.i.want" "$WORK/unsent.i.got"
 spawn "$WORK/int.out" ip netns exec "$A" "$MPONG" -i -s 1000 --timeout 100ms "$GROUP" "$PORT" 1 192.0.2.1
 pid=$SPAWNED
 sleep 1.6

@@ -63,11 +63,13 @@ static void test_probe_bytes(void)
 enum { QUEUE_MAX = 64, LOG_BYTES = 8192, SCRIPT_MAX = 64 };
 
 /* What happens to the probe of cycle `seq` (or of every cycle not in the
- * script): reflected after delay_us (negative: dropped), copies times. */
+ * script): reflected after delay_us (negative: dropped), copies times;
+ * again_us > 0: one more copy after that long (a second, slower path). */
 typedef struct fate {
     uint64_t seq;
     int64_t delay_us;
     int copies;
+    int64_t again_us;
 } fate;
 
 typedef struct queued {
@@ -130,15 +132,18 @@ static pinger_send_result fake_send(void *ctx, const uint8_t *data, size_t len)
     pingpong_probe p;
     CHECK(pingpong_probe_decode(data, len, &p));
     CHECK(p.sent_us == f->now_us);
-    int64_t delay = f->default_delay_us;
+    int64_t delay = f->default_delay_us, again = 0;
     int copies = 1;
     for (int i = 0; i < f->fates; i++)
         if (f->script[i].seq == p.seq) {
             delay = f->script[i].delay_us;
             copies = f->script[i].copies;
+            again = f->script[i].again_us;
         }
     for (int c = 0; delay >= 0 && c < copies; c++)
         enqueue(f, f->now_us + delay, data, len);
+    if (again > 0)
+        enqueue(f, f->now_us + again, data, len);
     return PINGER_SENT;
 }
 
@@ -225,7 +230,13 @@ static fake *new_fake(int64_t start_us, int64_t delay_us)
 
 static void add_fate(fake *f, uint64_t seq, int64_t delay_us, int copies)
 {
-    f->script[f->fates++] = (fate){seq, delay_us, copies};
+    f->script[f->fates++] = (fate){seq, delay_us, copies, 0};
+}
+
+/* Reflected in time (the default delay), and once more after again_us. */
+static void add_second_copy(fake *f, uint64_t seq, int64_t again_us)
+{
+    f->script[f->fates++] = (fate){seq, f->default_delay_us, 1, again_us};
 }
 
 /* ---- the cycles */
@@ -285,8 +296,9 @@ static void test_late_is_not_the_current(void)
     free(f);
 }
 
-/* A reply that arrives late twice: late once, then a duplicate. A late
- * reply to a warm-up cycle is not counted among the measured ones. */
+/* A reply that arrives late twice: late once, then a duplicate. A reply
+ * to a warm-up cycle, late or again, is not counted among the measured
+ * cycles' (the counts had a duplicate of the warm-up's). */
 static void test_late_duplicates_and_warmup(void)
 {
     fake *f = new_fake(0, 300);
@@ -297,7 +309,7 @@ static void test_late_duplicates_and_warmup(void)
     CHECK(run(f, &c, &p) == 0);
     CHECK(p.counts.sent == 4 && p.counts.received == 3 && p.counts.lost == 1);
     CHECK(p.counts.late == 1);
-    CHECK(p.counts.duplicates == 2);
+    CHECK(p.counts.duplicates == 1);
     CHECK(p.counts.warmup_sent == 1 && p.counts.warmup_received == 0);
     free(f);
 }
@@ -336,7 +348,9 @@ static void test_strays(void)
     free(f);
 }
 
-/* A reply older than the window cannot be told from a duplicate: late. */
+/* A reply older than the window: whether its cycle was answered is no
+ * longer known, so it is never counted late (late ones are among the
+ * lost); it counts as a duplicate (it was counted late). */
 static void test_beyond_window(void)
 {
     fake *f = new_fake(0, 999);
@@ -344,7 +358,50 @@ static void test_beyond_window(void)
     pinger_config c = config(0, PINGER_WINDOW + 20, 1, 0);
     pinger p;
     CHECK(run(f, &c, &p) == 0);
-    CHECK(p.counts.lost == 1 && p.counts.late == 1 && p.counts.duplicates == 0);
+    CHECK(p.counts.lost == 1 && p.counts.late == 0 && p.counts.duplicates == 1);
+    free(f);
+}
+
+/* Every cycle answered in time, and two of them again by a slower path:
+ * cycle 1's second copy 2000 cycles later (within the window), cycle 0's
+ * about 5000 later (beyond it). Both are duplicates; none is late, so
+ * late never exceeds lost (it was 1 late of 0 lost). */
+static void test_answered_then_again(void)
+{
+    fake *f = new_fake(0, 100);
+    add_second_copy(f, 0, 500000);
+    add_second_copy(f, 1, 200000);
+    pinger_config c = config(0, 6000, 1, 0);
+    pinger p;
+    CHECK(run(f, &c, &p) == 0);
+    CHECK(p.counts.sent == 6000 && p.counts.received == 6000 && p.counts.lost == 0);
+    CHECK(p.counts.late == 0);
+    CHECK(p.counts.duplicates == 2 && p.counts.strays == 0);
+    CHECK(p.counts.late <= p.counts.lost);
+    free(f);
+}
+
+/* The duplicates and strays are the measured cycles' only, as the other
+ * counts: two copies of every reply (the second is read during the next
+ * cycle, the last one's never), a datagram that is no probe during the
+ * warm-up and one during the measured cycles. Counted: the duplicates of
+ * measured cycles 0 and 1 and the later stray (it was 4 and 2). */
+static void test_counts_leave_out_warmup(void)
+{
+    fake *f = new_fake(0, 100);
+    for (uint64_t seq = 0; seq < 5; seq++)
+        add_fate(f, seq, 100, 2);
+    uint8_t timeval[16] = {1};
+    enqueue(f, 10, timeval, sizeof timeval);  /* warm-up cycle 0 */
+    enqueue(f, 250, timeval, sizeof timeval); /* measured cycle 0 */
+    pinger_config c = config(2, 3, 1000, 0);
+    pinger p;
+    CHECK(run(f, &c, &p) == 0);
+    CHECK_STR(f->log, "measuring\n0 at 0: 100\n1 at 100: 100\n2 at 200: 100\n");
+    CHECK(p.counts.sent == 3 && p.counts.received == 3 && p.counts.late == 0);
+    CHECK(p.counts.duplicates == 2);
+    CHECK(p.counts.strays == 1);
+    CHECK(p.counts.warmup_sent == 2 && p.counts.warmup_received == 2);
     free(f);
 }
 
@@ -457,6 +514,8 @@ int main(void)
     test_duplicate_of_current();
     test_strays();
     test_beyond_window();
+    test_answered_then_again();
+    test_counts_leave_out_warmup();
     test_interval();
     test_late_within_interval();
     test_not_sent();

@@ -61,30 +61,26 @@ typedef enum { REPLY_CURRENT, REPLY_LATE, REPLY_DUPLICATE, REPLY_STRAY } reply_k
 
 /* What a datagram is to this run while cycle p->current is under way (and
  * answered or not). Marks the cycle it answers. */
-static reply_kind classify(pinger *p, const uint8_t *data, size_t len)
+static reply_kind classify(pinger *p, const uint8_t *data, size_t len, uint64_t *seq)
 {
     pingpong_probe probe;
     if (!pingpong_probe_decode(data, len, &probe) || probe.run_id != p->config.run_id ||
         probe.seq > p->current)
         return REPLY_STRAY;
+    *seq = probe.seq;
+    /* Beyond the window nothing says whether its cycle was answered: it
+     * cannot be counted late (late ones are among the lost), so it counts
+     * with the replies seen again, the likelier case (a second reflector,
+     * a path that duplicates). */
+    if (p->current - probe.seq >= PINGER_WINDOW)
+        return REPLY_DUPLICATE;
     uint8_t *answered = &p->answered[probe.seq % PINGER_WINDOW];
-    if (probe.seq == p->current && p->waiting) {
-        if (*answered)
-            return REPLY_DUPLICATE;
-        *answered = 1;
-        return REPLY_CURRENT;
-    }
+    if (*answered)
+        return REPLY_DUPLICATE;
+    *answered = 1;
     /* An earlier cycle, or the current one once its wait is over (on an
-     * interval, until the next is due): a reply after its wait, unless it
-     * came before. Beyond the window that cannot be told: late. */
-    if (p->current - probe.seq < PINGER_WINDOW) {
-        if (*answered)
-            return REPLY_DUPLICATE;
-        *answered = 1;
-    }
-    if (probe.seq >= p->config.warmup)
-        p->counts.late++;
-    return REPLY_LATE;
+     * interval, until the next is due): a reply after its wait. */
+    return probe.seq == p->current && p->waiting ? REPLY_CURRENT : REPLY_LATE;
 }
 
 /* Takes datagrams until the current cycle's reply (1, with its arrival
@@ -104,17 +100,21 @@ static int await_reply(pinger *p, int64_t deadline_us, int64_t *arrived_us)
             return PINGER_FAILED;
         }
         int64_t now = p->io.now_us(p->io.ctx);
-        switch (classify(p, data, len)) {
+        uint64_t seq = 0;
+        /* Counts of the measured cycles only: a reply to a warm-up cycle,
+         * or a stray that comes during the warm-up, is not counted. */
+        switch (classify(p, data, len, &seq)) {
         case REPLY_CURRENT:
             *arrived_us = now;
             return 1;
+        case REPLY_LATE:
+            p->counts.late += seq >= p->config.warmup;
+            break;
         case REPLY_DUPLICATE:
-            p->counts.duplicates++;
+            p->counts.duplicates += seq >= p->config.warmup;
             break;
         case REPLY_STRAY:
-            p->counts.strays++;
-            break;
-        case REPLY_LATE:
+            p->counts.strays += p->current >= p->config.warmup;
             break;
         }
     }

@@ -111,7 +111,9 @@ typedef struct pinger_event {
  * at once (the reader of stdout has gone). */
 typedef int pinger_report_fn(void *ctx, const pinger_event *e);
 
-/* Counts of the measured cycles (and, apart, the warm-up's). */
+/* Counts of the measured cycles (and, apart, the warm-up's): replies to
+ * warm-up cycles, and strays that come before the first measured cycle,
+ * are in none of them. late <= lost always. */
 typedef struct pinger_counts {
     uint64_t sent;       /* measured cycles begun */
     uint64_t received;   /* of them, answered within their wait */
@@ -119,14 +121,16 @@ typedef struct pinger_counts {
     uint64_t late;       /* replies to lost measured cycles that came
                             after their wait (also counted in lost) */
     uint64_t not_sent;   /* lost cycles whose probe could not be sent */
-    uint64_t duplicates; /* a reply to a cycle seen again */
+    uint64_t duplicates; /* a reply to a measured cycle seen again, or to
+                            one more than PINGER_WINDOW cycles back */
     uint64_t strays;     /* datagrams that are no reply to this run: not
                             a probe, another run's, a cycle not yet sent */
     uint64_t warmup_sent, warmup_received;
 } pinger_counts;
 
 /* How far back late and duplicate replies are told apart; a reply to an
- * older cycle than that counts as late. */
+ * older cycle than that is counted a duplicate, never late: whether its
+ * cycle was answered is no longer known. */
 enum { PINGER_WINDOW = 4096 };
 
 typedef struct pinger {

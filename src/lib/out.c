@@ -8,6 +8,7 @@
 
 #include "lib/prog.h"
 #include "lib/sock.h"
+#include "lib/status.h"
 
 int out_open(out *o, const char *file_name)
 {
@@ -103,6 +104,22 @@ int out_flush(out *o)
     }
     o->len = 0;
     return o->failed ? -1 : 0;
+}
+
+bool out_tell_failed(out *o)
+{
+    if (o->failed && !o->failure_told) {
+        o->failure_told = true;
+        prog_error("%s", o->error);
+    }
+    return o->failed;
+}
+
+int out_status(const out *o)
+{
+    if (o->failed)
+        return EXIT_RUNTIME;
+    return o->stdout_closed ? EXIT_OUTPUT_GONE : 0;
 }
 
 void out_tell_stalled(const out *o)

@@ -21,6 +21,7 @@ typedef struct out {
     const char *file_name;
     bool to_stdout;
     bool failed;           /* a write failed; error says which */
+    bool failure_told;     /* out_tell_failed said it */
     bool stdout_closed;    /* the reader of stdout went away */
     bool stdout_stalled;   /* after an interrupt its reader took nothing for
                               SOCK_OUTPUT_GRACE_MS: no more written there */
@@ -44,6 +45,18 @@ void out_printf(out *o, const char *fmt, ...) MT_PRINTF(2, 3);
 
 /* Writes what is buffered. -1 once a write has failed (o->error). */
 int out_flush(out *o);
+
+/* Every program's one way to end after a failed write (stdout on a full
+ * disk, an I/O error; the -o file): "ERROR: <error>" on stderr the first
+ * time it is called after one, and true (the caller exits with
+ * EXIT_RUNTIME) whenever a write failed. A reader of stdout that went
+ * away is no failure (stdout_closed). */
+bool out_tell_failed(out *o);
+
+/* The status the output ends a run with: EXIT_RUNTIME after a failed
+ * write (then out_tell_failed), EXIT_OUTPUT_GONE once stdout's reader
+ * went away, else 0 (lib/status.h). */
+int out_status(const out *o);
 
 /* A NOTE on stderr when stdout stalled after an interrupt (stdout_stalled):
  * what it did not get, and where that went. */

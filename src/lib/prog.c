@@ -1,21 +1,35 @@
 /* prog.c - the programs' shared skeleton (see prog.h). */
 #include "lib/prog.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "lib/sock.h"
 
+/* The help or the version on stdout, or the status of a write it refused
+ * (a full disk: said, as for the programs' other output; its reader
+ * gone: as if killed by SIGPIPE). */
+static int stdout_written(void)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    if (errno == EPIPE)
+        return EXIT_OUTPUT_GONE;
+    prog_error("write stdout: %s", strerror(errno));
+    return EXIT_RUNTIME;
+}
+
 int prog_parsed(const prog_info *p, opts_result r, const cli_error *err)
 {
     switch (r) {
     case OPTS_HELP:
         fputs(p->help, stdout);
-        return 0;
+        return stdout_written();
     case OPTS_VERSION:
         printf("%s %s\n", p->name, MTOOLS_VERSION);
-        return 0;
+        return stdout_written();
     case OPTS_BAD:
         fprintf(stderr, "%s: %s\n%s", p->name, err->text, p->usage);
         return EXIT_USAGE;

@@ -24,8 +24,9 @@ typedef struct prog_info {
 
 /* What the program does with its parser's verdict: PROG_RUN to go on;
  * else the status to exit with, after printing the help (OPTS_HELP, 0) or
- * "<name> <version>" (OPTS_VERSION, 0) on stdout, or "<name>: <error>"
- * and the usage on stderr (OPTS_BAD, EXIT_USAGE). */
+ * "<name> <version>" (OPTS_VERSION, 0) on stdout (EXIT_RUNTIME, with
+ * "ERROR: write stdout: <reason>", when stdout refused it), or
+ * "<name>: <error>" and the usage on stderr (OPTS_BAD, EXIT_USAGE). */
 enum { PROG_RUN = -1 };
 int prog_parsed(const prog_info *p, opts_result r, const cli_error *err);
 

@@ -12,7 +12,9 @@ enum {
     EXIT_USAGE = 2,   /* a bad command line */
     EXIT_TIMEOUT = 3, /* nothing arrived in the time given */
     EXIT_LOSS = 4,    /* a 'stat' showed loss (mdump --loss-status) */
-    EXIT_UNSENT = 5,  /* the schedule ran, but some datagrams could not be sent */
+    EXIT_UNSENT = 5,  /* msend's schedule ran, but some datagrams could not be
+                         sent; mpong's reflector received, but could send
+                         back none */
     /* Ended by a signal: this plus its number, as a shell reports it. */
     EXIT_SIGNAL_BASE = 128,
     /* The reader of stdout went away: as if killed by SIGPIPE (13), as

@@ -58,7 +58,6 @@ typedef struct session {
     bool receiving;               /* the receive loop was entered */
     bool started;                 /* --json's start object is written */
     bool ended;                   /* finish() has told the end */
-    bool write_error_told;        /* the output's error is on stderr already */
     char *equiv;                  /* the Equiv line's text */
     char note[160]; /* a NOTE's text for stderr, written once stdout is */
     uint8_t buf[RECV_BUFFER_BYTES];
@@ -564,11 +563,8 @@ static int finish(session *ss, int status)
                 seconds > 0 ? (double)ss->bytes * 8 / seconds / 1e6 : 0.0);
         summary_streams(ss);
     }
-    if (ss->o.failed) {
-        prog_error("%s", ss->o.error);
-        ss->write_error_told = true;
+    if (out_tell_failed(&ss->o))
         return EXIT_RUNTIME;
-    }
     return status;
 }
 
@@ -1159,10 +1155,8 @@ int main(int argc, char **argv)
     rc = json_failed(&ss, rc);
     out_close(&ss.o);
     /* The last lines' write (or the file's close) failed: said too. */
-    if (ss.o.failed && !ss.write_error_told) {
-        prog_error("%s", ss.o.error);
+    if (out_tell_failed(&ss.o))
         rc = EXIT_RUNTIME;
-    }
     out_tell_stalled(&ss.o);
     if (ss.tracking)
         flow_table_free(&ss.flows);

@@ -64,6 +64,15 @@ static void flush_stdout(session *ss)
         ss->stdout_gone = true;
 }
 
+/* What stdout ends the run with: EXIT_RUNTIME once a write to it failed
+ * (main says why: out_tell_failed), as mdump and msend; EXIT_OUTPUT_GONE
+ * once its reader went away; else 0. */
+static int output_status(const session *ss)
+{
+    int rc = out_status(&ss->text);
+    return rc == 0 && ss->stdout_gone ? EXIT_OUTPUT_GONE : rc;
+}
+
 static void to_file(session *ss, const char *line)
 {
     if (!ss->file || ss->file_failed)
@@ -371,7 +380,7 @@ static int on_pinger_event(void *ctx, const pinger_event *e)
     /* On an interval there is time to show each line as it comes. */
     if (o->verbose && o->interval_ms > 0)
         flush_stdout(ss);
-    return ss->stdout_gone ? EXIT_OUTPUT_GONE : 0;
+    return output_status(ss);
 }
 
 /* The old tool's pause after joining, cut short by Ctrl-C. */
@@ -529,6 +538,8 @@ static int run_initiator(session *ss)
         prog_error("%s %s", ss->png.failure, ss->dest_text);
         return EXIT_RUNTIME;
     }
+    if (rc == EXIT_RUNTIME || ss->text.failed)
+        return EXIT_RUNTIME;
     if (rc == EXIT_OUTPUT_GONE || ss->stdout_gone)
         return EXIT_OUTPUT_GONE;
     /* The text goes to the -o file with --json too. */
@@ -540,8 +551,8 @@ static int run_initiator(session *ss)
     if (n->not_sent > 0)
         prog_warning("%llu of %llu probes to %s could not be sent", (unsigned long long)n->not_sent,
                      (unsigned long long)n->sent, ss->dest_text);
-    if (ss->stdout_gone)
-        return EXIT_OUTPUT_GONE;
+    if (output_status(ss) != 0)
+        return output_status(ss);
     if (rc == PINGER_STOPPED)
         return EXIT_SIGNAL_BASE + sock_interrupted();
     return n->received == 0 ? EXIT_TIMEOUT : 0;
@@ -596,7 +607,9 @@ static void reflector_results(session *ss, unsigned long long reflected,
     if (o->json) {
         reflector_json(ss, reflected, unsent, end, NULL);
     } else {
-        if (end == ENDED_IDLE && reflected == 0) {
+        /* Only when nothing came: probes that came and could not be sent
+         * back are the WARNING's below, a fault on the way back. */
+        if (end == ENDED_IDLE && reflected + unsent == 0) {
             char line[96];
             int ms = o->idle_timeout_ms;
             if (ms % 1000 == 0)
@@ -627,6 +640,8 @@ static int run_reflector(session *ss)
                  ss->dest_text);
         emit(ss, true, line);
         flush_stdout(ss);
+        if (ss->text.failed)
+            return EXIT_RUNTIME;
     }
     /* -s: the warm-up and the measured cycles, as the initiator sends them. */
     unsigned long long limit = o->cycles_given ? (unsigned long long)(o->cycles + o->warmup) : 0;
@@ -673,11 +688,15 @@ static int run_reflector(session *ss)
         return status;
     unsigned long long reflected = *handled - *unsent;
     reflector_results(ss, reflected, *unsent, end);
-    if (ss->stdout_gone)
-        return EXIT_OUTPUT_GONE;
+    if (output_status(ss) != 0)
+        return output_status(ss);
     if (end == ENDED_INTERRUPTED)
         return EXIT_SIGNAL_BASE + sock_interrupted();
-    return end == ENDED_IDLE && reflected == 0 ? EXIT_TIMEOUT : 0;
+    /* Received, but not one reflection could be sent: no success, and no
+     * "nothing received" either. */
+    if (*handled > 0 && reflected == 0)
+        return EXIT_UNSENT;
+    return end == ENDED_IDLE && *handled == 0 ? EXIT_TIMEOUT : 0;
 }
 
 /* --json after a failure (exit 1), before the results or instead of
@@ -698,6 +717,9 @@ static void json_failure(session *ss)
 static int run(session *ss)
 {
     int rc = open_socket(ss);
+    /* A WARNING line stdout could not take: not a run that ends unheard. */
+    if (rc == 0 && ss->text.failed)
+        rc = EXIT_RUNTIME;
     if (rc == 0)
         rc = ss->o->initiator ? run_initiator(ss) : run_reflector(ss);
     if (ss->s != SOCK_INVALID)
@@ -743,6 +765,9 @@ int main(int argc, char **argv)
     if (rc == EXIT_RUNTIME)
         json_failure(&ss);
     out_close(&ss.text);
+    /* stdout could not take the results: said, whatever ended the run. */
+    if (out_tell_failed(&ss.text))
+        rc = EXIT_RUNTIME;
     out_tell_stalled(&ss.text);
     if (ss.file && fclose(ss.file) != 0 && !ss.file_failed) {
         ss.file_failed = true;

@@ -61,9 +61,10 @@ const char mpong_help[] =
     "p99.9, max) and \"<n> sent, <n> received, <n> lost, <n> late\" (late:\n"
     "lost cycles whose reply came after their wait). Ctrl-C ends it with\n"
     "the results so far.\n"
-    "Exit status: 0 done, 1 network or system error, 2 bad command line,\n"
-    "3 no reply at all (initiator) or nothing received (reflector,\n"
-    "--idle-timeout); 130 after Ctrl-C.\n";
+    "Exit status: 0 done, 1 network or system error (stdout's too),\n"
+    "2 bad command line, 3 no reply at all (initiator) or nothing received\n"
+    "(reflector, --idle-timeout), 5 received but could reflect nothing\n"
+    "(reflector); 130 after Ctrl-C.\n";
 
 enum { LONG_HELP = 256, LONG_VERSION, LONG_TIMEOUT, LONG_INTERVAL, LONG_WARMUP,
        LONG_HISTOGRAM, LONG_JSON, LONG_IDLE, LONG_ANNOUNCE };
@@ -130,6 +131,9 @@ static bool parse_positionals(mpong_opts *o, const cli_scan *s, cli_error *err)
     return true;
 }
 
+/* Both roles' rule for the interface argument with -u. */
+#define LOCAL_ADDRESS_RULE "with -u it is the local address to use"
+
 /* The group's kind against the role and -u. */
 static bool check_group(mpong_opts *o, cli_error *err)
 {
@@ -147,7 +151,10 @@ static bool check_group(mpong_opts *o, cli_error *err)
         else if (unspecified)
             cli_fail(err, "group '%s': with -u the group is the reflector's address, "
                      "to send to", group);
-        return !multicast && !unspecified;
+        /* The interface is bound as the local address, as the
+         * reflector's: a name or an index says none. */
+        return !multicast && !unspecified &&
+               prog_interface_is_address(p, LOCAL_ADDRESS_RULE, err);
     }
     if (o->initiator) {
         if (!multicast)
@@ -174,8 +181,7 @@ static bool check_group(mpong_opts *o, cli_error *err)
     }
     /* With -u the interface is the local address to use: a name or an
      * index says none. */
-    if (o->unicast && !prog_interface_is_address(p, "with -u it is the local address to use",
-                                                  err))
+    if (o->unicast && !prog_interface_is_address(p, LOCAL_ADDRESS_RULE, err))
         return false;
     return true;
 }

@@ -66,12 +66,13 @@ static int runtime_error(const session *ss, const char *what)
 /* Writes what stdout holds (lib/out.h: a reader that stopped reading
  * does not keep Ctrl-C from ending msend). A reader that went away
  * (msend | head -1; SIGPIPE is ignored, see sock_startup) ends msend with
- * EXIT_OUTPUT_GONE instead of leaving it sending unseen; other output
- * errors are ignored, as they always were. */
+ * EXIT_OUTPUT_GONE instead of leaving it sending unseen; a write that
+ * failed (a full disk) ends it with EXIT_RUNTIME, as mdump, and main says
+ * why (out_tell_failed). */
 static int flush_stdout(const session *ss)
 {
     out_flush(ss->text);
-    return ss->text->stdout_closed ? EXIT_OUTPUT_GONE : 0;
+    return out_status(ss->text);
 }
 
 /* What the sender reports, as the old tools printed it: on stdout the
@@ -110,6 +111,7 @@ static int on_sender_event(void *ctx, const sender_event *e)
 {
     session *ss = ctx;
     const msend_opts *o = ss->o;
+    int rc;
     switch (e->kind) {
     case SENDER_TEST_BEGIN:
         ss->dots_pending = false;
@@ -143,8 +145,8 @@ static int on_sender_event(void *ctx, const sender_event *e)
         ss->sending_s += e->seconds;
         if (!o->summary)
             return 0;
-        if (flush_stdout(ss) != 0)
-            return EXIT_OUTPUT_GONE;
+        if ((rc = flush_stdout(ss)) != 0)
+            return rc;
         fprintf(stderr, "msend: %llu messages, %.0f bytes in %.6f s: %.0f messages/s, "
                         "%.1f Mbit/s\n", e->messages, (double)e->bytes, e->seconds,
                 e->seconds > 0 ? (double)e->messages / e->seconds : 0.0,
@@ -187,8 +189,8 @@ static int on_sender_event(void *ctx, const sender_event *e)
         /* Whatever -q says, as the counts of what could not be sent: it
          * explains a run longer than asked and a rate below it (and -qq is
          * how high rates are sent). */
-        if (flush_stdout(ss) != 0)
-            return EXIT_OUTPUT_GONE;
+        if ((rc = flush_stdout(ss)) != 0)
+            return rc;
         prog_note("msend fell %.3f s (%llu message%s) behind its schedule: it moved the "
                   "schedule on by that much, without a burst to catch up",
                   e->seconds, e->messages, e->messages == 1 ? "" : "s");
@@ -608,6 +610,8 @@ int main(int argc, char **argv)
         sock_catch_interrupts();
     rc = run(&opts, &text, started);
     out_close(&text);
+    if (out_tell_failed(&text))
+        rc = EXIT_RUNTIME;
     out_tell_stalled(&text);
     if (started == 0)
         prog_stop_sockets();

@@ -80,7 +80,8 @@ const char msend_help[] =
     "--rate). Times: ms, or seconds with an s (\"5s\").\n"
     "A send that fails on the way (no route, address gone, link down) is\n"
     "said once on stderr, counted, and the schedule goes on.\n"
-    "Exit status: 0 done, 1 network or system error, 2 bad command line,\n"
+    "Exit status: 0 done, 1 network or system error (stdout's too), 2 bad\n"
+    "command line,\n"
     "5 done, but some datagrams could not be sent (stderr says which).\n";
 
 enum { LONG_HELP = 256, LONG_VERSION, LONG_CONNECT_TIMEOUT, LONG_SUMMARY, LONG_RATE,

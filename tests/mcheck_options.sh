@@ -60,6 +60,9 @@ refused loopback-windows-addr "mcheck: --windows-addr: not used when checking th
 refused loopback-windows-run "mcheck: --windows-run: not used when checking this machine over loopback" --windows-run wine --loopback
 refused ttl-no-multicast "mcheck: --ttl: used only by multicast runs, and --transports leaves multicast out" --transports tcp,udp --ttl 3
 refused group-no-multicast "mcheck: --group: used only by multicast runs, and --transports leaves multicast out" --group 239.1.1.1 --transports udp
+# The IPv6 runs have their own group: an IPv4 one given with --family 6
+# would go unused.
+refused group-family-6 "mcheck: --group: used only by IPv4 multicast runs, and --family 6 leaves them out (multicast6 uses ff15::101:3:10)" --group 239.1.2.3 --family 6
 # Over TCP, messages under 8 bytes lose the 'Message ' text mdump counts:
 # every run would show 100% loss.
 # The round trips use the port and the one above it.

@@ -9,11 +9,13 @@
 #   - --json names the addresses and group the runs used (::1 and the IPv6
 #     group with --family 6);
 #   - over loopback the hints name this machine's firewall, not options
-#     loopback refuses (--linux-addr) or the Windows side;
+#     loopback refuses (--linux-addr) or the Windows side (a connection
+#     timed out, nothing arrived, lo down);
 #   - between two sides (WSL's mirrored mode faked; the Windows side's
 #     programs are the Linux ones under their .exe names): multicast6 rows
 #     get the multicast hints in IPv6 terms, and a round trip without a
-#     reply gets the firewall rule for mpong.exe.
+#     reply gets the firewall rule for mpong.exe; a first-ms from two
+#     clocks that differ (time zones apart) is '-', with why, not a figure.
 source "$(dirname "$0")/lib.sh"
 : "${MPONG:?MPONG must name the mpong program}"
 need_root_netns
@@ -138,6 +140,25 @@ verdict: FAIL - 0 of 2 runs passed
 END
 expect_same "loopback, dropped: rows and hints" "$WORK/dropped.want" "$WORK/dropped.out"
 in_ns nft delete table inet mtfault
+# lo never up (a namespace as made): no route to 127.0.0.1; the hint
+# names lo, not the WSL network.
+DOWN=mtmhd$$
+ip netns add "$DOWN" || { fail "ip netns add $DOWN"; exit 1; }
+NETNS_CREATED+=("$DOWN")
+ip netns exec "$DOWN" "$MCHECK" "${RUN[@]}" --timeout 2 --transports tcp,udp > "$WORK/lo-down.out" 2>&1
+expect_status "loopback, lo down" 1 $?
+cat > "$WORK/lo-down.want" <<END
+Checking this machine over loopback (127.0.0.1).
+$HEAD
+tcp        loopback        FAIL        0         0       -         -       -  -          sender: network unreachable
+udp        loopback        FAIL        0         0       -         -       -  -          sender: network unreachable
+
+Likely cause (network unreachable): lo is down or lacks 127.0.0.1 or ::1
+  (ip addr show dev lo).
+
+verdict: FAIL - 0 of 2 runs passed
+END
+expect_same "loopback, lo down: rows and hint" "$WORK/lo-down.want" "$WORK/lo-down.out"
 
 # ---- WSL's mirrored mode faked (kernel name and wslinfo, in a mount
 # namespace): both sides in one namespace on one veth address, its default
@@ -221,4 +242,33 @@ END
 expect_same "mirrored, no round trip: rows and hint" "$WORK/rtt.want" "$WORK/rtt.got"
 expect_same "mirrored, no round trip: nothing on stderr" /dev/null "$WORK/rtt.err"
 ip netns exec "$HOST" nft delete table inet mtfault
+# first-ms of a Linux->Windows run compares Linux's clock with the
+# Windows side's local time: with the two sides' time zones 5 hours apart
+# (either way) it shows '-' and says why, not 0 or 5 hours.
+for zone in UTC+5 UTC-5; do
+    TZ=UTC as_wsl --transports udp --directions l2w --windows-run "env TZ=$zone" > "$WORK/tz.out" 2> "$WORK/tz.err"
+    expect_status "windows in $zone" 0 $?
+    mask < "$WORK/tz.out" > "$WORK/tz.got"
+    cat > "$WORK/tz.want" <<END
+Checking Windows 10.78.0.2 <-> Linux 10.78.0.2 (WSL mirrored mode).
+$HEAD
+udp        Linux->Windows  PASS       20        20     0.0         -      US  $DEVCOL first-ms: the two sides' clocks or time zones differ
+
+verdict: PASS - all 1 runs got through
+END
+    expect_same "windows in $zone: the row" "$WORK/tz.want" "$WORK/tz.got"
+    expect_same "windows in $zone: nothing on stderr" /dev/null "$WORK/tz.err"
+done
+# The same time zone: a figure.
+TZ=UTC as_wsl --transports udp --directions l2w --windows-run "env TZ=UTC" > "$WORK/tz.out" 2>&1
+expect_status "windows in UTC too" 0 $?
+mask < "$WORK/tz.out" > "$WORK/tz.got"
+cat > "$WORK/tz.want" <<END
+Checking Windows 10.78.0.2 <-> Linux 10.78.0.2 (WSL mirrored mode).
+$HEAD
+udp        Linux->Windows  PASS       20        20     0.0        MS      US  $DEV
+
+verdict: PASS - all 1 runs got through
+END
+expect_same "windows in UTC too: the row" "$WORK/tz.want" "$WORK/tz.got"
 finish

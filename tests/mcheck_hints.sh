@@ -14,7 +14,8 @@
 #   - between two sides (WSL's mirrored mode faked; the Windows side's
 #     programs are the Linux ones under their .exe names): multicast6 rows
 #     get the multicast hints in IPv6 terms, and a round trip without a
-#     reply gets the firewall rule for mpong.exe; a first-ms from two
+#     reply gets the firewall rule for mpong.exe; --family 6 runs without
+#     an IPv4 default route; a first-ms from two
 #     clocks that differ (time zones apart) is '-', with why, not a figure.
 source "$(dirname "$0")/lib.sh"
 : "${MPONG:?MPONG must name the mpong program}"
@@ -242,6 +243,23 @@ END
 expect_same "mirrored, no round trip: rows and hint" "$WORK/rtt.want" "$WORK/rtt.got"
 expect_same "mirrored, no round trip: nothing on stderr" /dev/null "$WORK/rtt.err"
 ip netns exec "$HOST" nft delete table inet mtfault
+# IPv6 alone (no IPv4 default route): --family 6 needs no IPv4 ends, and
+# the header names the IPv6 ones the runs use.
+ip -n "$HOST" route del default
+as_wsl --timeout 3 --family 6 --transports udp > "$WORK/v6only.out" 2> "$WORK/v6only.err"
+expect_status "mirrored, IPv6 alone" 0 $?
+mask < "$WORK/v6only.out" > "$WORK/v6only.got"
+cat > "$WORK/v6only.want" <<END
+Checking Windows fd00:78::2 <-> Linux fd00:78::2 (WSL mirrored mode).
+$HEAD
+udp6       Windows->Linux  PASS       20        20     0.0        MS      US  $DEV
+udp6       Linux->Windows  PASS       20        20     0.0        MS      US  $DEV
+
+verdict: PASS - all 2 runs got through
+END
+expect_same "mirrored, IPv6 alone: the rows" "$WORK/v6only.want" "$WORK/v6only.got"
+expect_same "mirrored, IPv6 alone: nothing on stderr" /dev/null "$WORK/v6only.err"
+ip -n "$HOST" route add default via 10.78.0.1
 # first-ms of a Linux->Windows run compares Linux's clock with the
 # Windows side's local time: with the two sides' time zones 5 hours apart
 # (either way) it shows '-' and says why, not 0 or 5 hours.

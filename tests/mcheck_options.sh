@@ -4,8 +4,10 @@
 # refused (they once ran nothing and still said PASS); unknown options and
 # stray arguments are named as such (they were said to need a value);
 # options a run would not use, empty values, repeated list items and TCP
-# messages too short to count are refused; --version prints the programs'
-# version; WSL 1 and bridged mode are refused without addresses; programs
+# messages too short to count are refused (the group and the addresses
+# with --family 6, whose runs use their own); --version prints the
+# programs' version; WSL 1 and bridged mode are refused without addresses
+# (with --family 6 they need none: the rows say why nothing runs); programs
 # in a directory whose path has a space run; Ctrl-C ends mcheck at once,
 # with status 130, and leaves no program of its behind (mpong's too, and
 # ones whose exit takes a moment, as a sanitized build's does); a
@@ -60,6 +62,11 @@ refused loopback-windows-addr "mcheck: --windows-addr: not used when checking th
 refused loopback-windows-run "mcheck: --windows-run: not used when checking this machine over loopback" --windows-run wine --loopback
 refused ttl-no-multicast "mcheck: --ttl: used only by multicast runs, and --transports leaves multicast out" --transports tcp,udp --ttl 3
 refused group-no-multicast "mcheck: --group: used only by multicast runs, and --transports leaves multicast out" --group 239.1.1.1 --transports udp
+# The IPv6 runs have their own group: an IPv4 one given with --family 6
+# would go unused.
+refused group-family-6 "mcheck: --group: used only by IPv4 multicast runs, and --family 6 leaves them out (multicast6 uses ff15::101:3:10)" --group 239.1.2.3 --family 6
+refused windows-addr-family-6 "mcheck: --windows-addr: used only by IPv4 runs, and --family 6 leaves them out (the IPv6 ends are found, not given)" --family 6 --windows-addr 10.1.1.1 --linux-addr 10.1.1.2
+refused linux-addr-family-6 "mcheck: --linux-addr: used only by IPv4 runs, and --family 6 leaves them out (the IPv6 ends are found, not given)" --linux-addr 10.1.1.2 --family 6
 # Over TCP, messages under 8 bytes lose the 'Message ' text mdump counts:
 # every run would show 100% loss.
 # The round trips use the port and the one above it.
@@ -112,6 +119,20 @@ for mode in wsl1 bridged; do
     printf '%s\n' "mcheck: WSL networking mode '$mode': the Windows address cannot be found; give --windows-addr and --linux-addr" \
         "Try 'mcheck --help'." > "$WORK/$mode.want"
     expect_same "wsl mode $mode: stderr" "$WORK/$mode.want" "$WORK/$mode.err"
+    # --family 6 asks for no addresses (it could not use them): each row
+    # says why there is no IPv6 run; nothing checked, status 3.
+    # shellcheck disable=SC2016 # the inner sh's arguments
+    timeout 20 unshare -mn sh -c 'mount --bind "$1" /proc/sys/kernel/osrelease && PATH=$2 && shift 2 && exec "$@"' \
+        - "$WORK/fake/$os" "$path" "$MCHECK" --family 6 --transports udp --linux-dir "$SPACED" \
+        > "$WORK/$mode-6.out" 2> "$WORK/$mode-6.err"
+    expect_status "wsl mode $mode, --family 6" 3 $?
+    printf '%s\n' "Checking Windows <-> Linux (WSL $mode mode)." \
+        "transport  direction       result   sent  received   loss%  first-ms  rtt-us  interface  detail" \
+        "udp6       Windows->Linux  SKIP        0         0       -         -       -  -          WSL $mode mode offers no IPv6 between Windows and Linux (mirrored mode does)" \
+        "udp6       Linux->Windows  SKIP        0         0       -         -       -  -          WSL $mode mode offers no IPv6 between Windows and Linux (mirrored mode does)" \
+        "" "verdict: SKIP - every run was skipped: nothing could be checked" > "$WORK/$mode-6.want"
+    expect_same "wsl mode $mode, --family 6: the rows" "$WORK/$mode-6.want" "$WORK/$mode-6.out"
+    expect_same "wsl mode $mode, --family 6: nothing on stderr" /dev/null "$WORK/$mode-6.err"
 done
 
 # Programs under a path with a space: all three loopback runs pass.

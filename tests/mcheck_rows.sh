@@ -79,14 +79,8 @@ $HEADER
 multicast  loopback        FAIL       20         0   100.0         -       -  lo         nothing arrived within 3 s
 udp        loopback        PASS       20        20     0.0        MS      US  lo
 
-Likely causes (multicast, nothing arrived):
-  - the multicast interface: both sides must name their address on the shared network
-    (--windows-addr, --linux-addr; msend's 4th argument, mdump's 3rd); in WSL mirrored
-    mode both are the address of the interface with the default route;
-  - a WSL kernel without multicast, or in mirrored mode an interface that does not
-    carry it (try another with --windows-addr and --linux-addr, one address for both);
-  - reverse-path filtering on Linux: sysctl net.ipv4.conf.all.rp_filter (0 or 2 lets it in);
-  - a firewall dropping UDP to 239.101.3.10 port 12000.
+Likely cause (multicast over loopback, nothing arrived): a firewall on this machine dropping
+  UDP to 239.101.3.10 port 12000 (nft list ruleset).
 
 verdict: FAIL - 1 of 2 runs passed
 END

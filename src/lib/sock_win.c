@@ -463,6 +463,50 @@ bool sock_os_would_block(void)
     return WSAGetLastError() == WSAEWOULDBLOCK;
 }
 
+/* Set when an overlapped send ends (manual reset, as WSACreateEvent makes
+ * it). */
+static WSAEVENT send_done = WSA_INVALID_EVENT;
+
+long sock_os_send_whole(sock_t s, const void *data, size_t len)
+{
+    if (interrupted_by) {
+        set_interrupted_error();
+        return -1;
+    }
+    if (len > 0x40000000)
+        return SOCK_OS_SEND_IN_STEPS;
+    if (send_done == WSA_INVALID_EVENT && (send_done = WSACreateEvent()) == WSA_INVALID_EVENT)
+        return SOCK_OS_SEND_IN_STEPS;
+    WSAResetEvent(send_done);
+    WSAOVERLAPPED ov;
+    memset(&ov, 0, sizeof ov);
+    ov.hEvent = send_done;
+    WSABUF buf = {(ULONG)len, (char *)(uintptr_t)data};
+    DWORD sent = 0, flags = 0;
+    /* The count comes from WSAGetOverlappedResult (the documentation
+     * asks for NULL here with an overlapped send). */
+    if (WSASend(s, &buf, 1, NULL, 0, &ov, NULL) != 0) {
+        int e = WSAGetLastError();
+        if (e == WSAEWOULDBLOCK)
+            return SOCK_OS_SEND_IN_STEPS; /* not taken: sent in steps */
+        if (e != WSA_IO_PENDING)
+            return -1;
+        HANDLE both[2] = {send_done, wake_event}; /* done first: it wins a tie */
+        if (WaitForMultipleObjects(wake_event ? 2 : 1, both, FALSE, INFINITE) != WAIT_OBJECT_0) {
+            /* Interrupted: the rest is not sent. The send reads our
+             * caller's buffer until it has ended, which a cancel makes at
+             * once; bounded all the same. */
+            CancelIoEx((HANDLE)s, &ov);
+            WaitForSingleObject(send_done, 1000);
+            set_interrupted_error();
+            return -1;
+        }
+    }
+    if (!WSAGetOverlappedResult(s, &ov, &sent, FALSE, &flags))
+        return -1;
+    return (long)sent;
+}
+
 /* WSARecvMsg is an extension: its address is asked of the provider. */
 static LPFN_WSARECVMSG wsa_recvmsg;
 

@@ -6,10 +6,12 @@
 # listener that never accepts, its backlog full). Winsock has no per-call
 # "do not block" flag and a blocking call does not notice the console's
 # Ctrl-C handler, which only sets a flag: the program must not be inside
-# one then. As in tests/interrupts.sh for the Linux programs, each run
-# must end within BOUND_MS of the signal (SIGINT, which wine turns into
-# the console's Ctrl-C event) with status 130 and its usual last lines
-# (--json: the end object; --interval: the interval and total lines).
+# one then. The same holds for its own lines written into a stdout pipe
+# whose reader reads nothing. As in tests/interrupts.sh for the Linux
+# programs, each run must end within BOUND_MS of the signal (SIGINT, which
+# wine turns into the console's Ctrl-C event) with status 130 and its usual
+# last lines (--json: the end object; --interval: the interval and total
+# lines; stdout full: the NOTE that says so).
 # Everything runs on the loopback of a namespace of its own.
 source "$(dirname "$0")/lib.sh"
 : "${HOLDPORT:?HOLDPORT must name the holdport test program}"
@@ -92,6 +94,36 @@ printf '%s\n' "Equiv cmd line: msend -b200000 -m8000 -n1 -p1000 -s0 -S4096 -t 12
     "total to 127.0.0.1:PORT: 0 msgs in T s, 0 msgs/s, 0.000 Mbit/s" > "$WORK/send-interval.want"
 ctrl_c send-interval "$SENDER" 's/in '"$NZ"' s,/in T s,/'
 done_receiving
+
+# ---- msend.exe's own lines into a pipe whose reader reads nothing
+# ("Sending 9 bytes" for each of 20000 a second): Ctrl-C ends it while it
+# waits for room there, the reader given 200 ms, and a NOTE says what
+# became of the rest. (A WriteFile into a full pipe does not end on
+# Ctrl-C: wine's CancelSynchronousIo finds nothing to cancel in one to a
+# pipe of the Linux side, as here.)
+spawn "$WORK/mstall.rx" ip netns exec "$NS" "$MDUMP" 0.0.0.0 "$PORT"
+mstall_rx=$SPAWNED
+wait_listening "$NS" udp "$PORT" 10
+mkfifo "$WORK/mstall.fifo"
+# shellcheck disable=SC2217 # the reader: it opens the pipe and never reads
+sleep 60 < "$WORK/mstall.fifo" &
+mstall_reader=$!
+PIDS+=("$mstall_reader")
+ip netns exec "$NS" env --default-signal=INT,TERM wine "$WIN64/msend.exe" \
+    --interval 1s --rate 20k -u 127.0.0.1 "$PORT" > "$WORK/mstall.fifo" 2> "$WORK/mstall.err" &
+mstall=$!
+PIDS+=("$mstall")
+# Sending (its first datagram received), then full: 20000 lines a second
+# fill the pipe and the program's 512 KiB buffer within 2 s.
+wait_for "$WORK/mstall.rx" '^[0-9:.]+ 127[.]0[.]0[.]1[.]' 20
+sleep 3
+expect_ctrl_c "msend.exe, stdout full" "$mstall" msend.exe "$BOUND_MS"
+echo "NOTE: stdout's reader took nothing for 200 ms after the interrupt: what was left to show there was not written" \
+    > "$WORK/mstall.err.want"
+tr -d '\r' < "$WORK/mstall.err" > "$WORK/mstall.err.got"
+expect_same "msend.exe, stdout full: stderr" "$WORK/mstall.err.want" "$WORK/mstall.err.got"
+kill "$mstall_rx" "$mstall_reader" 2> /dev/null
+wait "$mstall_rx" "$mstall_reader" 2> /dev/null
 
 # ---- A TCP connect with no answer: a listener that never accepts, its
 # backlog (1) full with two connections, drops further SYNs.

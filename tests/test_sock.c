@@ -3,13 +3,19 @@
  * the size asked and so cannot show a cap itself): when a size that
  * getsockopt reports is short of the request, and the NOTE that says what
  * was granted and how to raise the limit. And sock_send_to over loopback:
- * the datagram arrives whole, from the sending socket's address. */
+ * the datagram arrives whole, from the sending socket's address. On
+ * Windows, sock_write_output into a pipe of the test's own as stdout. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "check.h"
 #include "lib/cli.h"
 #include "lib/sock.h"
+
+#ifdef _WIN32
+#include <windows.h>
+#endif
 
 static void test_buffer_short(void)
 {
@@ -100,12 +106,69 @@ static void test_send_to(void)
     sock_close(b);
 }
 
+#ifdef _WIN32
+/* What a pipe's reader got, read on a thread of its own to the end. */
+static struct {
+    HANDLE pipe;
+    char buf[65536];
+    DWORD len;
+} got;
+
+static DWORD WINAPI read_to_end(LPVOID unused)
+{
+    (void)unused;
+    DWORD n;
+    while (got.len < sizeof got.buf &&
+           ReadFile(got.pipe, got.buf + got.len, (DWORD)sizeof got.buf - got.len, &n, NULL) &&
+           n > 0)
+        got.len += n;
+    return 0;
+}
+
+/* Each "\n" written as "\r\n" (the C library's text mode, as before
+ * stdout had a thread of its own), 16 KiB of data a call at most, and
+ * EPIPE once the pipe's reader has gone. */
+static void test_write_output(void)
+{
+    HANDLE saved = GetStdHandle(STD_OUTPUT_HANDLE), wr;
+    CHECK(CreatePipe(&got.pipe, &wr, NULL, 4096));
+    HANDLE reader = CreateThread(NULL, 0, read_to_end, NULL, 0, NULL);
+    CHECK(reader != NULL);
+    SetStdHandle(STD_OUTPUT_HANDLE, wr);
+    CHECK(sock_write_output("one\ntwo\n", 8) == 8);
+    static char lines[20000], want[10 + 2 * 16384];
+    memset(lines, '\n', sizeof lines);
+    CHECK(sock_write_output(lines, sizeof lines) == 16384);
+    SetStdHandle(STD_OUTPUT_HANDLE, saved);
+    CloseHandle(wr);
+    CHECK(WaitForSingleObject(reader, 5000) == WAIT_OBJECT_0);
+    memcpy(want, "one\r\ntwo\r\n", 10);
+    for (size_t i = 10; i < sizeof want; i += 2)
+        memcpy(want + i, "\r\n", 2);
+    CHECK_MEM(got.buf, got.len, want, sizeof want);
+    CloseHandle(got.pipe);
+
+    HANDLE rd;
+    CHECK(CreatePipe(&rd, &wr, NULL, 4096));
+    CloseHandle(rd);
+    SetStdHandle(STD_OUTPUT_HANDLE, wr);
+    errno = 0;
+    CHECK(sock_write_output("gone\n", 5) == -1);
+    CHECK(errno == EPIPE);
+    SetStdHandle(STD_OUTPUT_HANDLE, saved);
+    CloseHandle(wr);
+}
+#endif
+
 int main(void)
 {
     test_buffer_short();
     test_buffer_note();
     CHECK(sock_startup() == 0);
     test_send_to();
+#ifdef _WIN32
+    test_write_output();
+#endif
     sock_cleanup();
     return check_report("test_sock");
 }

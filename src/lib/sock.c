@@ -585,6 +585,17 @@ long sock_send_stream(sock_t s, const void *data, size_t len, int timeout_ms)
     while (done < len) {
         size_t left = len - done;
         int chunk = left > 0x40000000 ? 0x40000000 : (int)left;
+        if (timeout_ms < 0) {
+            /* No time limit: where the system has it, one send that
+             * waits for room itself (sock_os_send_whole). */
+            long whole = sock_os_send_whole(s, p + done, (size_t)chunk);
+            if (whole > 0) {
+                done += (size_t)whole;
+                continue;
+            }
+            if (whole < 0 && whole != SOCK_OS_SEND_IN_STEPS)
+                return -1;
+        }
         /* Never blocking in send (POSIX: MSG_DONTWAIT; Windows: the socket
          * is non-blocking, sock_os_connected): an interrupt would not end
          * it (a receiver that stopped reading: for good). The wait for

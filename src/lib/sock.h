@@ -181,7 +181,9 @@ int sock_local_addr(sock_t s, sock_addr *a);
  * waited for room, or -1 on an error. It never blocks in send itself
  * (POSIX: MSG_DONTWAIT; Windows: the socket is non-blocking): when there
  * is no room it waits for some, and an interrupt ends that wait (-1,
- * sock_error_interrupted()). */
+ * sock_error_interrupted()). On Windows, without a time limit, it is one
+ * overlapped send that waits for room itself (fewer round trips), in a
+ * wait an interrupt ends in the same way. */
 long sock_send_stream(sock_t s, const void *data, size_t len, int timeout_ms);
 /* One datagram on a connected socket. */
 long sock_send(sock_t s, const void *data, size_t len);
@@ -209,8 +211,10 @@ int sock_wait_readable_any(const sock_t *s, size_t count, int timeout_ms,
  * reading, the wait for room in it ends on an interrupt (below); once one
  * has come, a write waits for room at most SOCK_OUTPUT_GRACE_MS, then
  * returns 0: the reader has stopped, and what is left is not for it.
- * (Windows: the C library's stream, whose writes an interrupt does not
- * end.) */
+ * Windows: the same for a pipe or a console, each "\n" written as
+ * "\r\n" (the C library's text mode); a thread of its own writes (an
+ * interrupt does not end a WriteFile), up to 16 KiB of data a call, and
+ * the caller waits for it in a wait an interrupt ends. */
 enum { SOCK_OUTPUT_GRACE_MS = 200 };
 long sock_write_output(const void *data, size_t len);
 

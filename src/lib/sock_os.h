@@ -65,6 +65,18 @@ int sock_os_nonblocking_send_flags(void);
 int sock_os_connected(sock_t s);
 /* The last call would have blocked (EAGAIN, WSAEWOULDBLOCK). */
 bool sock_os_would_block(void);
+/* Sends len bytes (at most 0x40000000) on a connected stream socket in one
+ * call that the system carries on by itself while the socket buffer fills
+ * and drains, and waits for it to end in a wait an interrupt ends: the
+ * bytes sent, or -1 (interrupted: the send is cancelled, and
+ * sock_error_interrupted()); SOCK_OS_SEND_IN_STEPS where there is no such
+ * call (POSIX: sock_send_stream's MSG_DONTWAIT steps cost nothing more) or
+ * the system would not take it now. Windows: an overlapped WSASend. There
+ * the steps cost a round trip each (a send for the part that fits, a send
+ * that finds no room, a select), under wine a quarter more of its server's
+ * time. */
+enum { SOCK_OS_SEND_IN_STEPS = -2 };
+long sock_os_send_whole(sock_t s, const void *data, size_t len);
 /* Turns off receiving other sockets' joins (IP_MULTICAST_ALL): true when
  * the system took it and keeps it off. */
 bool sock_os_own_joins_only(sock_t s, int family);

@@ -339,6 +339,14 @@ int sock_os_nonblocking_send_flags(void)
     return sock_os_send_flags() | MSG_DONTWAIT;
 }
 
+long sock_os_send_whole(sock_t s, const void *data, size_t len)
+{
+    (void)s;
+    (void)data;
+    (void)len;
+    return SOCK_OS_SEND_IN_STEPS;
+}
+
 int sock_os_connected(sock_t s)
 {
     return sock_os_set_blocking(s, true);

@@ -2,6 +2,7 @@
  * texts and classes, the console's Ctrl-C, waiting, and the options that
  * Windows names or sizes its own way (see sock_os.h). */
 #ifdef _WIN32
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,13 +206,134 @@ bool sock_os_output_watched(void)
     return false; /* the waits here watch the sockets only */
 }
 
+/* ---- stdout.
+ *
+ * A synchronous WriteFile into a pipe whose reader has stopped reading
+ * does not end on the console's Ctrl-C (its handler runs on a thread of
+ * its own and only sets a flag), and CancelSynchronousIo cannot end every
+ * such write: wine, for one, has nothing to cancel when stdout is a pipe
+ * of the Linux side. So stdout is written by a thread of its own, from a
+ * buffer of its own (it may still be writing after we stopped waiting),
+ * and the caller waits for it in a wait the interrupt ends. */
+
+/* Bytes of the caller's taken per write: each "\n" becomes "\r\n", as
+ * the C library's text mode writes it, so twice that at most. Small
+ * enough for one WriteFile to a console of any Windows version. */
+enum { OUTPUT_CHUNK_BYTES = 16384 };
+
+static struct {
+    HANDLE thread;
+    HANDLE posted;  /* auto reset: a chunk for the thread */
+    HANDLE written; /* auto reset: the thread is done with it */
+    HANDLE handle;  /* where this chunk goes */
+    char buf[2 * OUTPUT_CHUNK_BYTES];
+    DWORD len;
+    DWORD error;    /* WriteFile's error, 0 when all of it went */
+    bool busy;      /* posted, and its end not yet waited for */
+} output;
+
+/* Writes all of buf to h: 0, or the system's error. */
+static DWORD write_all(HANDLE h, const char *buf, DWORD len)
+{
+    while (len > 0) {
+        DWORD n = 0;
+        if (!WriteFile(h, buf, len, &n, NULL))
+            return GetLastError();
+        if (n == 0)
+            return ERROR_WRITE_FAULT; /* nothing taken, no reason given */
+        buf += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static DWORD WINAPI output_writer(LPVOID unused)
+{
+    (void)unused;
+    for (;;) {
+        if (WaitForSingleObject(output.posted, INFINITE) != WAIT_OBJECT_0)
+            return 1;
+        output.error = write_all(output.handle, output.buf, output.len);
+        SetEvent(output.written);
+    }
+}
+
+/* The writer thread, made at the first write: false when it cannot be. */
+static bool output_writer_started(void)
+{
+    if (output.thread)
+        return true;
+    if (!output.posted)
+        output.posted = CreateEventW(NULL, FALSE, FALSE, NULL);
+    if (!output.written)
+        output.written = CreateEventW(NULL, FALSE, FALSE, NULL);
+    if (output.posted && output.written)
+        output.thread = CreateThread(NULL, 0, output_writer, NULL, 0, NULL);
+    return output.thread != NULL;
+}
+
+/* Waits for the writer to finish its chunk: true when it has. Without an
+ * interrupt it waits for as long as that takes; once one has come, at
+ * most SOCK_OUTPUT_GRACE_MS. */
+static bool output_written(void)
+{
+    if (!interrupted_by && wake_event) {
+        HANDLE both[2] = {output.written, wake_event}; /* written first: it wins a tie */
+        if (WaitForMultipleObjects(2, both, FALSE, INFINITE) == WAIT_OBJECT_0)
+            return true;
+    }
+    DWORD ms = interrupted_by ? SOCK_OUTPUT_GRACE_MS : INFINITE;
+    return WaitForSingleObject(output.written, ms) == WAIT_OBJECT_0;
+}
+
+/* errno for a WriteFile error: EPIPE when the pipe's reader has gone. */
+static int output_errno(DWORD error)
+{
+    if (error == ERROR_BROKEN_PIPE || error == ERROR_NO_DATA)
+        return EPIPE;
+    return error == ERROR_NOT_ENOUGH_MEMORY || error == ERROR_OUTOFMEMORY ? ENOMEM : EIO;
+}
+
 long sock_write_output(const void *data, size_t len)
 {
-    /* The C library's stream: in text mode it writes "\r\n" for "\n",
-     * as everything else the programs print. */
-    if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
+    HANDLE h = GetStdHandle(STD_OUTPUT_HANDLE);
+    if (h == NULL || h == INVALID_HANDLE_VALUE) {
+        errno = EBADF;
         return -1;
-    return (long)len;
+    }
+    if (len == 0)
+        return 0;
+    /* A chunk still on its way from before: its end first. */
+    if (output.busy) {
+        if (!output_written())
+            return 0;
+        output.busy = false;
+    }
+    const char *in = data;
+    size_t taken = 0;
+    DWORD n = 0;
+    while (taken < len && taken < OUTPUT_CHUNK_BYTES) {
+        if (in[taken] == '\n')
+            output.buf[n++] = '\r';
+        output.buf[n++] = in[taken++];
+    }
+    output.len = n;
+    output.handle = h;
+    if (!output_writer_started()) {
+        /* No thread: written here, as the C library would. */
+        output.error = write_all(h, output.buf, n);
+    } else {
+        output.busy = true;
+        SetEvent(output.posted);
+        if (!output_written())
+            return 0; /* its reader stopped: what is left is not for it */
+        output.busy = false;
+    }
+    if (output.error != 0) {
+        errno = output_errno(output.error);
+        return -1;
+    }
+    return (long)taken;
 }
 
 /* An fd_set with room for SOCK_WAIT_MAX sockets: Winsock reads fd_count
@@ -339,6 +461,50 @@ int sock_os_connected(sock_t s)
 bool sock_os_would_block(void)
 {
     return WSAGetLastError() == WSAEWOULDBLOCK;
+}
+
+/* Set when an overlapped send ends (manual reset, as WSACreateEvent makes
+ * it). */
+static WSAEVENT send_done = WSA_INVALID_EVENT;
+
+long sock_os_send_whole(sock_t s, const void *data, size_t len)
+{
+    if (interrupted_by) {
+        set_interrupted_error();
+        return -1;
+    }
+    if (len > 0x40000000)
+        return SOCK_OS_SEND_IN_STEPS;
+    if (send_done == WSA_INVALID_EVENT && (send_done = WSACreateEvent()) == WSA_INVALID_EVENT)
+        return SOCK_OS_SEND_IN_STEPS;
+    WSAResetEvent(send_done);
+    WSAOVERLAPPED ov;
+    memset(&ov, 0, sizeof ov);
+    ov.hEvent = send_done;
+    WSABUF buf = {(ULONG)len, (char *)(uintptr_t)data};
+    DWORD sent = 0, flags = 0;
+    /* The count comes from WSAGetOverlappedResult (the documentation
+     * asks for NULL here with an overlapped send). */
+    if (WSASend(s, &buf, 1, NULL, 0, &ov, NULL) != 0) {
+        int e = WSAGetLastError();
+        if (e == WSAEWOULDBLOCK)
+            return SOCK_OS_SEND_IN_STEPS; /* not taken: sent in steps */
+        if (e != WSA_IO_PENDING)
+            return -1;
+        HANDLE both[2] = {send_done, wake_event}; /* done first: it wins a tie */
+        if (WaitForMultipleObjects(wake_event ? 2 : 1, both, FALSE, INFINITE) != WAIT_OBJECT_0) {
+            /* Interrupted: the rest is not sent. The send reads our
+             * caller's buffer until it has ended, which a cancel makes at
+             * once; bounded all the same. */
+            CancelIoEx((HANDLE)s, &ov);
+            WaitForSingleObject(send_done, 1000);
+            set_interrupted_error();
+            return -1;
+        }
+    }
+    if (!WSAGetOverlappedResult(s, &ov, &sent, FALSE, &flags))
+        return -1;
+    return (long)sent;
 }
 
 /* WSARecvMsg is an extension: its address is asked of the provider. */

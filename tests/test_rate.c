@@ -215,19 +215,28 @@ static void test_count_in(void)
 
 /* ---- bounded catch-up */
 
+/* "kept" or "moved <start> behind <us> skipped <n>": what a move_on
+ * function did (m filled with -1 and 12345 before the call, start_us the
+ * start before it, start after it). */
+static const char *move_text(bool moved, int64_t start_us, int64_t start, const rate_move *m)
+{
+    if (!moved)
+        snprintf(result, sizeof result, "kept%s%s", start == start_us ? "" : " (start changed)",
+                 m->behind_us == -1 && m->skipped == 12345 ? "" : " (move filled)");
+    else
+        snprintf(result, sizeof result, "moved %lld behind %lld skipped %llu",
+                 (long long)start, (long long)m->behind_us, (unsigned long long)m->skipped);
+    return result;
+}
+
 /* "kept" or "moved <start> behind <us> skipped <n>", from rate_move_on. */
 static const char *move_on_of(int64_t start_us, double msgs_per_s, uint64_t sent,
                               uint64_t total, int64_t now_us)
 {
     rate_move m = {-1, 12345};
     int64_t start = start_us;
-    if (!rate_move_on(&start, msgs_per_s, sent, total, now_us, &m))
-        snprintf(result, sizeof result, "kept%s%s", start == start_us ? "" : " (start changed)",
-                 m.behind_us == -1 && m.skipped == 12345 ? "" : " (move filled)");
-    else
-        snprintf(result, sizeof result, "moved %lld behind %lld skipped %llu",
-                 (long long)start, (long long)m.behind_us, (unsigned long long)m.skipped);
-    return result;
+    bool moved = rate_move_on(&start, msgs_per_s, sent, total, now_us, &m);
+    return move_text(moved, start_us, start, &m);
 }
 
 /* Without an end (-n 0). */
@@ -320,13 +329,8 @@ static const char *move_on_spaced_of(int64_t start_us, int64_t spacing_us, uint6
 {
     rate_move m = {-1, 12345};
     int64_t start = start_us;
-    if (!rate_move_on_spaced(&start, spacing_us, next, total, per_item, now_us, &m))
-        snprintf(result, sizeof result, "kept%s%s", start == start_us ? "" : " (start changed)",
-                 m.behind_us == -1 && m.skipped == 12345 ? "" : " (move filled)");
-    else
-        snprintf(result, sizeof result, "moved %lld behind %lld skipped %llu",
-                 (long long)start, (long long)m.behind_us, (unsigned long long)m.skipped);
-    return result;
+    bool moved = rate_move_on_spaced(&start, spacing_us, next, total, per_item, now_us, &m);
+    return move_text(moved, start_us, start, &m);
 }
 
 /* Without an end (-n 0). */

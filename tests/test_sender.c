@@ -323,6 +323,35 @@ static long stalling_send(void *ctx, const uint8_t *data, const uint32_t *lens, 
     return n;
 }
 
+/* A rig sending num_bursts messages at 1000/s (--rate) through
+ * stalling_send, stopped for stall_for_us once `after` datagrams went. */
+static void open_paced_stalled(rig *g, long long num_bursts, size_t after, int64_t stall_for_us)
+{
+    rig_open(g);
+    g->c.num_bursts = num_bursts;
+    g->c.rate_msgs_per_s = 1000;
+    g->c.bursts_unseen = true;
+    rig_start(g);
+    g->snd.io.send_datagrams = stalling_send;
+    g->snd.io.sleep_until_us = fake_sleep_until_us_fine;
+    stall_after = after;
+    stall_us = stall_for_us;
+}
+
+/* The same for num_bursts bursts of burst_count, pause_ms apart (-p). */
+static void open_spaced_stalled(rig *g, long long num_bursts, int burst_count, int pause_ms,
+                                size_t after, int64_t stall_for_us)
+{
+    rig_open(g);
+    g->c.num_bursts = num_bursts;
+    g->c.burst_count = burst_count;
+    g->c.pause_ms = pause_ms;
+    rig_start(g);
+    g->snd.io.send_datagrams = stalling_send;
+    stall_after = after;
+    stall_us = stall_for_us;
+}
+
 /* How many times text occurs in the log. */
 static int occurrences(const char *log, const char *text)
 {
@@ -906,15 +935,7 @@ static void test_moved_on(void)
      * the schedule moves on by that much, told once it is on schedule
      * again, and the rest goes at the rate. The count stays: the test
      * lasts 1.499 s longer. */
-    rig_open(&g);
-    g.c.num_bursts = 500;
-    g.c.rate_msgs_per_s = 1000;
-    g.c.bursts_unseen = true;
-    rig_start(&g);
-    g.snd.io.send_datagrams = stalling_send;
-    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
-    stall_after = 102; /* the echo, messages 0 to 100 */
-    stall_us = 1500000;
+    open_paced_stalled(&g, 500, 102, 1500000); /* the echo, messages 0 to 100 */
     slow_us = 0;
     CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
     CHECK(strstr(g.f.log, "1100: send 1 of 1\n"
@@ -932,15 +953,7 @@ static void test_moved_on(void)
     /* Late by up to 100 ms: caught up at once, the rate kept (a stall of
      * 100 ms in message 100's send: message 101 due at 1.101 s goes at
      * 1.200 s with the 99 due since, the last at 1.499 s). */
-    rig_open(&g);
-    g.c.num_bursts = 500;
-    g.c.rate_msgs_per_s = 1000;
-    g.c.bursts_unseen = true;
-    rig_start(&g);
-    g.snd.io.send_datagrams = stalling_send;
-    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
-    stall_after = 102;
-    stall_us = 100000;
+    open_paced_stalled(&g, 500, 102, 100000);
     CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
     CHECK(strstr(g.f.log, "1100: send 1 of 1\n"
                           "1200: send 100 of 100\n"
@@ -952,14 +965,7 @@ static void test_moved_on(void)
     /* -p 100, 5 bursts of 2: stopped 1.5 s in burst 1's send. Burst
      * 2 goes at once, 1.4 s late; the 14 bursts (28 messages) due since
      * do not, the schedule moves on: bursts 3 and 4 at 2.7 and 2.8 s. */
-    rig_open(&g);
-    g.c.num_bursts = 5;
-    g.c.burst_count = 2;
-    g.c.pause_ms = 100;
-    rig_start(&g);
-    g.snd.io.send_datagrams = stalling_send;
-    stall_after = 5; /* the echo, bursts 0 and 1 */
-    stall_us = 1500000;
+    open_spaced_stalled(&g, 5, 2, 100, 5, 1500000); /* the echo, bursts 0 and 1 */
     CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
     CHECK(strstr(g.f.log, "1100: BURST_BEGIN 9\n"
                           "1100: send 2 of 2\n"
@@ -982,13 +988,7 @@ static void test_moved_on(void)
 
     /* -p 1000: a burst 500 ms late is the only one due: no burst of
      * bursts, nothing moved, the next on its old time. */
-    rig_open(&g);
-    g.c.num_bursts = 3;
-    g.c.pause_ms = 1000;
-    rig_start(&g);
-    g.snd.io.send_datagrams = stalling_send;
-    stall_after = 2; /* the echo, burst 0 */
-    stall_us = 1500000;
+    open_spaced_stalled(&g, 3, 1, 1000, 2, 1500000); /* the echo, burst 0 */
     CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
     CHECK(strstr(g.f.log, "2500: sleep until 2000 ms\n"
                           "2500: BURST_BEGIN 9\n"
@@ -1001,28 +1001,14 @@ static void test_moved_on(void)
 
     /* The last burst (-n 2 -p 100), or the last message (--rate), late
      * by 1.4 s: alone it is no burst, nothing moves. */
-    rig_open(&g);
-    g.c.num_bursts = 2;
-    g.c.pause_ms = 100;
-    rig_start(&g);
-    g.snd.io.send_datagrams = stalling_send;
-    stall_after = 2; /* the echo, burst 0 */
-    stall_us = 1500000;
+    open_spaced_stalled(&g, 2, 1, 100, 2, 1500000); /* the echo, burst 0 */
     CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
     CHECK(strstr(g.f.log, "2500: BURST_WAIT\n"
                           "2500: sleep until 1100 ms\n"
                           "2500: BURST_BEGIN 9\n") != NULL);
     CHECK(strstr(g.f.log, "SCHEDULE_MOVED") == NULL);
     rig_close(&g);
-    rig_open(&g);
-    g.c.num_bursts = 102;
-    g.c.rate_msgs_per_s = 1000;
-    g.c.bursts_unseen = true;
-    rig_start(&g);
-    g.snd.io.send_datagrams = stalling_send;
-    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
-    stall_after = 102; /* the echo, messages 0 to 100 */
-    stall_us = 1500000;
+    open_paced_stalled(&g, 102, 102, 1500000); /* the echo, messages 0 to 100 */
     CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
     CHECK(strstr(g.f.log, "1100: send 1 of 1\n"
                           "2600: send 1 of 1\n"
@@ -1036,14 +1022,7 @@ static void test_moved_on(void)
      * (by 127 ms, twice) and the batches start again at 1, none of more
      * than 100 ms of the schedule. The moves in a row are told once,
      * added up, before the totals. */
-    rig_open(&g);
-    g.c.num_bursts = 300;
-    g.c.rate_msgs_per_s = 1000;
-    g.c.bursts_unseen = true;
-    rig_start(&g);
-    g.snd.io.send_datagrams = stalling_send;
-    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
-    stall_after = 0;
+    open_paced_stalled(&g, 300, 0, 0);
     slow_us = 2000;
     CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
     slow_us = 0;

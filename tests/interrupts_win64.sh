@@ -118,9 +118,17 @@ PIDS+=("$mstall")
 wait_for "$WORK/mstall.rx" '^[0-9:.]+ 127[.]0[.]0[.]1[.]' 20
 sleep 3
 expect_ctrl_c "msend.exe, stdout full" "$mstall" msend.exe "$BOUND_MS"
-echo "NOTE: stdout's reader took nothing for 200 ms after the interrupt: what was left to show there was not written" \
-    > "$WORK/mstall.err.want"
-tr -d '\r' < "$WORK/mstall.err" > "$WORK/mstall.err.got"
+# wine's sockets send about 10k datagrams a second, and a line per message
+# into a pipe costs more: msend.exe may fall behind 20k/s by more than
+# RATE_CATCH_UP_US and say so once (the figures masked; the line exact).
+moved='NOTE: msend fell S s (N messages) behind its schedule: it moved the schedule on by that much, without a burst to catch up'
+tr -d '\r' < "$WORK/mstall.err" |
+    sed -E "s/^NOTE: msend fell [0-9]+[.][0-9]{3} s [(][0-9]+ messages[)] behind (its schedule: it moved the schedule on by that much, without a burst to catch up)\$/NOTE: msend fell S s (N messages) behind \\1/" \
+    > "$WORK/mstall.err.got"
+{
+    ! grep -qF "$moved" "$WORK/mstall.err.got" || echo "$moved"
+    echo "NOTE: stdout's reader took nothing for 200 ms after the interrupt: what was left to show there was not written"
+} > "$WORK/mstall.err.want"
 expect_same "msend.exe, stdout full: stderr" "$WORK/mstall.err.want" "$WORK/mstall.err.got"
 kill "$mstall_rx" "$mstall_reader" 2> /dev/null
 wait "$mstall_rx" "$mstall_reader" 2> /dev/null

@@ -538,6 +538,13 @@ static int send_paced(sender *snd, unsigned long long *sent, int64_t start_us)
     sender_event e;
     int rc = 0;
     while (rc == 0 && (total == 0 || *sent < total)) {
+        /* A stop that came during a wait which still ended as usual (an
+         * interval line given stdout's grace): nothing more goes, and the
+         * time that took is no stall of the schedule's. */
+        if (stop_asked(snd)) {
+            rc = SENDER_STOPPED;
+            break;
+        }
         int64_t now = snd->io.now_us(snd->io.ctx);
         rate_move move;
         if (rate_move_on(&start_us, msgs_per_s, *sent, total, now, &move))
@@ -610,7 +617,8 @@ static int send_scheduled(sender *snd, unsigned long long *sent, int64_t start_u
             int64_t pause_us = (int64_t)c->pause_ms * 1000;
             int64_t now = snd->io.now_us(snd->io.ctx);
             rate_move move;
-            if (rate_move_on_spaced(&start_us, pause_us, (uint64_t)burst, (uint64_t)bursts,
+            if (!stop_asked(snd) &&
+                rate_move_on_spaced(&start_us, pause_us, (uint64_t)burst, (uint64_t)bursts,
                                     per_burst, now, &move))
                 moved_on(snd, &move);
             int64_t next_us = start_us + burst * pause_us;

@@ -481,7 +481,7 @@ long sock_os_send_whole(sock_t s, const void *data, size_t len)
     WSAOVERLAPPED ov;
     memset(&ov, 0, sizeof ov);
     ov.hEvent = send_done;
-    WSABUF buf = {(ULONG)len, (char *)(uintptr_t)data};
+    WSABUF buf = {(ULONG)len, (char *)data}; /* WSASend only reads it */
     DWORD sent = 0, flags = 0;
     /* The count comes from WSAGetOverlappedResult (the documentation
      * asks for NULL here with an overlapped send). */
@@ -496,7 +496,8 @@ long sock_os_send_whole(sock_t s, const void *data, size_t len)
             /* Interrupted: the rest is not sent. The send reads our
              * caller's buffer until it has ended, which a cancel makes at
              * once; bounded all the same. */
-            CancelIoEx((HANDLE)s, &ov);
+            /* A Winsock SOCKET is a kernel handle (of a UINT_PTR type). */
+            CancelIoEx((HANDLE)s, &ov); /* NOLINT(performance-no-int-to-ptr) */
             WaitForSingleObject(send_done, 1000);
             set_interrupted_error();
             return -1;

@@ -923,6 +923,35 @@ static void test_paced(void)
     rig_close(&g);
 }
 
+/* A nap (the short waits of a high rate) that takes 1.5 s and in which
+ * the stop comes: it ends as usual, as the system's does (a wait for
+ * stdout's room given its grace after Ctrl-C). */
+static void stopping_nap_until_us(void *ctx, int64_t deadline_us)
+{
+    fake *f = ctx;
+    (void)deadline_us;
+    f->now_us += 1500000;
+    f->stop_after = f->sent;
+}
+
+/* The stop ends the sending at once after such a wait: no schedule moved
+ * (the time was the stop's), nothing more sent. */
+static void test_stop_in_nap(void)
+{
+    rig g;
+    rig_open(&g);
+    g.c.num_bursts = 0;
+    g.c.rate_msgs_per_s = 10000; /* 100 us apart: napped */
+    g.c.bursts_unseen = true;
+    rig_start(&g);
+    g.snd.io.stopped = fake_stopped;
+    g.snd.io.nap_until_us = stopping_nap_until_us;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == SENDER_STOPPED);
+    CHECK(strstr(g.f.log, "SCHEDULE_MOVED") == NULL);
+    CHECK(g.snd.counts.messages == 1 && g.f.sent == 2); /* the echo, message 0 */
+    rig_close(&g);
+}
+
 /* ---- a schedule that fell behind: caught up to RATE_CATCH_UP_US, moved on
  * beyond it */
 
@@ -1135,6 +1164,7 @@ int main(void)
     test_texts();
     test_paced();
     test_moved_on();
+    test_stop_in_nap();
     test_intervals();
     test_timestamps();
     test_schedule();

@@ -7,7 +7,8 @@
 # signal ends it while it sleeps in recvmmsg; with a time limit or stdout
 # a pipe it waits in poll as before. The output stays exact throughout.
 # And msend's send calls: one per datagram in a standard test (-1 .. -5),
-# batches otherwise.
+# batches otherwise; its writes to stdout: many lines (or -q's dots) to a
+# write at a high rate, each line before the wait at a slow one.
 source "$(dirname "$0")/lib.sh"
 # LeakSanitizer cannot work under ptrace (strace, below); the other suites
 # and valgrind cover leaks.
@@ -149,5 +150,48 @@ expect "msend -4" "no sendmmsg" none 'sendmmsg\(' "$WORK/preset.trace"
 send_calls typed -b5000 -m20 -n1 -p1000 -q -s2000 -S65536
 expect "msend -b5000 -m20 (no preset)" "the burst in batches: under 100 calls" \
     [ "$(count '^[0-9]+ +send(mmsg|msg|to)\(' "$WORK/typed.trace")" -lt 100 ]
+
+# msend's lines on stdout: at a high rate many go in one write (before,
+# every message's line, or -q's dot, was a write of its own: 4000+ here);
+# at a human pace each is written before the wait for the next burst.
+# write_calls NAME MSEND_ARGS...: msend under strace into mdump -q -s, its
+# stdout a pipe; the trace of its writes and sends in $WORK/NAME.trace.
+write_calls() {
+    local name=$1
+    shift
+    spawn "$WORK/$name.rx" "$MDUMP" -q -s 0.0.0.0 "$PORT"
+    local rx=$SPAWNED
+    wait_listening "" udp "$PORT" 10 || return
+    timeout 60 strace -f -qq -e trace=write,sendmmsg,sendmsg,sendto -o "$WORK/$name.trace" \
+        "$MSEND" "$@" -s 100 -u 127.0.0.1 "$PORT" 2> "$WORK/$name.err" | cat > "$WORK/$name.tx"
+    expect_status "$name: msend" 0 "${PIPESTATUS[0]}"
+    wait_exit "$rx" 10
+    expect_status "$name: mdump" 0 "$STATUS"
+}
+LINES_N=4000
+write_calls lines -m 20 --rate 20k -n "$LINES_N"
+expect "msend --rate 20k: output" "a 'Sending 20 bytes' line per message" \
+    [ "$(count '^Sending 20 bytes$' "$WORK/lines.tx")" -eq "$LINES_N" ]
+expect "msend --rate 20k: output" "then the count" \
+    [ "$(tail -n 1 "$WORK/lines.tx")" = "$LINES_N messages sent (not including 'stat')" ]
+expect "msend --rate 20k" "its $LINES_N lines in under $((LINES_N / 4)) writes" \
+    [ "$(count '^[0-9]+ +write\(1,' "$WORK/lines.trace")" -lt $((LINES_N / 4)) ]
+write_calls dots -q -m 20 --rate 20k -n "$LINES_N"
+expect "msend -q --rate 20k: output" "a dot per message" \
+    [ "$(sed -n 3p "$WORK/dots.tx")" = "$(printf '%*s' "$LINES_N" '' | tr ' ' .)Pausing before sending 'stat'" ]
+expect "msend -q --rate 20k" "its $LINES_N dots in under $((LINES_N / 4)) writes" \
+    [ "$(count '^[0-9]+ +write\(1,' "$WORK/dots.trace")" -lt $((LINES_N / 4)) ]
+# -p 300: each message's line is written before the next message goes.
+# shellcheck disable=SC2317 # called through expect
+line_before_next() {
+    grep -E '^[0-9]+ +(write\(1,|send(mmsg|msg|to)\()' "$1" |
+        awk '/write\(1,.*Sending 20 bytes/ { if (sent) shown++ }
+             /send(mmsg|msg|to)\(.*Message/ { if (sent && !shown) bad++; sent++; shown = 0 }
+             END { exit !(sent == 3 && bad == 0) }'
+}
+write_calls paced -m 20 -n 3 -p 300
+expect "msend -p 300" "each line written before the next message is sent" \
+    line_before_next "$WORK/paced.trace"
+expect "msend -p 300: output" "3 lines" [ "$(count '^Sending 20 bytes$' "$WORK/paced.tx")" -eq 3 ]
 
 finish

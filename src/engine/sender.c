@@ -313,6 +313,17 @@ static int tell_kind(sender *snd, sender_event_kind kind)
     return tell(snd, &e);
 }
 
+/* SENDER_BURST_WAIT before a wait until next_us (the sender's clock). */
+static int tell_wait(sender *snd, int64_t next_us)
+{
+    sender_event e;
+    memset(&e, 0, sizeof e);
+    e.kind = SENDER_BURST_WAIT;
+    int64_t now = snd->io.now_us(snd->io.ctx);
+    e.wait_us = next_us > now ? next_us - now : 0;
+    return tell(snd, &e);
+}
+
 static void keep_text(char *out, size_t cap, const char *text)
 {
     snprintf(out, cap, "%s", text);
@@ -578,7 +589,7 @@ static int send_paced(sender *snd, unsigned long long *sent, int64_t start_us)
         if (rc == 0 && *sent % per_burst == 0) {
             rc = tell_kind(snd, SENDER_BURST_END);
             if (rc == 0 && (total == 0 || *sent < total))
-                rc = tell_kind(snd, SENDER_BURST_WAIT);
+                rc = tell_wait(snd, rate_due_us(start_us, msgs_per_s, *sent));
         }
         if (rc == 0)
             rc = intervals_due(snd);
@@ -611,10 +622,10 @@ static int send_scheduled(sender *snd, unsigned long long *sent, int64_t start_u
     for (long long burst = 0; bursts == 0 || burst < bursts; burst++) {
         int rc;
         if (burst > 0 && c->pause_ms > 0) {
-            rc = tell_kind(snd, SENDER_BURST_WAIT);
+            int64_t pause_us = (int64_t)c->pause_ms * 1000;
+            rc = tell_wait(snd, start_us + burst * pause_us);
             if (rc != 0)
                 return rc;
-            int64_t pause_us = (int64_t)c->pause_ms * 1000;
             int64_t now = snd->io.now_us(snd->io.ctx);
             rate_move move;
             if (!stop_asked(snd) &&

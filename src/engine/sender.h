@@ -104,7 +104,8 @@ enum { SENDER_NAP_SPACING_US = 200, SENDER_NAP_US = 100 };
 typedef enum {
     SENDER_TEST_BEGIN,     /* a test starts, before its echo */
     SENDER_ECHO_SENT,      /* the echo went; the settling pause follows */
-    SENDER_BURST_WAIT,     /* before the pause until the next burst */
+    SENDER_BURST_WAIT,     /* before the pause until the next burst:
+                              wait_us, how long until it is due */
     SENDER_BURST_BEGIN,    /* a burst starts; message_bytes: its first
                               message's length */
     SENDER_BURST_END,
@@ -138,6 +139,8 @@ typedef struct sender_event {
                            the stop; SENDER_INTERVAL: the interval's end */
     double start_s;     /* SENDER_INTERVAL: its start */
     const char *reason; /* the system's text of the error */
+    int64_t wait_us;    /* SENDER_BURST_WAIT: microseconds until the next
+                           burst is due, 0 when it is due now */
 } sender_event;
 
 /* The program's handler: 0 to go on, or a status (> 0) that ends the

@@ -6,7 +6,13 @@
  *   recvmmsg  recvmmsg() blocking until at least one datagram is there
  *             (MSG_WAITFORONE), up to -B at a time: nothing is done per
  *             datagram but counting it, so this is about what the kernel
- *             delivers to one socket on one core.
+ *             delivers to one socket on one core;
+ *   uring     io_uring (Linux 6.0 or later): one multishot IORING_OP_RECV
+ *             that the kernel keeps answering from a ring of 1024
+ *             provided buffers, the ring's waits in io_uring_enter
+ *             (IORING_SETUP_DEFER_TASKRUN): no msghdr or iovec copied in
+ *             per datagram, and no system call per batch while datagrams
+ *             keep coming; raw system calls, no liburing.
  *
  * To take mdump's receiving apart (bench/PROFILE.md), the recvmmsg loop
  * can also do what mdump does: -S its slot size (mdump: 65536), -a ask
@@ -20,7 +26,7 @@
  * "recv_loop: <d> datagrams, <m> messages". An idle timeout (-i) ends it
  * with status 3 so a lost stat cannot hang a script.
  *
- *   recv_loop recvfrom|recvmmsg [-B batch] [-S slot_bytes] [-a] [-p]
+ *   recv_loop recvfrom|recvmmsg|uring [-B batch] [-S slot_bytes] [-a] [-p]
  *             [-r rcvbuf] [-i idle_ms] [-s] port */
 #define _GNU_SOURCE /* recvmmsg */
 #include <errno.h>
@@ -33,6 +39,10 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <linux/io_uring.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <stdatomic.h>
 
 /* Room per datagram by default: the rig's datagrams are at most 800
  * bytes; a longer one is cut (and still counted). */
@@ -136,13 +146,143 @@ static int receive_some(loop *l)
     return done;
 }
 
+/* uring: one multishot IORING_OP_RECV with a ring of provided buffers:
+ * the kernel copies datagram after datagram into them without a msghdr
+ * or iovec copied in per datagram. */
+enum { URING_BUFS = 1024, URING_BGID = 7 };
+
+static int uring_loop(loop *l)
+{
+    struct io_uring_params p;
+    memset(&p, 0, sizeof p);
+    p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+    p.flags |= IORING_SETUP_CQSIZE;
+    p.cq_entries = 4096;
+    int fd = (int)syscall(__NR_io_uring_setup, 8, &p);
+    if (fd < 0) {
+        perror("recv_loop: io_uring_setup");
+        return 1;
+    }
+    size_t sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+    size_t cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+    if (cq_len > sq_len) sq_len = cq_len;
+    if (!(p.features & IORING_FEAT_SINGLE_MMAP)) {
+        fprintf(stderr, "recv_loop: io_uring without IORING_FEAT_SINGLE_MMAP (before Linux 5.4)\n");
+        return 1;
+    }
+    /* One mapping holds both rings (IORING_FEAT_SINGLE_MMAP). */
+    char *sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
+    char *cq = sq;
+    struct io_uring_sqe *sqes = mmap(NULL, p.sq_entries * sizeof *sqes, PROT_READ | PROT_WRITE,
+                                     MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+    if (sq == MAP_FAILED || sqes == MAP_FAILED) {
+        perror("recv_loop: mmap");
+        return 1;
+    }
+    unsigned *sq_tail = (unsigned *)(sq + p.sq_off.tail);
+    unsigned *sq_array = (unsigned *)(sq + p.sq_off.array);
+    unsigned sq_mask = *(unsigned *)(sq + p.sq_off.ring_mask);
+    unsigned *cq_head = (unsigned *)(cq + p.cq_off.head);
+    unsigned *cq_tail = (unsigned *)(cq + p.cq_off.tail);
+    unsigned cq_mask = *(unsigned *)(cq + p.cq_off.ring_mask);
+    struct io_uring_cqe *cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+
+    size_t ring_bytes = URING_BUFS * sizeof(struct io_uring_buf);
+    struct io_uring_buf_ring *br = mmap(NULL, ring_bytes, PROT_READ | PROT_WRITE,
+                                        MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    char *bufs = malloc((size_t)URING_BUFS * l->slot_bytes);
+    if (br == MAP_FAILED || !bufs) {
+        fprintf(stderr, "recv_loop: out of memory\n");
+        return 1;
+    }
+    struct io_uring_buf_reg reg;
+    memset(&reg, 0, sizeof reg);
+    reg.ring_addr = (unsigned long)br;
+    reg.ring_entries = URING_BUFS;
+    reg.bgid = URING_BGID;
+    if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_PBUF_RING, &reg, 1) != 0) {
+        perror("recv_loop: IORING_REGISTER_PBUF_RING");
+        return 1;
+    }
+    unsigned short tail = 0;
+    for (unsigned k = 0; k < URING_BUFS; k++) {
+        struct io_uring_buf *b = &br->bufs[tail & (URING_BUFS - 1)];
+        b->addr = (unsigned long)(bufs + (size_t)k * l->slot_bytes);
+        b->len = (unsigned)l->slot_bytes;
+        b->bid = (unsigned short)k;
+        tail++;
+    }
+    atomic_store_explicit((_Atomic unsigned short *)&br->tail, tail, memory_order_release);
+
+    /* The receive is armed again whenever a completion says it has ended
+     * (no IORING_CQE_F_MORE). */
+    int armed = 0, status = 0, done = 0;
+    while (!stop && !done) {
+        unsigned submit = 0;
+        if (!armed) {
+            unsigned t = *sq_tail;
+            struct io_uring_sqe *e = &sqes[t & sq_mask];
+            memset(e, 0, sizeof *e);
+            e->opcode = IORING_OP_RECV;
+            e->fd = l->s;
+            e->ioprio = IORING_RECV_MULTISHOT;
+            e->flags = IOSQE_BUFFER_SELECT;
+            e->buf_group = URING_BGID;
+            sq_array[t & sq_mask] = t & sq_mask;
+            atomic_store_explicit((_Atomic unsigned *)sq_tail, t + 1, memory_order_release);
+            submit = 1;
+            armed = 1;
+        }
+        int rc = (int)syscall(__NR_io_uring_enter, fd, submit, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+        if (rc < 0 && errno != EINTR) {
+            perror("recv_loop: io_uring_enter");
+            status = 1;
+            break;
+        }
+        unsigned head = *cq_head;
+        unsigned end = atomic_load_explicit((_Atomic unsigned *)cq_tail, memory_order_acquire);
+        for (; head != end; head++) {
+            struct io_uring_cqe *c = &cqes[head & cq_mask];
+            if (!(c->flags & IORING_CQE_F_MORE))
+                armed = 0;
+            if (c->res < 0) {
+                /* -ENOBUFS: every buffer was taken; they are back in the
+                 * ring below, and the receive is armed again. */
+                if (c->res != -ENOBUFS) {
+                    errno = -c->res;
+                    perror("recv_loop: multishot recv");
+                    status = 1;
+                    done = 1;
+                }
+                continue;
+            }
+            if (c->flags & IORING_CQE_F_BUFFER) {
+                unsigned short bid = (unsigned short)(c->flags >> IORING_CQE_BUFFER_SHIFT);
+                char *data = bufs + (size_t)bid * l->slot_bytes;
+                if (!done)
+                    done = handle(l, data, (size_t)c->res);
+                struct io_uring_buf *b = &br->bufs[tail & (URING_BUFS - 1)];
+                b->addr = (unsigned long)data;
+                b->len = (unsigned)l->slot_bytes;
+                b->bid = bid;
+                tail++;
+            }
+        }
+        atomic_store_explicit((_Atomic unsigned *)cq_head, head, memory_order_release);
+        atomic_store_explicit((_Atomic unsigned short *)&br->tail, tail, memory_order_release);
+    }
+    fprintf(stderr, "recv_loop: %llu datagrams, %llu messages\n", l->datagrams, l->messages);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     static loop l = {.batch = 64, .slot_bytes = SLOT_BYTES};
     long rcvbuf = 4194304;
     int opt;
-    if (argc < 2 || (strcmp(argv[1], "recvfrom") != 0 && strcmp(argv[1], "recvmmsg") != 0)) {
-        fprintf(stderr, "usage: recv_loop recvfrom|recvmmsg [-B batch] [-S slot_bytes] [-a] "
+    if (argc < 2 || (strcmp(argv[1], "recvfrom") != 0 && strcmp(argv[1], "recvmmsg") != 0 &&
+                      strcmp(argv[1], "uring") != 0)) {
+        fprintf(stderr, "usage: recv_loop recvfrom|recvmmsg|uring [-B batch] [-S slot_bytes] [-a] "
                         "[-p] [-r rcvbuf] [-i idle_ms] [-s] port\n");
         return 2;
     }
@@ -186,6 +326,8 @@ int main(int argc, char **argv)
         struct timeval tv = {.tv_sec = l.idle_ms / 1000, .tv_usec = (l.idle_ms % 1000) * 1000};
         setsockopt(l.s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     }
+    if (strcmp(argv[1], "uring") == 0)
+        return uring_loop(&l);
     l.slots = malloc((size_t)l.batch * l.slot_bytes);
     if (!l.slots) {
         fprintf(stderr, "recv_loop: out of memory\n");

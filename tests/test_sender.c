@@ -222,6 +222,9 @@ static int fake_report(void *ctx, const sender_event *e)
     case SENDER_SCHEDULE_MOVED:
         logf_(f, " %.6f s %llu messages", e->seconds, e->messages);
         break;
+    case SENDER_BURST_WAIT:
+        logf_(f, " %lld us", (long long)e->wait_us);
+        break;
     default:
         break;
     }
@@ -445,12 +448,12 @@ static void test_schedule(void)
               "6000: BURST_BEGIN 9\n"
               "6000: send 1 of 1\n"
               "6000: BURST_END\n"
-              "6000: BURST_WAIT\n"
+              "6000: BURST_WAIT 100000 us\n"
               "6000: sleep until 6100 ms\n"
               "6100: BURST_BEGIN 9\n"
               "6100: send 1 of 1\n"
               "6100: BURST_END\n"
-              "6100: BURST_WAIT\n"
+              "6100: BURST_WAIT 100000 us\n"
               "6100: sleep until 6200 ms\n"
               "6200: BURST_BEGIN 9\n"
               "6200: send 1 of 1\n"
@@ -482,12 +485,12 @@ static void test_schedule(void)
     CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
     CHECK(strstr(g.f.log, "1150: send 1 of 1\n"
                           "1150: BURST_END\n"
-                          "1150: BURST_WAIT\n"
+                          "1150: BURST_WAIT 0 us\n"
                           "1150: sleep until 1100 ms\n"
                           "1150: BURST_BEGIN 9\n"
                           "1150: send 1 of 1\n"
                           "1150: BURST_END\n"
-                          "1150: BURST_WAIT\n"
+                          "1150: BURST_WAIT 50000 us\n"
                           "1150: sleep until 1200 ms\n"
                           "1200: BURST_BEGIN 9\n") != NULL);
     CHECK(g.snd.counts.unsent_messages == 0 && g.f.sent == 4);
@@ -856,6 +859,23 @@ static void test_paced(void)
     CHECK(strstr(g.f.log, "1004: MESSAGES_SENT 5 messages 45 bytes 0.004 s\n") != NULL);
     CHECK_STR(datagram(&g, 5), "Message 4");
     rig_close(&g);
+    /* Seen, each -b 1 burst is told, and the wait until the next one is
+     * due with it: 1 ms (msend writes its lines before a wait of 10 ms or
+     * more). */
+    rig_open(&g);
+    g.c.num_bursts = 3;
+    g.c.rate_msgs_per_s = 1000;
+    rig_start(&g);
+    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "1000: send 1 of 1\n"
+                          "1000: BURST_END\n"
+                          "1000: BURST_WAIT 1000 us\n"
+                          "1000000: sleep until 1001000 us\n"
+                          "1001: BURST_BEGIN 9\n") != NULL);
+    CHECK(occurrences(g.f.log, "BURST_WAIT 1000 us\n") == 2);
+    CHECK(occurrences(g.f.log, "BURST_WAIT") == 2); /* none after the last */
+    rig_close(&g);
 
     /* 100000 a second, every nap at least SENDER_NAP_US and 35 us late:
      * what is due by then goes at once, in one send across the -b 1
@@ -999,13 +1019,13 @@ static void test_moved_on(void)
     CHECK(strstr(g.f.log, "1100: BURST_BEGIN 9\n"
                           "1100: send 2 of 2\n"
                           "2600: BURST_END\n"
-                          "2600: BURST_WAIT\n"
+                          "2600: BURST_WAIT 0 us\n"
                           "2600: sleep until 2600 ms\n"
                           "2600: BURST_BEGIN 9\n"
                           "2600: send 2 of 2\n"
                           "2600: BURST_END\n"
-                          "2600: BURST_WAIT\n"
                           "2600: SCHEDULE_MOVED 1.400000 s 28 messages\n"
+                          "2600: BURST_WAIT 100000 us\n"
                           "2600: sleep until 2700 ms\n"
                           "2700: BURST_BEGIN 9\n") != NULL);
     CHECK(strstr(g.f.log, "2800: sleep until 2800 ms\n") == NULL);
@@ -1023,7 +1043,7 @@ static void test_moved_on(void)
                           "2500: BURST_BEGIN 9\n"
                           "2500: send 1 of 1\n"
                           "2500: BURST_END\n"
-                          "2500: BURST_WAIT\n"
+                          "2500: BURST_WAIT 500000 us\n"
                           "2500: sleep until 3000 ms\n") != NULL);
     CHECK(strstr(g.f.log, "SCHEDULE_MOVED") == NULL);
     rig_close(&g);
@@ -1032,7 +1052,7 @@ static void test_moved_on(void)
      * by 1.4 s: alone it is no burst, nothing moves. */
     open_spaced_stalled(&g, 2, 1, 100, 2, 1500000); /* the echo, burst 0 */
     CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
-    CHECK(strstr(g.f.log, "2500: BURST_WAIT\n"
+    CHECK(strstr(g.f.log, "2500: BURST_WAIT 0 us\n"
                           "2500: sleep until 1100 ms\n"
                           "2500: BURST_BEGIN 9\n") != NULL);
     CHECK(strstr(g.f.log, "SCHEDULE_MOVED") == NULL);

@@ -623,9 +623,6 @@ static int send_scheduled(sender *snd, unsigned long long *sent, int64_t start_u
         int rc;
         if (burst > 0 && c->pause_ms > 0) {
             int64_t pause_us = (int64_t)c->pause_ms * 1000;
-            rc = tell_wait(snd, start_us + burst * pause_us);
-            if (rc != 0)
-                return rc;
             int64_t now = snd->io.now_us(snd->io.ctx);
             rate_move move;
             if (!stop_asked(snd) &&
@@ -634,6 +631,8 @@ static int send_scheduled(sender *snd, unsigned long long *sent, int64_t start_u
                 moved_on(snd, &move);
             int64_t next_us = start_us + burst * pause_us;
             if (next_us > now && (rc = tell_moved(snd)) != 0) /* on schedule again */
+                return rc;
+            if ((rc = tell_wait(snd, next_us)) != 0)
                 return rc;
             if (plain_waits(snd))
                 snd->io.sleep_until_us(snd->io.ctx, next_us);

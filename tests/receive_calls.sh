@@ -181,6 +181,14 @@ expect "msend -q --rate 20k: output" "a dot per message" \
     [ "$(sed -n 3p "$WORK/dots.tx")" = "$(printf '%*s' "$LINES_N" '' | tr ' ' .)Pausing before sending 'stat'" ]
 expect "msend -q --rate 20k" "its $LINES_N dots in under $((LINES_N / 4)) writes" \
     [ "$(count '^[0-9]+ +write\(1,' "$WORK/dots.trace")" -lt $((LINES_N / 4)) ]
+# -p 0 has no waits between bursts: the dots still come as they are made,
+# in writes of their own before the end (at least 3 here), not all at once
+# with the last line.
+write_calls unpaced -q -m 20 -p 0 -b 10 -n 20000
+expect "msend -q -p 0" "dots written on the way: 3 or more writes of dots alone" \
+    at_least '^[0-9]+ +write\(1, "\.+", [0-9]+\)' "$WORK/unpaced.trace" 3
+expect "msend -q -p 0" "in under 5000 writes" \
+    [ "$(count '^[0-9]+ +write\(1,' "$WORK/unpaced.trace")" -lt 5000 ]
 # -p 300: each message's line is written before the next message goes.
 # shellcheck disable=SC2317 # called through expect
 line_before_next() {

@@ -156,11 +156,13 @@ static int on_sender_event(void *ctx, const sender_event *e)
         }
         return 0;
     case SENDER_BURST_END:
-        if (o->quiet != 1 || o->json)
-            return 0;
-        out_write(ss->text, ".", 1);
-        ss->dots_pending = true;
-        return 0; /* written before the wait that follows, or at the end */
+        if (o->quiet == 1 && !o->json) {
+            out_write(ss->text, ".", 1);
+            ss->dots_pending = true;
+        }
+        /* Written before the wait that follows (SENDER_BURST_WAIT), or
+         * here once they are old: -p 0 has no waits between bursts. */
+        return o->quiet < 2 && !o->json ? flush_before_wait(ss, 0) : 0;
     case SENDER_MESSAGES_SENT:
         ss->sending_s += e->seconds;
         if (!o->summary)

@@ -7,8 +7,8 @@
 # signal ends it while it sleeps in recvmmsg; with a time limit or stdout
 # a pipe it waits in poll as before. The output stays exact throughout.
 # And msend's send calls: one per datagram in a standard test (-1 .. -5),
-# batches otherwise; its writes to stdout: many lines (or -q's dots) to a
-# write at a high rate, each line before the wait at a slow one.
+# batches otherwise; its writes to stdout: many lines to a write at a high
+# rate, each line before the wait at a slow one, each of -q's dots at once.
 source "$(dirname "$0")/lib.sh"
 # LeakSanitizer cannot work under ptrace (strace, below); the other suites
 # and valgrind cover leaks.
@@ -152,8 +152,8 @@ expect "msend -b5000 -m20 (no preset)" "the burst in batches: under 100 calls" \
     [ "$(count '^[0-9]+ +send(mmsg|msg|to)\(' "$WORK/typed.trace")" -lt 100 ]
 
 # msend's lines on stdout: at a high rate many go in one write (before,
-# every message's line, or -q's dot, was a write of its own: 4000+ here);
-# at a human pace each is written before the wait for the next burst.
+# every message's line was a write of its own: 4000+ here); at a human
+# pace each is written before the wait for the next burst.
 # write_calls NAME MSEND_ARGS...: msend under strace into mdump -q -s, its
 # stdout a pipe; the trace of its writes and sends in $WORK/NAME.trace.
 write_calls() {
@@ -176,18 +176,21 @@ expect "msend --rate 20k: output" "then the count" \
     [ "$(tail -n 1 "$WORK/lines.tx")" = "$LINES_N messages sent (not including 'stat')" ]
 expect "msend --rate 20k" "its $LINES_N lines in under $((LINES_N / 4)) writes" \
     [ "$(count '^[0-9]+ +write\(1,' "$WORK/lines.trace")" -lt $((LINES_N / 4)) ]
+# -q's dots are each written as they are made (scripts count them when
+# a sender is stopped midway).
 write_calls dots -q -m 20 --rate 20k -n "$LINES_N"
 expect "msend -q --rate 20k: output" "a dot per message" \
     [ "$(sed -n 3p "$WORK/dots.tx")" = "$(printf '%*s' "$LINES_N" '' | tr ' ' .)Pausing before sending 'stat'" ]
-expect "msend -q --rate 20k" "its $LINES_N dots in under $((LINES_N / 4)) writes" \
-    [ "$(count '^[0-9]+ +write\(1,' "$WORK/dots.trace")" -lt $((LINES_N / 4)) ]
-# -p 0 has no waits between bursts: the dots still come as they are made,
-# in writes of their own before the end (at least 3 here), not all at once
-# with the last line.
-write_calls unpaced -q -m 20 -p 0 -b 10 -n 20000
-expect "msend -q -p 0" "dots written on the way: 3 or more writes of dots alone" \
-    at_least '^[0-9]+ +write\(1, "\.+", [0-9]+\)' "$WORK/unpaced.trace" 3
-expect "msend -q -p 0" "in under 5000 writes" \
+expect "msend -q --rate 20k" "each of its $LINES_N dots in a write of its own" \
+    [ "$(count '^[0-9]+ +write\(1, "\.", 1\)' "$WORK/dots.trace")" -eq "$LINES_N" ]
+# -p 0 has no waits between bursts: the lines still come as they are made,
+# in writes before the end (at least 3 here), many to a write.
+write_calls unpaced -m 20 -p 0 -b 10 -n 20000
+expect "msend -p 0: output" "a line per burst" \
+    [ "$(count '^Sending burst of 10 msgs$' "$WORK/unpaced.tx")" -eq 20000 ]
+expect "msend -p 0" "lines written on the way: 3 or more writes before the last" \
+    at_least '^[0-9]+ +write\(1, "Sending burst of 10 msgs\\n' "$WORK/unpaced.trace" 3
+expect "msend -p 0" "its 20000 lines in under 5000 writes" \
     [ "$(count '^[0-9]+ +write\(1,' "$WORK/unpaced.trace")" -lt 5000 ]
 # -p 300: each message's line is written before the next message goes.
 # shellcheck disable=SC2317 # called through expect

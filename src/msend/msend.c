@@ -76,12 +76,13 @@ static int flush_stdout(const session *ss)
     return out_status(ss->text);
 }
 
-/* Between bursts, stdout's lines (and -q's dots) are written before a
- * wait of at least this long, and before any wait once they have waited
- * this long since the last such write: a line is never shown much later
- * than it was made, and at high rates (--rate 20k: a burst every 50 us)
- * they go many to a write, not one write (and, on Windows, one hand-over
- * to the writer thread) per message. */
+/* Between bursts, stdout's lines are written before a wait of at least
+ * this long, and at a burst's end once they have waited this long since
+ * the last such write: a line is never shown much later than it was
+ * made, and at high rates (--rate 20k: a burst every 50 us) they go many
+ * to a write, not one write (and, on Windows, one hand-over to the writer
+ * thread) per message. -q's dots are each written at once (the spec's
+ * "flushed"). */
 enum { MSEND_LINES_LATE_US = 10000 };
 
 static int flush_before_wait(session *ss, int64_t wait_us)
@@ -157,12 +158,17 @@ static int on_sender_event(void *ctx, const sender_event *e)
         return 0;
     case SENDER_BURST_END:
         if (o->quiet == 1 && !o->json) {
+            /* Each dot is written as it is made, as the old msend did:
+             * scripts count them to learn how many went out before a
+             * sender was stopped midway (mcheck does). */
             out_write(ss->text, ".", 1);
             ss->dots_pending = true;
+            return flush_stdout(ss);
         }
-        /* Written before the wait that follows (SENDER_BURST_WAIT), or
-         * here once they are old: -p 0 has no waits between bursts. */
-        return o->quiet < 2 && !o->json ? flush_before_wait(ss, 0) : 0;
+        /* Lines are written before the wait that follows
+         * (SENDER_BURST_WAIT), or here once they are old: -p 0 has no
+         * waits between bursts. */
+        return old_lines(o, 1) ? flush_before_wait(ss, 0) : 0;
     case SENDER_MESSAGES_SENT:
         ss->sending_s += e->seconds;
         if (!o->summary)

@@ -122,21 +122,30 @@ if wait_listening "" udp "$PORT" 10; then
     expect_same "stdout a pipe: output" "$WORK/quiet.want" "$WORK/pipe.out"
 fi
 
+# msend_traced NAME CALLS MSEND_ARGS...: msend under strace (CALLS, as
+# strace's trace=) into mdump -q -s, its stdout a pipe: its output in
+# $WORK/NAME.tx, the trace in $WORK/NAME.trace, mdump's in $WORK/NAME.rx.
+msend_traced() {
+    local name=$1 calls=$2
+    shift 2
+    spawn "$WORK/$name.rx" "$MDUMP" -q -s 0.0.0.0 "$PORT"
+    local rx=$SPAWNED
+    wait_listening "" udp "$PORT" 10 || return 1
+    timeout 60 strace -f -qq -e "trace=$calls" -o "$WORK/$name.trace" \
+        "$MSEND" "$@" -u 127.0.0.1 "$PORT" 2> "$WORK/$name.err" | cat > "$WORK/$name.tx"
+    expect_status "$name: msend" 0 "${PIPESTATUS[0]}"
+    wait_exit "$rx" 10
+    expect_status "$name: mdump" 0 "$STATUS"
+}
+
 # msend's send calls: a standard test sends each datagram in a call of its
 # own, as the old msend did (its bursts leave no denser than the old
 # tool's); the same options typed out send the burst in batches.
-# send_calls NAME MSEND_ARGS...: msend under strace into mdump -q -s.
+# send_calls NAME MSEND_ARGS...: traced, every message must arrive.
 send_calls() {
     local name=$1
     shift
-    spawn "$WORK/$name.rx" "$MDUMP" -q -s 0.0.0.0 "$PORT"
-    local rx=$SPAWNED
-    wait_listening "" udp "$PORT" 10 || return
-    timeout 20 strace -f -qq -e trace=sendmmsg,sendmsg,sendto -o "$WORK/$name.trace" \
-        "$MSEND" "$@" -u 127.0.0.1 "$PORT" > "$WORK/$name.tx" 2>&1
-    expect_status "$name: msend" 0 $?
-    wait_exit "$rx" 10
-    expect_status "$name: mdump" 0 "$STATUS"
+    msend_traced "$name" sendmmsg,sendmsg,sendto "$@" || return
     printf '%s\n' "5000 msgs sent, 5000 received (not including 'stat')" "0.000000% loss" \
         > "$WORK/$name.want"
     tail -n 2 "$WORK/$name.rx" > "$WORK/$name.got"
@@ -154,19 +163,11 @@ expect "msend -b5000 -m20 (no preset)" "the burst in batches: under 100 calls" \
 # msend's lines on stdout: at a high rate many go in one write (before,
 # every message's line was a write of its own: 4000+ here); at a human
 # pace each is written before the wait for the next burst.
-# write_calls NAME MSEND_ARGS...: msend under strace into mdump -q -s, its
-# stdout a pipe; the trace of its writes and sends in $WORK/NAME.trace.
+# write_calls NAME MSEND_ARGS...: traced, its writes and sends.
 write_calls() {
     local name=$1
     shift
-    spawn "$WORK/$name.rx" "$MDUMP" -q -s 0.0.0.0 "$PORT"
-    local rx=$SPAWNED
-    wait_listening "" udp "$PORT" 10 || return
-    timeout 60 strace -f -qq -e trace=write,sendmmsg,sendmsg,sendto -o "$WORK/$name.trace" \
-        "$MSEND" "$@" -s 100 -u 127.0.0.1 "$PORT" 2> "$WORK/$name.err" | cat > "$WORK/$name.tx"
-    expect_status "$name: msend" 0 "${PIPESTATUS[0]}"
-    wait_exit "$rx" 10
-    expect_status "$name: mdump" 0 "$STATUS"
+    msend_traced "$name" write,sendmmsg,sendmsg,sendto "$@" -s 100
 }
 LINES_N=4000
 write_calls lines -m 20 --rate 20k -n "$LINES_N"

@@ -326,17 +326,28 @@ static long stalling_send(void *ctx, const uint8_t *data, const uint32_t *lens, 
     return n;
 }
 
+/* A rig sending num_bursts bursts of burst_count at msgs_per_s (--rate),
+ * the bursts seen or not (-qq), each of its waits logged to the
+ * microsecond and oversleeping by oversleep_us. */
+static void open_paced(rig *g, long long num_bursts, int burst_count, double msgs_per_s,
+                       bool unseen, int64_t oversleep_us)
+{
+    rig_open(g);
+    g->c.num_bursts = num_bursts;
+    g->c.burst_count = burst_count;
+    g->c.rate_msgs_per_s = msgs_per_s;
+    g->c.bursts_unseen = unseen;
+    g->f.oversleep_us = oversleep_us;
+    rig_start(g);
+    g->snd.io.sleep_until_us = fake_sleep_until_us_fine;
+}
+
 /* A rig sending num_bursts messages at 1000/s (--rate) through
  * stalling_send, stopped for stall_for_us once `after` datagrams went. */
 static void open_paced_stalled(rig *g, long long num_bursts, size_t after, int64_t stall_for_us)
 {
-    rig_open(g);
-    g->c.num_bursts = num_bursts;
-    g->c.rate_msgs_per_s = 1000;
-    g->c.bursts_unseen = true;
-    rig_start(g);
+    open_paced(g, num_bursts, 1, 1000, true, 0);
     g->snd.io.send_datagrams = stalling_send;
-    g->snd.io.sleep_until_us = fake_sleep_until_us_fine;
     stall_after = after;
     stall_us = stall_for_us;
 }
@@ -840,12 +851,7 @@ static void test_paced(void)
     /* 1000 messages a second, 5 of them: each at start + k ms, one at a
      * time, from the clock at 1 s (after the echo's pause); the -b 1
      * bursts nobody sees are one. */
-    rig_open(&g);
-    g.c.num_bursts = 5;
-    g.c.rate_msgs_per_s = 1000;
-    g.c.bursts_unseen = true;
-    rig_start(&g);
-    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
+    open_paced(&g, 5, 1, 1000, true, 0);
     CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
     CHECK(strstr(g.f.log, "1000: BURST_BEGIN 9\n"
                           "1000: send 1 of 1\n"
@@ -862,11 +868,7 @@ static void test_paced(void)
     /* Seen, each -b 1 burst is told, and the wait until the next one is
      * due with it: 1 ms (msend writes its lines before a wait of 10 ms or
      * more). */
-    rig_open(&g);
-    g.c.num_bursts = 3;
-    g.c.rate_msgs_per_s = 1000;
-    rig_start(&g);
-    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
+    open_paced(&g, 3, 1, 1000, false, 0);
     CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
     CHECK(strstr(g.f.log, "1000: send 1 of 1\n"
                           "1000: BURST_END\n"
@@ -882,13 +884,7 @@ static void test_paced(void)
      * bursts nobody sees (13 or 14 a time; one system call a message kept
      * msend near 100k msgs/s), and the schedule does not drift: the last
      * wake, at 1045 us, sends messages 95 to 99. */
-    rig_open(&g);
-    g.c.num_bursts = 100;
-    g.c.rate_msgs_per_s = 100000;
-    g.c.bursts_unseen = true;
-    g.f.oversleep_us = 35;
-    rig_start(&g);
-    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
+    open_paced(&g, 100, 1, 100000, true, 35);
     CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
     CHECK(occurrences(g.f.log, "send 1 of 1\n") == 2); /* the echo, message 0 */
     CHECK(strstr(g.f.log, "1000000: sleep until 1000100 us\n"
@@ -906,13 +902,7 @@ static void test_paced(void)
 
     /* The same with -b 100: one burst, so what is due goes as one batch:
      * 1 first, then 13, 14, 13, 14, 13, 14, 13 and the last 5. */
-    rig_open(&g);
-    g.c.num_bursts = 1;
-    g.c.burst_count = 100;
-    g.c.rate_msgs_per_s = 100000;
-    g.f.oversleep_us = 35;
-    rig_start(&g);
-    g.snd.io.sleep_until_us = fake_sleep_until_us_fine;
+    open_paced(&g, 1, 100, 100000, false, 35);
     CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
     CHECK(strstr(g.f.log, "1000: BURST_BEGIN 9\n"
                           "1000: send 1 of 1\n"

@@ -91,13 +91,20 @@ flow *flow_find(flow_table *t, const sock_addr *source, const sock_addr *group,
 void flow_echo(flow *f, bool decimal)
 {
     f->decimal = decimal;
-    f->messages_at_echo = f->messages;
+    f->messages_at_test = f->messages;
     seqtrack_new_sequence(f->seq);
+}
+
+void flow_stat(flow *f)
+{
+    f->messages_at_test = f->messages;
+    if (!f->counts_only)
+        seqtrack_new_sequence(f->seq);
 }
 
 uint64_t flow_test_messages(const flow *f)
 {
-    return f->messages - f->messages_at_echo;
+    return f->messages - f->messages_at_test;
 }
 
 void flow_message(flow *f, size_t bytes, const uint64_t *seq, const int64_t *sent_us,

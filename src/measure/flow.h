@@ -47,7 +47,8 @@ typedef struct flow {
     bool decimal;           /* "Message <n>" in decimal (its echo said -d) */
     seqtrack *seq;          /* its sequence accounting (in the table) */
     uint64_t messages;      /* messages (not echo or stat) */
-    uint64_t messages_at_echo; /* messages before the latest echo */
+    uint64_t messages_at_test; /* messages before the test under way: its
+                                  echo, or the stat that ended the last */
     uint64_t bytes;         /* their bytes; TCP: every byte read */
     uint64_t unnumbered;    /* messages without a number to read */
     int64_t first_us, last_us; /* first and last message's arrival */
@@ -81,8 +82,12 @@ flow *flow_lookup(flow_table *t, const sock_addr *source, const sock_addr *group
 /* The sender begins a test (its echo): a new sequence from the next
  * number, read in decimal when decimal is true. */
 void flow_echo(flow *f, bool decimal);
-/* Its messages since its latest echo (all of them before any echo): what
- * its 'stat' counts. */
+/* The sender ended a test (its 'stat', counted by flow_test_messages
+ * first): the next test's numbers start again from 0, so a new sequence
+ * begins with the next number even when that test's echo is lost. */
+void flow_stat(flow *f);
+/* Its messages since its latest echo or stat (all of them before any):
+ * what its 'stat' counts. */
 uint64_t flow_test_messages(const flow *f);
 /* One message of `bytes` bytes that arrived at arrival_mono_us (and
  * arrival_wall_us on the wall clock); seq: its number, sent_us: the send

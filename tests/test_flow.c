@@ -211,11 +211,47 @@ static void test_unnumbered_and_tcp(void)
     flow_table_free(&t);
 }
 
+/* Numbers garbled into a confirmed jump near 2^64: the interval's change
+ * of the loss stays positive (held at INT64_MAX, not wrapped to -18), and
+ * the sums over streams stay at UINT64_MAX. */
+static void test_huge_loss(void)
+{
+    flow_table t;
+    CHECK(flow_table_init(&t, 8));
+    sock_addr grp = addr("239.1.1.1", 0);
+    for (uint16_t port = 40000; port < 40002; port++) {
+        sock_addr src = addr("192.0.2.1", port);
+        flow *f = flow_find(&t, &src, &grp, 0, false);
+        numbered(f, 0, 10, 1000000);
+        flow_interval_done(f);
+        numbered(f, UINT64_MAX - 16, 10, 1100000); /* a stray */
+        numbered(f, UINT64_MAX - 15, 10, 1200000); /* confirms it */
+        CHECK(flow_lost(f) == UINT64_MAX - 17);
+        flow_interval_text(line, sizeof line, f, "239.1.1.1", 1.0, 2.0);
+        CHECK_STR(line, port == 40000
+                            ? "interval 1.000-2.000 s 239.1.1.1 from 192.0.2.1.40000: 2 msgs, "
+                              "2 msgs/s, 0.000 Mbit/s, lost 9223372036854775807, dup 0, "
+                              "reordered 0"
+                            : "interval 1.000-2.000 s 239.1.1.1 from 192.0.2.1.40001: 2 msgs, "
+                              "2 msgs/s, 0.000 Mbit/s, lost 9223372036854775807, dup 0, "
+                              "reordered 0");
+        CHECK(strstr(interval_json(f, "239.1.1.1", 1.0, 2.0),
+                     "\"lost\": 9223372036854775807, \"lost_total\": 18446744073709551598,") !=
+              NULL);
+    }
+    flow_sums sum = flow_table_sums(&t, 0);
+    CHECK(sum.streams == 2 && sum.messages == 6 && sum.lost == UINT64_MAX);
+    CHECK(flow_table_sums(&t, FLOW_ALL_GROUPS).lost == UINT64_MAX);
+    CHECK(flow_table_sums(&t, 1).streams == 0 && flow_table_sums(&t, 1).lost == 0);
+    flow_table_free(&t);
+}
+
 int main(void)
 {
     test_table();
     test_counts_and_lines();
     test_send_times();
     test_unnumbered_and_tcp();
+    test_huge_loss();
     return check_report("test_flow");
 }

@@ -142,7 +142,42 @@ uint64_t flow_lost(const flow *f)
     return f->counts_only ? 0 : seqtrack_lost(f->seq);
 }
 
+static uint64_t add_saturating(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+flow_sums flow_table_sums(const flow_table *t, size_t group)
+{
+    flow_sums sum = {0, 0, 0, 0, 0};
+    for (size_t i = 0; i < t->seqs.count; i++) {
+        const flow *f = &t->flows[i];
+        if (group != FLOW_ALL_GROUPS && f->group != group)
+            continue;
+        sum.streams++;
+        sum.messages = add_saturating(sum.messages, f->messages);
+        sum.lost = add_saturating(sum.lost, flow_lost(f));
+        if (!f->counts_only) {
+            sum.duplicates = add_saturating(sum.duplicates, f->seq->duplicates);
+            sum.reordered = add_saturating(sum.reordered, f->seq->reordered);
+        }
+    }
+    return sum;
+}
+
 /* ---- lines */
+
+/* The change of the loss since the last interval ended: negative when
+ * late ones filled more than new gaps opened; a change beyond int64_t
+ * (numbers garbled into a jump near 2^64) is held at its bound, not let
+ * wrap into the other sign. */
+static int64_t lost_change(const flow *f)
+{
+    uint64_t now = flow_lost(f), was = f->mark.lost;
+    if (now >= was)
+        return now - was > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)(now - was);
+    return was - now > (uint64_t)INT64_MAX ? -INT64_MAX : -(int64_t)(was - now);
+}
 
 static double per_second(uint64_t count, double seconds)
 {
@@ -182,7 +217,7 @@ size_t flow_interval_text(char *buf, size_t cap, const flow *f, const char *grou
                    per_second(bytes, seconds) * 8 / 1e6);
     if (!f->counts_only)
         textbuf_printf(&t, ", lost %" PRId64 ", dup %" PRIu64 ", reordered %" PRIu64,
-                       (int64_t)(flow_lost(f) - f->mark.lost),
+                       lost_change(f),
                        f->seq->duplicates - f->mark.duplicates,
                        f->seq->reordered - f->mark.reordered);
     if (!f->counts_only)
@@ -257,7 +292,7 @@ void flow_interval_json(jsonw *w, const flow *f, const char *group, double start
         key_null(w, "duplicates");
         key_null(w, "reordered");
     } else {
-        jsonw_kv_int(w, "lost", (int64_t)(flow_lost(f) - f->mark.lost));
+        jsonw_kv_int(w, "lost", lost_change(f));
         jsonw_kv_uint(w, "lost_total", flow_lost(f));
         jsonw_kv_uint(w, "duplicates", f->seq->duplicates - f->mark.duplicates);
         jsonw_kv_uint(w, "reordered", f->seq->reordered - f->mark.reordered);

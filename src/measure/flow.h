@@ -102,6 +102,15 @@ bool flow_numbered(const flow *f);
 /* The loss counted so far (0 for a TCP stream). */
 uint64_t flow_lost(const flow *f);
 
+/* The counts of a table's streams added up: those of one group, or of
+ * all (FLOW_ALL_GROUPS). Each saturates at UINT64_MAX rather than wrap (a
+ * stream's loss alone may be near it: a confirmed jump to 2^64 - 1). */
+typedef struct flow_sums {
+    uint64_t streams, messages, lost, duplicates, reordered;
+} flow_sums;
+#define FLOW_ALL_GROUPS SIZE_MAX
+flow_sums flow_table_sums(const flow_table *t, size_t group);
+
 /* The line of the interval from start_s to end_s (seconds on the
  * receiver's interval clock) for a stream of group `group` (its text),
  * as snprintf; flow_interval_done then starts the next interval. */

@@ -246,6 +246,43 @@ static void test_huge_loss(void)
     flow_table_free(&t);
 }
 
+/* Two late copies of old numbers read as a restart until the next number
+ * goes on from the old highest and undoes it (seqtrack.h): counts taken
+ * in between are taken back, so an interval's change of the duplicates
+ * (or reordered) is then negative, not a wrap to 2^64 - 1. */
+static void test_restart_undone(void)
+{
+    flow_table t;
+    CHECK(flow_table_init(&t, 8));
+    sock_addr src = addr("192.0.2.1", 40000), grp = addr("239.1.1.1", 0);
+    flow *f = flow_find(&t, &src, &grp, 0, false);
+    for (uint64_t n = 0; n < 10000; n++)
+        numbered(f, n, 10, 1000000);
+    flow_interval_done(f);
+    numbered(f, 10, 10, 2000000);
+    numbered(f, 11, 10, 2000001); /* a restart, for now */
+    numbered(f, 11, 10, 2000002); /* its duplicate */
+    numbered(f, 13, 10, 2000003);
+    numbered(f, 12, 10, 2000004); /* and a late one */
+    CHECK(f->seq->restarts == 1);
+    flow_interval_text(line, sizeof line, f, "239.1.1.1", 1.0, 2.0);
+    CHECK_STR(line, "interval 1.000-2.000 s 239.1.1.1 from 192.0.2.1.40000: 5 msgs, "
+                    "5 msgs/s, 0.000 Mbit/s, lost 0, dup 1, reordered 1");
+    flow_interval_done(f);
+    numbered(f, 10000, 10, 3000000); /* the old sequence goes on */
+    CHECK(f->seq->restarts == 0 && f->seq->stray == 5);
+    flow_interval_text(line, sizeof line, f, "239.1.1.1", 2.0, 3.0);
+    CHECK_STR(line, "interval 2.000-3.000 s 239.1.1.1 from 192.0.2.1.40000: 1 msgs, "
+                    "1 msgs/s, 0.000 Mbit/s, lost 0, dup -1, reordered -1");
+    CHECK(strstr(interval_json(f, "239.1.1.1", 2.0, 3.0),
+                 "\"lost\": 0, \"lost_total\": 0, \"duplicates\": -1, \"reordered\": -1,") !=
+          NULL);
+    flow_total_text(line, sizeof line, f, "239.1.1.1");
+    CHECK_STR(line, "239.1.1.1 from 192.0.2.1.40000: 10006 msgs in 2.000 s, 5003 msgs/s, "
+                    "0.400 Mbit/s, lost 0, dup 0, reordered 0, highest 2710, stray 5");
+    flow_table_free(&t);
+}
+
 int main(void)
 {
     test_table();
@@ -253,5 +290,6 @@ int main(void)
     test_send_times();
     test_unnumbered_and_tcp();
     test_huge_loss();
+    test_restart_undone();
     return check_report("test_flow");
 }

@@ -167,13 +167,13 @@ flow_sums flow_table_sums(const flow_table *t, size_t group)
 
 /* ---- lines */
 
-/* The change of the loss since the last interval ended: negative when
- * late ones filled more than new gaps opened; a change beyond int64_t
- * (numbers garbled into a jump near 2^64) is held at its bound, not let
- * wrap into the other sign. */
-static int64_t lost_change(const flow *f)
+/* A count's change since the last interval ended, now - was: negative
+ * when it fell (the loss when late ones filled more than new gaps opened;
+ * any count when a restart was undone, seqtrack.h); a change beyond
+ * int64_t (numbers garbled into a jump near 2^64) is held at its bound,
+ * not let wrap into the other sign. */
+static int64_t change(uint64_t now, uint64_t was)
 {
-    uint64_t now = flow_lost(f), was = f->mark.lost;
     if (now >= was)
         return now - was > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)(now - was);
     return was - now > (uint64_t)INT64_MAX ? -INT64_MAX : -(int64_t)(was - now);
@@ -216,10 +216,10 @@ size_t flow_interval_text(char *buf, size_t cap, const flow *f, const char *grou
                    start_s, end_s, group, source, messages, per_second(messages, seconds),
                    per_second(bytes, seconds) * 8 / 1e6);
     if (!f->counts_only)
-        textbuf_printf(&t, ", lost %" PRId64 ", dup %" PRIu64 ", reordered %" PRIu64,
-                       lost_change(f),
-                       f->seq->duplicates - f->mark.duplicates,
-                       f->seq->reordered - f->mark.reordered);
+        textbuf_printf(&t, ", lost %" PRId64 ", dup %" PRId64 ", reordered %" PRId64,
+                       change(flow_lost(f), f->mark.lost),
+                       change(f->seq->duplicates, f->mark.duplicates),
+                       change(f->seq->reordered, f->mark.reordered));
     if (!f->counts_only)
         jitter_part(&t, &f->interval);
     return t.len;
@@ -292,10 +292,10 @@ void flow_interval_json(jsonw *w, const flow *f, const char *group, double start
         key_null(w, "duplicates");
         key_null(w, "reordered");
     } else {
-        jsonw_kv_int(w, "lost", lost_change(f));
+        jsonw_kv_int(w, "lost", change(flow_lost(f), f->mark.lost));
         jsonw_kv_uint(w, "lost_total", flow_lost(f));
-        jsonw_kv_uint(w, "duplicates", f->seq->duplicates - f->mark.duplicates);
-        jsonw_kv_uint(w, "reordered", f->seq->reordered - f->mark.reordered);
+        jsonw_kv_int(w, "duplicates", change(f->seq->duplicates, f->mark.duplicates));
+        jsonw_kv_int(w, "reordered", change(f->seq->reordered, f->mark.reordered));
     }
     jitter_json(w, f->counts_only ? &no_send_times : &f->interval);
     jsonw_object_end(w);

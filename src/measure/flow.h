@@ -18,9 +18,12 @@
  *   <group> from <source>: <n> msgs in <t> s, <r> msgs/s, <m> Mbit/s
  *     [, lost <l>, dup <d>, reordered <o>, highest <h>[, stray <s>]
  *     [, restarts <k>] | , no sequence numbers][, <jitter>]
- * one line each; <jitter> is jitter_format's text. An interval's lost is
- * the change of the count over it, negative when messages counted lost
- * before it arrived late in it; the totals' are the whole run's. A TCP
+ * one line each; <jitter> is jitter_format's text. An interval's lost,
+ * dup and reordered are the changes of the counts over it: lost negative
+ * when messages counted lost before it arrived late in it, any of them
+ * when a restart was undone in it (seqtrack.h: what it had counted is
+ * taken back), each within +-(2^63 - 1) (a change beyond shows as that
+ * bound); the totals' are the whole run's. A TCP
  * stream (counts_only) has neither numbers nor jitter parts. Mbit/s and
  * bits count the payload only, as msend's --rate does. */
 #ifndef MTOOLS_FLOW_H

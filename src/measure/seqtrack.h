@@ -20,7 +20,8 @@
  *               expected minus received, without duplicates and strays).
  *               It falls when a late one arrives, so it is not monotonic;
  *               `skipped` (numbers passed over, lost = skipped -
- *               reordered) is, for differences between intervals.
+ *               reordered) is, as are the other counts, except where a
+ *               restart is undone (below): its counts are taken back.
  *   stray       a number too far from the sequence to place (below): not
  *               taken, until the next number confirms it.
  *   restarts    sequences begun again by a confirmed far jump back.

@@ -211,11 +211,85 @@ static void test_unnumbered_and_tcp(void)
     flow_table_free(&t);
 }
 
+/* Numbers garbled into a confirmed jump near 2^64: the interval's change
+ * of the loss stays positive (held at INT64_MAX, not wrapped to -18), and
+ * the sums over streams stay at UINT64_MAX. */
+static void test_huge_loss(void)
+{
+    flow_table t;
+    CHECK(flow_table_init(&t, 8));
+    sock_addr grp = addr("239.1.1.1", 0);
+    for (uint16_t port = 40000; port < 40002; port++) {
+        sock_addr src = addr("192.0.2.1", port);
+        flow *f = flow_find(&t, &src, &grp, 0, false);
+        numbered(f, 0, 10, 1000000);
+        flow_interval_done(f);
+        numbered(f, UINT64_MAX - 16, 10, 1100000); /* a stray */
+        numbered(f, UINT64_MAX - 15, 10, 1200000); /* confirms it */
+        CHECK(flow_lost(f) == UINT64_MAX - 17);
+        flow_interval_text(line, sizeof line, f, "239.1.1.1", 1.0, 2.0);
+        CHECK_STR(line, port == 40000
+                            ? "interval 1.000-2.000 s 239.1.1.1 from 192.0.2.1.40000: 2 msgs, "
+                              "2 msgs/s, 0.000 Mbit/s, lost 9223372036854775807, dup 0, "
+                              "reordered 0"
+                            : "interval 1.000-2.000 s 239.1.1.1 from 192.0.2.1.40001: 2 msgs, "
+                              "2 msgs/s, 0.000 Mbit/s, lost 9223372036854775807, dup 0, "
+                              "reordered 0");
+        CHECK(strstr(interval_json(f, "239.1.1.1", 1.0, 2.0),
+                     "\"lost\": 9223372036854775807, \"lost_total\": 18446744073709551598,") !=
+              NULL);
+    }
+    flow_sums sum = flow_table_sums(&t, 0);
+    CHECK(sum.streams == 2 && sum.messages == 6 && sum.lost == UINT64_MAX);
+    CHECK(flow_table_sums(&t, FLOW_ALL_GROUPS).lost == UINT64_MAX);
+    CHECK(flow_table_sums(&t, 1).streams == 0 && flow_table_sums(&t, 1).lost == 0);
+    flow_table_free(&t);
+}
+
+/* Two late copies of old numbers read as a restart until the next number
+ * goes on from the old highest and undoes it (seqtrack.h): counts taken
+ * in between are taken back, so an interval's change of the duplicates
+ * (or reordered) is then negative, not a wrap to 2^64 - 1. */
+static void test_restart_undone(void)
+{
+    flow_table t;
+    CHECK(flow_table_init(&t, 8));
+    sock_addr src = addr("192.0.2.1", 40000), grp = addr("239.1.1.1", 0);
+    flow *f = flow_find(&t, &src, &grp, 0, false);
+    for (uint64_t n = 0; n < 10000; n++)
+        numbered(f, n, 10, 1000000);
+    flow_interval_done(f);
+    numbered(f, 10, 10, 2000000);
+    numbered(f, 11, 10, 2000001); /* a restart, for now */
+    numbered(f, 11, 10, 2000002); /* its duplicate */
+    numbered(f, 13, 10, 2000003);
+    numbered(f, 12, 10, 2000004); /* and a late one */
+    CHECK(f->seq->restarts == 1);
+    flow_interval_text(line, sizeof line, f, "239.1.1.1", 1.0, 2.0);
+    CHECK_STR(line, "interval 1.000-2.000 s 239.1.1.1 from 192.0.2.1.40000: 5 msgs, "
+                    "5 msgs/s, 0.000 Mbit/s, lost 0, dup 1, reordered 1");
+    flow_interval_done(f);
+    numbered(f, 10000, 10, 3000000); /* the old sequence goes on */
+    CHECK(f->seq->restarts == 0 && f->seq->stray == 5);
+    flow_interval_text(line, sizeof line, f, "239.1.1.1", 2.0, 3.0);
+    CHECK_STR(line, "interval 2.000-3.000 s 239.1.1.1 from 192.0.2.1.40000: 1 msgs, "
+                    "1 msgs/s, 0.000 Mbit/s, lost 0, dup -1, reordered -1");
+    CHECK(strstr(interval_json(f, "239.1.1.1", 2.0, 3.0),
+                 "\"lost\": 0, \"lost_total\": 0, \"duplicates\": -1, \"reordered\": -1,") !=
+          NULL);
+    flow_total_text(line, sizeof line, f, "239.1.1.1");
+    CHECK_STR(line, "239.1.1.1 from 192.0.2.1.40000: 10006 msgs in 2.000 s, 5003 msgs/s, "
+                    "0.400 Mbit/s, lost 0, dup 0, reordered 0, highest 2710, stray 5");
+    flow_table_free(&t);
+}
+
 int main(void)
 {
     test_table();
     test_counts_and_lines();
     test_send_times();
     test_unnumbered_and_tcp();
+    test_huge_loss();
+    test_restart_undone();
     return check_report("test_flow");
 }

@@ -849,6 +849,42 @@ static void test_tracking(void)
     flow_table_free(&t);
 }
 
+/* A stat ends its sender's test: the next test's numbers start again from
+ * 0 after it, so when that test's echo is lost its messages are still a
+ * test of their own, for the stat's verdict and for the sequence counts. */
+static void test_stat_ends_test(void)
+{
+    rig g;
+    flow_table t;
+    rig_open(&g, "-q");
+    CHECK(flow_table_init(&t, 16));
+    sock_addr group = an_addr("239.1.1.1", 0), a = an_addr("192.0.2.1", 40000);
+    receiver_track(&g.r, &t, &group, 0, "239.1.1.1");
+    static const char echo[] = "echo sender equiv cmd: msend -b1 -m0 -n4 -s100 "
+                               "239.1.1.1 12000";
+    dgram_from(&g, echo, sizeof echo, &a, 0);
+    for (int i = 0; i < 4; i++) {
+        char m[32];
+        int n = snprintf(m, sizeof m, "Message %d", i);
+        dgram_from(&g, m, (size_t)n, &a, 1000 + i);
+    }
+    dgram_from(&g, "stat 4", 6, &a, 2000);
+    CHECK(!g.r.loss_seen);
+    flow *f = flow_at(&t, 0);
+    CHECK(flow_lost(f) == 0 && flow_test_messages(f) == 0);
+    /* The second test (msend -l): its echo lost, its Message 1 lost. */
+    dgram_from(&g, "Message 0", 9, &a, 3000);
+    dgram_from(&g, "Message 2", 9, &a, 3001);
+    dgram_from(&g, "Message 3", 9, &a, 3002);
+    dgram_from(&g, "stat 4", 6, &a, 4000);
+    CHECK_STR(take(&g), "echo sender equiv cmd: msend -b1 -m0 -n4 -s100 239.1.1.1 12000\n"
+                        STAT_LINES(4, 4, "0.000000") STAT_LINES(4, 3, "25.000000"));
+    CHECK(g.r.loss_seen);
+    CHECK(f->messages == 7 && flow_lost(f) == 1 && f->seq->duplicates == 0);
+    rig_close(&g);
+    flow_table_free(&t);
+}
+
 static void test_json_events(void)
 {
     rig g;
@@ -881,6 +917,7 @@ int main(void)
 {
     test_read_message();
     test_tracking();
+    test_stat_ends_test();
     test_json_events();
     test_udp_echo();
     test_udp_stat();

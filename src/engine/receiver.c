@@ -105,7 +105,7 @@ static flow *stream_of(receiver *r, bool counts_only)
 }
 
 /* The stream of the current arrival when it has been seen; NULL when not. */
-static const flow *stream_seen(receiver *r)
+static flow *stream_seen(receiver *r)
 {
     const sock_addr *from = counted_sender(r);
     return from ? flow_lookup(r->flows, from, &r->group) : NULL;
@@ -264,9 +264,9 @@ static void on_echo(receiver *r, const uint8_t *text, size_t len, bool stream)
 }
 
 /* count_text is the part after WIRE_STAT; from: its sender's stream, when
- * kept (UDP: several senders may share the group). Returns true to exit
- * (-s). */
-static bool on_stat(receiver *r, const uint8_t *count_text, size_t len, const flow *from)
+ * kept (UDP: several senders may share the group), whose test it ends.
+ * Returns true to exit (-s). */
+static bool on_stat(receiver *r, const uint8_t *count_text, size_t len, flow *from)
 {
     uint64_t sent = 0;
     size_t digits = 0;
@@ -319,6 +319,8 @@ static bool on_stat(receiver *r, const uint8_t *count_text, size_t len, const fl
     uint64_t received = from ? flow_test_messages(from) : r->received;
     if (received < sent)
         r->loss_seen = true;
+    if (from)
+        flow_stat(from);
     reset_counts(r);
     return r->exit_on_stat;
 }

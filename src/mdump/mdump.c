@@ -401,27 +401,15 @@ static const char *group_text(const session *ss, size_t g, char buf[SOCK_ADDR_TE
 /* One group's sums, for --json's end object. */
 static void group_json(session *ss, jsonw *w, size_t g)
 {
-    uint64_t streams = 0, messages = 0, lost = 0, duplicates = 0, reordered = 0;
-    for (size_t i = 0; i < flow_count(&ss->flows); i++) {
-        flow *f = flow_at(&ss->flows, i);
-        if (f->group != g)
-            continue;
-        streams++;
-        messages += f->messages;
-        lost += flow_lost(f);
-        if (!f->counts_only) {
-            duplicates += f->seq->duplicates;
-            reordered += f->seq->reordered;
-        }
-    }
+    flow_sums sum = flow_table_sums(&ss->flows, g);
     char text[SOCK_ADDR_TEXT];
     jsonw_object_begin(w);
     jsonw_kv_string(w, "group", group_text(ss, g, text));
-    jsonw_kv_uint(w, "streams", streams);
-    jsonw_kv_uint(w, "messages", messages);
-    jsonw_kv_uint(w, "lost", lost);
-    jsonw_kv_uint(w, "duplicates", duplicates);
-    jsonw_kv_uint(w, "reordered", reordered);
+    jsonw_kv_uint(w, "streams", sum.streams);
+    jsonw_kv_uint(w, "messages", sum.messages);
+    jsonw_kv_uint(w, "lost", sum.lost);
+    jsonw_kv_uint(w, "duplicates", sum.duplicates);
+    jsonw_kv_uint(w, "reordered", sum.reordered);
     jsonw_object_end(w);
 }
 
@@ -487,10 +475,7 @@ static void report_end(session *ss, int status)
     jsonw_kv_uint(&w, "datagrams", ss->units);
     jsonw_kv_uint(&w, "bytes", ss->bytes);
     jsonw_kv_uint(&w, "messages", messages_total(ss));
-    uint64_t lost = 0;
-    for (size_t i = 0; i < flow_count(&ss->flows); i++)
-        lost += flow_lost(flow_at(&ss->flows, i));
-    jsonw_kv_uint(&w, "lost", lost);
+    jsonw_kv_uint(&w, "lost", flow_table_sums(&ss->flows, FLOW_ALL_GROUPS).lost);
     jsonw_kv_uint(&w, "untracked", flow_untracked(&ss->flows));
     jsonw_key(&w, "groups");
     jsonw_array_begin(&w);

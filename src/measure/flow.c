@@ -91,13 +91,20 @@ flow *flow_find(flow_table *t, const sock_addr *source, const sock_addr *group,
 void flow_echo(flow *f, bool decimal)
 {
     f->decimal = decimal;
-    f->messages_at_echo = f->messages;
+    f->messages_at_test = f->messages;
     seqtrack_new_sequence(f->seq);
+}
+
+void flow_stat(flow *f)
+{
+    f->messages_at_test = f->messages;
+    if (!f->counts_only)
+        seqtrack_new_sequence(f->seq);
 }
 
 uint64_t flow_test_messages(const flow *f)
 {
-    return f->messages - f->messages_at_echo;
+    return f->messages - f->messages_at_test;
 }
 
 void flow_message(flow *f, size_t bytes, const uint64_t *seq, const int64_t *sent_us,
@@ -135,7 +142,42 @@ uint64_t flow_lost(const flow *f)
     return f->counts_only ? 0 : seqtrack_lost(f->seq);
 }
 
+static uint64_t add_saturating(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+flow_sums flow_table_sums(const flow_table *t, size_t group)
+{
+    flow_sums sum = {0, 0, 0, 0, 0};
+    for (size_t i = 0; i < t->seqs.count; i++) {
+        const flow *f = &t->flows[i];
+        if (group != FLOW_ALL_GROUPS && f->group != group)
+            continue;
+        sum.streams++;
+        sum.messages = add_saturating(sum.messages, f->messages);
+        sum.lost = add_saturating(sum.lost, flow_lost(f));
+        if (!f->counts_only) {
+            sum.duplicates = add_saturating(sum.duplicates, f->seq->duplicates);
+            sum.reordered = add_saturating(sum.reordered, f->seq->reordered);
+        }
+    }
+    return sum;
+}
+
 /* ---- lines */
+
+/* A count's change since the last interval ended, now - was: negative
+ * when it fell (the loss when late ones filled more than new gaps opened;
+ * any count when a restart was undone, seqtrack.h); a change beyond
+ * int64_t (numbers garbled into a jump near 2^64) is held at its bound,
+ * not let wrap into the other sign. */
+static int64_t change(uint64_t now, uint64_t was)
+{
+    if (now >= was)
+        return now - was > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)(now - was);
+    return was - now > (uint64_t)INT64_MAX ? -INT64_MAX : -(int64_t)(was - now);
+}
 
 static double per_second(uint64_t count, double seconds)
 {
@@ -174,10 +216,10 @@ size_t flow_interval_text(char *buf, size_t cap, const flow *f, const char *grou
                    start_s, end_s, group, source, messages, per_second(messages, seconds),
                    per_second(bytes, seconds) * 8 / 1e6);
     if (!f->counts_only)
-        textbuf_printf(&t, ", lost %" PRId64 ", dup %" PRIu64 ", reordered %" PRIu64,
-                       (int64_t)(flow_lost(f) - f->mark.lost),
-                       f->seq->duplicates - f->mark.duplicates,
-                       f->seq->reordered - f->mark.reordered);
+        textbuf_printf(&t, ", lost %" PRId64 ", dup %" PRId64 ", reordered %" PRId64,
+                       change(flow_lost(f), f->mark.lost),
+                       change(f->seq->duplicates, f->mark.duplicates),
+                       change(f->seq->reordered, f->mark.reordered));
     if (!f->counts_only)
         jitter_part(&t, &f->interval);
     return t.len;
@@ -250,10 +292,10 @@ void flow_interval_json(jsonw *w, const flow *f, const char *group, double start
         key_null(w, "duplicates");
         key_null(w, "reordered");
     } else {
-        jsonw_kv_int(w, "lost", (int64_t)(flow_lost(f) - f->mark.lost));
+        jsonw_kv_int(w, "lost", change(flow_lost(f), f->mark.lost));
         jsonw_kv_uint(w, "lost_total", flow_lost(f));
-        jsonw_kv_uint(w, "duplicates", f->seq->duplicates - f->mark.duplicates);
-        jsonw_kv_uint(w, "reordered", f->seq->reordered - f->mark.reordered);
+        jsonw_kv_int(w, "duplicates", change(f->seq->duplicates, f->mark.duplicates));
+        jsonw_kv_int(w, "reordered", change(f->seq->reordered, f->mark.reordered));
     }
     jitter_json(w, f->counts_only ? &no_send_times : &f->interval);
     jsonw_object_end(w);

@@ -18,9 +18,12 @@
  *   <group> from <source>: <n> msgs in <t> s, <r> msgs/s, <m> Mbit/s
  *     [, lost <l>, dup <d>, reordered <o>, highest <h>[, stray <s>]
  *     [, restarts <k>] | , no sequence numbers][, <jitter>]
- * one line each; <jitter> is jitter_format's text. An interval's lost is
- * the change of the count over it, negative when messages counted lost
- * before it arrived late in it; the totals' are the whole run's. A TCP
+ * one line each; <jitter> is jitter_format's text. An interval's lost,
+ * dup and reordered are the changes of the counts over it: lost negative
+ * when messages counted lost before it arrived late in it, any of them
+ * when a restart was undone in it (seqtrack.h: what it had counted is
+ * taken back), each within +-(2^63 - 1) (a change beyond shows as that
+ * bound); the totals' are the whole run's. A TCP
  * stream (counts_only) has neither numbers nor jitter parts. Mbit/s and
  * bits count the payload only, as msend's --rate does. */
 #ifndef MTOOLS_FLOW_H
@@ -47,7 +50,8 @@ typedef struct flow {
     bool decimal;           /* "Message <n>" in decimal (its echo said -d) */
     seqtrack *seq;          /* its sequence accounting (in the table) */
     uint64_t messages;      /* messages (not echo or stat) */
-    uint64_t messages_at_echo; /* messages before the latest echo */
+    uint64_t messages_at_test; /* messages before the test under way: its
+                                  echo, or the stat that ended the last */
     uint64_t bytes;         /* their bytes; TCP: every byte read */
     uint64_t unnumbered;    /* messages without a number to read */
     int64_t first_us, last_us; /* first and last message's arrival */
@@ -81,8 +85,12 @@ flow *flow_lookup(flow_table *t, const sock_addr *source, const sock_addr *group
 /* The sender begins a test (its echo): a new sequence from the next
  * number, read in decimal when decimal is true. */
 void flow_echo(flow *f, bool decimal);
-/* Its messages since its latest echo (all of them before any echo): what
- * its 'stat' counts. */
+/* The sender ended a test (its 'stat', counted by flow_test_messages
+ * first): the next test's numbers start again from 0, so a new sequence
+ * begins with the next number even when that test's echo is lost. */
+void flow_stat(flow *f);
+/* Its messages since its latest echo or stat (all of them before any):
+ * what its 'stat' counts. */
 uint64_t flow_test_messages(const flow *f);
 /* One message of `bytes` bytes that arrived at arrival_mono_us (and
  * arrival_wall_us on the wall clock); seq: its number, sent_us: the send
@@ -96,6 +104,15 @@ void flow_add_bytes(flow *f, size_t bytes);
 bool flow_numbered(const flow *f);
 /* The loss counted so far (0 for a TCP stream). */
 uint64_t flow_lost(const flow *f);
+
+/* The counts of a table's streams added up: those of one group, or of
+ * all (FLOW_ALL_GROUPS). Each saturates at UINT64_MAX rather than wrap (a
+ * stream's loss alone may be near it: a confirmed jump to 2^64 - 1). */
+typedef struct flow_sums {
+    uint64_t streams, messages, lost, duplicates, reordered;
+} flow_sums;
+#define FLOW_ALL_GROUPS SIZE_MAX
+flow_sums flow_table_sums(const flow_table *t, size_t group);
 
 /* The line of the interval from start_s to end_s (seconds on the
  * receiver's interval clock) for a stream of group `group` (its text),

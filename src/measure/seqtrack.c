@@ -63,6 +63,7 @@ static void end_sequence(seqtrack *s)
     s->expected_past = add_saturating(s->expected_past, current_span(s));
     s->started = false;
     s->probing = false;
+    s->restart_undoable = false;
 }
 
 void seqtrack_new_sequence(seqtrack *s)
@@ -79,6 +80,58 @@ static void begin_sequence(seqtrack *s, uint64_t first)
     window_set(s, first);
 }
 
+/* Keeps the sequence a restart is about to end (the confirming number
+ * already counted in received, the stray it confirms in stray). */
+static void keep_before_restart(seqtrack *s)
+{
+    seqtrack_before_restart *b = &s->before_restart;
+    b->received = s->received - 1;
+    b->duplicates = s->duplicates;
+    b->reordered = s->reordered;
+    b->skipped = s->skipped;
+    b->stray = s->stray;
+    b->restarts = s->restarts;
+    b->highest = s->highest;
+    b->lowest = s->lowest;
+    b->expected_past = s->expected_past;
+    memcpy(b->window, s->window, sizeof b->window);
+}
+
+/* The old sequence went on: the restart was none. Everything that arrived
+ * from its confirming number up to this one (not counted) is taken for
+ * late copies: strays. */
+static void undo_restart(seqtrack *s)
+{
+    const seqtrack_before_restart *b = &s->before_restart;
+    uint64_t since = s->received - 1 - b->received;
+    s->duplicates = b->duplicates;
+    s->reordered = b->reordered;
+    s->skipped = b->skipped;
+    s->stray = add_saturating(b->stray, since);
+    s->restarts = b->restarts;
+    s->highest = b->highest;
+    s->lowest = b->lowest;
+    s->expected_past = b->expected_past;
+    memcpy(s->window, b->window, sizeof s->window);
+    s->started = true;
+    s->probing = false;
+    s->restart_undoable = false;
+}
+
+/* How near the new sequence may come to the old highest before the two
+ * can no longer be told apart and the restart stands. Late copies of old
+ * numbers come a window or more below the old highest, so half a window
+ * leaves room for that many of them in a row before the old sequence
+ * shows it goes on. */
+#define RESTART_SETTLED (SEQTRACK_WINDOW / 2)
+
+static void settle_restart(seqtrack *s)
+{
+    if (s->restart_undoable && (s->highest >= s->before_restart.highest ||
+                                s->before_restart.highest - s->highest < RESTART_SETTLED))
+        s->restart_undoable = false;
+}
+
 /* A number too far from the sequence: confirms the stray held before it,
  * or is held itself. */
 static seq_class far_number(seqtrack *s, uint64_t seq)
@@ -86,20 +139,25 @@ static seq_class far_number(seqtrack *s, uint64_t seq)
     if (s->probing && seq == s->probe_next) {
         uint64_t held = seq - 1;
         s->probing = false;
-        s->stray--;
         if (held > s->highest) {
+            s->stray--;
             s->skipped = add_saturating(s->skipped, held - s->highest - 1);
             window_advance(s, seq);
             s->highest = seq;
             window_set(s, held);
             window_set(s, seq);
+            settle_restart(s);
             return SEQ_JUMP;
         }
+        keep_before_restart(s);
+        s->stray--;
         end_sequence(s);
         s->restarts++;
         begin_sequence(s, held);
         s->highest = seq;
         window_set(s, seq);
+        s->restart_undoable = true;
+        settle_restart(s);
         return SEQ_RESTART;
     }
     s->stray++;
@@ -116,13 +174,30 @@ seq_class seqtrack_add(seqtrack *s, uint64_t seq)
         begin_sequence(s, seq);
         return SEQ_FIRST;
     }
+    if (s->restart_undoable && seq > s->highest) {
+        /* Above the new sequence (which is RESTART_SETTLED or more below
+         * the old highest): of the old one? */
+        uint64_t old = s->before_restart.highest;
+        if (seq > old && seq - old <= s->max_jump) {
+            undo_restart(s); /* it goes on: taken below */
+        } else if (seq <= old && old - seq < SEQTRACK_WINDOW &&
+                   seq - s->highest >= RESTART_SETTLED) {
+            s->stray++; /* a late one of the old sequence */
+            return SEQ_STRAY;
+        }
+    }
     if (seq > s->highest) {
         uint64_t step = seq - s->highest;
         if (step > s->max_jump)
             return far_number(s, seq);
+        /* The sequence goes on: a stray held below it is not the first
+         * number of a new one. */
+        if (s->probing && s->probe_next - 1 < s->highest)
+            s->probing = false;
         window_advance(s, seq);
         s->highest = seq;
         window_set(s, seq);
+        settle_restart(s);
         if (step == 1)
             return SEQ_NEXT;
         s->skipped = add_saturating(s->skipped, step - 1);

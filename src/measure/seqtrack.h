@@ -20,7 +20,8 @@
  *               expected minus received, without duplicates and strays).
  *               It falls when a late one arrives, so it is not monotonic;
  *               `skipped` (numbers passed over, lost = skipped -
- *               reordered) is, for differences between intervals.
+ *               reordered) is, as are the other counts, except where a
+ *               restart is undone (below): its counts are taken back.
  *   stray       a number too far from the sequence to place (below): not
  *               taken, until the next number confirms it.
  *   restarts    sequences begun again by a confirmed far jump back.
@@ -29,7 +30,8 @@
  * expected = taken + lost, where expected sums highest - lowest + 1.
  *
  * Memory is bounded: a window of the last SEQTRACK_WINDOW numbers up to
- * the highest (a bitmap, 512 bytes) tells duplicates from late ones.
+ * the highest (a bitmap, 512 bytes) tells duplicates from late ones, and
+ * a copy of it is kept across a restart (above).
  * Beyond it, what cannot be placed is held as a stray, as RFC 3550 does:
  *   - a number SEQTRACK_WINDOW or more below the highest (a duplicate or
  *     a very late one: it cannot be told which; or a sender that began
@@ -40,7 +42,20 @@
  * itself too far to place, it confirms the stray: a jump forward counts
  * the numbers passed over as lost and goes on from there; a jump back
  * begins a new sequence (restarts), the counts of the old one kept. A
- * stray never confirmed stays one. A sender that begins again from a
+ * stray never confirmed stays one.
+ * A jump back is a sender that began again only if the old sequence
+ * stopped; copies of old numbers that come very late (a second, slower
+ * path) look the same, so the old sequence is watched:
+ *   - a stray below the highest is no longer waited on once a number
+ *     moves the highest on (the sequence goes on);
+ *   - after a restart, the old sequence is kept until the new one grows
+ *     to within half a window of its highest. A number that goes on from
+ *     the old highest (above it by at most max_jump) meanwhile undoes the
+ *     restart: the old sequence goes on with that number, and what
+ *     arrived since the restart's stray counts as stray. A number less
+ *     than a window below the old highest, and half a window or more
+ *     above the new one, is a late one of the old sequence: a stray, not
+ *     a gap in the new one. A sender that begins again from a
  * number within the window reads as duplicates: call
  * seqtrack_new_sequence at its start (mdump: on the "echo" datagram that
  * msend sends before each test). A number that wraps from 2^64 - 1 to 0
@@ -69,6 +84,15 @@ typedef enum {
     SEQ_RESTART    /* confirms a stray below: a new sequence from it */
 } seq_class;
 
+/* The counts of a sequence that a restart ended, kept in case the old
+ * sequence goes on (the restart undone). */
+typedef struct seqtrack_before_restart {
+    uint64_t received; /* before the number that confirmed the restart */
+    uint64_t duplicates, reordered, skipped, stray, restarts;
+    uint64_t highest, lowest, expected_past;
+    uint64_t window[SEQTRACK_WINDOW / 64];
+} seqtrack_before_restart;
+
 typedef struct seqtrack {
     uint64_t received, duplicates, reordered, skipped, stray, restarts;
     uint64_t highest;       /* of the current sequence, when started */
@@ -79,6 +103,8 @@ typedef struct seqtrack {
     uint64_t probe_next;
     uint64_t max_jump;
     uint64_t window[SEQTRACK_WINDOW / 64]; /* bit n % WINDOW: n taken */
+    bool restart_undoable; /* before_restart holds the old sequence */
+    seqtrack_before_restart before_restart;
 } seqtrack;
 
 /* All counts zero. max_jump: the largest step forward believed without

@@ -94,6 +94,22 @@ static int flush_before_wait(session *ss, int64_t wait_us)
     return flush_stdout(ss);
 }
 
+static int on_burst_end(session *ss)
+{
+    const msend_opts *o = ss->o;
+    if (o->quiet == 1 && !o->json) {
+        /* Each dot is written as it is made, as the old msend did:
+         * scripts count them to learn how many went out before a sender
+         * was stopped midway (mcheck does). */
+        out_write(ss->text, ".", 1);
+        ss->dots_pending = true;
+        return flush_stdout(ss);
+    }
+    /* Lines are written before the wait that follows (SENDER_BURST_WAIT),
+     * or here once they are old: -p 0 has no waits between bursts. */
+    return old_lines(o, 1) ? flush_before_wait(ss, 0) : 0;
+}
+
 /* What the sender reports, as the old tools printed it: on stdout the
  * progress (-q: a dot per burst, -qq: nothing), on stderr the summary
  * (--summary) and, once each, what went wrong on the way. */
@@ -157,18 +173,7 @@ static int on_sender_event(void *ctx, const sender_event *e)
         }
         return 0;
     case SENDER_BURST_END:
-        if (o->quiet == 1 && !o->json) {
-            /* Each dot is written as it is made, as the old msend did:
-             * scripts count them to learn how many went out before a
-             * sender was stopped midway (mcheck does). */
-            out_write(ss->text, ".", 1);
-            ss->dots_pending = true;
-            return flush_stdout(ss);
-        }
-        /* Lines are written before the wait that follows
-         * (SENDER_BURST_WAIT), or here once they are old: -p 0 has no
-         * waits between bursts. */
-        return old_lines(o, 1) ? flush_before_wait(ss, 0) : 0;
+        return on_burst_end(ss);
     case SENDER_MESSAGES_SENT:
         ss->sending_s += e->seconds;
         if (!o->summary)

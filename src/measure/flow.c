@@ -142,11 +142,6 @@ uint64_t flow_lost(const flow *f)
     return f->counts_only ? 0 : seqtrack_lost(f->seq);
 }
 
-static uint64_t add_saturating(uint64_t a, uint64_t b)
-{
-    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
 flow_sums flow_table_sums(const flow_table *t, size_t group)
 {
     flow_sums sum = {0, 0, 0, 0, 0};
@@ -155,11 +150,11 @@ flow_sums flow_table_sums(const flow_table *t, size_t group)
         if (group != FLOW_ALL_GROUPS && f->group != group)
             continue;
         sum.streams++;
-        sum.messages = add_saturating(sum.messages, f->messages);
-        sum.lost = add_saturating(sum.lost, flow_lost(f));
+        sum.messages = seqtrack_count_add(sum.messages, f->messages);
+        sum.lost = seqtrack_count_add(sum.lost, flow_lost(f));
         if (!f->counts_only) {
-            sum.duplicates = add_saturating(sum.duplicates, f->seq->duplicates);
-            sum.reordered = add_saturating(sum.reordered, f->seq->reordered);
+            sum.duplicates = seqtrack_count_add(sum.duplicates, f->seq->duplicates);
+            sum.reordered = seqtrack_count_add(sum.reordered, f->seq->reordered);
         }
     }
     return sum;

@@ -210,11 +210,16 @@ uint64_t rate_count_in_ms(double msgs_per_s, int64_t ms)
     return (uint64_t)count;
 }
 
-/* b - a for a <= b, as a count of microseconds that fits int64_t. */
+/* A count of microseconds held within int64_t. */
+static int64_t us_clamped(uint64_t us)
+{
+    return us > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)us;
+}
+
+/* b - a for a <= b, as us_clamped. */
 static int64_t span_us(int64_t a, int64_t b)
 {
-    uint64_t span = (uint64_t)b - (uint64_t)a;
-    return span > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)span;
+    return us_clamped((uint64_t)b - (uint64_t)a);
 }
 
 bool rate_move_on(int64_t *start_us, double msgs_per_s, uint64_t sent, uint64_t total,
@@ -258,7 +263,7 @@ bool rate_move_on_spaced(int64_t *start_us, int64_t spacing_us, uint64_t next, u
     if (behind <= RATE_CATCH_UP_US)
         return false;
     uint64_t items = due_count - next - 1; /* the moved schedule has one due */
-    move->behind_us = behind > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)behind;
+    move->behind_us = us_clamped(behind);
     move->skipped = per_item > 0 && items > UINT64_MAX / per_item ? UINT64_MAX
                                                                   : items * per_item;
     *start_us = (int64_t)((uint64_t)now_us - offset);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t add_saturating(uint64_t a, uint64_t b)
+uint64_t seqtrack_count_add(uint64_t a, uint64_t b)
 {
     return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
@@ -60,7 +60,7 @@ static uint64_t current_span(const seqtrack *s)
 /* Ends the current sequence, if any: its expected count is kept. */
 static void end_sequence(seqtrack *s)
 {
-    s->expected_past = add_saturating(s->expected_past, current_span(s));
+    s->expected_past = seqtrack_count_add(s->expected_past, current_span(s));
     s->started = false;
     s->probing = false;
     s->restart_undoable = false;
@@ -107,7 +107,7 @@ static void undo_restart(seqtrack *s)
     s->duplicates = b->duplicates;
     s->reordered = b->reordered;
     s->skipped = b->skipped;
-    s->stray = add_saturating(b->stray, since);
+    s->stray = seqtrack_count_add(b->stray, since);
     s->restarts = b->restarts;
     s->highest = b->highest;
     s->lowest = b->lowest;
@@ -141,7 +141,7 @@ static seq_class far_number(seqtrack *s, uint64_t seq)
         s->probing = false;
         if (held > s->highest) {
             s->stray--;
-            s->skipped = add_saturating(s->skipped, held - s->highest - 1);
+            s->skipped = seqtrack_count_add(s->skipped, held - s->highest - 1);
             window_advance(s, seq);
             s->highest = seq;
             window_set(s, held);
@@ -169,7 +169,7 @@ static seq_class far_number(seqtrack *s, uint64_t seq)
 
 seq_class seqtrack_add(seqtrack *s, uint64_t seq)
 {
-    s->received = add_saturating(s->received, 1);
+    s->received = seqtrack_count_add(s->received, 1);
     if (!s->started) {
         begin_sequence(s, seq);
         return SEQ_FIRST;
@@ -200,7 +200,7 @@ seq_class seqtrack_add(seqtrack *s, uint64_t seq)
         settle_restart(s);
         if (step == 1)
             return SEQ_NEXT;
-        s->skipped = add_saturating(s->skipped, step - 1);
+        s->skipped = seqtrack_count_add(s->skipped, step - 1);
         return SEQ_GAP;
     }
     if (s->highest - seq >= SEQTRACK_WINDOW)
@@ -212,7 +212,7 @@ seq_class seqtrack_add(seqtrack *s, uint64_t seq)
     if (seq < s->lowest) {
         /* Below the first taken: the sequence reaches down to it, and
          * the numbers between are missing. */
-        s->skipped = add_saturating(s->skipped, s->lowest - seq);
+        s->skipped = seqtrack_count_add(s->skipped, s->lowest - seq);
         s->lowest = seq;
     }
     window_set(s, seq);
@@ -222,7 +222,7 @@ seq_class seqtrack_add(seqtrack *s, uint64_t seq)
 
 uint64_t seqtrack_expected(const seqtrack *s)
 {
-    return add_saturating(s->expected_past, current_span(s));
+    return seqtrack_count_add(s->expected_past, current_span(s));
 }
 
 uint64_t seqtrack_lost(const seqtrack *s)
@@ -232,7 +232,7 @@ uint64_t seqtrack_lost(const seqtrack *s)
 
 uint64_t seqtrack_taken(const seqtrack *s)
 {
-    uint64_t other = add_saturating(s->duplicates, s->stray);
+    uint64_t other = seqtrack_count_add(s->duplicates, s->stray);
     return s->received >= other ? s->received - other : 0;
 }
 
@@ -345,7 +345,7 @@ seqtrack *seqtrack_table_get(seqtrack_table *t, const seqtrack_key *k)
     if (found)
         return &found->seq;
     if (t->count == t->capacity) {
-        t->untracked = add_saturating(t->untracked, 1);
+        t->untracked = seqtrack_count_add(t->untracked, 1);
         return NULL;
     }
     size_t i = t->count++;

@@ -117,7 +117,9 @@ seq_class seqtrack_add(seqtrack *s, uint64_t seq);
  * counts so far are kept (a pending stray is forgotten, staying a stray). */
 void seqtrack_new_sequence(seqtrack *s);
 
-/* Counts saturate at UINT64_MAX rather than wrap. */
+/* Counts saturate at UINT64_MAX rather than wrap: a + b, held there
+ * (sums of counts too: flow_table_sums). */
+uint64_t seqtrack_count_add(uint64_t a, uint64_t b);
 uint64_t seqtrack_lost(const seqtrack *s);
 uint64_t seqtrack_expected(const seqtrack *s);
 uint64_t seqtrack_taken(const seqtrack *s); /* received - duplicates - stray */

@@ -160,8 +160,7 @@ static int on_sender_event(void *ctx, const sender_event *e)
         }
         return 0;
     case SENDER_ECHO_SENT:
-        ss->flushed_us = clock_mono_us();
-        return flush_stdout(ss);
+        return flush_before_wait(ss, INT64_MAX); /* the echo's settling pause */
     case SENDER_BURST_WAIT:
         return flush_before_wait(ss, e->wait_us);
     case SENDER_BURST_BEGIN:

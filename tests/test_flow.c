@@ -2,6 +2,7 @@
  * sender and group, their messages, loss, duplicates and reordering,
  * send times, the change over intervals, and every line of text and JSON
  * exactly. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -114,12 +115,12 @@ static void test_counts_and_lines(void)
     CHECK_STR(line, "interval 1.500-2.500 s 239.1.1.1 from 192.0.2.1.40000: 1 msgs, "
                     "1 msgs/s, 0.000 Mbit/s, lost -1, dup 0, reordered 1");
     flow_total_text(line, sizeof line, f, "239.1.1.1");
-    CHECK_STR(line, "239.1.1.1 from 192.0.2.1.40000: 15 msgs in 1.400 s, 11 msgs/s, "
+    CHECK_STR(line, "239.1.1.1 from 192.0.2.1.40000: 15 msgs in 1.400 s, 10 msgs/s, "
                     "0.001 Mbit/s, lost 0, dup 1, reordered 3, highest d");
     CHECK_STR(total_json(f, "239.1.1.1"),
               "{\"event\": \"stream\", \"group\": \"239.1.1.1\", \"source\": \"192.0.2.1\", "
               "\"source_port\": 40000, \"messages\": 15, \"bytes\": 150, \"seconds\": "
-              "1.400000, \"msgs_per_s\": 10.714, \"bits_per_s\": 857.143, \"lost\": 0, "
+              "1.400000, \"msgs_per_s\": 10.000, \"bits_per_s\": 800.000, \"lost\": 0, "
               "\"duplicates\": 1, \"reordered\": 3, \"stray\": 0, \"restarts\": 0, "
               "\"highest\": 13, \"unnumbered\": 0, \"jitter_us\": null, \"delay_min_us\": "
               "null, \"delay_avg_us\": null, \"delay_max_us\": null, \"clocks_disagree\": "
@@ -168,8 +169,8 @@ static void test_send_times(void)
                  "\"jitter_us\": 32.471, \"delay_min_us\": -50, \"delay_avg_us\": -50.000, "
                  "\"delay_max_us\": -50, \"clocks_disagree\": true}") != NULL);
     flow_total_text(line, sizeof line, f, "239.1.1.1");
-    CHECK_STR(line, "239.1.1.1 from 192.0.2.1.40000: 4 msgs in 0.010 s, 400 msgs/s, "
-                    "0.128 Mbit/s, lost 0, dup 0, reordered 0, highest 3, jitter 32.471 us, "
+    CHECK_STR(line, "239.1.1.1 from 192.0.2.1.40000: 4 msgs in 0.010 s, 300 msgs/s, "
+                    "0.096 Mbit/s, lost 0, dup 0, reordered 0, highest 3, jitter 32.471 us, "
                     "one-way delay min -50 avg 137.500 max 300 us (negative: the clocks "
                     "disagree)");
     flow_table_free(&t);
@@ -185,7 +186,7 @@ static void test_unnumbered_and_tcp(void)
     flow_message(f, 3, NULL, NULL, 0, 1500000);
     CHECK(f->unnumbered == 2 && !flow_numbered(f));
     flow_total_text(line, sizeof line, f, "239.1.1.1");
-    CHECK_STR(line, "239.1.1.1 from 192.0.2.1.40000: 2 msgs in 0.500 s, 4 msgs/s, "
+    CHECK_STR(line, "239.1.1.1 from 192.0.2.1.40000: 2 msgs in 0.500 s, 2 msgs/s, "
                     "0.000 Mbit/s, no sequence numbers");
     CHECK(strstr(total_json(f, "239.1.1.1"),
                  "\"lost\": null, \"duplicates\": null, \"reordered\": null, \"stray\": "
@@ -205,7 +206,7 @@ static void test_unnumbered_and_tcp(void)
                  "\"lost\": null, \"lost_total\": null, \"duplicates\": null, "
                  "\"reordered\": null, \"jitter_us\": null,") != NULL);
     flow_total_text(line, sizeof line, tcp, "0.0.0.0");
-    CHECK_STR(line, "0.0.0.0 from 192.0.2.1.40000: 100 msgs in 0.990 s, 101 msgs/s, "
+    CHECK_STR(line, "0.0.0.0 from 192.0.2.1.40000: 100 msgs in 0.990 s, 100 msgs/s, "
                     "0.008 Mbit/s");
     CHECK(flow_lost(tcp) == 0);
     flow_table_free(&t);
@@ -278,8 +279,30 @@ static void test_restart_undone(void)
                  "\"lost\": 0, \"lost_total\": 0, \"duplicates\": -1, \"reordered\": -1,") !=
           NULL);
     flow_total_text(line, sizeof line, f, "239.1.1.1");
-    CHECK_STR(line, "239.1.1.1 from 192.0.2.1.40000: 10006 msgs in 2.000 s, 5003 msgs/s, "
+    CHECK_STR(line, "239.1.1.1 from 192.0.2.1.40000: 10006 msgs in 2.000 s, 5002 msgs/s, "
                     "0.400 Mbit/s, lost 0, dup 0, reordered 0, highest 2710, stray 5");
+    flow_table_free(&t);
+}
+
+/* The rate over a run: n messages 1/r s apart span (n - 1) / r s, and
+ * their rate is r, not r * n / (n - 1). */
+static void test_span_rate(void)
+{
+    flow_table t;
+    CHECK(flow_table_init(&t, 8));
+    sock_addr src = addr("192.0.2.1", 40000), grp = addr("239.1.1.1", 0);
+    flow *f = flow_find(&t, &src, &grp, 0, false);
+    /* 4000 messages of 64 bytes, 500 us apart: 2000 a second, 1.024 Mbit/s. */
+    for (uint64_t i = 0; i < 4000; i++)
+        numbered(f, i, 64, 1000000 + (int64_t)i * 500);
+    flow_total_text(line, sizeof line, f, "239.1.1.1");
+    CHECK_STR(line, "239.1.1.1 from 192.0.2.1.40000: 4000 msgs in 2.000 s, 2000 msgs/s, "
+                    "1.024 Mbit/s, lost 0, dup 0, reordered 0, highest f9f");
+    CHECK(fabs(flow_span_rate(4000, 4000, 1.9995) - 2000.0) < 1e-9);
+    CHECK(fabs(flow_span_rate(256000, 4000, 1.9995) - 128000.0) < 1e-6);
+    /* One message, or no span: no rate. */
+    CHECK(flow_span_rate(1, 1, 1.0) == 0.0 && flow_span_rate(5, 5, 0.0) == 0.0);
+    CHECK(flow_span_rate(5, 5, -1.0) == 0.0 && flow_span_rate(0, 0, 1.0) == 0.0);
     flow_table_free(&t);
 }
 
@@ -287,6 +310,7 @@ int main(void)
 {
     test_table();
     test_counts_and_lines();
+    test_span_rate();
     test_send_times();
     test_unnumbered_and_tcp();
     test_huge_loss();

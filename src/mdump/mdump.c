@@ -544,8 +544,8 @@ static int finish(session *ss, int status)
         fprintf(stderr, "mdump: %llu %s, %llu bytes, %llu messages, %.6f s from "
                         "first to last message: %.0f messages/s, %.1f Mbit/s\n",
                 ss->units, ss->opts->tcp ? "reads" : "datagrams", ss->bytes,
-                messages, seconds, seconds > 0 ? (double)messages / seconds : 0.0,
-                seconds > 0 ? (double)ss->bytes * 8 / seconds / 1e6 : 0.0);
+                messages, seconds, flow_span_rate((double)messages, messages, seconds),
+                flow_span_rate((double)ss->bytes, messages, seconds) * 8 / 1e6);
         summary_streams(ss);
     }
     if (out_tell_failed(&ss->o))

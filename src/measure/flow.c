@@ -308,6 +308,13 @@ void flow_interval_done(flow *f)
     jitter_delay_restart(&f->interval);
 }
 
+double flow_span_rate(double count, uint64_t messages, double seconds)
+{
+    if (messages < 2 || !(seconds > 0))
+        return 0.0;
+    return count * ((double)(messages - 1) / (double)messages) / seconds;
+}
+
 /* From the first message's arrival to the last's. */
 static double span_s(const flow *f)
 {
@@ -322,8 +329,8 @@ size_t flow_total_text(char *buf, size_t cap, const flow *f, const char *group)
     source_text(f, source);
     double seconds = span_s(f);
     textbuf_printf(&t, "%s from %s: %" PRIu64 " msgs in %.3f s, %.0f msgs/s, %.3f Mbit/s",
-                   group, source, f->messages, seconds, per_second(f->messages, seconds),
-                   per_second(f->bytes, seconds) * 8 / 1e6);
+                   group, source, f->messages, seconds, flow_span_rate((double)f->messages, f->messages, seconds),
+                   flow_span_rate((double)f->bytes, f->messages, seconds) * 8 / 1e6);
     if (f->counts_only)
         return t.len;
     const seqtrack *s = f->seq;
@@ -354,8 +361,9 @@ void flow_total_json(jsonw *w, const flow *f, const char *group)
     jsonw_kv_uint(w, "messages", f->messages);
     jsonw_kv_uint(w, "bytes", f->bytes);
     jsonw_kv_fixed(w, "seconds", seconds, 6);
-    jsonw_kv_fixed(w, "msgs_per_s", per_second(f->messages, seconds), 3);
-    jsonw_kv_fixed(w, "bits_per_s", per_second(f->bytes, seconds) * 8, 3);
+    jsonw_kv_fixed(w, "msgs_per_s", flow_span_rate((double)f->messages, f->messages, seconds), 3);
+    jsonw_kv_fixed(w, "bits_per_s", flow_span_rate((double)f->bytes, f->messages, seconds) * 8,
+                   3);
     const seqtrack *s = f->seq;
     if (flow_numbered(f)) {
         jsonw_kv_uint(w, "lost", seqtrack_lost(s));

@@ -25,7 +25,9 @@
  * taken back), each within +-(2^63 - 1) (a change beyond shows as that
  * bound); the totals' are the whole run's. A TCP
  * stream (counts_only) has neither numbers nor jitter parts. Mbit/s and
- * bits count the payload only, as msend's --rate does. */
+ * bits count the payload only, as msend's --rate does. A total's <t> runs
+ * from the first message's arrival to the last's, and its rates are over
+ * that span (flow_span_rate): n messages 1/r s apart give r. */
 #ifndef MTOOLS_FLOW_H
 #define MTOOLS_FLOW_H
 
@@ -37,6 +39,13 @@
 #include "measure/jitter.h"
 #include "measure/jsonw.h"
 #include "measure/seqtrack.h"
+
+/* A count a second over the span from the first of `messages` to the
+ * last (seconds): the span holds messages - 1 gaps, so the count is taken
+ * as its part after the first message, count * (messages - 1) /
+ * messages (all of it when count is the messages). 0 for fewer than two
+ * messages or a span that is not positive. */
+double flow_span_rate(double count, uint64_t messages, double seconds);
 
 /* The counts when the last interval ended. */
 typedef struct flow_mark {

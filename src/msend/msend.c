@@ -395,6 +395,26 @@ static int configure_multicast(const session *ss, int family)
     return 0;
 }
 
+/* -m shorter than the numbered text: sent as asked (the text cut, as the
+ * old msend did), and said once, for the receiver's counts will be wrong. */
+static void note_numbers_cut(const msend_opts *o)
+{
+    unsigned long long first_cut;
+    size_t need;
+    if (!msend_numbers_cut(o, &first_cut, &need))
+        return;
+    if (first_cut == 0) {
+        prog_note("-m %d has no room for the number in 'Message <n>': a receiver reads "
+                  "none (-m %zu holds them all)", o->msg_len, need);
+        return;
+    }
+    prog_note(o->decimal ? "-m %d cuts the number in 'Message %llu' and later: a receiver "
+                           "reads cut numbers as duplicates and loss (-m %zu holds them all)"
+                         : "-m %d cuts the number in 'Message %llx' and later: a receiver "
+                           "reads cut numbers as duplicates and loss (-m %zu holds them all)",
+              o->msg_len, first_cut, need);
+}
+
 /* Socket options; *sndbuf_shown: the SO_SNDBUF size for the Equiv line. */
 static int configure(const session *ss, int *sndbuf_shown)
 {
@@ -599,6 +619,8 @@ static int run(const msend_opts *o, out *text, int failed)
         prog_note("no high-resolution waitable timer here (Windows 10 1803 or later has "
                   "one): each wait of --rate ends with a spin of %lld us, the timer's "
                   "lateness measured here", (long long)clock_spin_us());
+    if (rc == 0 && o->quiet < 2)
+        note_numbers_cut(o);
     /* UDP is connected too: the destination is fixed, sends are cheaper,
      * and a missing receiver is reported instead of unseen. */
     if (rc == 0 && sock_connect_timeout(ss.s, &ss.dest, o->connect_timeout_ms) != 0)

@@ -188,6 +188,41 @@ static bool rate_rules(msend_opts *o, bool pause_typed, bool bursts_typed,
 
 /* --timestamp: the send time goes after the "Message <n>" text, in -m's
  * room; UDP only (mdump reads no send times from a TCP stream). */
+/* A test's last message number (numbers start again at each test):
+ * the longest text. ULLONG_MAX for -n 0 (forever) or past it. */
+static unsigned long long last_number(const msend_opts *o)
+{
+    if (o->num_bursts > 0 &&
+        (unsigned long long)o->num_bursts <= ULLONG_MAX / (unsigned long long)o->burst_count)
+        return (unsigned long long)o->num_bursts * (unsigned long long)o->burst_count - 1;
+    return ULLONG_MAX;
+}
+
+bool msend_numbers_cut(const msend_opts *o, unsigned long long *first_cut, size_t *need)
+{
+    if (o->transport == MSEND_TCP || o->payload_len > 0 || o->msg_len == 0)
+        return false;
+    sender_config c;
+    memset(&c, 0, sizeof c);
+    c.decimal = o->decimal;
+    *need = sender_message_len(&c, last_number(o));
+    if ((size_t)o->msg_len >= *need)
+        return false;
+    /* The first number with more digits than -m leaves room for after
+     * "Message ": base^(room) when room >= 1, else 0 (every one). */
+    size_t prefix = sender_message_len(&c, 0) - 1;
+    unsigned long long k = 0;
+    if ((size_t)o->msg_len > prefix) {
+        k = 1;
+        for (size_t room = (size_t)o->msg_len - prefix; room > 0; room--)
+            k *= o->decimal ? 10u : 16u;
+    }
+    *first_cut = k;
+    /* Forever: a cut that comes only after 2^32 messages (71 min at
+     * 1 M/s) is not worth a word. */
+    return o->num_bursts > 0 || k <= MSEND_CUT_FOREVER_MAX;
+}
+
 static bool timestamp_rules(const msend_opts *o, cli_error *err)
 {
     if (!o->timestamp)
@@ -202,11 +237,7 @@ static bool timestamp_rules(const msend_opts *o, cli_error *err)
                  "no send times; use UDP (-u) or multicast");
         return false;
     }
-    /* The last message's number: the longest text. */
-    unsigned long long last = ULLONG_MAX;
-    if (o->num_bursts > 0 &&
-        (unsigned long long)o->num_bursts <= ULLONG_MAX / (unsigned long long)o->burst_count)
-        last = (unsigned long long)o->num_bursts * (unsigned long long)o->burst_count - 1;
+    unsigned long long last = last_number(o);
     sender_config c;
     memset(&c, 0, sizeof c);
     c.decimal = o->decimal;

@@ -51,6 +51,17 @@ typedef struct msend_opts {
 
 opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err);
 
+/* Whether -m is shorter than a test's longest "Message <n>" text over
+ * UDP or multicast (the text is then cut at -m, as the spec says, and a
+ * receiver reading the numbers reads cut ones: made-up duplicates and
+ * loss). When it is: *first_cut, the first message number cut (0: all),
+ * and *need, the -m that holds them all (with -n 0, the largest
+ * number's). With -n 0 (forever) only when the first cut comes by
+ * MSEND_CUT_FOREVER_MAX. Over TCP (messages are counted, not numbered),
+ * with -P or -m 0 never. */
+#define MSEND_CUT_FOREVER_MAX (1ull << 32)
+bool msend_numbers_cut(const msend_opts *o, unsigned long long *first_cut, size_t *need);
+
 /* "msend -b1 -m0 ..." without the "Equiv cmd line: " prefix. -S shows the
  * option as typed (-S0 included); system_sndbuf, the system's default send
  * buffer size, is shown only where a preset (-5) left the buffer at it.

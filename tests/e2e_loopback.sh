@@ -161,39 +161,28 @@ summary_line() { # the per-sender --summary line, port and figures masked
     grep '^mdump: 0.0.0.0 from ' "$WORK/$1" |
         sed -E 's/from 127\.0\.0\.1\.[0-9]+: (.*) msgs in [0-9.]+ s, [0-9]+ msgs\/s, [0-9.]+ Mbit\/s/from 127.0.0.1.PORT: \1 msgs/'
 }
+sent_lines() { # sent_lines M TRANSPORT [NOTE]: msend -q's lines for 20 M-byte messages
+    echo "Equiv cmd line: msend -b20 -m$1 -n1 -p0 -q -s100 -S65536 $2 127.0.0.1 $PORT"
+    [ -z "${3:-}" ] || echo "$3"
+    echo "Sending 1 bursts of 20 $1-byte messages"
+    echo ".Pausing before sending 'stat'"
+    echo "Sending stat"
+    echo "20 messages sent (not including 'stat')"
+}
 pair cut udp "-q -s --summary 0.0.0.0 $PORT" "-q -m 9 -n 1 -b 20 -p0 -s100 -u 127.0.0.1 $PORT"
-expect cut.send <<END
-Equiv cmd line: msend -b20 -m9 -n1 -p0 -q -s100 -S65536 -u 127.0.0.1 $PORT
-NOTE: -m 9 cuts the number in 'Message 10' and later: a receiver reads cut numbers as duplicates and loss (-m 10 holds them all)
-Sending 1 bursts of 20 9-byte messages
-.Pausing before sending 'stat'
-Sending stat
-20 messages sent (not including 'stat')
-END
+sent_lines 9 -u "NOTE: -m 9 cuts the number in 'Message 10' and later: a receiver reads cut numbers as duplicates and loss (-m 10 holds them all)" | expect cut.send
 summary_line cut.dump > "$WORK/cut.counts"
 expect cut.counts <<END
 mdump: 0.0.0.0 from 127.0.0.1.PORT: 20 msgs, lost 0, dup 4, reordered 0, highest f
 END
 pair whole udp "-q -s --summary 0.0.0.0 $PORT" "-q -m 10 -n 1 -b 20 -p0 -s100 -u 127.0.0.1 $PORT"
-expect whole.send <<END
-Equiv cmd line: msend -b20 -m10 -n1 -p0 -q -s100 -S65536 -u 127.0.0.1 $PORT
-Sending 1 bursts of 20 10-byte messages
-.Pausing before sending 'stat'
-Sending stat
-20 messages sent (not including 'stat')
-END
+sent_lines 10 -u | expect whole.send
 summary_line whole.dump > "$WORK/whole.counts"
 expect whole.counts <<END
 mdump: 0.0.0.0 from 127.0.0.1.PORT: 20 msgs, lost 0, dup 0, reordered 0, highest 13
 END
 pair cut-tcp tcp "-q -s -t 0.0.0.0 $PORT" "-q -m 9 -n 1 -b 20 -p0 -s100 -t 127.0.0.1 $PORT"
-expect cut-tcp.send <<END
-Equiv cmd line: msend -b20 -m9 -n1 -p0 -q -s100 -S65536 -t 127.0.0.1 $PORT
-Sending 1 bursts of 20 9-byte messages
-.Pausing before sending 'stat'
-Sending stat
-20 messages sent (not including 'stat')
-END
+sent_lines 9 -t | expect cut-tcp.send
 
 # ---- Runtime errors: one line naming what failed, where, and why; exit 1.
 timeout 10 "$MSEND" -n1 -t 127.0.0.1 "$PORT" > "$WORK/refused.out" 2>&1

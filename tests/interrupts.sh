@@ -140,6 +140,70 @@ expect_same "stall: the signalled call (the wait for room in stdout)" "$WORK/sta
 grep -q 'before ppoll (no time limit)' "$WORK/stall.report"
 expect_status "stall: the call signalled was a wait for room without a time limit" 0 $?
 
+# The same with the -o file a FIFO whose reader reads nothing (-o
+# >(gzip > x.gz) and a gzip that stopped): it was written by the C
+# library, a write that the first signal only cut short and the second
+# turned into "ERROR: write ...: Interrupted system call", status 1.
+# stdout, a file, gets all of it, and the NOTE says the -o file did not.
+mkfifo "$WORK/ostall.fifo"
+# shellcheck disable=SC2217 # the reader: it opens the pipe and never reads
+sleep 60 < "$WORK/ostall.fifo" &
+PIDS+=("$!")
+rm -f "$WORK/ostall.report"
+env --default-signal=INT,TERM LD_PRELOAD="$SIGNAL_SHIM" MTOOLS_SIGNAL=INT \
+    MTOOLS_SIGNAL_AFTER_RECEIVES=1 MTOOLS_SIGNAL_ON=room MTOOLS_SIGNAL_REPORT="$WORK/ostall.report" \
+    "$MDUMP" -o "$WORK/ostall.fifo" 0.0.0.0 "$PORT" > "$WORK/ostall.out" 2> "$WORK/ostall.err" &
+SHIMMED=$!
+PIDS+=("$SHIMMED")
+wait_listening "" udp "$PORT" 10
+"$SENDRAW" udp 127.0.0.1 "$PORT" fill:60000:A
+wait_exit "$SHIMMED" "$BOUND"
+expect_status "stall: mdump, its -o FIFO full" 130 "$STATUS"
+sed -E "s/\b$PORT\b/PORT/g; $stall_mask" "$WORK/ostall.out" > "$WORK/ostall.got"
+expect_same "stall: stdout holds the whole dump" "$WORK/stall.want" "$WORK/ostall.got"
+echo "NOTE: the reader of $WORK/ostall.fifo took nothing for 200 ms after the interrupt: what was left to write there is on stdout only" \
+    > "$WORK/ostall.err.want"
+expect_same "stall, -o FIFO: stderr" "$WORK/ostall.err.want" "$WORK/ostall.err"
+said INT returned ostall
+sed -E 's/ before [a-z_]+ \([^)]*\)$/ before CALL/; s/ \[[0-9]+ ms\]$//' "$WORK/ostall.report" \
+    > "$WORK/ostall.said" 2> /dev/null
+expect_same "stall, -o FIFO: the signalled call (the wait for room in it)" "$WORK/ostall.report.want" "$WORK/ostall.said"
+
+# stdout a terminal that takes nothing (Ctrl-S, a pty nobody reads): the
+# write blocked in the terminal took part of the dump when SIGTERM came,
+# and the next write blocked again with no signal to come; mdump ran on
+# until a second one. The pty's reader here never reads.
+python3 - "$MDUMP" "$PORT" "$SENDRAW" "$WORK/tty" << 'END'
+import os, pty, signal, subprocess, sys, time
+mdump, port, sendraw, base = sys.argv[1:5]
+master, slave = pty.openpty()
+err = open(base + ".err", "wb")
+p = subprocess.Popen([mdump, "0.0.0.0", port], stdin=subprocess.DEVNULL, stdout=slave,
+                     stderr=err, restore_signals=True)
+os.close(slave)
+time.sleep(0.5)
+subprocess.run([sendraw, "udp", "127.0.0.1", port, "fill:60000:A"], check=True)
+time.sleep(0.5)
+# The dump is far more than a pty holds: mdump is blocked writing it.
+print("wchan:", open("/proc/%d/wchan" % p.pid).read(), file=open(base + ".wchan", "w"))
+p.send_signal(signal.SIGTERM)
+t0 = time.monotonic()
+try:
+    status = p.wait(timeout=3)
+except subprocess.TimeoutExpired:
+    p.kill()
+    p.wait()
+    status = "still running 3 s after SIGTERM"
+open(base + ".status", "w").write("%s %s\n" % (status, "in time" if time.monotonic() - t0 < 2 else "late"))
+os.close(master)
+END
+echo "143 in time" > "$WORK/tty.status.want"
+expect_same "stall, a terminal that takes nothing: mdump ends on the first SIGTERM, 143" \
+    "$WORK/tty.status.want" "$WORK/tty.status"
+echo "NOTE: stdout's reader took nothing for 200 ms after the interrupt: what was left to show there was not written" \
+    > "$WORK/tty.err.want"
+expect_same "stall, a terminal that takes nothing: stderr" "$WORK/tty.err.want" "$WORK/tty.err"
+
 # ---- mpong
 
 # The reflector: with nothing to reflect it waits without a time limit

@@ -57,11 +57,26 @@ static int write_failed(out *o, const char *name)
     return -1;
 }
 
+/* The -o file through sock_write_file: a FIFO whose reader stopped
+ * reading does not keep Ctrl-C from ending the program either. */
 static int write_file(out *o)
 {
-    if (fwrite(o->buf, 1, o->len, o->file) == o->len && fflush(o->file) == 0)
-        return 0;
-    return write_failed(o, o->file_name);
+    const char *p = o->buf;
+    size_t left = o->len;
+    while (left > 0) {
+        long n = sock_write_file(o->file, p, left);
+        if (n > 0) {
+            p += n;
+            left -= (size_t)n;
+            continue;
+        }
+        if (n == 0) {
+            o->file_stalled = true; /* interrupted, and its reader took nothing since */
+            return 0;
+        }
+        return write_failed(o, o->file_name);
+    }
+    return 0;
 }
 
 /* stdout through sock_write_output: a reader that stops reading does not
@@ -99,7 +114,7 @@ int out_flush(out *o)
     if (o->len > 0 && !o->failed) {
         if (o->to_stdout)
             write_stdout(o);
-        if (o->file && !o->failed)
+        if (o->file && !o->failed && !o->file_stalled)
             write_file(o);
     }
     o->len = 0;
@@ -127,7 +142,12 @@ void out_tell_stalled(const out *o)
     if (o->stdout_stalled)
         prog_note("stdout's reader took nothing for %d ms after the interrupt: what was "
                   "left to show there %s", (int)SOCK_OUTPUT_GRACE_MS,
-                  o->file_name ? "is in the -o file only" : "was not written");
+                  o->file_name && !o->file_stalled ? "is in the -o file only"
+                                                   : "was not written");
+    if (o->file_stalled)
+        prog_note("the reader of %s took nothing for %d ms after the interrupt: what was "
+                  "left to write there %s", o->file_name, (int)SOCK_OUTPUT_GRACE_MS,
+                  o->to_stdout ? "is on stdout only" : "was not written");
 }
 
 char *out_reserve(out *o, size_t n)

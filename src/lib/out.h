@@ -25,6 +25,8 @@ typedef struct out {
     bool stdout_closed;    /* the reader of stdout went away */
     bool stdout_stalled;   /* after an interrupt its reader took nothing for
                               SOCK_OUTPUT_GRACE_MS: no more written there */
+    bool file_stalled;     /* the same for the -o file (a FIFO, a process
+                              substitution): no more written there */
     char error[320];
 } out;
 
@@ -58,8 +60,9 @@ bool out_tell_failed(out *o);
  * went away, else 0 (lib/status.h). */
 int out_status(const out *o);
 
-/* A NOTE on stderr when stdout stalled after an interrupt (stdout_stalled):
- * what it did not get, and where that went. */
+/* A NOTE on stderr when stdout or the -o file stalled after an interrupt
+ * (stdout_stalled, file_stalled): what it did not get, and where that
+ * went. */
 void out_tell_stalled(const out *o);
 
 #endif

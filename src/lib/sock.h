@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "lib/addr.h"
 
@@ -217,6 +218,13 @@ int sock_wait_readable_any(const sock_t *s, size_t count, int timeout_ms,
  * the caller waits for it in a wait an interrupt ends. */
 enum { SOCK_OUTPUT_GRACE_MS = 200 };
 long sock_write_output(const void *data, size_t len);
+/* The same for an output file (the -o file, opened unbuffered): a FIFO
+ * or socket is waited for as stdout's pipe is, in a wait an interrupt
+ * ends, and after an interrupt for SOCK_OUTPUT_GRACE_MS at most (then
+ * 0); a regular file is written at once. Windows: written by the C
+ * library (text mode: "\n" as "\r\n"), as a file never holds a write
+ * long; a named pipe given as the file is not watched. */
+long sock_write_file(FILE *f, const void *data, size_t len);
 
 /* What went wrong in the last call above: for the common socket errors a
  * fixed English text, the same on every build (glibc's wording, e.g.

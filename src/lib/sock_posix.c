@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -207,16 +208,33 @@ bool sock_sleep_precise(void)
     return true;
 }
 
+/* What a write to an output can wait for. */
+typedef enum {
+    OUTPUT_REGULAR, /* a file (or what fstat cannot tell): a write never waits long */
+    OUTPUT_PIPE,    /* a pipe, FIFO or socket: its reader can stop, or go away */
+    OUTPUT_HELD     /* a terminal or another device: held by XOFF, a pty unread */
+} output_kind;
+
+static output_kind kind_of(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || S_ISREG(st.st_mode))
+        return OUTPUT_REGULAR;
+    return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ? OUTPUT_PIPE : OUTPUT_HELD;
+}
+
+static output_kind stdout_kind(void)
+{
+    static int known = -1;
+    if (known < 0)
+        known = (int)kind_of(STDOUT_FILENO);
+    return (output_kind)known;
+}
+
 /* Whether stdout is a pipe or socket, whose reader can go away. */
 static bool stdout_is_pipe(void)
 {
-    static int known = -1;
-    if (known < 0) {
-        struct stat st;
-        known = fstat(STDOUT_FILENO, &st) == 0 &&
-                (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
-    }
-    return known == 1;
+    return stdout_kind() == OUTPUT_PIPE;
 }
 
 bool sock_os_output_watched(void)
@@ -224,16 +242,53 @@ bool sock_os_output_watched(void)
     return stdout_is_pipe();
 }
 
-long sock_write_output(const void *data, size_t len)
+static void on_alarm(int sig)
+{
+    (void)sig; /* only to end a write with EINTR */
+}
+
+/* A write that SIGALRM ends after SOCK_OUTPUT_GRACE_MS, for a terminal
+ * after an interrupt (poll's POLLOUT there promises a byte of room, not
+ * room for the write): what write gave, -1 with EINTR when it took
+ * nothing in that time. Should the handler not go in, a plain write. */
+static ssize_t write_bounded(int fd, const void *data, size_t n)
+{
+    static bool handled;
+    if (!handled) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_alarm;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = 0; /* no SA_RESTART: the write returns */
+        handled = sigaction(SIGALRM, &sa, NULL) == 0;
+    }
+    struct itimerval grace = {{0, 0}, {0, (suseconds_t)SOCK_OUTPUT_GRACE_MS * 1000}};
+    struct itimerval off = {{0, 0}, {0, 0}};
+    bool armed = handled && setitimer(ITIMER_REAL, &grace, NULL) == 0;
+    ssize_t w = write(fd, data, n);
+    int saved = errno;
+    if (armed)
+        (void)setitimer(ITIMER_REAL, &off, NULL);
+    errno = saved;
+    return w;
+}
+
+/* Up to len bytes to fd, an output of that kind: the bytes written (> 0),
+ * 0 when an interrupt came and the reader took nothing within
+ * SOCK_OUTPUT_GRACE_MS, or -1 with errno. A pipe is written only where
+ * poll found room, and no more than PIPE_BUF, so that a write cannot
+ * block past an interrupt; after an interrupt a terminal's write is
+ * bounded by a timer (before it, a write held by XOFF is what the user
+ * asked for, and the interrupt ends it). */
+static long write_interruptible(int fd, output_kind kind, const void *data, size_t len)
 {
     for (;;) {
         size_t n = len;
-        if (stdout_is_pipe()) {
-            /* Room first, in a wait an interrupt ends; then no more than
-             * the room a writable pipe has for certain (PIPE_BUF), so
-             * that the write itself cannot block. After an interrupt,
-             * a short wait for a reader that still reads. */
-            struct pollfd p[2] = {{.fd = STDOUT_FILENO, .events = POLLOUT}};
+        bool bounded = kind == OUTPUT_HELD && interrupted_by;
+        if (kind == OUTPUT_PIPE) {
+            /* Room first, in a wait an interrupt ends; after an
+             * interrupt, a short wait for a reader that still reads. */
+            struct pollfd p[2] = {{.fd = fd, .events = POLLOUT}};
             struct timespec ts;
             int rc = interrupted_by ? -1 : poll_interruptible(p, 1, NULL);
             if (rc < 0 && interrupted_by)
@@ -247,7 +302,7 @@ long sock_write_output(const void *data, size_t len)
             if (n > PIPE_BUF)
                 n = PIPE_BUF;
         }
-        ssize_t w = write(STDOUT_FILENO, data, n);
+        ssize_t w = bounded ? write_bounded(fd, data, n) : write(fd, data, n);
         if (w > 0)
             return (long)w;
         if (w == 0) {
@@ -256,9 +311,25 @@ long sock_write_output(const void *data, size_t len)
         }
         if (errno != EINTR)
             return -1;
-        if (interrupted_by && !stdout_is_pipe())
-            return 0; /* a terminal held (XOFF): not waited for after an interrupt */
+        if (bounded)
+            return 0; /* the terminal took nothing in the grace */
+        /* Interrupted in a write that took nothing: the next round is
+         * bounded. A regular file's write is not interrupted before it
+         * took something. */
     }
+}
+
+long sock_write_output(const void *data, size_t len)
+{
+    return write_interruptible(STDOUT_FILENO, stdout_kind(), data, len);
+}
+
+long sock_write_file(FILE *f, const void *data, size_t len)
+{
+    int fd = fileno(f);
+    if (fd < 0)
+        return -1;
+    return write_interruptible(fd, kind_of(fd), data, len);
 }
 
 int sock_wait_readable(sock_t s, int timeout_ms)

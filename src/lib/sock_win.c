@@ -294,6 +294,19 @@ static int output_errno(DWORD error)
     return error == ERROR_NOT_ENOUGH_MEMORY || error == ERROR_OUTOFMEMORY ? ENOMEM : EIO;
 }
 
+long sock_write_file(FILE *f, const void *data, size_t len)
+{
+    /* The C library's text mode, as the file was opened; a named pipe is
+     * not watched (sock.h). */
+    errno = 0;
+    size_t n = fwrite(data, 1, len, f);
+    if (n > 0)
+        return (long)n;
+    if (errno == 0)
+        errno = EIO;
+    return -1;
+}
+
 long sock_write_output(const void *data, size_t len)
 {
     HANDLE h = GetStdHandle(STD_OUTPUT_HANDLE);

@@ -424,6 +424,36 @@ for transport in udp tcp; do
     else fail "$name: ended $took ms after the datagram, want 3000 (pause 2000 + idle 1000)"; fi
 done
 
+# ---- stdout or stderr closed at the start (`>&-`, `2>&-`): its number
+# went to the next thing opened. mdump's wake-up pipe took 1 and it
+# waited for good for room in the pipe's read end; mpong likewise; msend's
+# socket took 2 and its NOTEs went on the wire as datagrams. Now the
+# closed one fails each write, as closed: stdout's with the usual error.
+CLOSED_ERR="ERROR: write stdout: Bad file descriptor"
+# shellcheck disable=SC2016 # expanded by the inner shell
+STDOUT_CLOSED=(sh -c 'exec "$@" >&-' -)
+run_status stdout-closed-mdump 1 3 "${STDOUT_CLOSED[@]}" "$MDUMP" --idle-timeout 1s 0.0.0.0 "$PORT"
+expect_err stdout-closed-mdump "$CLOSED_ERR"
+run_status stdout-closed-msend 1 3 "${STDOUT_CLOSED[@]}" "$MSEND" -u -n 1 127.0.0.1 "$PORT"
+expect_err stdout-closed-msend "$CLOSED_ERR"
+run_status stdout-closed-initiator 1 3 "${STDOUT_CLOSED[@]}" "$MPONG" -i -u -s 2 --timeout 100ms \
+    127.0.0.1 "$PORT"
+expect_err stdout-closed-initiator "$CLOSED_ERR"
+# msend's NOTE about -m 9 with stderr closed: mdump gets the 20 messages
+# and nothing else.
+spawn "$WORK/stderr-closed.rx" "$MDUMP" -q -s 0.0.0.0 "$PORT"
+rx=$SPAWNED
+wait_listening "" udp "$PORT" 10
+# shellcheck disable=SC2016 # expanded by the inner shell
+timeout 20 sh -c 'exec "$@" 2>&-' - "$MSEND" -qq -m 9 -n 1 -b 20 -p 0 -s 100 -u 127.0.0.1 "$PORT"
+expect_status "stderr-closed: msend" 0 $?
+wait_exit "$rx" 10
+expect_status "stderr-closed: mdump" 0 "$STATUS"
+printf '%s\n' "Equiv cmd line: mdump -p0 -Q2 -r4194304 -s 0.0.0.0 $PORT" \
+    "echo sender equiv cmd: msend -b20 -m9 -n1 -p0 -qq -s100 -S65536 -u 127.0.0.1 $PORT" \
+    "20 msgs sent, 20 received (not including 'stat')" "0.000000% loss" > "$WORK/stderr-closed.want"
+expect_same "stderr-closed: no NOTE on the wire" "$WORK/stderr-closed.want" "$WORK/stderr-closed.rx"
+
 # A sender that connects and goes quiet, ended by --idle-timeout (exit 3):
 # mdump closes each socket once (a second close of the listener could, on
 # Windows, close a handle that has taken its number since).

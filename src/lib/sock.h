@@ -245,6 +245,16 @@ bool sock_error_path(void);
 /* The address is not one of this host's (EADDRNOTAVAIL on bind). */
 bool sock_error_not_local(void);
 
+/* Makes sure the standard descriptors 0, 1 and 2 are open before the
+ * program opens anything: one that was closed (`mdump >&-`) is opened on
+ * the null device the wrong way round (stdin for writing, stdout and
+ * stderr for reading), so that no socket, pipe or file takes its number
+ * (text meant for stdout would go on the wire, a poll wait on it for
+ * good) and each use of it fails, EBADF, as on the closed one. Every
+ * main calls it first. Windows: nothing (sockets are no C descriptors,
+ * and a missing standard handle is told by the writes). */
+void sock_hold_std_fds(void);
+
 /* Ctrl-C and termination: after sock_catch_interrupts(), a console
  * interrupt (SIGINT, SIGTERM; Windows: its console's Ctrl-C, Ctrl-Break
  * and close) sets a flag that sock_interrupted() returns, and blocking

@@ -125,6 +125,18 @@ static void on_signal(int sig)
     errno = saved;
 }
 
+void sock_hold_std_fds(void)
+{
+    /* In order: with 0..fd-1 open, open() gives the lowest free, fd. */
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        int got = open("/dev/null", (fd == 0 ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+        if (got >= 0 && got != fd)
+            close(got);
+    }
+}
+
 void sock_catch_interrupts(void)
 {
     int pipe_fds[2];

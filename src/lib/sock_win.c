@@ -294,6 +294,11 @@ static int output_errno(DWORD error)
     return error == ERROR_NOT_ENOUGH_MEMORY || error == ERROR_OUTOFMEMORY ? ENOMEM : EIO;
 }
 
+void sock_hold_std_fds(void)
+{
+    /* Sockets are no C descriptors here: nothing can take their numbers. */
+}
+
 long sock_write_file(FILE *f, const void *data, size_t len)
 {
     /* The C library's text mode, as the file was opened; a named pipe is

@@ -1119,6 +1119,7 @@ int main(int argc, char **argv)
     static session ss;      /* 64 KiB receive buffer: not on the stack */
     static mdump_opts opts; /* its list of groups, likewise */
     cli_error err;
+    sock_hold_std_fds(); /* before anything takes a number of 0-2 */
     int rc = prog_parsed(&mdump_prog, mdump_parse(argc, argv, &opts, &err), &err);
     if (rc != PROG_RUN)
         return rc;

@@ -736,6 +736,7 @@ int main(int argc, char **argv)
     static mpong_opts opts;
     static session ss;
     cli_error err;
+    sock_hold_std_fds(); /* before anything takes a number of 0-2 */
     int rc = prog_parsed(&mpong_prog, mpong_parse(argc, argv, &opts, &err), &err);
     if (rc != PROG_RUN)
         return rc;

@@ -651,6 +651,7 @@ int main(int argc, char **argv)
 {
     static msend_opts opts; /* holds a 64 KiB payload: not on the stack */
     cli_error err;
+    sock_hold_std_fds(); /* before anything takes a number of 0-2 */
     int rc = prog_parsed(&msend_prog, msend_parse(argc, argv, &opts, &err), &err);
     if (rc != PROG_RUN)
         return rc;

@@ -403,8 +403,9 @@ static int wait_sliced(const sock_t *s, size_t count, bool for_write, int timeou
                 ready[i] = in_set(&set, s[i]) || (for_write && in_set(&failed, s[i]));
             return 1;
         }
-        waited_ms += slice_ms;
-        if (timeout_ms >= 0 && waited_ms >= timeout_ms)
+        /* Counted only against a limit: without one it would overflow
+         * after 24.8 days. */
+        if (timeout_ms >= 0 && (waited_ms += slice_ms) >= timeout_ms)
             return 0;
     }
 }
@@ -496,7 +497,10 @@ long sock_os_send_whole(sock_t s, const void *data, size_t len)
     if (send_done == WSA_INVALID_EVENT && (send_done = WSACreateEvent()) == WSA_INVALID_EVENT)
         return SOCK_OS_SEND_IN_STEPS;
     WSAResetEvent(send_done);
-    WSAOVERLAPPED ov;
+    /* Static: should a cancel not have ended the send when the call
+     * returns (below), the send still holds it, and must not write into
+     * a stack frame that is gone. */
+    static WSAOVERLAPPED ov;
     memset(&ov, 0, sizeof ov);
     ov.hEvent = send_done;
     WSABUF buf = {(ULONG)len, (char *)data}; /* WSASend only reads it */
@@ -516,7 +520,11 @@ long sock_os_send_whole(sock_t s, const void *data, size_t len)
              * once; bounded all the same. */
             /* A Winsock SOCKET is a kernel handle (of a UINT_PTR type). */
             CancelIoEx((HANDLE)s, &ov); /* NOLINT(performance-no-int-to-ptr) */
-            WaitForSingleObject(send_done, 1000);
+            /* Its end, which the documentation asks to wait for before
+             * the OVERLAPPED goes: bounded, so that a provider that
+             * ignores the cancel cannot hold Ctrl-C (ov is static). */
+            if (WaitForSingleObject(send_done, 1000) == WAIT_OBJECT_0)
+                (void)WSAGetOverlappedResult(s, &ov, &sent, FALSE, &flags);
             set_interrupted_error();
             return -1;
         }

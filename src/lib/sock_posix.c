@@ -338,10 +338,17 @@ long sock_write_output(const void *data, size_t len)
 
 long sock_write_file(FILE *f, const void *data, size_t len)
 {
+    /* Its kind looked up once (one -o file a run), not at every write. */
+    static int known_fd = -1;
+    static output_kind known_kind;
     int fd = fileno(f);
     if (fd < 0)
         return -1;
-    return write_interruptible(fd, kind_of(fd), data, len);
+    if (fd != known_fd) {
+        known_kind = kind_of(fd);
+        known_fd = fd;
+    }
+    return write_interruptible(fd, known_kind, data, len);
 }
 
 int sock_wait_readable(sock_t s, int timeout_ms)

@@ -8,7 +8,8 @@ const char mdump_usage[] =
     "usage: mdump [-h] [-o ofile] [-c compact_dump] [-p pause_ms[/loops]] "
     "[-Q Quiet_lvl] [-q] [-r rcvbuf_size] [-s] [-t] [-v] "
     "[--idle-timeout time] [--accept-timeout time] [--loss-status] [--summary] "
-    "[--interval time] [--json] group port [interface]\n";
+    "[--interval time] [--json] [--ipv4 | --ipv6] [--source addr]... "
+    "[--exclude-source addr]... [--version] group[,group...|+count] port [interface]\n";
 
 const char mdump_help[] =
     "mdump - receive test traffic and show it: multicast, UDP or TCP (-t)\n"

@@ -7,7 +7,7 @@
 const char mpong_usage[] =
     "usage: mpong [-h] [-i] [-o ofile] [-r rcvbuf_size] [-S Sndbuf_size] [-s samples] "
     "[-u] [-v] [--timeout time] [--interval time] [--warmup cycles] [--histogram] "
-    "[--json] [--idle-timeout time] [--announce] group port [ttl] [interface]\n";
+    "[--json] [--idle-timeout time] [--announce] [--version] group port [ttl] [interface]\n";
 
 const char mpong_help[] =
     "mpong - round-trip time over multicast or unicast UDP (-u): a reflector\n"

@@ -12,6 +12,7 @@ const char msend_usage[] =
     "[-m msg_len] [-n num_bursts] [-P payload] [-p pause] [-q] "
     "[-S Sndbuf_size] [-s stat_pause] [-t | -u] [--connect-timeout time] [--summary] "
     "[--rate R [--duration time]] [--interval time] [--json] [--timestamp] "
+    "[--ipv4 | --ipv6] [--loopback on|off] [--dscp dscp] [--version] "
     "group port [ttl] [interface]\n";
 
 const char msend_help[] =

@@ -99,7 +99,7 @@ cut_short() {
     expect_status "$name: ends at the stat" 0 "$STATUS"
     grep -v '^mdump: ' "$WORK/$name.raw" | mask > "$WORK/$name.out"
     grep '^mdump: ' "$WORK/$name.raw" |
-        sed -E -e 's/[0-9]+\.[0-9]+ s from first to last message: [0-9]+ messages\/s, [0-9.]+ Mbit\/s/T s from first to last message: R messages\/s, B Mbit\/s/' \
+        sed -E -e 's/[0-9]+\.[0-9]+ s from first to last message: [0-9]+ messages\/s, [0-9]+\.[0-9]{3} Mbit\/s/T s from first to last message: R messages\/s, B Mbit\/s/' \
                -e 's/from 127\.0\.0\.1\.[0-9]+: 3 msgs in [0-9.]+ s, [0-9]+ msgs\/s, [0-9.]+ Mbit\/s/from 127.0.0.1.PORT: 3 msgs in T s, R msgs\/s, B Mbit\/s/' \
         > "$WORK/$name.err"
 }
@@ -137,7 +137,7 @@ if wait_listening "" udp "$PORT" 10; then
     wait_exit "$rx" 10
     expect_status "Ctrl-C in a -p pause" 130 "$STATUS"
     mask < "$WORK/pause.raw" |
-        sed -E -e 's/[0-9]+\.[0-9]+ s from first to last message: [0-9]+ messages\/s, [0-9.]+ Mbit\/s/T s from first to last message: R messages\/s, B Mbit\/s/' \
+        sed -E -e 's/[0-9]+\.[0-9]+ s from first to last message: [0-9]+ messages\/s, [0-9]+\.[0-9]{3} Mbit\/s/T s from first to last message: R messages\/s, B Mbit\/s/' \
                -e 's/from 127\.0\.0\.1\.[0-9]+:/from 127.0.0.1.PORT:/' > "$WORK/pause.out"
     printf '%s\n' "Equiv cmd line: mdump -p5000 -Q1 -r4194304 0.0.0.0 $PORT" \
         "TS 127.0.0.1.PORT 20 bytes" "echo aaaaaaaaaaaaaaa" \

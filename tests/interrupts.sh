@@ -84,7 +84,7 @@ printf '%s\n' "Equiv cmd line: mdump -p0 -Q1 -r4194304 0.0.0.0 PORT" \
     > "$WORK/recvmmsg.want"
 said INT returned recvmmsg
 ended recvmmsg 130 's/^[0-9:.]{15} /TS /; s/127\.0\.0\.1\.[0-9]+/127.0.0.1.SPORT/;
-    s/[0-9.]+ s from first to last message: [0-9.]+ messages\/s, [0-9.]+ Mbit/T s from first to last message: R messages\/s, M Mbit/;
+    s/[0-9.]+ s from first to last message: [0-9.]+ messages\/s, [0-9]+\.[0-9]{3} Mbit/T s from first to last message: R messages\/s, M Mbit/;
     s/in [0-9.]+ s, [0-9.]+ msgs\/s, [0-9.]+ Mbit/in T s, R msgs\/s, M Mbit/'
 
 # A time limit: it waits in poll. SIGTERM.

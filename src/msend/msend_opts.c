@@ -379,8 +379,9 @@ scanned:
         o->ttl = o->pos.ttl;
     if (o->payload_len > 0) {
         if (msg_len_given && o->msg_len != (int)o->payload_len) {
-            cli_fail(err, "-m %d: the -P payload is %zu bytes; leave -m out or "
-                     "make it match", o->msg_len, o->payload_len);
+            cli_fail(err, "-m %d: the -P payload is %zu %s; leave -m out or "
+                     "make it match", o->msg_len, o->payload_len,
+                     o->payload_len == 1 ? "byte" : "bytes");
             return OPTS_BAD;
         }
         o->msg_len = (int)o->payload_len;

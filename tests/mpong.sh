@@ -119,7 +119,7 @@ compare_old buffers "-r 0 -S 0 -s 10 -v" "$GROUP $PORT 3 192.0.2.1" "$GROUP $POR
 # A receive buffer beyond the system's limit: the same WARNING on stdout
 # from both (and ours says on stderr what was granted), the reflectors too.
 compare_old warning "-r 2147483647 -s 10" "$GROUP $PORT" "$GROUP $PORT"
-printf '%s\n' "NOTE: Linux granted $RMAX bytes (getsockopt reports twice that); raise its limit with: sysctl -w net.core.rmem_max=1073741823" \
+printf '%s\n' "NOTE: Linux granted $RMAX bytes (getsockopt reports twice that) and gives at most 1073741823: ask for at most that, with sysctl -w net.core.rmem_max=1073741823" \
     > "$WORK/warning.err.want"
 expect_same "warning: ours' NOTE on stderr" "$WORK/warning.err.want" "$WORK/warning.ours.err"
 for f in warning.ours warning.rold; do

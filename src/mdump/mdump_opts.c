@@ -216,6 +216,11 @@ opts_result mdump_parse(int argc, char **argv, mdump_opts *o, cli_error *err)
             if (s.value[0] == '\0') {
                 cli_fail(err, "-o (output file) '': needs a file name");
                 ok = false;
+            } else if (o->out_file) {
+                /* Two files asked for, one written: no "last one counts". */
+                cli_fail(err, "-o (output file) '%s': one output file per run, and "
+                         "-o '%s' came first", s.value, o->out_file);
+                ok = false;
             }
             o->out_file = s.value;
             break;

@@ -307,6 +307,8 @@ assert len(lines) == 1, "%d lines" % len(lines)
 j = json.loads(lines[0])
 assert (j["role"], j["transport"], j["address"], j["port"]) == ("initiator", "multicast", sys.argv[2], 12000), j
 assert (j["sent"], j["received"], j["lost"], j["late"], j["warmup"]) == (10, 10, 0, 0, 1), j
+# a finished run: its status, not stopped, the cycles asked for
+assert (j["status"], j["stopped"], j["cycles"]) == (0, False, 10), j
 r = j["rtt_us"]
 assert r["min"] <= r["p50"] <= r["p90"] <= r["p99"] <= r["p99.9"] <= r["max"], r
 assert sum(b["count"] for b in j["histogram"]) == 10, j["histogram"]

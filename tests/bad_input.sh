@@ -68,9 +68,9 @@ check_nothing_sent() {
 # First line of each tool's usage, as the program prints it.
 usage_line() {
     case $1 in
-    msend) echo "usage: msend [-1|2|3|4|5] [-b burst_count] [-d] [-h] [-l loops] [-m msg_len] [-n num_bursts] [-P payload] [-p pause] [-q] [-S Sndbuf_size] [-s stat_pause] [-t | -u] [--connect-timeout time] [--summary] [--rate R [--duration time]] [--interval time] [--json] [--timestamp] group port [ttl] [interface]" ;;
-    mdump) echo "usage: mdump [-h] [-o ofile] [-c compact_dump] [-p pause_ms[/loops]] [-Q Quiet_lvl] [-q] [-r rcvbuf_size] [-s] [-t] [-v] [--idle-timeout time] [--accept-timeout time] [--loss-status] [--summary] [--interval time] [--json] group port [interface]" ;;
-    mpong) echo "usage: mpong [-h] [-i] [-o ofile] [-r rcvbuf_size] [-S Sndbuf_size] [-s samples] [-u] [-v] [--timeout time] [--interval time] [--warmup cycles] [--histogram] [--json] [--idle-timeout time] [--announce] group port [ttl] [interface]" ;;
+    msend) echo "usage: msend [-1|2|3|4|5] [-b burst_count] [-d] [-h] [-l loops] [-m msg_len] [-n num_bursts] [-P payload] [-p pause] [-q] [-S Sndbuf_size] [-s stat_pause] [-t | -u] [--connect-timeout time] [--summary] [--rate R [--duration time]] [--interval time] [--json] [--timestamp] [--ipv4 | --ipv6] [--loopback on|off] [--dscp dscp] [--version] group port [ttl] [interface]" ;;
+    mdump) echo "usage: mdump [-h] [-o ofile] [-c compact_dump] [-p pause_ms[/loops]] [-Q Quiet_lvl] [-q] [-r rcvbuf_size] [-s] [-t] [-v] [--idle-timeout time] [--accept-timeout time] [--loss-status] [--summary] [--interval time] [--json] [--ipv4 | --ipv6] [--source addr]... [--exclude-source addr]... [--version] group[,group...|+count] port [interface]" ;;
+    mpong) echo "usage: mpong [-h] [-i] [-o ofile] [-r rcvbuf_size] [-S Sndbuf_size] [-s samples] [-u] [-v] [--timeout time] [--interval time] [--warmup cycles] [--histogram] [--json] [--idle-timeout time] [--announce] [--version] group port [ttl] [interface]" ;;
     esac
 }
 

@@ -266,6 +266,7 @@ else:
         assert (j["reflected"], j["ended"]) == (0, "error"), j
     else:
         assert (j["sent"], j["received"], j["rtt_us"]) == (0, 0, None), j
+        assert (j["status"], j["stopped"]) == (1, False), j
 print("ok")
 END
     ); then pass "$name: $(head -c 300 "$WORK/$name.out" | tr '\n' ' ')"

@@ -84,7 +84,7 @@ printf '%s\n' "Equiv cmd line: mdump -p0 -Q1 -r4194304 0.0.0.0 PORT" \
     > "$WORK/recvmmsg.want"
 said INT returned recvmmsg
 ended recvmmsg 130 's/^[0-9:.]{15} /TS /; s/127\.0\.0\.1\.[0-9]+/127.0.0.1.SPORT/;
-    s/[0-9.]+ s from first to last message: [0-9.]+ messages\/s, [0-9.]+ Mbit/T s from first to last message: R messages\/s, M Mbit/;
+    s/[0-9.]+ s from first to last message: [0-9.]+ messages\/s, [0-9]+\.[0-9]{3} Mbit/T s from first to last message: R messages\/s, M Mbit/;
     s/in [0-9.]+ s, [0-9.]+ msgs\/s, [0-9.]+ Mbit/in T s, R msgs\/s, M Mbit/'
 
 # A time limit: it waits in poll. SIGTERM.
@@ -220,6 +220,14 @@ printf '%s\n' "no RTT samples" "0 sent, 0 received, 0 lost, 0 late" > "$WORK/cyc
 said INT "ended before its time" cycle
 ended cycle 130 ''
 
+# The same, SIGTERM, with --json: the object says the run was stopped,
+# with its status and the cycles asked for.
+shimmed cycle-json TERM - "$MPONG" -i -u --json -s 50 --timeout 20s 127.0.0.1 "$PORT"
+echo '{"role": "initiator", "transport": "udp", "address": "127.0.0.1", "port": PORT, "status": 143, "stopped": true, "cycles": 50, "warmup": 20, "timeout_ms": 20000, "interval_ms": 0, "sent": 0, "received": 0, "lost": 0, "late": 0, "not_sent": 0, "duplicates": 0, "strays": 0, "rtt_us": null, "percentiles_of": 0}' \
+    > "$WORK/cycle-json.want"
+said TERM "ended before its time" cycle-json
+ended cycle-json 143 ''
+
 # The initiator with a reflector: after the first reply, the wait for the
 # next cycle (--interval 20s).
 spawn "$WORK/partner.out" "$MPONG" -u 127.0.0.1 "$PORT"
@@ -232,6 +240,12 @@ printf '%s\n' "timestamp RTT (in microseconds):" "T RTT" \
     "1 sent, 1 received, 0 lost, 0 late" > "$WORK/interval.want"
 said INT "ended before its time" interval
 ended interval 130 's/^[0-9.]+ [0-9]+$/T RTT/; s/(RTT|dev|p50|p90|p99|p99\.9|max) [0-9.]+/\1 X/g'
+# The same with --json: 1 of the 3 cycles asked for, stopped (130).
+shimmed interval-json INT receives:1 "$MPONG" -i -u --json --warmup 0 -s 3 --interval 20s 127.0.0.1 "$PORT"
+echo '{"role": "initiator", "transport": "udp", "address": "127.0.0.1", "port": PORT, "status": 130, "stopped": true, "cycles": 3, "warmup": 0, "timeout_ms": 1000, "interval_ms": 20000, "sent": 1, "received": 1, "lost": 0, "late": 0, "not_sent": 0, "duplicates": 0, "strays": 0, "rtt_us": X, "percentiles_of": 1}' \
+    > "$WORK/interval-json.want"
+said INT "ended before its time" interval-json
+ended interval-json 130 's/"rtt_us": \{[^}]*\}/"rtt_us": X/'
 kill "$partner" 2> /dev/null
 wait "$partner" 2> /dev/null
 

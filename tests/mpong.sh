@@ -119,7 +119,7 @@ compare_old buffers "-r 0 -S 0 -s 10 -v" "$GROUP $PORT 3 192.0.2.1" "$GROUP $POR
 # A receive buffer beyond the system's limit: the same WARNING on stdout
 # from both (and ours says on stderr what was granted), the reflectors too.
 compare_old warning "-r 2147483647 -s 10" "$GROUP $PORT" "$GROUP $PORT"
-printf '%s\n' "NOTE: Linux granted $RMAX bytes (getsockopt reports twice that); raise its limit with: sysctl -w net.core.rmem_max=1073741823" \
+printf '%s\n' "NOTE: Linux granted $RMAX bytes (getsockopt reports twice that) and gives at most 1073741823: ask for at most that, with sysctl -w net.core.rmem_max=1073741823" \
     > "$WORK/warning.err.want"
 expect_same "warning: ours' NOTE on stderr" "$WORK/warning.err.want" "$WORK/warning.ours.err"
 for f in warning.ours warning.rold; do
@@ -307,6 +307,8 @@ assert len(lines) == 1, "%d lines" % len(lines)
 j = json.loads(lines[0])
 assert (j["role"], j["transport"], j["address"], j["port"]) == ("initiator", "multicast", sys.argv[2], 12000), j
 assert (j["sent"], j["received"], j["lost"], j["late"], j["warmup"]) == (10, 10, 0, 0, 1), j
+# a finished run: its status, not stopped, the cycles asked for
+assert (j["status"], j["stopped"], j["cycles"]) == (0, False, 10), j
 r = j["rtt_us"]
 assert r["min"] <= r["p50"] <= r["p90"] <= r["p99"] <= r["p99.9"] <= r["max"], r
 assert sum(b["count"] for b in j["histogram"]) == 10, j["histogram"]

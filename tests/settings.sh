@@ -86,10 +86,11 @@ NOTE: Linux granted $rmem_max bytes (getsockopt reports twice that); raise its l
 END
 
 # The largest request: Linux gives at most 1073741823 bytes, whatever the
-# sysctl says (here it says less, so the sysctl is what to raise).
+# sysctl says, so no limit grants it: the NOTE says the most there is, and
+# the sysctl that gives it (here the limit is less).
 mdump_case rcvbuf-largest 3 "$MDUMP" -q -r 2147483647 --idle-timeout 1s 0.0.0.0 $PORT
 same "mdump -r 2147483647: stderr" rcvbuf-largest.err <<END
-NOTE: Linux granted $rmem_max bytes (getsockopt reports twice that); raise its limit with: sysctl -w net.core.rmem_max=1073741823
+NOTE: Linux granted $rmem_max bytes (getsockopt reports twice that) and gives at most 1073741823: ask for at most that, with sysctl -w net.core.rmem_max=1073741823
 END
 
 # ---- The field report: rmem_max 212992, mdump -r 300000 (getsockopt

@@ -102,7 +102,7 @@ got() {
     tr -d '\r' < "$WORK/$1.out" | mask |
         sed -E -e 's/ from 192\.0\.2\.1\.[0-9]+:/ from 192.0.2.1.PORT:/' \
                -e 's/ in [0-9.]+ s, [0-9]+ msgs\/s, [0-9.]+ Mbit\/s/ in T s, R msgs\/s, M Mbit\/s/' \
-               -e 's/, [0-9.]+ s from first to last message: [0-9]+ messages\/s, [0-9.]+ Mbit\/s$/, T s from first to last message: R messages\/s, M Mbit\/s/' \
+               -e 's/, [0-9.]+ s from first to last message: [0-9]+ messages\/s, [0-9]+\.[0-9]{3} Mbit\/s$/, T s from first to last message: R messages\/s, M Mbit\/s/' \
         > "$WORK/$1.got"
 }
 

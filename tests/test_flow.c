@@ -212,6 +212,30 @@ static void test_unnumbered_and_tcp(void)
     flow_table_free(&t);
 }
 
+/* A sender from which only the echo came (stopped before its first
+ * message): nothing says its messages carry no numbers, so its line has
+ * the counts of a numbered stream with nothing yet (no highest: none
+ * seen). */
+static void test_no_messages(void)
+{
+    flow_table t;
+    CHECK(flow_table_init(&t, 2));
+    sock_addr src = addr("192.0.2.1", 40000), grp = addr("239.1.1.1", 0);
+    flow *f = flow_find(&t, &src, &grp, 0, false);
+    flow_echo(f, false);
+    CHECK(f->messages == 0 && !flow_numbered(f));
+    flow_total_text(line, sizeof line, f, "239.1.1.1");
+    CHECK_STR(line, "239.1.1.1 from 192.0.2.1.40000: 0 msgs in 0.000 s, 0 msgs/s, "
+                    "0.000 Mbit/s, lost 0, dup 0, reordered 0");
+    CHECK(strstr(total_json(f, "239.1.1.1"),
+                 "\"lost\": 0, \"duplicates\": 0, \"reordered\": 0, \"stray\": 0, "
+                 "\"restarts\": 0, \"highest\": null, \"unnumbered\": 0,") != NULL);
+    flow_interval_text(line, sizeof line, f, "239.1.1.1", 0.0, 1.0);
+    CHECK_STR(line, "interval 0.000-1.000 s 239.1.1.1 from 192.0.2.1.40000: 0 msgs, "
+                    "0 msgs/s, 0.000 Mbit/s, lost 0, dup 0, reordered 0");
+    flow_table_free(&t);
+}
+
 /* Numbers garbled into a confirmed jump near 2^64: the interval's change
  * of the loss stays positive (held at INT64_MAX, not wrapped to -18), and
  * the sums over streams stay at UINT64_MAX. */
@@ -313,6 +337,7 @@ int main(void)
     test_span_rate();
     test_send_times();
     test_unnumbered_and_tcp();
+    test_no_messages();
     test_huge_loss();
     test_restart_undone();
     return check_report("test_flow");

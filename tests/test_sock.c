@@ -51,14 +51,25 @@ static void test_buffer_note(void)
     sock_buffer_note(false, 4194304, 425984, note, sizeof note);
     CHECK_STR(note, "Linux granted 212992 bytes (getsockopt reports twice that); "
                     "raise its limit with: sysctl -w net.core.wmem_max=4194304");
-    /* Past the sysctl: the most that raising it can give. */
-    sock_buffer_note(true, 2147483647, 425984, note, sizeof note);
+    /* At the kernel's own ceiling, INT_MAX / 2: a limit of that grants
+     * it in full (reported 2147483646, twice the request). */
+    sock_buffer_note(true, 1073741823, 425984, note, sizeof note);
     CHECK_STR(note, "Linux granted 212992 bytes (getsockopt reports twice that); "
                     "raise its limit with: sysctl -w net.core.rmem_max=1073741823");
-    /* At the kernel's own ceiling: nothing to raise. */
+    /* Past it no limit grants the request (a limit of 1073741823 gives
+     * 2147483646 reported, half the request): the most there is. */
+    sock_buffer_note(true, 2147483647, 425984, note, sizeof note);
+    CHECK_STR(note, "Linux granted 212992 bytes (getsockopt reports twice that) and "
+                    "gives at most 1073741823: ask for at most that, with "
+                    "sysctl -w net.core.rmem_max=1073741823");
+    sock_buffer_note(false, 1073741824, 425984, note, sizeof note);
+    CHECK_STR(note, "Linux granted 212992 bytes (getsockopt reports twice that) and "
+                    "gives at most 1073741823: ask for at most that, with "
+                    "sysctl -w net.core.wmem_max=1073741823");
+    /* Granted that most: nothing to raise. */
     sock_buffer_note(true, 2147483647, 2147483646, note, sizeof note);
     CHECK_STR(note, "Linux granted 1073741823 bytes (getsockopt reports twice that), "
-                    "the most it gives");
+                    "the most it gives: ask for at most that");
 #endif
     /* Cut to the room given, never overrun. */
     char small[8];

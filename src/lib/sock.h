@@ -48,8 +48,9 @@ bool sock_buffer_short(int asked_bytes, int reported_bytes);
 /* What follows a "tried to set ..., only got ..." warning, as a NOTE:
  * the size granted and how to raise the system's limit, e.g. "Linux
  * granted 212992 bytes (getsockopt reports twice that); raise its limit
- * with: sysctl -w net.core.rmem_max=300000". receive: SO_RCVBUF, else
- * SO_SNDBUF. */
+ * with: sysctl -w net.core.rmem_max=300000". A request over INT_MAX / 2,
+ * which no limit grants on Linux, is told the most that can be had.
+ * receive: SO_RCVBUF, else SO_SNDBUF. */
 void sock_buffer_note(bool receive, int asked_bytes, int reported_bytes,
                       char *out, size_t cap);
 

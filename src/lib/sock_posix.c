@@ -606,17 +606,23 @@ void sock_buffer_note(bool receive, int asked_bytes, int reported_bytes,
                       char *out, size_t cap)
 {
     /* The kernel caps the request at the sysctl, and at INT_MAX / 2 so
-     * that its double fits an int; only the first can be raised. */
+     * that its double fits an int; only the first can be raised. A limit
+     * of the request itself grants it; past INT_MAX / 2 none does. */
     const int most = 0x7fffffff / 2;
+    const char *limit = receive ? "rmem_max" : "wmem_max";
     int granted = reported_bytes / 2;
-    if (asked_bytes > most && granted >= most)
-        snprintf(out, cap, "Linux granted %d bytes (getsockopt reports twice "
-                           "that), the most it gives", granted);
-    else
+    if (asked_bytes <= most)
         snprintf(out, cap, "Linux granted %d bytes (getsockopt reports twice "
                            "that); raise its limit with: sysctl -w net.core.%s=%d",
-                 granted, receive ? "rmem_max" : "wmem_max",
-                 asked_bytes > most ? most : asked_bytes);
+                 granted, limit, asked_bytes);
+    else if (granted >= most)
+        snprintf(out, cap, "Linux granted %d bytes (getsockopt reports twice "
+                           "that), the most it gives: ask for at most that", granted);
+    else
+        snprintf(out, cap, "Linux granted %d bytes (getsockopt reports twice "
+                           "that) and gives at most %d: ask for at most that, with "
+                           "sysctl -w net.core.%s=%d",
+                 granted, most, limit, most);
 }
 
 const char sock_listener_reuse_name[] = "SO_REUSEADDR";

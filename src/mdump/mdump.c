@@ -542,7 +542,7 @@ static int finish(session *ss, int status)
         double seconds = (double)(ss->last_us - ss->first_us) / 1e6;
         unsigned long long messages = (unsigned long long)messages_total(ss);
         fprintf(stderr, "mdump: %llu %s, %llu bytes, %llu messages, %.6f s from "
-                        "first to last message: %.0f messages/s, %.1f Mbit/s\n",
+                        "first to last message: %.0f messages/s, %.3f Mbit/s\n",
                 ss->units, ss->opts->tcp ? "reads" : "datagrams", ss->bytes,
                 messages, seconds, flow_span_rate((double)messages, messages, seconds),
                 flow_span_rate((double)ss->bytes, messages, seconds) * 8 / 1e6);

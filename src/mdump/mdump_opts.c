@@ -8,7 +8,8 @@ const char mdump_usage[] =
     "usage: mdump [-h] [-o ofile] [-c compact_dump] [-p pause_ms[/loops]] "
     "[-Q Quiet_lvl] [-q] [-r rcvbuf_size] [-s] [-t] [-v] "
     "[--idle-timeout time] [--accept-timeout time] [--loss-status] [--summary] "
-    "[--interval time] [--json] group port [interface]\n";
+    "[--interval time] [--json] [--ipv4 | --ipv6] [--source addr]... "
+    "[--exclude-source addr]... [--version] group[,group...|+count] port [interface]\n";
 
 const char mdump_help[] =
     "mdump - receive test traffic and show it: multicast, UDP or TCP (-t)\n"
@@ -214,6 +215,11 @@ opts_result mdump_parse(int argc, char **argv, mdump_opts *o, cli_error *err)
         case 'o':
             if (s.value[0] == '\0') {
                 cli_fail(err, "-o (output file) '': needs a file name");
+                ok = false;
+            } else if (o->out_file) {
+                /* Two files asked for, one written: no "last one counts". */
+                cli_fail(err, "-o (output file) '%s': one output file per run, and "
+                         "-o '%s' came first", s.value, o->out_file);
                 ok = false;
             }
             o->out_file = s.value;

@@ -137,6 +137,11 @@ bool flow_numbered(const flow *f)
     return !f->counts_only && seqtrack_taken(f->seq) > 0;
 }
 
+bool flow_unnumbered(const flow *f)
+{
+    return !f->counts_only && f->unnumbered > 0 && f->seq->received == 0;
+}
+
 uint64_t flow_lost(const flow *f)
 {
     return f->counts_only ? 0 : seqtrack_lost(f->seq);
@@ -334,12 +339,12 @@ size_t flow_total_text(char *buf, size_t cap, const flow *f, const char *group)
     if (f->counts_only)
         return t.len;
     const seqtrack *s = f->seq;
-    if (flow_numbered(f)) {
+    if (!flow_unnumbered(f)) {
         textbuf_printf(&t, ", lost %" PRIu64 ", dup %" PRIu64 ", reordered %" PRIu64,
                        seqtrack_lost(s), s->duplicates, s->reordered);
-        if (f->decimal)
+        if (flow_numbered(f) && f->decimal)
             textbuf_printf(&t, ", highest %" PRIu64, s->highest);
-        else
+        else if (flow_numbered(f))
             textbuf_printf(&t, ", highest %" PRIx64, s->highest);
         if (s->stray > 0)
             textbuf_printf(&t, ", stray %" PRIu64, s->stray);
@@ -365,13 +370,16 @@ void flow_total_json(jsonw *w, const flow *f, const char *group)
     jsonw_kv_fixed(w, "bits_per_s", flow_span_rate((double)f->bytes, f->messages, seconds) * 8,
                    3);
     const seqtrack *s = f->seq;
-    if (flow_numbered(f)) {
+    if (!f->counts_only && !flow_unnumbered(f)) {
         jsonw_kv_uint(w, "lost", seqtrack_lost(s));
         jsonw_kv_uint(w, "duplicates", s->duplicates);
         jsonw_kv_uint(w, "reordered", s->reordered);
         jsonw_kv_uint(w, "stray", s->stray);
         jsonw_kv_uint(w, "restarts", s->restarts);
-        jsonw_kv_uint(w, "highest", s->highest);
+        if (flow_numbered(f))
+            jsonw_kv_uint(w, "highest", s->highest);
+        else
+            key_null(w, "highest");
     } else {
         static const char *const keys[] = {"lost", "duplicates", "reordered",
                                            "stray", "restarts", "highest"};

@@ -18,6 +18,8 @@
  *   <group> from <source>: <n> msgs in <t> s, <r> msgs/s, <m> Mbit/s
  *     [, lost <l>, dup <d>, reordered <o>, highest <h>[, stray <s>]
  *     [, restarts <k>] | , no sequence numbers][, <jitter>]
+ * (highest only once a number was taken; no sequence numbers only when
+ * messages came and none had one: flow_unnumbered)
  * one line each; <jitter> is jitter_format's text. An interval's lost,
  * dup and reordered are the changes of the counts over it: lost negative
  * when messages counted lost before it arrived late in it, any of them
@@ -111,6 +113,10 @@ void flow_message(flow *f, size_t bytes, const uint64_t *seq, const int64_t *sen
 void flow_add_bytes(flow *f, size_t bytes);
 /* The highest number of the stream is known (a message had one). */
 bool flow_numbered(const flow *f);
+/* Messages came and none carried a number (a -P payload): the counts
+ * give way to "no sequence numbers". A stream with no message yet is
+ * not one: its counts are 0. False for a TCP stream. */
+bool flow_unnumbered(const flow *f);
 /* The loss counted so far (0 for a TCP stream). */
 uint64_t flow_lost(const flow *f);
 

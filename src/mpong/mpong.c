@@ -456,8 +456,10 @@ static void print_json(session *ss, jsonw *w, char *buf, size_t cap)
         out_write(&ss->text, buf, jsonw_length(w));
 }
 
-/* error: the ERROR's text after a failure (exit 1), else NULL. */
-static void print_results_json(session *ss, const char *error)
+/* status: the exit status the run ends with; stopped: by Ctrl-C or
+ * SIGTERM (the cycles then fewer than asked); error: the ERROR's text
+ * after a failure (exit 1), else NULL. */
+static void print_results_json(session *ss, int status, bool stopped, const char *error)
 {
     const mpong_opts *o = ss->o;
     const pinger_counts *n = &ss->png.counts;
@@ -467,6 +469,9 @@ static void print_results_json(session *ss, const char *error)
     jsonw_init(&w, buf, sizeof buf);
     jsonw_object_begin(&w);
     json_common(&w, ss);
+    jsonw_kv_int(&w, "status", status);
+    jsonw_kv_bool(&w, "stopped", stopped);
+    jsonw_kv_uint(&w, "cycles", (uint64_t)o->cycles);
     jsonw_kv_uint(&w, "warmup", (uint64_t)o->warmup);
     jsonw_kv_int(&w, "timeout_ms", o->timeout_ms);
     jsonw_kv_int(&w, "interval_ms", o->interval_ms);
@@ -542,20 +547,21 @@ static int run_initiator(session *ss)
         return EXIT_RUNTIME;
     if (rc == EXIT_OUTPUT_GONE || ss->stdout_gone)
         return EXIT_OUTPUT_GONE;
+    const pinger_counts *n = &ss->png.counts;
+    bool stopped = rc == PINGER_STOPPED;
+    int status = stopped ? EXIT_SIGNAL_BASE + sock_interrupted()
+                 : n->received == 0 ? EXIT_TIMEOUT : 0;
     /* The text goes to the -o file with --json too. */
     print_results_text(ss);
     if (o->json)
-        print_results_json(ss, NULL);
+        print_results_json(ss, status, stopped, NULL);
     flush_stdout(ss);
-    const pinger_counts *n = &ss->png.counts;
     if (n->not_sent > 0)
         prog_warning("%llu of %llu probes to %s could not be sent", (unsigned long long)n->not_sent,
                      (unsigned long long)n->sent, ss->dest_text);
     if (output_status(ss) != 0)
         return output_status(ss);
-    if (rc == PINGER_STOPPED)
-        return EXIT_SIGNAL_BASE + sock_interrupted();
-    return n->received == 0 ? EXIT_TIMEOUT : 0;
+    return status;
 }
 
 /* ---- the reflector */
@@ -707,7 +713,7 @@ static void json_failure(session *ss)
     if (!ss->o->json || ss->json_told || !ss->text.buf)
         return;
     if (ss->o->initiator)
-        print_results_json(ss, prog_last_error());
+        print_results_json(ss, EXIT_RUNTIME, sock_interrupted() != 0, prog_last_error());
     else
         reflector_json(ss, ss->handled - ss->unsent, ss->unsent, ENDED_ERROR,
                        prog_last_error());

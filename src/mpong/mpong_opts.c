@@ -7,7 +7,7 @@
 const char mpong_usage[] =
     "usage: mpong [-h] [-i] [-o ofile] [-r rcvbuf_size] [-S Sndbuf_size] [-s samples] "
     "[-u] [-v] [--timeout time] [--interval time] [--warmup cycles] [--histogram] "
-    "[--json] [--idle-timeout time] [--announce] group port [ttl] [interface]\n";
+    "[--json] [--idle-timeout time] [--announce] [--version] group port [ttl] [interface]\n";
 
 const char mpong_help[] =
     "mpong - round-trip time over multicast or unicast UDP (-u): a reflector\n"
@@ -245,6 +245,11 @@ opts_result mpong_parse(int argc, char **argv, mpong_opts *o, cli_error *err)
         case 'o':
             if (s.value[0] == '\0') {
                 cli_fail(err, "-o (output file) '': needs a file name");
+                ok = false;
+            } else if (o->out_file) {
+                /* Two files asked for, one written: no "last one counts". */
+                cli_fail(err, "-o (output file) '%s': one output file per run, and "
+                         "-o '%s' came first", s.value, o->out_file);
                 ok = false;
             }
             o->out_file = s.value;

@@ -12,6 +12,7 @@ const char msend_usage[] =
     "[-m msg_len] [-n num_bursts] [-P payload] [-p pause] [-q] "
     "[-S Sndbuf_size] [-s stat_pause] [-t | -u] [--connect-timeout time] [--summary] "
     "[--rate R [--duration time]] [--interval time] [--json] [--timestamp] "
+    "[--ipv4 | --ipv6] [--loopback on|off] [--dscp dscp] [--version] "
     "group port [ttl] [interface]\n";
 
 const char msend_help[] =
@@ -378,8 +379,9 @@ scanned:
         o->ttl = o->pos.ttl;
     if (o->payload_len > 0) {
         if (msg_len_given && o->msg_len != (int)o->payload_len) {
-            cli_fail(err, "-m %d: the -P payload is %zu bytes; leave -m out or "
-                     "make it match", o->msg_len, o->payload_len);
+            cli_fail(err, "-m %d: the -P payload is %zu %s; leave -m out or "
+                     "make it match", o->msg_len, o->payload_len,
+                     o->payload_len == 1 ? "byte" : "bytes");
             return OPTS_BAD;
         }
         o->msg_len = (int)o->payload_len;

@@ -89,6 +89,7 @@ refused transports-leading "mcheck: --transports ',udp': an empty item in the li
 refused directions-inner "mcheck: --directions 'w2l,,l2w': an empty item in the list (w2l or l2w separated by commas)" \
     --directions w2l,,l2w --windows-addr 10.1.1.1 --linux-addr 10.1.1.2
 refused linux-dir-missing "mcheck: --linux-dir '$WORK/none': no such directory" --linux-dir "$WORK/none"
+refused linux-dir-file "mcheck: --linux-dir '$MSEND': not a directory" --linux-dir "$MSEND"
 refused windows-dir-missing "mcheck: --windows-dir '$WORK/none': no such directory" \
     --windows-dir "$WORK/none" --windows-addr 127.0.0.1 --linux-addr 127.0.0.1 --windows-run env
 refused linux-run-missing "mcheck: --linux-run 'mtools-no-such-command -x': command 'mtools-no-such-command' not found" \

@@ -124,7 +124,7 @@ expect_status "mirrored by loopback0" 0 $?
 ip -n "$HOST" link del loopback0
 sed -E -e 's/"first_ms": [0-9]+/"first_ms": MS/' -e 's/"rtt_us": [0-9]+/"rtt_us": US/' "$WORK/loopback0.json" > "$WORK/loopback0.got"
 cat > "$WORK/loopback0.want" <<END
-{"mode": "pair", "wsl_mode": "mirrored", "windows_addr": "10.79.0.2", "linux_addr": "10.79.0.2", "group": "239.101.3.10", "port": 12000, "count": 20,
+{"mode": "pair", "wsl_mode": "mirrored", "windows_addr": "10.79.0.2", "linux_addr": "10.79.0.2", "group": "239.101.3.10", "windows_addr6": null, "linux_addr6": null, "group6": null, "port": 12000, "count": 20,
  "runs": [
   {"transport": "multicast", "direction": "w2l", "result": "PASS", "sent": 20, "received": 20, "loss_pct": 0.0, "first_ms": MS, "rtt_us": US, "interface": "$DEV", "detail": ""},
   {"transport": "multicast", "direction": "l2w", "result": "PASS", "sent": 20, "received": 20, "loss_pct": 0.0, "first_ms": MS, "rtt_us": US, "interface": "$DEV", "detail": ""}

@@ -103,7 +103,7 @@ expect_same "all skipped: nothing on stderr" /dev/null "$WORK/skip.err"
 in_ns "$MCHECK" "${RUN[@]}" --family 6 --transports multicast --json > "$WORK/skip.json" 2>&1
 expect_status "all skipped, json" 3 $?
 cat > "$WORK/skip-json.want" <<END
-{"mode": "loopback", "wsl_mode": null, "windows_addr6": "::1", "linux_addr6": "::1", "group6": "ff15::101:3:10", "port": 12000, "count": 20,
+{"mode": "loopback", "wsl_mode": null, "windows_addr": null, "linux_addr": null, "group": null, "windows_addr6": "::1", "linux_addr6": "::1", "group6": "ff15::101:3:10", "port": 12000, "count": 20,
  "runs": [
   {"transport": "multicast6", "direction": "local", "result": "SKIP", "sent": 0, "received": 0, "loss_pct": null, "first_ms": null, "rtt_us": null, "interface": "-", "detail": "lo carries no IPv6 multicast here (no ff00::/8 route on lo)"}
  ],

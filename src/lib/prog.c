@@ -241,6 +241,32 @@ static bool parse_interface(prog_positionals *p, const char *text, cli_error *er
     return true;
 }
 
+/* A multicast group no host joins: IPv4's base address 224.0.0.0 (RFC
+ * 5771), an IPv6 group of reserved scope 0 or f (RFC 4291 2.7, RFC 7346).
+ * item: the list's address meant (for the error), NULL for the group. */
+static bool group_reserved(const char *typed, const sock_addr *g, bool item, cli_error *err)
+{
+    char shown[SOCK_ADDR_TEXT];
+    sock_addr_format(g, SOCK_ADDR_HOST, shown);
+    const char *sep = item ? ": " : "";
+    int scope = sock_addr_multicast_scope(g);
+    if (scope == 0 || scope == 0xf) {
+        cli_fail(err, "group '%s': %s%sthe scope %x is reserved (RFC 4291, RFC 7346); a "
+                      "group's scope, its fourth hex digit, is from 1 (interface-local) to e "
+                      "(global)", typed, item ? shown : "", sep, (unsigned)scope);
+        return true;
+    }
+    const uint8_t *bytes;
+    if (sock_addr_bytes(g, &bytes) == 4 && bytes[0] == 224 && bytes[1] == 0 && bytes[2] == 0 &&
+        bytes[3] == 0) {
+        cli_fail(err, "group '%s': %s%sthe base address of the multicast range, reserved "
+                      "(RFC 5771) and no group; a group is from 224.0.0.1 to "
+                      "239.255.255.255", typed, item ? shown : "", sep);
+        return true;
+    }
+    return false;
+}
+
 /* The sources, of the group's family, none a group or unspecified. */
 static bool parse_sources(prog_positionals *p, cli_error *err)
 {
@@ -336,6 +362,11 @@ static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals
                  family_number(family), family_number(net.family));
         return false;
     }
+    if (group_reserved(p->typed[0], &p->group, false, err))
+        return false;
+    for (size_t i = 0; list && i < *count; i++)
+        if (group_reserved(p->typed[0], &groups[i], true, err))
+            return false;
     p->port = (uint16_t)port;
     if (groups && !list) {
         groups[0] = p->group;

@@ -187,6 +187,13 @@ static void test_msend_positionals(void)
     CHECK(mo.pos.count == 4 && mo.pos.has_interface);
     CHECK_STR(addr_text(&mo.pos.interface_addr), "172.31.8.31:0");
     CHECK_STR(mo.pos.interface_typed, "172.31.8.31");
+    /* With -u to a group the ttl is the multicast one: 0 too. */
+    CHECK_STR(msend_eq("-u 239.1.1.1 12000 0"),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S65536 -u 239.1.1.1 12000 0");
+    CHECK(mo.ttl == 0 && mo.pos.has_ttl && mo.transport == MSEND_UDP);
+    CHECK_STR(msend_eq("-u ff15::1 12000 0"),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S65536 -u ff15::1 12000 0");
+    CHECK(mo.ttl == 0 && mo.pos.has_ttl);
     /* As typed, not as understood. */
     CHECK_STR(msend_eq("239.1.1.1 012000 +15"),
               "msend -b1 -m0 -n0 -p1000 -s0 -S65536 239.1.1.1 012000 +15");

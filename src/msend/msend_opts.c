@@ -389,7 +389,11 @@ scanned:
                  "there are no sequence numbers to write in decimal; leave -d out");
         return OPTS_BAD;
     }
-    if (o->transport != MSEND_MULTICAST && o->pos.has_ttl && o->ttl == 0) {
+    /* With -u to a group the ttl is the multicast one, where 0 (this host
+     * only) is a ttl like the others. */
+    bool unicast_ttl = o->transport == MSEND_TCP ||
+                       (o->transport == MSEND_UDP && !sock_addr_is_multicast(&o->pos.group));
+    if (unicast_ttl && o->pos.has_ttl && o->ttl == 0) {
         cli_fail(err, "ttl '%s': with -u or -t it is the unicast time to live, "
                  "which must be from 1 to 255", o->pos.typed[2]);
         return OPTS_BAD;

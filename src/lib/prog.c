@@ -282,10 +282,15 @@ static bool parse_sources(prog_positionals *p, cli_error *err)
                      family_number(sock_addr_family(&n->source[i])), family_number(family));
             return false;
         }
-        if (sock_addr_is_multicast(&n->source[i]) || sock_addr_is_unspecified(&n->source[i])) {
+        const uint8_t *bytes;
+        bool broadcast = sock_addr_bytes(&n->source[i], &bytes) == 4 &&
+                         memcmp(bytes, "\xff\xff\xff\xff", 4) == 0;
+        if (sock_addr_is_multicast(&n->source[i]) || sock_addr_is_unspecified(&n->source[i]) ||
+            broadcast) {
             cli_fail(err, "%s '%s': a source is the unicast address of a sender, not %s", what,
                      text, sock_addr_is_multicast(&n->source[i]) ? "a multicast group"
-                                                                 : "the unspecified address");
+                           : broadcast ? "the broadcast address"
+                                       : "the unspecified address");
             return false;
         }
         for (int k = 0; k < i; k++) {

@@ -423,6 +423,12 @@ scanned:
                  "address, leave -t out to send multicast", o->pos.typed[0]);
         return OPTS_BAD;
     }
+    if (o->transport != MSEND_MULTICAST && sock_addr_is_unspecified(&o->pos.group)) {
+        cli_fail(err, "group '%s': the unspecified address is no destination; with -u or -t "
+                 "the group is the address to send to (a host's, a broadcast address or a "
+                 "group)", o->pos.typed[0]);
+        return OPTS_BAD;
+    }
     if (o->transport != MSEND_MULTICAST &&
         !prog_interface_is_address(&o->pos, "with -u or -t it is the local address to send "
                                             "from", err))

@@ -208,6 +208,11 @@ static bool parse_interface(prog_positionals *p, const char *text, cli_error *er
                      text);
             return false;
         }
+        if (!cli_lookups.interface_exists((unsigned)index)) {
+            cli_fail(err, "interface '%s': no interface of that index on this host (an "
+                          "interface is one of its addresses, names or indexes)", text);
+            return false;
+        }
     } else if (text[0] == '\0' || strspn(text, "0123456789.") == strlen(text) ||
                strchr(text, ':')) {
         if (!cli_addr_family("interface", text, family, &p->interface_addr, err))
@@ -328,6 +333,43 @@ static bool list_zones(const prog_positionals *p, sock_addr *groups, size_t coun
     return true;
 }
 
+/* The groups' zones (RFC 4007) name one interface, and the interface
+ * argument, by name or index, is that one: a list shares one interface,
+ * and a zone that contradicts the interface would leave one of the two
+ * unused. A list's zone, where its first group has none, is the
+ * interface for all. */
+static bool zones_agree(prog_positionals *p, const sock_addr *groups, size_t count,
+                        cli_error *err)
+{
+    unsigned zone = sock_addr_zone(&p->group);
+    for (size_t i = 0; i < count; i++) {
+        unsigned z = sock_addr_zone(&groups[i]);
+        if (z != 0 && zone != 0 && z != zone) {
+            cli_fail(err, "group '%s': the groups' zones differ; a list shares one "
+                          "interface: give it once, after the port or as the zones",
+                     p->typed[0]);
+            return false;
+        }
+        if (z != 0)
+            zone = z;
+    }
+    if (zone != 0 && p->interface_by_index && p->interface_addr.ifindex != zone) {
+        cli_fail(err, "group '%s': its zone and the interface '%s' differ; give the "
+                      "interface once, after the port or as the zone", p->typed[0],
+                 p->interface_typed);
+        return false;
+    }
+    if (zone != 0 && count > 0 && !p->has_interface && sock_addr_is_multicast(&p->group) &&
+        sock_addr_zone(&p->group) == 0) {
+        sock_addr_unspecified(&p->interface_addr, sock_addr_family(&p->group), 0);
+        p->interface_addr.ifindex = zone;
+        p->interface_by_index = true;
+        p->has_interface = true;
+        p->interface_typed = p->typed[0];
+    }
+    return true;
+}
+
 /* groups NULL: the group is one address. */
 static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals *p,
                               sock_addr *groups, size_t cap, size_t *count,
@@ -391,6 +433,8 @@ static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals
         next++;
     }
     if (s->positional_count > next && !parse_interface(p, s->positional[next], err))
+        return false;
+    if (!zones_agree(p, groups, list ? *count : 0, err))
         return false;
     if (sock_addr_needs_interface(&p->group)) {
         unsigned zone = sock_addr_zone(&p->group);
@@ -461,6 +505,33 @@ bool prog_interface_is_address(const prog_positionals *p, const char *rule, cli_
     cli_fail(err, "interface '%s': %s: give one of this host's addresses, not an interface's "
                   "name or index", p->interface_typed, rule);
     return false;
+}
+
+bool prog_interface_local(const prog_positionals *p, const char *rule, cli_error *err)
+{
+    const sock_addr *a = &p->interface_addr;
+    if (!p->has_interface || p->interface_by_index || sock_addr_is_unspecified(a))
+        return true;
+    const char *why = rule ? rule : "an interface is one of its addresses, names or indexes";
+    if (sock_addr_needs_interface(a) && sock_addr_zone(a) == 0) {
+        cli_fail(err, "interface '%s': a link-local address (fe80::/10) needs its interface "
+                      "as a zone (fe80::1%%eth0)", p->interface_typed);
+        return false;
+    }
+    unsigned index;
+    if (!cli_lookups.address_is_local(a, &index)) {
+        cli_fail(err, "interface '%s': not an address of this host (%s)", p->interface_typed,
+                 why);
+        return false;
+    }
+    unsigned zone = sock_addr_zone(&p->group);
+    if (zone != 0 && index != 0 && index != zone) {
+        cli_fail(err, "group '%s': its zone and the interface '%s' differ; give the "
+                      "interface once, after the port or as the zone", p->typed[0],
+                 p->interface_typed);
+        return false;
+    }
+    return true;
 }
 
 /* Appends word and a space. */

@@ -215,7 +215,7 @@ static bool check_rules(mpong_opts *o, const role_options *r, cli_error *err)
                  "must be from 1 to 255", o->pos.typed[2]);
         return false;
     }
-    return true;
+    return prog_interface_local(&o->pos, o->unicast ? LOCAL_ADDRESS_RULE : NULL, err);
 }
 
 opts_result mpong_parse(int argc, char **argv, mpong_opts *o, cli_error *err)

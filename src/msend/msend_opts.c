@@ -433,6 +433,10 @@ scanned:
         !prog_interface_is_address(&o->pos, "with -u or -t it is the local address to send "
                                             "from", err))
         return OPTS_BAD;
+    if (!prog_interface_local(&o->pos, o->transport == MSEND_MULTICAST ? NULL
+                                       : "with -u or -t it is the local address to send from",
+                              err))
+        return OPTS_BAD;
     if (o->pos.net.loopback_given && o->transport != MSEND_MULTICAST) {
         cli_fail(err, "--loopback: only applies to multicast (not with -u or -t)");
         return OPTS_BAD;

@@ -450,6 +450,20 @@ static int offline_host(const char *name, int family, sock_addr *found)
     return SOCK_RESOLVE_NO_HOST;
 }
 
+/* Interfaces 1 and 2 (lo, eth0) exist; every address is this host's, on
+ * no interface known. */
+static bool offline_exists(unsigned ifindex)
+{
+    return ifindex == 1 || ifindex == 2;
+}
+
+static bool offline_local(const sock_addr *a, unsigned *ifindex)
+{
+    (void)a;
+    *ifindex = 0;
+    return true;
+}
+
 static unsigned offline_interface(const char *name)
 {
     return strcmp(name, "eth0") == 0 ? 2 : strcmp(name, "lo") == 0 ? 1 : 0;
@@ -459,6 +473,8 @@ void fuzz_offline_lookups(void)
 {
     cli_lookups.host = offline_host;
     cli_lookups.interface_index = offline_interface;
+    cli_lookups.interface_exists = offline_exists;
+    cli_lookups.address_is_local = offline_local;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -4,7 +4,7 @@
 # and -t the interface argument as the address to send from and the ttl as
 # the unicast time to live; mdump's interface with group 0.0.0.0 as the
 # one address received on; an interface that is not this host's refused
-# with a clear error. Two namespaces joined by a veth pair.
+# as a usage error. Two namespaces joined by a veth pair.
 #
 #   e2e_addresses.sh [--windows WIN64_DIR]
 # With --windows, the broadcast cases again with the Windows programs under
@@ -115,14 +115,16 @@ peers=$(grep -oE '^[0-9:.]+ [0-9.]+ ' "$WORK/source-tcp.rx" | awk '{ sub(/\.[0-9
 if [ "$peers" = 10.99.0.11 ]; then pass "source-tcp: the connection came from 10.99.0.11"
 else fail "source-tcp: it came from '$peers'"; fi
 
-# An interface that is not an address of this host: a clear error, exit 1,
-# nothing sent (and nothing printed before it).
+# An interface that is not an address of this host: a usage error, as an
+# interface name this host does not have (exit 2, the error then the usage
+# line), nothing sent and nothing printed before it.
 for t in -u -t; do
     timeout 10 ip netns exec "$A" "$MSEND" -n1 "$t" 10.99.0.2 "$PORT" 2 10.99.0.99 > "$WORK/notlocal$t.out" 2>&1
-    expect_status "msend $t, interface not local" 1 $?
-    echo "ERROR: interface 10.99.0.99: not an address of this host (with -u or -t it is the local address to send from)" \
+    expect_status "msend $t, interface not local" 2 $?
+    echo "msend: interface '10.99.0.99': not an address of this host (with -u or -t it is the local address to send from)" \
         > "$WORK/notlocal$t.want"
-    expect_same "msend $t, interface not local: the error" "$WORK/notlocal$t.want" "$WORK/notlocal$t.out"
+    head -n 1 "$WORK/notlocal$t.out" > "$WORK/notlocal$t.got"
+    expect_same "msend $t, interface not local: the error" "$WORK/notlocal$t.want" "$WORK/notlocal$t.got"
 done
 
 # ---- With -u and -t a typed ttl is the unicast time to live. The
@@ -173,9 +175,12 @@ for t in "" -t; do
     label="mdump${t:+ $t} 0.0.0.0, interface not local"
     # shellcheck disable=SC2086 # $t: an option or nothing
     timeout 10 ip netns exec "$B" "$MDUMP" $t 0.0.0.0 "$PORT" 10.99.0.99 > "$WORK/rxnotlocal$t.out" 2> "$WORK/rxnotlocal$t.err"
-    expect_status "$label" 1 $?
-    echo "ERROR: interface 10.99.0.99: not an address of this host (with group 0.0.0.0 it is the local address to receive on)" \
+    expect_status "$label" 2 $?
+    echo "mdump: interface '10.99.0.99': not an address of this host (with group 0.0.0.0 it is the local address to receive on)" \
         > "$WORK/rxnotlocal$t.want"
-    expect_same "$label: the error" "$WORK/rxnotlocal$t.want" "$WORK/rxnotlocal$t.err"
+    head -n 1 "$WORK/rxnotlocal$t.err" > "$WORK/rxnotlocal$t.got"
+    expect_same "$label: the error" "$WORK/rxnotlocal$t.want" "$WORK/rxnotlocal$t.got"
+    CHECKS=$((CHECKS + 1))
+    if [ -s "$WORK/rxnotlocal$t.out" ]; then fail "$label: stdout not empty"; else pass "$label: nothing on stdout"; fi
 done
 finish

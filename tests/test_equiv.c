@@ -187,6 +187,13 @@ static void test_msend_positionals(void)
     CHECK(mo.pos.count == 4 && mo.pos.has_interface);
     CHECK_STR(addr_text(&mo.pos.interface_addr), "172.31.8.31:0");
     CHECK_STR(mo.pos.interface_typed, "172.31.8.31");
+    /* With -u to a group the ttl is the multicast one: 0 too. */
+    CHECK_STR(msend_eq("-u 239.1.1.1 12000 0"),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S65536 -u 239.1.1.1 12000 0");
+    CHECK(mo.ttl == 0 && mo.pos.has_ttl && mo.transport == MSEND_UDP);
+    CHECK_STR(msend_eq("-u ff15::1 12000 0"),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S65536 -u ff15::1 12000 0");
+    CHECK(mo.ttl == 0 && mo.pos.has_ttl);
     /* As typed, not as understood. */
     CHECK_STR(msend_eq("239.1.1.1 012000 +15"),
               "msend -b1 -m0 -n0 -p1000 -s0 -S65536 239.1.1.1 012000 +15");
@@ -467,10 +474,99 @@ static void test_mdump(void)
     CHECK(small[8] == 'X');
 }
 
+/* The host these parses see, whatever this one has: interfaces lo (1) and
+ * v0 (5), 1 to 9 exist; every address is one of its own but 10.99.0.99
+ * and fd00::99; ::1 is on lo, fe80::5 on v0. */
+static unsigned fake_interface(const char *name)
+{
+    return strcmp(name, "lo") == 0 ? 1 : strcmp(name, "v0") == 0 ? 5 : 0;
+}
+
+static bool fake_exists(unsigned ifindex)
+{
+    return ifindex >= 1 && ifindex <= 9;
+}
+
+static bool fake_local(const sock_addr *a, unsigned *ifindex)
+{
+    char text[SOCK_ADDR_TEXT];
+    sock_addr_format(a, SOCK_ADDR_HOST, text);
+    *ifindex = strcmp(text, "::1") == 0 ? 1 : strncmp(text, "fe80::5", 7) == 0 ? 5 : 0;
+    if (sock_addr_zone(a) != 0 && *ifindex != sock_addr_zone(a))
+        return false;
+    return strcmp(text, "10.99.0.99") != 0 && strcmp(text, "fd00::99") != 0;
+}
+
+/* Interfaces and zones as the three programs check them. */
+static void test_interfaces(void)
+{
+    /* A zone and an interface that differ; a list's zones that differ. */
+    CHECK_STR(msend_eq("ff02::1%lo 12000 1 v0"),
+              "BAD: group 'ff02::1%lo': its zone and the interface 'v0' differ; give the "
+              "interface once, after the port or as the zone");
+    CHECK_STR(mdump_eq("-Q1 ff02::1%lo 12000 v0"),
+              "BAD: group 'ff02::1%lo': its zone and the interface 'v0' differ; give the "
+              "interface once, after the port or as the zone");
+    CHECK_STR(mdump_eq("ff02::1%lo 12000 5"),
+              "BAD: group 'ff02::1%lo': its zone and the interface '5' differ; give the "
+              "interface once, after the port or as the zone");
+    CHECK_STR(mdump_eq("ff02::1%lo 12000 fe80::5%v0"),
+              "BAD: group 'ff02::1%lo': its zone and the interface 'fe80::5%v0' differ; give "
+              "the interface once, after the port or as the zone");
+    CHECK_STR(mdump_eq("ff02::1%lo,ff02::2%v0 12000"),
+              "BAD: group 'ff02::1%lo,ff02::2%v0': the groups' zones differ; a list shares "
+              "one interface: give it once, after the port or as the zones");
+    /* The same interface twice is no contradiction. */
+    CHECK_STR(mdump_eq("ff02::1%lo 12000 lo"), "mdump -p0 -Q0 -r4194304 ff02::1%lo 12000 lo");
+    CHECK_STR(mdump_eq("ff02::1%lo 12000 ::1"), "mdump -p0 -Q0 -r4194304 ff02::1%lo 12000 ::1");
+    CHECK_STR(msend_eq("ff02::1%v0 12000 1 5"),
+              "msend -b1 -m0 -n0 -p1000 -s0 -S65536 ff02::1%v0 12000 1 5");
+    /* A list's zone is the whole list's interface. */
+    CHECK_STR(mdump_eq("ff15::1,ff02::1%v0 12000"),
+              "mdump -p0 -Q0 -r4194304 ff15::1,ff02::1%v0 12000");
+    CHECK(dopts.pos.has_interface && dopts.pos.interface_addr.ifindex == 5);
+    /* An index this host does not have; an address not its own. */
+    CHECK_STR(msend_eq("239.1.1.1 12000 1 99"),
+              "BAD: interface '99': no interface of that index on this host (an interface "
+              "is one of its addresses, names or indexes)");
+    CHECK_STR(mdump_eq("ff15::1 12000 99"),
+              "BAD: interface '99': no interface of that index on this host (an interface "
+              "is one of its addresses, names or indexes)");
+    CHECK_STR(mdump_eq("ff02::1%99 12000"),
+              "BAD: group 'ff02::1%99': no interface '99' on this host for the zone");
+    CHECK_STR(msend_eq("239.1.1.1 12000 1 10.99.0.99"),
+              "BAD: interface '10.99.0.99': not an address of this host (an interface is "
+              "one of its addresses, names or indexes)");
+    CHECK_STR(msend_eq("-u 10.1.1.2 12000 2 10.99.0.99"),
+              "BAD: interface '10.99.0.99': not an address of this host (with -u or -t it "
+              "is the local address to send from)");
+    CHECK_STR(mdump_eq("239.1.1.1 12000 10.99.0.99"),
+              "BAD: interface '10.99.0.99': not an address of this host (an interface is "
+              "one of its addresses, names or indexes)");
+    CHECK_STR(mdump_eq("0.0.0.0 12000 10.99.0.99"),
+              "BAD: interface '10.99.0.99': not an address of this host (with group 0.0.0.0 "
+              "it is the local address to receive on)");
+    CHECK_STR(mdump_eq("ff15::1 12000 fd00::99"),
+              "BAD: interface 'fd00::99': not an address of this host (an interface is "
+              "one of its addresses, names or indexes)");
+    /* A link-local address names its interface by its zone, as msend's
+     * -u destination does. */
+    CHECK_STR(mdump_eq(":: 12000 fe80::1"),
+              "BAD: interface 'fe80::1': a link-local address (fe80::/10) needs its "
+              "interface as a zone (fe80::1%eth0)");
+    CHECK_STR(msend_eq("-u fe80::2%v0 12000 2 fe80::5"),
+              "BAD: interface 'fe80::5': a link-local address (fe80::/10) needs its "
+              "interface as a zone (fe80::1%eth0)");
+}
+
 int main(void)
 {
+    cli_lookups.interface_index = fake_interface;
+    cli_lookups.interface_exists = fake_exists;
+    cli_lookups.address_is_local = fake_local;
     test_msend_options();
     test_msend_positionals();
+    test_interfaces();
     test_msend_presets();
     test_msend_echo();
     test_msend_truncation();

@@ -125,6 +125,12 @@ static unsigned fake_interface(const char *name)
     return strcmp(name, "veth9") == 0 ? 9 : 0;
 }
 
+/* Interfaces 1 to 9 exist. */
+static bool fake_exists(unsigned ifindex)
+{
+    return ifindex >= 1 && ifindex <= 9;
+}
+
 static const char *ipv4(const char *what, const char *text)
 {
     static char buf[600];
@@ -488,6 +494,9 @@ static void test_other_addresses(void)
     CHECK_STR(addr_text("group", "::", AF_UNSPEC), "v6 ::");
     CHECK_STR(addr_text("group", "::ffff:10.1.2.3", AF_UNSPEC), "v6 ::ffff:10.1.2.3");
     CHECK_STR(addr_text("group", "fe80::1%7", AF_UNSPEC), "v6 fe80::1%7");
+    /* A zone's index must be one of this host's interfaces. */
+    CHECK_STR(addr_text("group", "fe80::1%99", AF_UNSPEC),
+              "ERR: group 'fe80::1%99': no interface '99' on this host for the zone");
     CHECK_STR(addr_text("group", "ff02::1%veth9", AF_UNSPEC), "v6 ff02::1%9");
     CHECK_STR(addr_text("group", "fe80::1%nosuch", AF_UNSPEC),
               "ERR: group 'fe80::1%nosuch': no interface 'nosuch' on this host for the zone");
@@ -530,6 +539,7 @@ int main(void)
 {
     cli_lookups.host = fake_host;
     cli_lookups.interface_index = fake_interface;
+    cli_lookups.interface_exists = fake_exists;
     test_number();
     test_other_addresses();
     test_ipv4();

@@ -125,13 +125,21 @@ bool sock_addr_is_ssm(const sock_addr *a)
     return in && (ntohl(in->sin_addr.s_addr) >> 24) == 232;
 }
 
+int sock_addr_multicast_scope(const sock_addr *a)
+{
+    const uint8_t *b6 = ipv6_bytes(a);
+    return b6 && b6[0] == 0xff ? b6[1] & 0x0f : -1;
+}
+
 bool sock_addr_needs_interface(const sock_addr *a)
 {
     const uint8_t *b6 = ipv6_bytes(a);
     if (!b6)
         return false;
-    if (b6[0] == 0xff) /* multicast scopes 1 (interface) and 2 (link) */
-        return (b6[1] & 0x0f) <= 2;
+    if (b6[0] == 0xff) { /* multicast scopes 1 (interface) and 2 (link) */
+        int scope = sock_addr_multicast_scope(a);
+        return scope == 1 || scope == 2;
+    }
     return b6[0] == 0xfe && (b6[1] & 0xc0) == 0x80; /* fe80::/10 */
 }
 

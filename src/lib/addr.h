@@ -59,6 +59,10 @@ bool sock_addr_is_multicast(const sock_addr *a);
 /* A group of the source-specific range (RFC 4607: IPv4 232.0.0.0/8, IPv6
  * ff3x::/16), where a receiver must name its sources. */
 bool sock_addr_is_ssm(const sock_addr *a);
+/* An IPv6 group's scope (RFC 4291 2.7, RFC 7346): its fourth hex digit, 1
+ * (interface-local) to 0xe (global), 0 and 0xf reserved; -1 for any other
+ * address. */
+int sock_addr_multicast_scope(const sock_addr *a);
 /* An IPv6 address that means nothing without an interface (RFC 4007): a
  * multicast group of interface- or link-local scope (ff01::, ff02::) or a
  * link-local unicast address (fe80::/10). */

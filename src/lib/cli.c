@@ -11,7 +11,8 @@
 
 #include "lib/sock.h"
 
-cli_lookup cli_lookups = {sock_resolve, sock_interface_by_name};
+cli_lookup cli_lookups = {sock_resolve, sock_interface_by_name, sock_interface_exists,
+                          sock_address_is_local};
 
 void cli_fail(cli_error *err, const char *fmt, ...)
 {
@@ -216,7 +217,8 @@ static bool read_ipv6(const char *what, const char *text, sock_addr *addr,
         }
         long long n = 0;
         cli_error ignored;
-        if (cli_is_decimal(name) && cli_number("zone", name, 1, 0x7fffffff, &n, &ignored))
+        if (cli_is_decimal(name) && cli_number("zone", name, 1, 0x7fffffff, &n, &ignored) &&
+            cli_lookups.interface_exists((unsigned)n))
             index = (unsigned)n;
         else if (name[0] != '\0')
             index = cli_lookups.interface_index(name);

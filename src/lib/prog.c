@@ -208,6 +208,11 @@ static bool parse_interface(prog_positionals *p, const char *text, cli_error *er
                      text);
             return false;
         }
+        if (!cli_lookups.interface_exists((unsigned)index)) {
+            cli_fail(err, "interface '%s': no interface of that index on this host (an "
+                          "interface is one of its addresses, names or indexes)", text);
+            return false;
+        }
     } else if (text[0] == '\0' || strspn(text, "0123456789.") == strlen(text) ||
                strchr(text, ':')) {
         if (!cli_addr_family("interface", text, family, &p->interface_addr, err))
@@ -241,6 +246,32 @@ static bool parse_interface(prog_positionals *p, const char *text, cli_error *er
     return true;
 }
 
+/* A multicast group no host joins: IPv4's base address 224.0.0.0 (RFC
+ * 5771), an IPv6 group of reserved scope 0 or f (RFC 4291 2.7, RFC 7346).
+ * item: the list's address meant (for the error), NULL for the group. */
+static bool group_reserved(const char *typed, const sock_addr *g, bool item, cli_error *err)
+{
+    char shown[SOCK_ADDR_TEXT];
+    sock_addr_format(g, SOCK_ADDR_HOST, shown);
+    const char *sep = item ? ": " : "";
+    int scope = sock_addr_multicast_scope(g);
+    if (scope == 0 || scope == 0xf) {
+        cli_fail(err, "group '%s': %s%sthe scope %x is reserved (RFC 4291, RFC 7346); a "
+                      "group's scope, its fourth hex digit, is from 1 (interface-local) to e "
+                      "(global)", typed, item ? shown : "", sep, (unsigned)scope);
+        return true;
+    }
+    const uint8_t *bytes;
+    if (sock_addr_bytes(g, &bytes) == 4 && bytes[0] == 224 && bytes[1] == 0 && bytes[2] == 0 &&
+        bytes[3] == 0) {
+        cli_fail(err, "group '%s': %s%sthe base address of the multicast range, reserved "
+                      "(RFC 5771) and no group; a group is from 224.0.0.1 to "
+                      "239.255.255.255", typed, item ? shown : "", sep);
+        return true;
+    }
+    return false;
+}
+
 /* The sources, of the group's family, none a group or unspecified. */
 static bool parse_sources(prog_positionals *p, cli_error *err)
 {
@@ -256,10 +287,15 @@ static bool parse_sources(prog_positionals *p, cli_error *err)
                      family_number(sock_addr_family(&n->source[i])), family_number(family));
             return false;
         }
-        if (sock_addr_is_multicast(&n->source[i]) || sock_addr_is_unspecified(&n->source[i])) {
+        const uint8_t *bytes;
+        bool broadcast = sock_addr_bytes(&n->source[i], &bytes) == 4 &&
+                         memcmp(bytes, "\xff\xff\xff\xff", 4) == 0;
+        if (sock_addr_is_multicast(&n->source[i]) || sock_addr_is_unspecified(&n->source[i]) ||
+            broadcast) {
             cli_fail(err, "%s '%s': a source is the unicast address of a sender, not %s", what,
                      text, sock_addr_is_multicast(&n->source[i]) ? "a multicast group"
-                                                                 : "the unspecified address");
+                           : broadcast ? "the broadcast address"
+                                       : "the unspecified address");
             return false;
         }
         for (int k = 0; k < i; k++) {
@@ -293,6 +329,43 @@ static bool list_zones(const prog_positionals *p, sock_addr *groups, size_t coun
             return false;
         }
         sock_addr_set_zone(&groups[i], zone);
+    }
+    return true;
+}
+
+/* The groups' zones (RFC 4007) name one interface, and the interface
+ * argument, by name or index, is that one: a list shares one interface,
+ * and a zone that contradicts the interface would leave one of the two
+ * unused. A list's zone, where its first group has none, is the
+ * interface for all. */
+static bool zones_agree(prog_positionals *p, const sock_addr *groups, size_t count,
+                        cli_error *err)
+{
+    unsigned zone = sock_addr_zone(&p->group);
+    for (size_t i = 0; i < count; i++) {
+        unsigned z = sock_addr_zone(&groups[i]);
+        if (z != 0 && zone != 0 && z != zone) {
+            cli_fail(err, "group '%s': the groups' zones differ; a list shares one "
+                          "interface: give it once, after the port or as the zones",
+                     p->typed[0]);
+            return false;
+        }
+        if (z != 0)
+            zone = z;
+    }
+    if (zone != 0 && p->interface_by_index && p->interface_addr.ifindex != zone) {
+        cli_fail(err, "group '%s': its zone and the interface '%s' differ; give the "
+                      "interface once, after the port or as the zone", p->typed[0],
+                 p->interface_typed);
+        return false;
+    }
+    if (zone != 0 && count > 0 && !p->has_interface && sock_addr_is_multicast(&p->group) &&
+        sock_addr_zone(&p->group) == 0) {
+        sock_addr_unspecified(&p->interface_addr, sock_addr_family(&p->group), 0);
+        p->interface_addr.ifindex = zone;
+        p->interface_by_index = true;
+        p->has_interface = true;
+        p->interface_typed = p->typed[0];
     }
     return true;
 }
@@ -336,6 +409,11 @@ static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals
                  family_number(family), family_number(net.family));
         return false;
     }
+    if (group_reserved(p->typed[0], &p->group, false, err))
+        return false;
+    for (size_t i = 0; list && i < *count; i++)
+        if (group_reserved(p->typed[0], &groups[i], true, err))
+            return false;
     p->port = (uint16_t)port;
     if (groups && !list) {
         groups[0] = p->group;
@@ -355,6 +433,8 @@ static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals
         next++;
     }
     if (s->positional_count > next && !parse_interface(p, s->positional[next], err))
+        return false;
+    if (!zones_agree(p, groups, list ? *count : 0, err))
         return false;
     if (sock_addr_needs_interface(&p->group)) {
         unsigned zone = sock_addr_zone(&p->group);
@@ -425,6 +505,33 @@ bool prog_interface_is_address(const prog_positionals *p, const char *rule, cli_
     cli_fail(err, "interface '%s': %s: give one of this host's addresses, not an interface's "
                   "name or index", p->interface_typed, rule);
     return false;
+}
+
+bool prog_interface_local(const prog_positionals *p, const char *rule, cli_error *err)
+{
+    const sock_addr *a = &p->interface_addr;
+    if (!p->has_interface || p->interface_by_index || sock_addr_is_unspecified(a))
+        return true;
+    const char *why = rule ? rule : "an interface is one of its addresses, names or indexes";
+    if (sock_addr_needs_interface(a) && sock_addr_zone(a) == 0) {
+        cli_fail(err, "interface '%s': a link-local address (fe80::/10) needs its interface "
+                      "as a zone (fe80::1%%eth0)", p->interface_typed);
+        return false;
+    }
+    unsigned index;
+    if (!cli_lookups.address_is_local(a, &index)) {
+        cli_fail(err, "interface '%s': not an address of this host (%s)", p->interface_typed,
+                 why);
+        return false;
+    }
+    unsigned zone = sock_addr_zone(&p->group);
+    if (zone != 0 && index != 0 && index != zone) {
+        cli_fail(err, "group '%s': its zone and the interface '%s' differ; give the "
+                      "interface once, after the port or as the zone", p->typed[0],
+                 p->interface_typed);
+        return false;
+    }
+    return true;
 }
 
 /* Appends word and a space. */

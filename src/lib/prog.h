@@ -146,6 +146,14 @@ bool prog_sources_check(const prog_positionals *p, cli_error *err);
 bool prog_interface_is_address(const prog_positionals *p, const char *rule,
                                cli_error *err);
 
+/* An interface typed as an address: a link-local one with its zone, one of
+ * this host's (cli_lookups.address_is_local), and on the interface the
+ * group's zone names, if it has one. rule: what the address is for, said
+ * in the error; NULL for a multicast interface. Run after the programs'
+ * other checks of the positionals; names and indexes were checked by the
+ * parse. */
+bool prog_interface_local(const prog_positionals *p, const char *rule, cli_error *err);
+
 /* Appends the address options given ("--ipv6 --source 10.0.0.1 "), each
  * followed by a space, to the Equiv line's len characters in buf (as
  * cli_append_words). Nothing when none was given. */

@@ -104,6 +104,16 @@ int sock_resolve(const char *name, int family, sock_addr *out);
  * if_nametoindex name), or 0 when there is none. Opens no socket on
  * Linux (sysfs). */
 unsigned sock_interface_by_name(const char *name);
+/* Whether this host has an interface of that index (Linux: sysfs, no
+ * socket opened; elsewhere if_indextoname; Windows: the adapters'
+ * IfIndex and Ipv6IfIndex, as sock_interface_by_name reads them). */
+bool sock_interface_exists(unsigned ifindex);
+/* Whether a (port ignored) is one of this host's addresses, the local
+ * routes' (Linux reads /proc/net/fib_trie and /proc/net/if_inet6, opening
+ * no socket; elsewhere the interfaces' addresses). An IPv6 address with a
+ * zone must be on that interface. *ifindex: the interface holding it, where
+ * known (IPv6); else 0. */
+bool sock_address_is_local(const sock_addr *a, unsigned *ifindex);
 
 /* The index of the interface that holds the local address a, into
  * a->ifindex (as IP_PKTINFO and the MCAST_* joins name interfaces); 0 for

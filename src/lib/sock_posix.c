@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -576,6 +577,115 @@ unsigned sock_interface_by_name(const char *name)
     if (errno != 0 || end == line || (*end != '\n' && *end != '\0') || index > UINT_MAX)
         return 0;
     return (unsigned)index;
+}
+
+bool sock_interface_exists(unsigned ifindex)
+{
+    char name[IF_NAMESIZE];
+    if (ifindex == 0)
+        return false;
+    /* sysfs first: if_indextoname opens a socket for its ioctl. */
+    DIR *dir = opendir("/sys/class/net");
+    if (!dir)
+        return if_indextoname(ifindex, name) != NULL;
+    bool found = false;
+    for (const struct dirent *e = readdir(dir); e && !found; e = readdir(dir))
+        found = e->d_name[0] != '.' && sock_interface_by_name(e->d_name) == ifindex;
+    (void)closedir(dir); /* read only */
+    return found;
+}
+
+/* Linux's local routes (/proc/net/fib_trie): an address "|-- a.b.c.d"
+ * followed by its prefixes ("/32 host LOCAL"); a LOCAL prefix holding
+ * addr makes it this host's (127.0.0.0/8 as a whole). 1: local, 0: not,
+ * -1: the file cannot be read. */
+static int fib_trie_local(struct in_addr addr)
+{
+    FILE *f = fopen("/proc/net/fib_trie", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    uint32_t here = 0, want = ntohl(addr.s_addr);
+    bool have = false, local = false;
+    while (!local && fgets(line, sizeof line, f)) {
+        const char *p = line + strspn(line, " |+-");
+        struct in_addr a;
+        char text[16];
+        unsigned prefix;
+        if (strncmp(line + strspn(line, " "), "|-- ", 4) == 0) {
+            have = sscanf(p, "%15s", text) == 1 && inet_pton(AF_INET, text, &a) == 1;
+            here = have ? ntohl(a.s_addr) : 0;
+        } else if (have && sscanf(p, "/%u", &prefix) == 1 && prefix <= 32 &&
+                   strstr(p, " LOCAL")) {
+            uint32_t mask = prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+            local = (here & mask) == (want & mask);
+        }
+    }
+    (void)fclose(f); /* read only */
+    return local ? 1 : 0;
+}
+
+static int hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1; /* the file writes lower case */
+}
+
+/* Linux's IPv6 addresses (/proc/net/if_inet6: the address in 32 hex
+ * digits, the interface's index in hex, ...): the index of the interface
+ * holding addr (with zone not 0: only that one), 0 for none, -1 when the
+ * file cannot be read. */
+static long if_inet6_index(const struct in6_addr *addr, unsigned zone)
+{
+    FILE *f = fopen("/proc/net/if_inet6", "r");
+    if (!f)
+        return -1;
+    char hex[33];
+    unsigned index, prefix, scope, flags;
+    long found = 0;
+    char name[32];
+    while (found == 0 && fscanf(f, "%32s %x %x %x %x %31s", hex, &index, &prefix, &scope,
+                                &flags, name) == 6) {
+        uint8_t bytes[16];
+        bool ok = strlen(hex) == 32;
+        for (int i = 0; ok && i < 16; i++) {
+            int hi = hex_value(hex[2 * i]);
+            int lo = hex_value(hex[2 * i + 1]);
+            ok = hi >= 0 && lo >= 0;
+            bytes[i] = (uint8_t)(hi * 16 + lo);
+        }
+        if (ok && memcmp(bytes, addr, 16) == 0 && (zone == 0 || zone == index))
+            found = (long)index;
+    }
+    (void)fclose(f); /* read only */
+    return found;
+}
+
+bool sock_address_is_local(const sock_addr *a, unsigned *ifindex)
+{
+    *ifindex = 0;
+    if (sock_addr_family(a) == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)&a->storage;
+        unsigned zone = sock_addr_zone(a);
+        long index = if_inet6_index(&in6->sin6_addr, zone);
+        if (index < 0) {
+            index = (long)sock_os_ipv6_interface_index(&in6->sin6_addr);
+            if (zone != 0 && index != 0 && (unsigned)index != zone)
+                index = 0; /* (the first interface holding it only) */
+        }
+        *ifindex = (unsigned)index;
+        return index > 0;
+    }
+    if (sock_addr_family(a) != AF_INET)
+        return false;
+    struct in_addr in = ((const struct sockaddr_in *)(const void *)&a->storage)->sin_addr;
+    int local = fib_trie_local(in);
+    if (local < 0)
+        local = sock_os_ipv4_interface_index(&in) != 0;
+    return local == 1;
 }
 
 /* The index of the interface holding the IPv4 address addr, or 0 with

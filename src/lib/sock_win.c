@@ -649,6 +649,35 @@ unsigned sock_interface_by_name(const char *name)
     return index;
 }
 
+bool sock_interface_exists(unsigned ifindex)
+{
+    IP_ADAPTER_ADDRESSES *list = adapters();
+    bool found = false;
+    for (IP_ADAPTER_ADDRESSES *a = list; a && !found; a = a->Next)
+        found = ifindex != 0 && (a->IfIndex == ifindex || a->Ipv6IfIndex == ifindex);
+    free(list);
+    return found;
+}
+
+bool sock_address_is_local(const sock_addr *a, unsigned *ifindex)
+{
+    *ifindex = 0;
+    if (sock_addr_family(a) == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)&a->storage;
+        unsigned zone = sock_addr_zone(a);
+        unsigned index = sock_os_ipv6_interface_index(&in6->sin6_addr);
+        if (zone != 0 && index != zone)
+            index = 0; /* (the first adapter holding it only) */
+        *ifindex = index;
+        return index != 0;
+    }
+    if (sock_addr_family(a) != AF_INET)
+        return false;
+    struct in_addr in = ((const struct sockaddr_in *)(const void *)&a->storage)->sin_addr;
+    /* 127.0.0.0/8 is this host's as a whole, as a bind takes it. */
+    return (ntohl(in.s_addr) >> 24) == 127 || sock_os_ipv4_interface_index(&in) != 0;
+}
+
 bool sock_os_ipv4_of_index(unsigned ifindex, struct in_addr *addr)
 {
     IP_ADAPTER_ADDRESSES *list = adapters();

@@ -158,6 +158,11 @@ static bool parse_positionals(mdump_opts *o, const cli_scan *s, cli_error *err)
     if (unicast && !prog_interface_is_address(&o->pos, "with group 0.0.0.0 or :: it is "
                                                        "the local address to receive on", err))
         return false;
+    char rule[320];
+    snprintf(rule, sizeof rule, "with group %s it is the local address to receive on",
+             o->pos.typed[0]);
+    if (!prog_interface_local(&o->pos, unicast ? rule : NULL, err))
+        return false;
     return prog_sources_check(&o->pos, err);
 }
 

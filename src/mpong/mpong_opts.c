@@ -215,7 +215,18 @@ static bool check_rules(mpong_opts *o, const role_options *r, cli_error *err)
                  "must be from 1 to 255", o->pos.typed[2]);
         return false;
     }
-    return true;
+    /* The unicast reflector's group is the local address to receive on:
+     * refused, as an interface address, when this host has none such. */
+    unsigned index;
+    const sock_addr *group = &o->pos.group;
+    if (!o->initiator && o->unicast && !sock_addr_is_unspecified(group) &&
+        !(sock_addr_needs_interface(group) && sock_addr_zone(group) == 0) &&
+        !cli_lookups.address_is_local(group, &index)) {
+        cli_fail(err, "group '%s': not an address of this host (with unicast it is the "
+                      "local address to use)", o->pos.typed[0]);
+        return false;
+    }
+    return prog_interface_local(&o->pos, o->unicast ? LOCAL_ADDRESS_RULE : NULL, err);
 }
 
 opts_result mpong_parse(int argc, char **argv, mpong_opts *o, cli_error *err)

@@ -391,7 +391,11 @@ scanned:
                  "there are no sequence numbers to write in decimal; leave -d out");
         return OPTS_BAD;
     }
-    if (o->transport != MSEND_MULTICAST && o->pos.has_ttl && o->ttl == 0) {
+    /* With -u to a group the ttl is the multicast one, where 0 (this host
+     * only) is a ttl like the others. */
+    bool unicast_ttl = o->transport == MSEND_TCP ||
+                       (o->transport == MSEND_UDP && !sock_addr_is_multicast(&o->pos.group));
+    if (unicast_ttl && o->pos.has_ttl && o->ttl == 0) {
         cli_fail(err, "ttl '%s': with -u or -t it is the unicast time to live, "
                  "which must be from 1 to 255", o->pos.typed[2]);
         return OPTS_BAD;
@@ -421,9 +425,19 @@ scanned:
                  "address, leave -t out to send multicast", o->pos.typed[0]);
         return OPTS_BAD;
     }
+    if (o->transport != MSEND_MULTICAST && sock_addr_is_unspecified(&o->pos.group)) {
+        cli_fail(err, "group '%s': the unspecified address is no destination; with -u or -t "
+                 "the group is the address to send to (a host's, a broadcast address or a "
+                 "group)", o->pos.typed[0]);
+        return OPTS_BAD;
+    }
     if (o->transport != MSEND_MULTICAST &&
         !prog_interface_is_address(&o->pos, "with -u or -t it is the local address to send "
                                             "from", err))
+        return OPTS_BAD;
+    if (!prog_interface_local(&o->pos, o->transport == MSEND_MULTICAST ? NULL
+                                       : "with -u or -t it is the local address to send from",
+                              err))
         return OPTS_BAD;
     if (o->pos.net.loopback_given && o->transport != MSEND_MULTICAST) {
         cli_fail(err, "--loopback: only applies to multicast (not with -u or -t)");

@@ -14,11 +14,15 @@ command -v valgrind > /dev/null ||
 wrap=$(mktemp -d /tmp/mtools-valgrind.XXXXXX)
 trap 'rm -rf "$wrap"' EXIT
 for tool in msend mdump mpong; do
+    # The report on a descriptor of its own, opened here: a --log-file
+    # would take the lowest free number, stdout's when a test runs the
+    # program with stdout closed, and get the program's output.
     cat > "$wrap/$tool" <<END
 #!/bin/sh
+exec 9> "$wrap/log.$tool.\$\$"
 exec valgrind --quiet --error-exitcode=99 --leak-check=full \\
     --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \\
-    --log-file="$wrap/log.$tool.%p" "$build/$tool" "\$@"
+    --log-fd=9 "$build/$tool" "\$@"
 END
     chmod +x "$wrap/$tool"
 done

@@ -370,6 +370,34 @@ static bool zones_agree(prog_positionals *p, const sock_addr *groups, size_t cou
     return true;
 }
 
+/* A link-local group or address (sock_addr_needs_interface): it needs
+ * its interface, given after the port or as its zone; a zone with no
+ * interface argument names the interface to send or join on. */
+static bool link_local_rules(prog_positionals *p, int family, cli_error *err)
+{
+    unsigned zone = sock_addr_zone(&p->group);
+    bool multicast = sock_addr_is_multicast(&p->group);
+    if (zone == 0 && !(p->has_interface && multicast)) {
+        cli_fail(err, "group '%s': a link-local %s needs %s", p->typed[0],
+                 multicast ? "group (scope ff01:: or ff02::)" : "address (fe80::/10)",
+                 multicast ? "an interface: give one after the port (a name, an index "
+                             "or an address) or as a zone (ff02::1%eth0)"
+                           : "its interface as a zone (fe80::1%eth0)");
+        return false;
+    }
+    if (zone == 0 && p->interface_by_index)
+        sock_addr_set_zone(&p->group, p->interface_addr.ifindex);
+    if (zone != 0 && multicast && !p->has_interface) {
+        /* The zone names the interface to send or join on. */
+        sock_addr_unspecified(&p->interface_addr, family, 0);
+        p->interface_addr.ifindex = zone;
+        p->interface_by_index = true;
+        p->has_interface = true;
+        p->interface_typed = p->typed[0];
+    }
+    return true;
+}
+
 /* groups NULL: the group is one address. */
 static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals *p,
                               sock_addr *groups, size_t cap, size_t *count,
@@ -436,28 +464,8 @@ static bool parse_positionals(const cli_scan *s, bool with_ttl, prog_positionals
         return false;
     if (!zones_agree(p, groups, list ? *count : 0, err))
         return false;
-    if (sock_addr_needs_interface(&p->group)) {
-        unsigned zone = sock_addr_zone(&p->group);
-        bool multicast = sock_addr_is_multicast(&p->group);
-        if (zone == 0 && !(p->has_interface && multicast)) {
-            cli_fail(err, "group '%s': a link-local %s needs %s", p->typed[0],
-                     multicast ? "group (scope ff01:: or ff02::)" : "address (fe80::/10)",
-                     multicast ? "an interface: give one after the port (a name, an index "
-                                 "or an address) or as a zone (ff02::1%eth0)"
-                               : "its interface as a zone (fe80::1%eth0)");
-            return false;
-        }
-        if (zone == 0 && p->interface_by_index)
-            sock_addr_set_zone(&p->group, p->interface_addr.ifindex);
-        if (zone != 0 && multicast && !p->has_interface) {
-            /* The zone names the interface to send or join on. */
-            sock_addr_unspecified(&p->interface_addr, family, 0);
-            p->interface_addr.ifindex = zone;
-            p->interface_by_index = true;
-            p->has_interface = true;
-            p->interface_typed = p->typed[0];
-        }
-    }
+    if (sock_addr_needs_interface(&p->group) && !link_local_rules(p, family, err))
+        return false;
     if (groups && !list)
         groups[0] = p->group; /* with the zone the interface gave */
     if (list && !list_zones(p, groups, *count, err))

@@ -581,14 +581,16 @@ unsigned sock_interface_by_name(const char *name)
 
 bool sock_interface_exists(unsigned ifindex)
 {
-    char name[IF_NAMESIZE];
     if (ifindex == 0)
         return false;
     /* sysfs first: if_indextoname opens a socket for its ioctl. */
     DIR *dir = opendir("/sys/class/net");
-    if (!dir)
+    if (!dir) {
+        char name[IF_NAMESIZE];
         return if_indextoname(ifindex, name) != NULL;
+    }
     bool found = false;
+    /* cppcheck-suppress readdirCalled ; one thread, and this stream is its own */
     for (const struct dirent *e = readdir(dir); e && !found; e = readdir(dir))
         found = e->d_name[0] != '.' && sock_interface_by_name(e->d_name) == ifindex;
     (void)closedir(dir); /* read only */
@@ -609,16 +611,22 @@ static int fib_trie_local(struct in_addr addr)
     bool have = false, local = false;
     while (!local && fgets(line, sizeof line, f)) {
         const char *p = line + strspn(line, " |+-");
-        struct in_addr a;
-        char text[16];
-        unsigned prefix;
         if (strncmp(line + strspn(line, " "), "|-- ", 4) == 0) {
-            have = sscanf(p, "%15s", text) == 1 && inet_pton(AF_INET, text, &a) == 1;
+            char text[INET_ADDRSTRLEN];
+            size_t n = strcspn(p, " \n");
+            struct in_addr a;
+            have = n < sizeof text;
+            if (have) {
+                memcpy(text, p, n);
+                text[n] = '\0';
+                have = inet_pton(AF_INET, text, &a) == 1;
+            }
             here = have ? ntohl(a.s_addr) : 0;
-        } else if (have && sscanf(p, "/%u", &prefix) == 1 && prefix <= 32 &&
-                   strstr(p, " LOCAL")) {
+        } else if (have && p[0] == '/' && p[1] >= '0' && p[1] <= '9' && strstr(p, " LOCAL")) {
+            char *end;
+            unsigned long prefix = strtoul(p + 1, &end, 10);
             uint32_t mask = prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
-            local = (here & mask) == (want & mask);
+            local = prefix <= 32 && *end == ' ' && (here & mask) == (want & mask);
         }
     }
     (void)fclose(f); /* read only */
@@ -643,21 +651,23 @@ static long if_inet6_index(const struct in6_addr *addr, unsigned zone)
     FILE *f = fopen("/proc/net/if_inet6", "r");
     if (!f)
         return -1;
-    char hex[33];
-    unsigned index, prefix, scope, flags;
+    char line[128];
     long found = 0;
-    char name[32];
-    while (found == 0 && fscanf(f, "%32s %x %x %x %x %31s", hex, &index, &prefix, &scope,
-                                &flags, name) == 6) {
+    while (found == 0 && fgets(line, sizeof line, f)) {
         uint8_t bytes[16];
-        bool ok = strlen(hex) == 32;
-        for (int i = 0; ok && i < 16; i++) {
-            int hi = hex_value(hex[2 * i]);
-            int lo = hex_value(hex[2 * i + 1]);
+        bool ok = strlen(line) > 33 && line[32] == ' ';
+        for (size_t i = 0; ok && i < sizeof bytes; i++) {
+            int hi = hex_value(line[2 * i]);
+            int lo = hex_value(line[2 * i + 1]);
             ok = hi >= 0 && lo >= 0;
             bytes[i] = (uint8_t)(hi * 16 + lo);
         }
-        if (ok && memcmp(bytes, addr, 16) == 0 && (zone == 0 || zone == index))
+        if (!ok || memcmp(bytes, addr, sizeof bytes) != 0)
+            continue;
+        char *end;
+        unsigned long index = strtoul(line + 33, &end, 16);
+        if (end != line + 33 && *end == ' ' && index > 0 && index <= UINT_MAX &&
+            (zone == 0 || zone == index))
             found = (long)index;
     }
     (void)fclose(f); /* read only */

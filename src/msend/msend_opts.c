@@ -256,6 +256,44 @@ static bool timestamp_rules(const msend_opts *o, cli_error *err)
     return true;
 }
 
+/* The destination against the transport: a group for multicast, a
+ * host's address for TCP, an address to send to with -u or -t, from a
+ * local address of this host. */
+static bool destination_rules(const msend_opts *o, cli_error *err)
+{
+    if (o->transport == MSEND_MULTICAST && !sock_addr_is_multicast(&o->pos.group)) {
+        cli_fail(err, "group '%s': must be a multicast address (%s); to send to a host "
+                 "or a broadcast address use -u (UDP) or -t (TCP)", o->pos.typed[0],
+                 sock_addr_family(&o->pos.group) == AF_INET6 ? "ff00::/8"
+                                                              : "224.0.0.0 to 239.255.255.255");
+        return false;
+    }
+    if (o->transport == MSEND_TCP && sock_addr_is_multicast(&o->pos.group)) {
+        cli_fail(err, "group '%s': a multicast group; TCP (-t) connects to a host's "
+                 "address, leave -t out to send multicast", o->pos.typed[0]);
+        return false;
+    }
+    if (o->transport != MSEND_MULTICAST && sock_addr_is_unspecified(&o->pos.group)) {
+        cli_fail(err, "group '%s': the unspecified address is no destination; with -u or -t "
+                 "the group is the address to send to (a host's, a broadcast address or a "
+                 "group)", o->pos.typed[0]);
+        return false;
+    }
+    if (o->transport != MSEND_MULTICAST &&
+        !prog_interface_is_address(&o->pos, "with -u or -t it is the local address to send "
+                                            "from", err))
+        return false;
+    if (!prog_interface_local(&o->pos, o->transport == MSEND_MULTICAST ? NULL
+                                       : "with -u or -t it is the local address to send from",
+                              err))
+        return false;
+    if (o->pos.net.loopback_given && o->transport != MSEND_MULTICAST) {
+        cli_fail(err, "--loopback: only applies to multicast (not with -u or -t)");
+        return false;
+    }
+    return true;
+}
+
 opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err)
 {
     cli_scan s;
@@ -413,36 +451,8 @@ scanned:
                  o->connect_timeout_ms);
         return OPTS_BAD;
     }
-    if (o->transport == MSEND_MULTICAST && !sock_addr_is_multicast(&o->pos.group)) {
-        cli_fail(err, "group '%s': must be a multicast address (%s); to send to a host "
-                 "or a broadcast address use -u (UDP) or -t (TCP)", o->pos.typed[0],
-                 sock_addr_family(&o->pos.group) == AF_INET6 ? "ff00::/8"
-                                                              : "224.0.0.0 to 239.255.255.255");
+    if (!destination_rules(o, err))
         return OPTS_BAD;
-    }
-    if (o->transport == MSEND_TCP && sock_addr_is_multicast(&o->pos.group)) {
-        cli_fail(err, "group '%s': a multicast group; TCP (-t) connects to a host's "
-                 "address, leave -t out to send multicast", o->pos.typed[0]);
-        return OPTS_BAD;
-    }
-    if (o->transport != MSEND_MULTICAST && sock_addr_is_unspecified(&o->pos.group)) {
-        cli_fail(err, "group '%s': the unspecified address is no destination; with -u or -t "
-                 "the group is the address to send to (a host's, a broadcast address or a "
-                 "group)", o->pos.typed[0]);
-        return OPTS_BAD;
-    }
-    if (o->transport != MSEND_MULTICAST &&
-        !prog_interface_is_address(&o->pos, "with -u or -t it is the local address to send "
-                                            "from", err))
-        return OPTS_BAD;
-    if (!prog_interface_local(&o->pos, o->transport == MSEND_MULTICAST ? NULL
-                                       : "with -u or -t it is the local address to send from",
-                              err))
-        return OPTS_BAD;
-    if (o->pos.net.loopback_given && o->transport != MSEND_MULTICAST) {
-        cli_fail(err, "--loopback: only applies to multicast (not with -u or -t)");
-        return OPTS_BAD;
-    }
     if (!o->has_rate && o->num_bursts == 0 && (o->burst_count > 50 || o->pause_ms < 100)) {
         cli_fail(err, "Danger - heavy traffic chosen with infinite num bursts. "
                  "(-n 0, the default, sends forever: it needs -b 50 or less "

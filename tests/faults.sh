@@ -383,10 +383,17 @@ expect_same "mpong -o /dev/full, Ctrl-C: the error" "$WORK/mpong-full.want" "$WO
 FULL_ERR="ERROR: write stdout: No space left on device"
 # shellcheck disable=SC2016 # expanded by the inner shell
 TO_FULL=(sh -c 'exec "$@" > /dev/full' -)
-run_status stdout-full-mdump 1 3 "${TO_FULL[@]}" "$MDUMP" --idle-timeout 1s 0.0.0.0 "$PORT"
-expect_err stdout-full-mdump "$FULL_ERR"
-run_status stdout-full-msend 1 3 "${TO_FULL[@]}" "$MSEND" -u -n 1 127.0.0.1 "$PORT"
-expect_err stdout-full-msend "$FULL_ERR"
+# stdout_refused NAME ERROR WRAPPER...: mdump and msend run by WRAPPER end
+# at their first write with that error, status 1.
+stdout_refused() {
+    local name=$1 error=$2
+    shift 2
+    run_status "$name-mdump" 1 3 "$@" "$MDUMP" --idle-timeout 1s 0.0.0.0 "$PORT"
+    expect_err "$name-mdump" "$error"
+    run_status "$name-msend" 1 3 "$@" "$MSEND" -u -n 1 127.0.0.1 "$PORT"
+    expect_err "$name-msend" "$error"
+}
+stdout_refused stdout-full "$FULL_ERR" "${TO_FULL[@]}"
 run_status stdout-full-msend-json 1 3 "${TO_FULL[@]}" "$MSEND" --json -u -n 1 127.0.0.1 "$PORT"
 expect_err stdout-full-msend-json "$FULL_ERR"
 # --help and --version likewise (they ended 0).
@@ -446,10 +453,7 @@ done
 CLOSED_ERR="ERROR: write stdout: Bad file descriptor"
 # shellcheck disable=SC2016 # expanded by the inner shell
 STDOUT_CLOSED=(sh -c 'exec "$@" >&-' -)
-run_status stdout-closed-mdump 1 3 "${STDOUT_CLOSED[@]}" "$MDUMP" --idle-timeout 1s 0.0.0.0 "$PORT"
-expect_err stdout-closed-mdump "$CLOSED_ERR"
-run_status stdout-closed-msend 1 3 "${STDOUT_CLOSED[@]}" "$MSEND" -u -n 1 127.0.0.1 "$PORT"
-expect_err stdout-closed-msend "$CLOSED_ERR"
+stdout_refused stdout-closed "$CLOSED_ERR" "${STDOUT_CLOSED[@]}"
 run_status stdout-closed-initiator 1 3 "${STDOUT_CLOSED[@]}" "$MPONG" -i -u -s 2 --timeout 100ms \
     127.0.0.1 "$PORT"
 expect_err stdout-closed-initiator "$CLOSED_ERR"

@@ -112,19 +112,34 @@ wait_listening "" udp "$PORT" 10
 "$SENDRAW" udp 127.0.0.1 "$PORT" fill:60000:A
 wait_exit "$ref" 10
 expect_status "stall: the reference mdump (idle timeout)" 3 "$STATUS"
-mkfifo "$WORK/stall.fifo"
-# shellcheck disable=SC2217 # the reader: it opens the pipe and never reads
-sleep 60 < "$WORK/stall.fifo" &
-PIDS+=("$!")
-rm -f "$WORK/stall.report"
-env --default-signal=INT,TERM LD_PRELOAD="$SIGNAL_SHIM" MTOOLS_SIGNAL=INT \
-    MTOOLS_SIGNAL_AFTER_RECEIVES=1 MTOOLS_SIGNAL_ON=room MTOOLS_SIGNAL_REPORT="$WORK/stall.report" \
-    "$MDUMP" -o "$WORK/stall.file" 0.0.0.0 "$PORT" > "$WORK/stall.fifo" 2> "$WORK/stall.err" &
-SHIMMED=$!
-PIDS+=("$SHIMMED")
-wait_listening "" udp "$PORT" 10
-"$SENDRAW" udp 127.0.0.1 "$PORT" fill:60000:A
-wait_exit "$SHIMMED" "$BOUND"
+# stalled_dump NAME STDOUT OFILE: that dump by mdump -o OFILE > STDOUT,
+# one of them $WORK/NAME.fifo (made here; its reader never reads), Ctrl-C
+# raised before the first wait for room; its status in STATUS.
+stalled_dump() {
+    local name=$1 out=$2 file=$3
+    mkfifo "$WORK/$name.fifo"
+    # shellcheck disable=SC2217 # the reader: it opens the pipe and never reads
+    sleep 60 < "$WORK/$name.fifo" &
+    PIDS+=("$!")
+    rm -f "$WORK/$name.report"
+    env --default-signal=INT,TERM LD_PRELOAD="$SIGNAL_SHIM" MTOOLS_SIGNAL=INT \
+        MTOOLS_SIGNAL_AFTER_RECEIVES=1 MTOOLS_SIGNAL_ON=room MTOOLS_SIGNAL_REPORT="$WORK/$name.report" \
+        "$MDUMP" -o "$file" 0.0.0.0 "$PORT" > "$out" 2> "$WORK/$name.err" &
+    SHIMMED=$!
+    PIDS+=("$SHIMMED")
+    wait_listening "" udp "$PORT" 10
+    "$SENDRAW" udp 127.0.0.1 "$PORT" fill:60000:A
+    wait_exit "$SHIMMED" "$BOUND"
+}
+# signalled_call NAME WHAT: the shim raised the signal before a call that
+# returned early.
+signalled_call() {
+    said INT returned "$1"
+    sed -E 's/ before [a-z_]+ \([^)]*\)$/ before CALL/; s/ \[[0-9]+ ms\]$//' "$WORK/$1.report" \
+        > "$WORK/$1.said" 2> /dev/null
+    expect_same "$2" "$WORK/$1.report.want" "$WORK/$1.said"
+}
+stalled_dump stall "$WORK/stall.fifo" "$WORK/stall.file"
 expect_status "stall: mdump, its stdout full" 130 "$STATUS"
 stall_mask='s/^[0-9:.]{15} /TS /; s/127\.0\.0\.1\.[0-9]+ /127.0.0.1.SPORT /; s/-o [^ ]+ //'
 grep -v '^TIMEOUT: ' "$WORK/stall-ref.out" | sed -E "s/\b$PORT\b/PORT/g; s/ --idle-timeout 1s//; $stall_mask" > "$WORK/stall.want"
@@ -133,10 +148,7 @@ expect_same "stall: the -o file holds the whole dump" "$WORK/stall.want" "$WORK/
 echo "NOTE: stdout's reader took nothing for 200 ms after the interrupt: what was left to show there is in the -o file only" \
     > "$WORK/stall.err.want"
 expect_same "stall: stderr" "$WORK/stall.err.want" "$WORK/stall.err"
-said INT returned stall
-sed -E 's/ before [a-z_]+ \([^)]*\)$/ before CALL/; s/ \[[0-9]+ ms\]$//' "$WORK/stall.report" \
-    > "$WORK/stall.said" 2> /dev/null
-expect_same "stall: the signalled call (the wait for room in stdout)" "$WORK/stall.report.want" "$WORK/stall.said"
+signalled_call stall "stall: the signalled call (the wait for room in stdout)"
 grep -q 'before ppoll (no time limit)' "$WORK/stall.report"
 expect_status "stall: the call signalled was a wait for room without a time limit" 0 $?
 
@@ -145,29 +157,14 @@ expect_status "stall: the call signalled was a wait for room without a time limi
 # library, a write that the first signal only cut short and the second
 # turned into "ERROR: write ...: Interrupted system call", status 1.
 # stdout, a file, gets all of it, and the NOTE says the -o file did not.
-mkfifo "$WORK/ostall.fifo"
-# shellcheck disable=SC2217 # the reader: it opens the pipe and never reads
-sleep 60 < "$WORK/ostall.fifo" &
-PIDS+=("$!")
-rm -f "$WORK/ostall.report"
-env --default-signal=INT,TERM LD_PRELOAD="$SIGNAL_SHIM" MTOOLS_SIGNAL=INT \
-    MTOOLS_SIGNAL_AFTER_RECEIVES=1 MTOOLS_SIGNAL_ON=room MTOOLS_SIGNAL_REPORT="$WORK/ostall.report" \
-    "$MDUMP" -o "$WORK/ostall.fifo" 0.0.0.0 "$PORT" > "$WORK/ostall.out" 2> "$WORK/ostall.err" &
-SHIMMED=$!
-PIDS+=("$SHIMMED")
-wait_listening "" udp "$PORT" 10
-"$SENDRAW" udp 127.0.0.1 "$PORT" fill:60000:A
-wait_exit "$SHIMMED" "$BOUND"
+stalled_dump ostall "$WORK/ostall.out" "$WORK/ostall.fifo"
 expect_status "stall: mdump, its -o FIFO full" 130 "$STATUS"
 sed -E "s/\b$PORT\b/PORT/g; $stall_mask" "$WORK/ostall.out" > "$WORK/ostall.got"
 expect_same "stall: stdout holds the whole dump" "$WORK/stall.want" "$WORK/ostall.got"
 echo "NOTE: the reader of $WORK/ostall.fifo took nothing for 200 ms after the interrupt: what was left to write there is on stdout only" \
     > "$WORK/ostall.err.want"
 expect_same "stall, -o FIFO: stderr" "$WORK/ostall.err.want" "$WORK/ostall.err"
-said INT returned ostall
-sed -E 's/ before [a-z_]+ \([^)]*\)$/ before CALL/; s/ \[[0-9]+ ms\]$//' "$WORK/ostall.report" \
-    > "$WORK/ostall.said" 2> /dev/null
-expect_same "stall, -o FIFO: the signalled call (the wait for room in it)" "$WORK/ostall.report.want" "$WORK/ostall.said"
+signalled_call ostall "stall, -o FIFO: the signalled call (the wait for room in it)"
 
 # stdout a terminal that takes nothing (Ctrl-S, a pty nobody reads): the
 # write blocked in the terminal took part of the dump when SIGTERM came,

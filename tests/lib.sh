@@ -235,6 +235,19 @@ need_root_netns() {
 }
 
 # make_netns NAME: a namespace with loopback up, removed on exit.
+# mcheck_refused NS DIR NAME ERROR_LINE ARGS...: $MCHECK in namespace NS
+# with --linux-dir DIR and ARGS exits 2 with exactly that line and the hint
+# on stderr, and nothing on stdout.
+mcheck_refused() {
+    local ns=$1 dir=$2 name=$3 line=$4
+    shift 4
+    timeout 20 ip netns exec "$ns" "$MCHECK" --linux-dir "$dir" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err"
+    expect_status "$name" 2 $?
+    printf '%s\n' "$line" "Try 'mcheck --help'." > "$WORK/$name.want"
+    expect_same "$name: stderr" "$WORK/$name.want" "$WORK/$name.err"
+    expect_same "$name: nothing on stdout" /dev/null "$WORK/$name.out"
+}
+
 make_netns() {
     ip netns del "$1" 2>/dev/null
     ip netns add "$1" || { fail "ip netns add $1"; exit 1; }

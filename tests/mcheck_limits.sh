@@ -25,17 +25,8 @@ NS=mtmlm$$
 make_netns "$NS"
 in_ns() { timeout 60 ip netns exec "$NS" "$@"; }
 
-# refused NAME ERROR_LINE ARGS...: exit 2, exactly that line and the hint,
-# nothing on stdout.
-refused() {
-    local name=$1 line=$2
-    shift 2
-    timeout 20 ip netns exec "$NS" "$MCHECK" --linux-dir "$BIN" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err"
-    expect_status "$name" 2 $?
-    printf '%s\n' "$line" "Try 'mcheck --help'." > "$WORK/$name.want"
-    expect_same "$name: stderr" "$WORK/$name.want" "$WORK/$name.err"
-    expect_same "$name: nothing on stdout" /dev/null "$WORK/$name.out"
-}
+# refused NAME ERROR_LINE ARGS...: mcheck_refused here.
+refused() { mcheck_refused "$NS" "$BIN" "$@"; }
 
 # ---- the sending time is bounded: 1000000 messages 1 ms apart would be
 # 1000 s per run, whatever --timeout says.

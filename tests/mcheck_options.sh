@@ -23,17 +23,8 @@ SPACED="$WORK/dir with space"
 mkdir -p "$SPACED"
 cp "$MSEND" "$MDUMP" "$MPONG" "$SPACED/"
 
-# refused NAME ERROR_LINE ARGS...: exit 2, exactly that line and the hint.
-refused() {
-    local name=$1 line=$2
-    shift 2
-    timeout 20 ip netns exec "$NS" "$MCHECK" --linux-dir "$SPACED" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err"
-    expect_status "$name" 2 $?
-    printf '%s\n' "$line" "Try 'mcheck --help'." > "$WORK/$name.want"
-    expect_same "$name: stderr" "$WORK/$name.want" "$WORK/$name.err"
-    CHECKS=$((CHECKS + 1))
-    if [ -s "$WORK/$name.out" ]; then fail "$name: printed on stdout"; else pass "$name: nothing on stdout"; fi
-}
+# refused NAME ERROR_LINE ARGS...: mcheck_refused here.
+refused() { mcheck_refused "$NS" "$SPACED" "$@"; }
 refused pause-octal "mcheck: --pause '08': write it without leading zeros" --pause 08
 refused count-zero-lead "mcheck: --count '010': write it without leading zeros" --count 010
 refused port-zero-lead "mcheck: --port '012000': write it without leading zeros" --port 012000

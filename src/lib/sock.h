@@ -112,7 +112,9 @@ bool sock_interface_exists(unsigned ifindex);
  * routes' (Linux reads /proc/net/fib_trie and /proc/net/if_inet6, opening
  * no socket; elsewhere the interfaces' addresses). An IPv6 address with a
  * zone must be on that interface. *ifindex: the interface holding it, where
- * known (IPv6); else 0. */
+ * known (IPv6); else 0. When the system's list cannot be read, true (it
+ * cannot tell; the socket's own error then says it, at run time), and so
+ * does sock_interface_exists. */
 bool sock_address_is_local(const sock_addr *a, unsigned *ifindex);
 
 /* The index of the interface that holds the local address a, into

@@ -682,7 +682,10 @@ bool sock_address_is_local(const sock_addr *a, unsigned *ifindex)
         unsigned zone = sock_addr_zone(a);
         long index = if_inet6_index(&in6->sin6_addr, zone);
         if (index < 0) {
+            errno = 0;
             index = (long)sock_os_ipv6_interface_index(&in6->sin6_addr);
+            if (index == 0 && errno != EADDRNOTAVAIL)
+                return true; /* cannot tell: the socket's own error speaks */
             if (zone != 0 && index != 0 && (unsigned)index != zone)
                 index = 0; /* (the first interface holding it only) */
         }
@@ -693,8 +696,12 @@ bool sock_address_is_local(const sock_addr *a, unsigned *ifindex)
         return false;
     struct in_addr in = ((const struct sockaddr_in *)(const void *)&a->storage)->sin_addr;
     int local = fib_trie_local(in);
-    if (local < 0)
-        local = sock_os_ipv4_interface_index(&in) != 0;
+    if (local < 0) {
+        errno = 0;
+        /* A list that cannot be read tells nothing: taken, and the
+         * socket's own error speaks if it is not. */
+        local = sock_os_ipv4_interface_index(&in) != 0 || errno != EADDRNOTAVAIL;
+    }
     return local == 1;
 }
 

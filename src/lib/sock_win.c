@@ -652,6 +652,8 @@ unsigned sock_interface_by_name(const char *name)
 bool sock_interface_exists(unsigned ifindex)
 {
     IP_ADAPTER_ADDRESSES *list = adapters();
+    if (!list)
+        return ifindex != 0; /* cannot tell: the socket's own error speaks */
     bool found = false;
     for (IP_ADAPTER_ADDRESSES *a = list; a && !found; a = a->Next)
         found = ifindex != 0 && (a->IfIndex == ifindex || a->Ipv6IfIndex == ifindex);
@@ -665,6 +667,10 @@ bool sock_address_is_local(const sock_addr *a, unsigned *ifindex)
     if (sock_addr_family(a) == AF_INET6) {
         const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)&a->storage;
         unsigned zone = sock_addr_zone(a);
+        IP_ADAPTER_ADDRESSES *list = adapters();
+        if (!list)
+            return true; /* cannot tell: the socket's own error speaks */
+        free(list);
         unsigned index = sock_os_ipv6_interface_index(&in6->sin6_addr);
         if (zone != 0 && index != zone)
             index = 0; /* (the first adapter holding it only) */
@@ -674,8 +680,11 @@ bool sock_address_is_local(const sock_addr *a, unsigned *ifindex)
     if (sock_addr_family(a) != AF_INET)
         return false;
     struct in_addr in = ((const struct sockaddr_in *)(const void *)&a->storage)->sin_addr;
-    /* 127.0.0.0/8 is this host's as a whole, as a bind takes it. */
-    return (ntohl(in.s_addr) >> 24) == 127 || sock_os_ipv4_interface_index(&in) != 0;
+    /* 127.0.0.0/8 is this host's as a whole, as a bind takes it. A table
+     * that cannot be read tells nothing: taken, and the socket's own
+     * error speaks if it is not. */
+    return (ntohl(in.s_addr) >> 24) == 127 || sock_os_ipv4_interface_index(&in) != 0 ||
+           WSAGetLastError() != WSAEADDRNOTAVAIL;
 }
 
 bool sock_os_ipv4_of_index(unsigned ifindex, struct in_addr *addr)

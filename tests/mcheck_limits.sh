@@ -103,6 +103,18 @@ verdict: FAIL - 0 of 1 runs passed
 END
 expect_same "command not found behind the prefix: the row" "$WORK/127.want" "$WORK/127.out"
 
+# ---- a reflector that does not start: the round trip's note says what it
+# said (it said only "did not start").
+# shellcheck disable=SC2016 # the wrapper's own $1 and $@
+printf '#!/bin/sh\ncase "$1" in *mpong) echo "mpong: refused here"; exit 2 ;; esac\nexec "$@"\n' \
+    > "$WORK/no-mpong"
+chmod +x "$WORK/no-mpong"
+in_ns "$MCHECK" --linux-dir "$BIN" --transports udp --count 5 --linux-run "$WORK/no-mpong" \
+    > "$WORK/no-mpong.out" 2>&1
+expect_status "reflector refused: mcheck" 0 $?
+grep -q ' round trip: the reflector did not start (mpong: refused here)$' "$WORK/no-mpong.out"
+expect_status "reflector refused: the note says what it said" 0 $?
+
 # ---- stdout refusing every write: one ERROR line, status 1.
 refused_stdout() { # NAME ARGS...
     local name=$1

@@ -549,3 +549,18 @@ int cli_next(cli_scan *s, cli_error *err)
     }
     return (unsigned char)opt;
 }
+
+bool cli_output_file(const char *text, const char **file, cli_error *err)
+{
+    if (text[0] == '\0') {
+        cli_fail(err, "-o (output file) '': needs a file name");
+        return false;
+    }
+    if (*file) {
+        cli_fail(err, "-o (output file) '%s': one output file per run, and -o '%s' came first",
+                 text, *file);
+        return false;
+    }
+    *file = text;
+    return true;
+}

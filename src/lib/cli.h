@@ -120,4 +120,9 @@ void cli_scan_init(cli_scan *s, int argc, char **argv, const char *shorts,
  * -1 on an unknown option or a missing value (err says which). */
 int cli_next(cli_scan *s, cli_error *err);
 
+/* -o's file name into *file: refused when empty, or when -o came before
+ * (two files asked for, one written: no "last one counts" for it). The
+ * name is kept, not copied (argv lives long enough). */
+bool cli_output_file(const char *text, const char **file, cli_error *err);
+
 #endif

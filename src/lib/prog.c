@@ -333,6 +333,26 @@ static bool list_zones(const prog_positionals *p, sock_addr *groups, size_t coun
     return true;
 }
 
+/* The zone names the interface to send or join on, as if given after
+ * the port by its index. */
+static void interface_from_zone(prog_positionals *p, int family, unsigned zone)
+{
+    sock_addr_unspecified(&p->interface_addr, family, 0);
+    p->interface_addr.ifindex = zone;
+    p->interface_by_index = true;
+    p->has_interface = true;
+    p->interface_typed = p->typed[0];
+}
+
+/* A group's zone against the interface argument: the one error. */
+static bool zone_differs(const prog_positionals *p, cli_error *err)
+{
+    cli_fail(err, "group '%s': its zone and the interface '%s' differ; give the "
+                  "interface once, after the port or as the zone", p->typed[0],
+             p->interface_typed);
+    return false;
+}
+
 /* The groups' zones (RFC 4007) name one interface, and the interface
  * argument, by name or index, is that one: a list shares one interface,
  * and a zone that contradicts the interface would leave one of the two
@@ -353,20 +373,11 @@ static bool zones_agree(prog_positionals *p, const sock_addr *groups, size_t cou
         if (z != 0)
             zone = z;
     }
-    if (zone != 0 && p->interface_by_index && p->interface_addr.ifindex != zone) {
-        cli_fail(err, "group '%s': its zone and the interface '%s' differ; give the "
-                      "interface once, after the port or as the zone", p->typed[0],
-                 p->interface_typed);
-        return false;
-    }
+    if (zone != 0 && p->interface_by_index && p->interface_addr.ifindex != zone)
+        return zone_differs(p, err);
     if (zone != 0 && count > 0 && !p->has_interface && sock_addr_is_multicast(&p->group) &&
-        sock_addr_zone(&p->group) == 0) {
-        sock_addr_unspecified(&p->interface_addr, sock_addr_family(&p->group), 0);
-        p->interface_addr.ifindex = zone;
-        p->interface_by_index = true;
-        p->has_interface = true;
-        p->interface_typed = p->typed[0];
-    }
+        sock_addr_zone(&p->group) == 0)
+        interface_from_zone(p, sock_addr_family(&p->group), zone);
     return true;
 }
 
@@ -387,14 +398,8 @@ static bool link_local_rules(prog_positionals *p, int family, cli_error *err)
     }
     if (zone == 0 && p->interface_by_index)
         sock_addr_set_zone(&p->group, p->interface_addr.ifindex);
-    if (zone != 0 && multicast && !p->has_interface) {
-        /* The zone names the interface to send or join on. */
-        sock_addr_unspecified(&p->interface_addr, family, 0);
-        p->interface_addr.ifindex = zone;
-        p->interface_by_index = true;
-        p->has_interface = true;
-        p->interface_typed = p->typed[0];
-    }
+    if (zone != 0 && multicast && !p->has_interface)
+        interface_from_zone(p, family, zone);
     return true;
 }
 
@@ -533,12 +538,8 @@ bool prog_interface_local(const prog_positionals *p, const char *rule, cli_error
         return false;
     }
     unsigned zone = sock_addr_zone(&p->group);
-    if (zone != 0 && index != 0 && index != zone) {
-        cli_fail(err, "group '%s': its zone and the interface '%s' differ; give the "
-                      "interface once, after the port or as the zone", p->typed[0],
-                 p->interface_typed);
-        return false;
-    }
+    if (zone != 0 && index != 0 && index != zone)
+        return zone_differs(p, err);
     return true;
 }
 

@@ -218,16 +218,7 @@ opts_result mdump_parse(int argc, char **argv, mdump_opts *o, cli_error *err)
         case LONG_VERSION:
             return OPTS_VERSION;
         case 'o':
-            if (s.value[0] == '\0') {
-                cli_fail(err, "-o (output file) '': needs a file name");
-                ok = false;
-            } else if (o->out_file) {
-                /* Two files asked for, one written: no "last one counts". */
-                cli_fail(err, "-o (output file) '%s': one output file per run, and "
-                         "-o '%s' came first", s.value, o->out_file);
-                ok = false;
-            }
-            o->out_file = s.value;
+            ok = cli_output_file(s.value, &o->out_file, err);
             break;
         case 'p':
             ok = parse_pause(o, s.value, err);

@@ -254,16 +254,7 @@ opts_result mpong_parse(int argc, char **argv, mpong_opts *o, cli_error *err)
             o->initiator = true;
             break;
         case 'o':
-            if (s.value[0] == '\0') {
-                cli_fail(err, "-o (output file) '': needs a file name");
-                ok = false;
-            } else if (o->out_file) {
-                /* Two files asked for, one written: no "last one counts". */
-                cli_fail(err, "-o (output file) '%s': one output file per run, and "
-                         "-o '%s' came first", s.value, o->out_file);
-                ok = false;
-            }
-            o->out_file = s.value;
+            ok = cli_output_file(s.value, &o->out_file, err);
             break;
         case 'r':
             ok = cli_int("-r (SO_RCVBUF bytes)", s.value, 0, 2147483647,

@@ -270,6 +270,12 @@ static bool offline_local(const sock_addr *a, unsigned *ifindex)
     return true;
 }
 
+static bool offline_broadcast(const sock_addr *a)
+{
+    (void)a;
+    return false;
+}
+
 static unsigned offline_interface(const char *name)
 {
     return strcmp(name, "eth0") == 0 ? 2 : strcmp(name, "lo") == 0 ? 1 : 0;
@@ -281,6 +287,7 @@ void fuzz_offline_lookups(void)
     cli_lookups.interface_index = offline_interface;
     cli_lookups.interface_exists = offline_exists;
     cli_lookups.address_is_local = offline_local;
+    cli_lookups.subnet_broadcast = offline_broadcast;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

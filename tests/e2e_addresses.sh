@@ -4,7 +4,9 @@
 # and -t the interface argument as the address to send from and the ttl as
 # the unicast time to live; mdump's interface with group 0.0.0.0 as the
 # one address received on; an interface that is not this host's refused
-# as a usage error. Two namespaces joined by a veth pair.
+# as a usage error, and so is a subnet's broadcast address as a source
+# (mdump's --source, the address to send from, receive or join on). Two
+# namespaces joined by a veth pair.
 #
 #   e2e_addresses.sh [--windows WIN64_DIR]
 # With --windows, the broadcast cases again with the Windows programs under
@@ -183,4 +185,59 @@ for t in "" -t; do
     CHECKS=$((CHECKS + 1))
     if [ -s "$WORK/rxnotlocal$t.out" ]; then fail "$label: stdout not empty"; else pass "$label: nothing on stdout"; fi
 done
+
+# ---- A subnet's broadcast address is no source, as 255.255.255.255 is
+# none: not a sender's (--source, --exclude-source), nor the address to
+# send from, receive on or join on. A's subnets: 10.99.0.0/24 (its veth)
+# and 127.0.0.0/8 (lo). Each a usage error, before any socket is opened
+# (traced where strace is installed).
+# broadcast_refused NAME ERROR_LINE PROGRAM ARGS...: in A, status 2,
+# nothing on stdout, ERROR_LINE and the usage line on stderr.
+broadcast_refused() {
+    local name=$1 line=$2 program=$3 tracer=()
+    shift 3
+    command -v strace > /dev/null && tracer=(strace -f -qq -e trace=socket -o "$WORK/$name.trace")
+    # (LeakSanitizer cannot work under ptrace.)
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 timeout 5 \
+        ip netns exec "$A" "${tracer[@]}" "$program" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err"
+    expect_status "$name" 2 $?
+    echo "$line" > "$WORK/$name.want"
+    head -n 1 "$WORK/$name.err" > "$WORK/$name.got"
+    expect_same "$name: the error" "$WORK/$name.want" "$WORK/$name.got"
+    CHECKS=$((CHECKS + 1))
+    if [ "$(wc -l < "$WORK/$name.err")" -eq 2 ] && sed -n 2p "$WORK/$name.err" | grep -q "^usage: ${line%%:*} "; then
+        pass "$name: the usage line after it"
+    else fail "$name: stderr: $(cat "$WORK/$name.err")"; fi
+    expect_same "$name: nothing on stdout" /dev/null "$WORK/$name.out"
+    if [ ${#tracer[@]} -gt 0 ]; then expect_same "$name: no socket opened" /dev/null "$WORK/$name.trace"; fi
+}
+SOURCE_RULE="a source is the unicast address of a sender, not the broadcast address of one of this host's subnets"
+NOT_UNICAST="the broadcast address of one of this host's subnets, not a unicast address of this host"
+broadcast_refused source-subnet "mdump: --source '10.99.0.255': $SOURCE_RULE" \
+    "$MDUMP" --source 10.99.0.255 232.1.1.1 "$PORT"
+broadcast_refused exclude-source-subnet "mdump: --exclude-source '10.99.0.255': $SOURCE_RULE" \
+    "$MDUMP" --exclude-source 10.99.0.255 239.1.1.1 "$PORT"
+broadcast_refused source-lo "mdump: --source '127.255.255.255': $SOURCE_RULE" \
+    "$MDUMP" --source 127.255.255.255 239.1.1.1 "$PORT"
+broadcast_refused udp-from-subnet "msend: interface '10.99.0.255': $NOT_UNICAST (with -u or -t it is the local address to send from)" \
+    "$MSEND" -n1 -u 10.99.0.2 "$PORT" 2 10.99.0.255
+broadcast_refused tcp-from-lo "msend: interface '127.255.255.255': $NOT_UNICAST (with -u or -t it is the local address to send from)" \
+    "$MSEND" -n1 -t 10.99.0.2 "$PORT" 2 127.255.255.255
+broadcast_refused multicast-from-subnet "msend: interface '10.99.0.255': $NOT_UNICAST (an interface is one of its addresses, names or indexes)" \
+    "$MSEND" -n1 239.1.1.1 "$PORT" 2 10.99.0.255
+broadcast_refused receive-on-lo "mdump: interface '127.255.255.255': $NOT_UNICAST (with group 0.0.0.0 it is the local address to receive on)" \
+    "$MDUMP" 0.0.0.0 "$PORT" 127.255.255.255
+broadcast_refused tcp-receive-on-subnet "mdump: interface '10.99.0.255': $NOT_UNICAST (with group 0.0.0.0 it is the local address to receive on)" \
+    "$MDUMP" -t 0.0.0.0 "$PORT" 10.99.0.255
+broadcast_refused join-on-subnet "mdump: interface '10.99.0.255': $NOT_UNICAST (an interface is one of its addresses, names or indexes)" \
+    "$MDUMP" 239.1.1.1 "$PORT" 10.99.0.255
+broadcast_refused reflect-on-subnet "mpong: group '10.99.0.255': $NOT_UNICAST (with unicast it is the local address to use)" \
+    "$MPONG" -u 10.99.0.255 "$PORT"
+broadcast_refused reflect-on-lo "mpong: interface '127.255.255.255': $NOT_UNICAST (with -u it is the local address to use)" \
+    "$MPONG" 0.0.0.0 "$PORT" 127.255.255.255
+broadcast_refused ping-from-lo "mpong: interface '127.255.255.255': $NOT_UNICAST (with -u it is the local address to use)" \
+    "$MPONG" -i -u 10.99.0.2 "$PORT" 2 127.255.255.255
+# As 255.255.255.255, which no subnet owns.
+broadcast_refused udp-from-limited "msend: interface '255.255.255.255': the broadcast address, not a unicast address of this host (with -u or -t it is the local address to send from)" \
+    "$MSEND" -n1 -u 10.99.0.2 "$PORT" 2 255.255.255.255
 finish

@@ -497,6 +497,14 @@ static bool fake_local(const sock_addr *a, unsigned *ifindex)
     return strcmp(text, "10.99.0.99") != 0 && strcmp(text, "fd00::99") != 0;
 }
 
+/* This fake host's one subnet broadcast address: 10.99.0.255. */
+static bool fake_broadcast(const sock_addr *a)
+{
+    char text[SOCK_ADDR_TEXT];
+    sock_addr_format(a, SOCK_ADDR_HOST, text);
+    return strcmp(text, "10.99.0.255") == 0;
+}
+
 /* Interfaces and zones as the three programs check them. */
 static void test_interfaces(void)
 {
@@ -549,6 +557,33 @@ static void test_interfaces(void)
     CHECK_STR(mdump_eq("ff15::1 12000 fd00::99"),
               "BAD: interface 'fd00::99': not an address of this host (an interface is "
               "one of its addresses, names or indexes)");
+    /* A broadcast address, a subnet's or 255.255.255.255, is no source:
+     * neither a sender's (--source) nor the address to send, receive or
+     * join on. */
+    CHECK_STR(mdump_eq("--source 10.99.0.255 232.1.1.1 12000"),
+              "BAD: --source '10.99.0.255': a source is the unicast address of a sender, not "
+              "the broadcast address of one of this host's subnets");
+    CHECK_STR(mdump_eq("--exclude-source 10.99.0.255 239.1.1.1 12000"),
+              "BAD: --exclude-source '10.99.0.255': a source is the unicast address of a "
+              "sender, not the broadcast address of one of this host's subnets");
+    CHECK_STR(msend_eq("-u 10.1.1.2 12000 2 10.99.0.255"),
+              "BAD: interface '10.99.0.255': the broadcast address of one of this host's "
+              "subnets, not a unicast address of this host (with -u or -t it is the local "
+              "address to send from)");
+    CHECK_STR(msend_eq("-t 10.1.1.2 12000 2 255.255.255.255"),
+              "BAD: interface '255.255.255.255': the broadcast address, not a unicast address "
+              "of this host (with -u or -t it is the local address to send from)");
+    CHECK_STR(msend_eq("239.1.1.1 12000 2 10.99.0.255"),
+              "BAD: interface '10.99.0.255': the broadcast address of one of this host's "
+              "subnets, not a unicast address of this host (an interface is one of its "
+              "addresses, names or indexes)");
+    CHECK_STR(mdump_eq("0.0.0.0 12000 10.99.0.255"),
+              "BAD: interface '10.99.0.255': the broadcast address of one of this host's "
+              "subnets, not a unicast address of this host (with group 0.0.0.0 it is the "
+              "local address to receive on)");
+    /* Its neighbours are unicast addresses. */
+    CHECK_STR(mdump_eq("--source 10.99.0.254 232.1.1.1 12000"),
+              "mdump -p0 -Q0 -r4194304 --source 10.99.0.254 232.1.1.1 12000");
     /* A link-local address names its interface by its zone, as msend's
      * -u destination does. */
     CHECK_STR(mdump_eq(":: 12000 fe80::1"),
@@ -564,6 +599,7 @@ int main(void)
     cli_lookups.interface_index = fake_interface;
     cli_lookups.interface_exists = fake_exists;
     cli_lookups.address_is_local = fake_local;
+    cli_lookups.subnet_broadcast = fake_broadcast;
     test_msend_options();
     test_msend_positionals();
     test_interfaces();

@@ -12,7 +12,7 @@
 #include "lib/sock.h"
 
 cli_lookup cli_lookups = {sock_resolve, sock_interface_by_name, sock_interface_exists,
-                          sock_address_is_local};
+                          sock_address_is_local, sock_subnet_broadcast};
 
 void cli_fail(cli_error *err, const char *fmt, ...)
 {

@@ -63,14 +63,15 @@ bool cli_addr_list(const char *what, const char *text, int family, sock_addr *ou
 bool cli_is_decimal(const char *text);
 
 /* The lookups the parse makes of the system: sock_resolve,
- * sock_interface_by_name, sock_interface_exists and sock_address_is_local
- * (lib/sock.h), replaced by tests and fuzzers
+ * sock_interface_by_name, sock_interface_exists, sock_address_is_local and
+ * sock_subnet_broadcast (lib/sock.h), replaced by tests and fuzzers
  * that must not ask the network. */
 typedef struct cli_lookup {
     int (*host)(const char *name, int family, sock_addr *out);
     unsigned (*interface_index)(const char *name);
     bool (*interface_exists)(unsigned ifindex);               /* sock_interface_exists */
     bool (*address_is_local)(const sock_addr *a, unsigned *ifindex); /* sock_address_is_local */
+    bool (*subnet_broadcast)(const sock_addr *a); /* sock_subnet_broadcast */
 } cli_lookup;
 extern cli_lookup cli_lookups;
 

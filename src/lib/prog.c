@@ -272,7 +272,22 @@ static bool group_reserved(const char *typed, const sock_addr *g, bool item, cli
     return false;
 }
 
-/* The sources, of the group's family, none a group or unspecified. */
+/* What a broadcast address is called in an error: 255.255.255.255, or
+ * the broadcast address of one of this host's subnets
+ * (cli_lookups.subnet_broadcast); NULL for any other address. */
+static const char *broadcast_named(const sock_addr *a)
+{
+    const uint8_t *bytes;
+    if (sock_addr_bytes(a, &bytes) != 4)
+        return NULL;
+    if (memcmp(bytes, "\xff\xff\xff\xff", 4) == 0)
+        return "the broadcast address";
+    return cli_lookups.subnet_broadcast(a) ? "the broadcast address of one of this host's subnets"
+                                           : NULL;
+}
+
+/* The sources, of the group's family, none a group, unspecified or a
+ * broadcast address. */
 static bool parse_sources(prog_positionals *p, cli_error *err)
 {
     prog_net *n = &p->net;
@@ -287,15 +302,13 @@ static bool parse_sources(prog_positionals *p, cli_error *err)
                      family_number(sock_addr_family(&n->source[i])), family_number(family));
             return false;
         }
-        const uint8_t *bytes;
-        bool broadcast = sock_addr_bytes(&n->source[i], &bytes) == 4 &&
-                         memcmp(bytes, "\xff\xff\xff\xff", 4) == 0;
-        if (sock_addr_is_multicast(&n->source[i]) || sock_addr_is_unspecified(&n->source[i]) ||
-            broadcast) {
+        const char *not_unicast = sock_addr_is_multicast(&n->source[i]) ? "a multicast group"
+                                  : sock_addr_is_unspecified(&n->source[i])
+                                      ? "the unspecified address"
+                                      : broadcast_named(&n->source[i]);
+        if (not_unicast) {
             cli_fail(err, "%s '%s': a source is the unicast address of a sender, not %s", what,
-                     text, sock_addr_is_multicast(&n->source[i]) ? "a multicast group"
-                           : broadcast ? "the broadcast address"
-                                       : "the unspecified address");
+                     text, not_unicast);
             return false;
         }
         for (int k = 0; k < i; k++) {
@@ -520,6 +533,16 @@ bool prog_interface_is_address(const prog_positionals *p, const char *rule, cli_
     return false;
 }
 
+bool prog_broadcast_refused(const char *what, const char *typed, const sock_addr *a,
+                            const char *rule, cli_error *err)
+{
+    const char *broadcast = broadcast_named(a);
+    if (broadcast)
+        cli_fail(err, "%s '%s': %s, not a unicast address of this host (%s)", what, typed,
+                 broadcast, rule);
+    return broadcast != NULL;
+}
+
 bool prog_interface_local(const prog_positionals *p, const char *rule, cli_error *err)
 {
     const sock_addr *a = &p->interface_addr;
@@ -531,6 +554,8 @@ bool prog_interface_local(const prog_positionals *p, const char *rule, cli_error
                       "as a zone (fe80::1%%eth0)", p->interface_typed);
         return false;
     }
+    if (prog_broadcast_refused("interface", p->interface_typed, a, why, err))
+        return false;
     unsigned index;
     if (!cli_lookups.address_is_local(a, &index)) {
         cli_fail(err, "interface '%s': not an address of this host (%s)", p->interface_typed,

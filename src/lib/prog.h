@@ -146,9 +146,17 @@ bool prog_sources_check(const prog_positionals *p, cli_error *err);
 bool prog_interface_is_address(const prog_positionals *p, const char *rule,
                                cli_error *err);
 
-/* An interface typed as an address: a link-local one with its zone, one of
- * this host's (cli_lookups.address_is_local), and on the interface the
- * group's zone names, if it has one. rule: what the address is for, said
+/* A local address (an interface typed as one, mpong's unicast group) that
+ * is a broadcast address: 255.255.255.255, or the broadcast address of one
+ * of this host's subnets (cli_lookups.subnet_broadcast). True, with the
+ * error (what 'typed': ..., rule: what the address is for), when it is. */
+bool prog_broadcast_refused(const char *what, const char *typed, const sock_addr *a,
+                            const char *rule, cli_error *err);
+
+/* An interface typed as an address: a link-local one with its zone, no
+ * broadcast address (prog_broadcast_refused), one of this host's
+ * (cli_lookups.address_is_local), and on the interface the group's zone
+ * names, if it has one. rule: what the address is for, said
  * in the error; NULL for a multicast interface. Run after the programs'
  * other checks of the positionals; names and indexes were checked by the
  * parse. */

@@ -116,6 +116,14 @@ bool sock_interface_exists(unsigned ifindex);
  * cannot tell; the socket's own error then says it, at run time), and so
  * does sock_interface_exists. */
 bool sock_address_is_local(const sock_addr *a, unsigned *ifindex);
+/* Whether a (port ignored) is the broadcast address of one of this host's
+ * IPv4 subnets: an address's prefix with its host bits set, or the
+ * broadcast address an interface was given (Linux reads the broadcast
+ * routes of /proc/net/fib_trie, opening no socket; elsewhere the
+ * interfaces' addresses and masks: prefixes of 30 bits and shorter).
+ * False for 255.255.255.255 (no subnet's own), for IPv6 (no broadcast)
+ * and when the system's list cannot be read. */
+bool sock_subnet_broadcast(const sock_addr *a);
 
 /* The index of the interface that holds the local address a, into
  * a->ifindex (as IP_PKTINFO and the MCAST_* joins name interfaces); 0 for

@@ -597,19 +597,20 @@ bool sock_interface_exists(unsigned ifindex)
     return found;
 }
 
-/* Linux's local routes (/proc/net/fib_trie): an address "|-- a.b.c.d"
- * followed by its prefixes ("/32 host LOCAL"); a LOCAL prefix holding
- * addr makes it this host's (127.0.0.0/8 as a whole). 1: local, 0: not,
- * -1: the file cannot be read. */
-static int fib_trie_local(struct in_addr addr)
+/* Linux's routes of the local table (/proc/net/fib_trie): an address
+ * "|-- a.b.c.d" followed by its prefixes and their types ("/32 host
+ * LOCAL", "/32 link BROADCAST"); a prefix of that type (" LOCAL",
+ * " BROADCAST") holding addr gives it that type (LOCAL: 127.0.0.0/8 as a
+ * whole). 1: of that type, 0: not, -1: the file cannot be read. */
+static int fib_trie_type(struct in_addr addr, const char *type)
 {
     FILE *f = fopen("/proc/net/fib_trie", "r");
     if (!f)
         return -1;
     char line[256];
     uint32_t here = 0, want = ntohl(addr.s_addr);
-    bool have = false, local = false;
-    while (!local && fgets(line, sizeof line, f)) {
+    bool have = false, found = false;
+    while (!found && fgets(line, sizeof line, f)) {
         const char *p = line + strspn(line, " |+-");
         if (strncmp(line + strspn(line, " "), "|-- ", 4) == 0) {
             char text[INET_ADDRSTRLEN];
@@ -622,15 +623,15 @@ static int fib_trie_local(struct in_addr addr)
                 have = inet_pton(AF_INET, text, &a) == 1;
             }
             here = have ? ntohl(a.s_addr) : 0;
-        } else if (have && p[0] == '/' && p[1] >= '0' && p[1] <= '9' && strstr(p, " LOCAL")) {
+        } else if (have && p[0] == '/' && p[1] >= '0' && p[1] <= '9' && strstr(p, type)) {
             char *end;
             unsigned long prefix = strtoul(p + 1, &end, 10);
             uint32_t mask = prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
-            local = prefix <= 32 && *end == ' ' && (here & mask) == (want & mask);
+            found = prefix <= 32 && *end == ' ' && (here & mask) == (want & mask);
         }
     }
     (void)fclose(f); /* read only */
-    return local ? 1 : 0;
+    return found ? 1 : 0;
 }
 
 static int hex_value(int c)
@@ -695,7 +696,7 @@ bool sock_address_is_local(const sock_addr *a, unsigned *ifindex)
     if (sock_addr_family(a) != AF_INET)
         return false;
     struct in_addr in = ((const struct sockaddr_in *)(const void *)&a->storage)->sin_addr;
-    int local = fib_trie_local(in);
+    int local = fib_trie_type(in, " LOCAL");
     if (local < 0) {
         errno = 0;
         /* A list that cannot be read tells nothing: taken, and the
@@ -703,6 +704,50 @@ bool sock_address_is_local(const sock_addr *a, unsigned *ifindex)
         local = sock_os_ipv4_interface_index(&in) != 0 || errno != EADDRNOTAVAIL;
     }
     return local == 1;
+}
+
+/* Whether addr is the broadcast address of one of the interfaces'
+ * IPv4 addresses (getifaddrs): the one it was given (IFF_BROADCAST), or
+ * its prefix with the host bits set (prefixes of 30 bits and shorter).
+ * -1 when the list cannot be read. */
+static int ifaddrs_broadcast(struct in_addr addr)
+{
+    struct ifaddrs *list;
+    if (getifaddrs(&list) != 0)
+        return -1;
+    bool found = false;
+    for (const struct ifaddrs *i = list; i && !found; i = i->ifa_next) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)i->ifa_addr;
+        const struct sockaddr_in *mask =
+            (const struct sockaddr_in *)(const void *)i->ifa_netmask;
+        if (!in || in->sin_family != AF_INET)
+            continue;
+        const struct sockaddr_in *given =
+            (const struct sockaddr_in *)(const void *)i->ifa_broadaddr;
+        if ((i->ifa_flags & IFF_BROADCAST) && given && given->sin_family == AF_INET &&
+            given->sin_addr.s_addr != 0 && given->sin_addr.s_addr == addr.s_addr)
+            found = true;
+        if (mask && mask->sin_family == AF_INET) {
+            uint32_t m = ntohl(mask->sin_addr.s_addr);
+            uint32_t own = ntohl(in->sin_addr.s_addr);
+            found = found || (~m >= 3 && ((own & m) | ~m) == ntohl(addr.s_addr));
+        }
+    }
+    freeifaddrs(list);
+    return found ? 1 : 0;
+}
+
+bool sock_subnet_broadcast(const sock_addr *a)
+{
+    if (sock_addr_family(a) != AF_INET)
+        return false;
+    struct in_addr in = ((const struct sockaddr_in *)(const void *)&a->storage)->sin_addr;
+    if (in.s_addr == htonl(0xffffffffu))
+        return false; /* no subnet's: every link's */
+    int broadcast = fib_trie_type(in, " BROADCAST");
+    if (broadcast < 0)
+        broadcast = ifaddrs_broadcast(in); /* a list that cannot be read: not one */
+    return broadcast == 1;
 }
 
 /* The index of the interface holding the IPv4 address addr, or 0 with

@@ -559,9 +559,9 @@ int sock_os_enable_pktinfo(sock_t s, int family)
                : -1;
 }
 
-/* The index of the interface holding the IPv4 address addr, or 0 with the
- * error set when there is none. */
-unsigned sock_os_ipv4_interface_index(const struct in_addr *addr)
+/* This host's IPv4 addresses with their masks (GetIpAddrTable), or NULL
+ * with the error set. The caller frees it. */
+static MIB_IPADDRTABLE *ipv4_addresses(void)
 {
     ULONG size = 0;
     MIB_IPADDRTABLE *table = NULL;
@@ -571,18 +571,52 @@ unsigned sock_os_ipv4_interface_index(const struct in_addr *addr)
         table = malloc(size);
         if (!table) {
             WSASetLastError(WSA_NOT_ENOUGH_MEMORY);
-            return 0;
+            return NULL;
         }
         rc = GetIpAddrTable(table, &size, FALSE);
     }
+    if (rc != NO_ERROR) {
+        free(table);
+        WSASetLastError((int)rc);
+        return NULL;
+    }
+    return table;
+}
+
+/* The index of the interface holding the IPv4 address addr, or 0 with the
+ * error set when there is none. */
+unsigned sock_os_ipv4_interface_index(const struct in_addr *addr)
+{
+    MIB_IPADDRTABLE *table = ipv4_addresses();
+    if (!table)
+        return 0;
     unsigned index = 0;
-    for (DWORD i = 0; rc == NO_ERROR && table && i < table->dwNumEntries && index == 0; i++)
+    for (DWORD i = 0; i < table->dwNumEntries && index == 0; i++)
         if (table->table[i].dwAddr == addr->s_addr)
             index = (unsigned)table->table[i].dwIndex;
     free(table);
     if (index == 0)
-        WSASetLastError(rc == NO_ERROR ? WSAEADDRNOTAVAIL : (int)rc);
+        WSASetLastError(WSAEADDRNOTAVAIL);
     return index;
+}
+
+bool sock_subnet_broadcast(const sock_addr *a)
+{
+    if (sock_addr_family(a) != AF_INET)
+        return false;
+    uint32_t want = ntohl(((const struct sockaddr_in *)(const void *)&a->storage)->sin_addr.s_addr);
+    if (want == 0xffffffffu)
+        return false; /* no subnet's: every link's */
+    MIB_IPADDRTABLE *table = ipv4_addresses();
+    bool found = false;
+    /* (dwBCastAddr holds only the broadcast address's lowest bit.) */
+    for (DWORD i = 0; table && i < table->dwNumEntries && !found; i++) {
+        uint32_t mask = ntohl(table->table[i].dwMask);
+        uint32_t own = ntohl(table->table[i].dwAddr);
+        found = ~mask >= 3 && ((own & mask) | ~mask) == want;
+    }
+    free(table);
+    return found; /* a table that cannot be read: not one */
 }
 
 /* The adapters with their addresses (GetAdaptersAddresses), or NULL with

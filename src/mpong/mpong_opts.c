@@ -133,6 +133,8 @@ static bool parse_positionals(mpong_opts *o, const cli_scan *s, cli_error *err)
 
 /* Both roles' rule for the interface argument with -u. */
 #define LOCAL_ADDRESS_RULE "with -u it is the local address to use"
+/* The unicast reflector's rule for its group. */
+#define LOCAL_GROUP_RULE "with unicast it is the local address to use"
 
 /* The group's kind against the role and -u. */
 static bool check_group(mpong_opts *o, cli_error *err)
@@ -216,15 +218,19 @@ static bool check_rules(mpong_opts *o, const role_options *r, cli_error *err)
         return false;
     }
     /* The unicast reflector's group is the local address to receive on:
-     * refused, as an interface address, when this host has none such. */
+     * refused, as an interface address, when it is a broadcast address
+     * or this host has none such. */
     unsigned index;
     const sock_addr *group = &o->pos.group;
     if (!o->initiator && o->unicast && !sock_addr_is_unspecified(group) &&
-        !(sock_addr_needs_interface(group) && sock_addr_zone(group) == 0) &&
-        !cli_lookups.address_is_local(group, &index)) {
-        cli_fail(err, "group '%s': not an address of this host (with unicast it is the "
-                      "local address to use)", o->pos.typed[0]);
-        return false;
+        !(sock_addr_needs_interface(group) && sock_addr_zone(group) == 0)) {
+        if (prog_broadcast_refused("group", o->pos.typed[0], group, LOCAL_GROUP_RULE, err))
+            return false;
+        if (!cli_lookups.address_is_local(group, &index)) {
+            cli_fail(err, "group '%s': not an address of this host (%s)", o->pos.typed[0],
+                     LOCAL_GROUP_RULE);
+            return false;
+        }
     }
     return prog_interface_local(&o->pos, o->unicast ? LOCAL_ADDRESS_RULE : NULL, err);
 }

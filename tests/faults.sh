@@ -263,7 +263,7 @@ else:
     j = lines[0]
     assert (j["role"], j["error"]) == (kind, error), j
     if kind == "reflector":
-        assert (j["reflected"], j["ended"]) == (0, "error"), j
+        assert (j["status"], j["reflected"], j["ended"]) == (1, 0, "error"), j
     else:
         assert (j["sent"], j["received"], j["rtt_us"]) == (0, 0, None), j
         assert (j["status"], j["stopped"]) == (1, False), j

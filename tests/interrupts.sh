@@ -210,6 +210,13 @@ printf '%s\n' "Reflecting datagrams to 127.0.0.1:PORT1 back to each sender" \
     "0 datagrams reflected" > "$WORK/reflector.want"
 said TERM "ended before its time" reflector
 ended reflector 143 ''
+# The same with --json: the object's status is the exit status, as the
+# initiator's, beside why it ended.
+shimmed reflector-json TERM - "$MPONG" --json -u 127.0.0.1 "$PORT"
+echo '{"role": "reflector", "transport": "udp", "address": "127.0.0.1", "port": PORT, "status": 143, "reflected": 0, "not_reflected": 0, "ended": "interrupted"}' \
+    > "$WORK/reflector-json.want"
+said TERM "ended before its time" reflector-json
+ended reflector-json 143 ''
 
 # The initiator, nobody answering: a cycle's wait (20 s).
 shimmed cycle INT - "$MPONG" -i -u --timeout 20s 127.0.0.1 "$PORT"

@@ -279,12 +279,14 @@ if awk -v s="$span" 'BEGIN { exit !(s >= 1.45 && s < 1.46) }'; then
     pass "late: the last cycle sent at $span s (25 x 50 ms + 2 x 100 ms)"
 else fail "late: the last cycle sent at $span s, expected 1.45"; fi
 
-# ---- -o: the results with every sample, -v or not; --json on stdout.
-reflector "$B" "$WORK/o.r" "$MPONG" -s 10 --warmup 1 "$GROUP" "$PORT" 192.0.2.2
+# ---- -o: the results with every sample, -v or not; --json on stdout, the
+# reflector's too.
+reflector "$B" "$WORK/o.r" "$MPONG" -s 10 --warmup 1 --json "$GROUP" "$PORT" 192.0.2.2
 timeout 30 ip netns exec "$A" "$MPONG" -i -s 10 --warmup 1 --histogram --json -o "$WORK/o.file" \
     "$GROUP" "$PORT" 1 192.0.2.1 > "$WORK/o.json" 2> "$WORK/o.err"
 expect_status "-o and --json" 0 $?
 wait_exit "$REFLECTOR" 10
+o_reflector=$STATUS
 mask_results < "$WORK/o.file" > "$WORK/o.got"
 {
     echo "timestamp RTT (in microseconds):"
@@ -317,6 +319,22 @@ text = open(sys.argv[3]).read()
 assert "max RTT %d us" % r["max"] in text and "p50 %d us" % r["p50"] in text, (r, text)
 print("ok")' "$WORK/o.json" "$GROUP" "$WORK/o.file" 2>&1); then pass "--json: one object, its figures the file's"
 else fail "--json: $json"; fi
+# The reflector's object: its exit status (as the initiator's: 0, it
+# ended after -s and the warm-up) beside why it ended, every member exact.
+expect_status "--json: the reflector" 0 "$o_reflector"
+unwarned < "$WORK/o.r" > "$WORK/o.r.json"
+CHECKS=$((CHECKS + 1))
+if json=$(python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, "%d lines" % len(lines)
+j = json.loads(lines[0])
+want = {"role": "reflector", "transport": "multicast", "address": sys.argv[2], "port": 12000,
+        "status": 0, "reflected": 11, "not_reflected": 0, "ended": "count"}
+assert j == want, j
+assert list(j) == list(want), list(j)
+print("ok")' "$WORK/o.r.json" "$GROUP" 2>&1); then pass "--json: the reflector's object, its status 0"
+else fail "--json: the reflector: $json"; fi
 
 # ---- the reflector's bounds and Ctrl-C.
 t0=$SECONDS
@@ -327,7 +345,7 @@ unwarned < "$WORK/idle.out" > "$WORK/idle.got"
 expect_same "reflector: nothing received, the line" "$WORK/idle.want" "$WORK/idle.got"
 timeout 20 ip netns exec "$B" "$MPONG" --json --idle-timeout 1s -u 0.0.0.0 "$PORT" > "$WORK/idle.json" 2>&1
 expect_status "reflector --json: nothing received" 3 $?
-echo '{"role": "reflector", "transport": "udp", "address": "0.0.0.0", "port": 12000, "reflected": 0, "not_reflected": 0, "ended": "idle"}' \
+echo '{"role": "reflector", "transport": "udp", "address": "0.0.0.0", "port": 12000, "status": 3, "reflected": 0, "not_reflected": 0, "ended": "idle"}' \
     > "$WORK/idle.json.want"
 unwarned < "$WORK/idle.json" > "$WORK/idle.json.got"
 expect_same "reflector --json: the object" "$WORK/idle.json.want" "$WORK/idle.json.got"

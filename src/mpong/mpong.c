@@ -587,9 +587,27 @@ static int reflect(session *ss, const sock_dgram *d, unsigned long long *unsent)
     return runtime_error("sendto", where);
 }
 
-/* The reflector's --json object; error: the ERROR's text (ENDED_ERROR). */
+/* The exit status a reflector that ended so ends with: 128 + the signal
+ * (Ctrl-C, SIGTERM), EXIT_UNSENT when what came could not be sent back at
+ * all, EXIT_TIMEOUT when nothing came before the idle timeout, else 0.
+ * handled: the datagrams received, reflected: those sent back. */
+static int reflector_status(reflector_end end, unsigned long long handled,
+                            unsigned long long reflected)
+{
+    if (end == ENDED_INTERRUPTED)
+        return EXIT_SIGNAL_BASE + sock_interrupted();
+    /* Received, but not one reflection could be sent: no success, and no
+     * "nothing received" either. */
+    if (handled > 0 && reflected == 0)
+        return EXIT_UNSENT;
+    return end == ENDED_IDLE && handled == 0 ? EXIT_TIMEOUT : 0;
+}
+
+/* The reflector's --json object; status: the exit status the run ends
+ * with, as the initiator's; error: the ERROR's text (ENDED_ERROR). */
 static void reflector_json(session *ss, unsigned long long reflected,
-                           unsigned long long unsent, reflector_end end, const char *error)
+                           unsigned long long unsent, reflector_end end, int status,
+                           const char *error)
 {
     static const char *const ended[] = {"count", "idle", "interrupted", "error"};
     char buf[1024 + 6 * 1024]; /* the error's text escaped too */
@@ -597,6 +615,7 @@ static void reflector_json(session *ss, unsigned long long reflected,
     jsonw_init(&w, buf, sizeof buf);
     jsonw_object_begin(&w);
     json_common(&w, ss);
+    jsonw_kv_int(&w, "status", status);
     jsonw_kv_uint(&w, "reflected", reflected);
     jsonw_kv_uint(&w, "not_reflected", unsent);
     jsonw_kv_string(&w, "ended", ended[end]);
@@ -607,11 +626,11 @@ static void reflector_json(session *ss, unsigned long long reflected,
 }
 
 static void reflector_results(session *ss, unsigned long long reflected,
-                              unsigned long long unsent, reflector_end end)
+                              unsigned long long unsent, reflector_end end, int status)
 {
     const mpong_opts *o = ss->o;
     if (o->json) {
-        reflector_json(ss, reflected, unsent, end, NULL);
+        reflector_json(ss, reflected, unsent, end, status, NULL);
     } else {
         /* Only when nothing came: probes that came and could not be sent
          * back are the WARNING's below, a fault on the way back. */
@@ -693,16 +712,11 @@ static int run_reflector(session *ss)
     if (status != 0)
         return status;
     unsigned long long reflected = *handled - *unsent;
-    reflector_results(ss, reflected, *unsent, end);
+    status = reflector_status(end, *handled, reflected);
+    reflector_results(ss, reflected, *unsent, end, status);
     if (output_status(ss) != 0)
         return output_status(ss);
-    if (end == ENDED_INTERRUPTED)
-        return EXIT_SIGNAL_BASE + sock_interrupted();
-    /* Received, but not one reflection could be sent: no success, and no
-     * "nothing received" either. */
-    if (*handled > 0 && reflected == 0)
-        return EXIT_UNSENT;
-    return end == ENDED_IDLE && *handled == 0 ? EXIT_TIMEOUT : 0;
+    return status;
 }
 
 /* --json after a failure (exit 1), before the results or instead of
@@ -715,7 +729,7 @@ static void json_failure(session *ss)
     if (ss->o->initiator)
         print_results_json(ss, EXIT_RUNTIME, sock_interrupted() != 0, prog_last_error());
     else
-        reflector_json(ss, ss->handled - ss->unsent, ss->unsent, ENDED_ERROR,
+        reflector_json(ss, ss->handled - ss->unsent, ss->unsent, ENDED_ERROR, EXIT_RUNTIME,
                        prog_last_error());
     flush_stdout(ss);
 }

@@ -248,6 +248,37 @@ mcheck_refused() {
     expect_same "$name: nothing on stdout" /dev/null "$WORK/$name.out"
 }
 
+# fake_wsl NAME KERNEL INTEROP SOCKET [PATH]: $WORK/NAME, a command that
+# runs $MCHECK with its arguments as inside WSL, in a mount namespace of
+# its own: /proc/sys/kernel/osrelease says KERNEL (4.4.0-19041-Microsoft:
+# WSL 1; 5.15.167.4-microsoft-standard-WSL2); /proc/sys/fs/binfmt_misc
+# holds WSL's interop entry, WSLInterop, saying INTEROP ("enabled",
+# "disabled"), or none ("-": interop turned off in /etc/wsl.conf);
+# WSL_INTEROP names a socket ("socket", as WSL 2 sets it), a path with
+# none ("gone") or is not set ("-"); PATH: mcheck's (a fake wslinfo first).
+fake_wsl() {
+    local name=$1 dir=$WORK/$1.wsl env=(env)
+    mkdir -p "$dir/binfmt_misc"
+    echo "$2" > "$dir/osrelease"
+    if [ "$3" != - ]; then
+        printf '%s\n' "$3" "interpreter /init" "flags: PF" "offset 0" "magic 4d5a" > "$dir/binfmt_misc/WSLInterop"
+    fi
+    case $4 in
+        socket) need_cmd python3 python3
+                python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$dir/interop" ||
+                    { fail "fake_wsl: no socket made"; exit 1; }
+                env+=(WSL_INTEROP="$dir/interop") ;;
+        gone) env+=(WSL_INTEROP="$dir/gone") ;;
+        *) env+=(-u WSL_INTEROP) ;;
+    esac
+    env+=(PATH="${5:-$PATH}" "$MCHECK")
+    # shellcheck disable=SC2016 # the inner sh's arguments
+    printf '#!/usr/bin/env bash\nexec unshare -m sh -c %q - %q %s "$@"\n' \
+        'mount --bind "$1/osrelease" /proc/sys/kernel/osrelease && mount --bind "$1/binfmt_misc" /proc/sys/fs/binfmt_misc && shift && exec "$@"' \
+        "$dir" "$(printf '%q ' "${env[@]}")" > "$WORK/$name"
+    chmod +x "$WORK/$name"
+}
+
 make_netns() {
     ip netns del "$1" 2>/dev/null
     ip netns add "$1" || { fail "ip netns add $1"; exit 1; }

@@ -161,8 +161,8 @@ verdict: FAIL - 0 of 2 runs passed
 END
 expect_same "loopback, lo down: rows and hint" "$WORK/lo-down.want" "$WORK/lo-down.out"
 
-# ---- WSL's mirrored mode faked (kernel name and wslinfo, in a mount
-# namespace): both sides in one namespace on one veth address, its default
+# ---- WSL's mirrored mode faked (kernel name, wslinfo and interop, in a
+# mount namespace): both sides in one namespace on one veth address, its default
 # routes to a second namespace standing for the LAN's router. The Windows
 # side's programs are the Linux ones under their .exe names.
 HOST=mtmhh$$
@@ -180,15 +180,13 @@ mkdir -p "$WIN" "$WORK/mirrored"
 cp "$MSEND" "$WIN/msend.exe"
 cp "$MDUMP" "$WIN/mdump.exe"
 cp "$MPONG" "$WIN/mpong.exe"
-echo 5.15.167.4-microsoft-standard-WSL2 > "$WORK/osrelease"
 # shellcheck disable=SC2016 # the fake's own $1
 printf '#!/bin/sh\n[ "$1" = --networking-mode ] && echo mirrored\n' > "$WORK/mirrored/wslinfo"
 chmod +x "$WORK/mirrored/wslinfo"
+# (Interop on: the .exe files here are Linux programs, which run as they are.)
+fake_wsl wsl-mirrored 5.15.167.4-microsoft-standard-WSL2 enabled socket "$WORK/mirrored:$PATH"
 as_wsl() { # ARGS...: mcheck ARGS in $HOST as in WSL 2's mirrored mode
-    # shellcheck disable=SC2016 # the inner sh's arguments
-    timeout 120 ip netns exec "$HOST" unshare -m sh -c \
-        'mount --bind "$1" /proc/sys/kernel/osrelease && PATH=$2 && shift 2 && exec "$@"' \
-        - "$WORK/osrelease" "$WORK/mirrored:$PATH" "$MCHECK" --windows-dir "$WIN" "${RUN[@]}" "$@"
+    timeout 120 ip netns exec "$HOST" "$WORK/wsl-mirrored" --windows-dir "$WIN" "${RUN[@]}" "$@"
 }
 # The IPv6 group's datagrams dropped on their way in: the multicast
 # hints, in IPv6's terms (no IPv4 options, no rp_filter), not the unicast

@@ -8,6 +8,10 @@
 #   - outside WSL, the Windows programs cannot run without --windows-run
 #     (there is no WSL interop), and one address given without the other
 #     is named as the missing one;
+#   - inside WSL (faked) with its interop off (no binfmt_misc entry, or
+#     one disabled; WSL 2 without the socket WSL_INTEROP names) neither:
+#     the cause and what to do in one line, not rows of "command not
+#     found"; with interop on, or a --windows-run prefix, the run goes on;
 #   - empty list items, a --linux-dir or --windows-dir that is no
 #     directory and a --linux-run or --windows-run command that is not
 #     found are usage errors; a command not found behind a prefix that is
@@ -69,6 +73,48 @@ cp "$MDUMP" "$WORK/win/mdump.exe"
 cp "$MPONG" "$WORK/win/mpong.exe"
 refused no-interop "mcheck: the Windows programs ($WORK/win/*.exe) cannot run here: this is not WSL, whose interop runs .exe files; give --windows-run CMD, the command that runs them (e.g. --windows-run wine)" \
     --windows-dir "$WORK/win" --windows-addr 127.0.0.1 --linux-addr 127.0.0.1
+
+# ---- inside WSL with its interop off (faked: tests/lib.sh's fake_wsl),
+# the .exe files cannot run either: refused up front, the cause named,
+# not a row per run failing with "command not found".
+# (Windows programs, which Linux cannot run itself: a DOS header alone.)
+mkdir -p "$WORK/pe"
+for p in msend mdump mpong; do printf 'MZ' > "$WORK/pe/$p.exe"; chmod +x "$WORK/pe/$p.exe"; done
+WSL2=5.15.167.4-microsoft-standard-WSL2
+WSL_ARGS=(--windows-addr 127.0.0.1 --linux-addr 127.0.0.1 --transports udp)
+TURN_ON="turn it on ('[interop] enabled=true' in /etc/wsl.conf, then wsl --shutdown from Windows) or give --windows-run CMD, the command that runs them"
+fake_wsl wsl-interop-off "$WSL2" - socket
+MCHECK=$WORK/wsl-interop-off refused wsl-interop-off "mcheck: the Windows programs ($WORK/pe/*.exe) cannot run here: WSL interop is off (no WSLInterop entry in /proc/sys/fs/binfmt_misc); $TURN_ON" \
+    --windows-dir "$WORK/pe" "${WSL_ARGS[@]}"
+fake_wsl wsl-interop-disabled "$WSL2" disabled socket
+MCHECK=$WORK/wsl-interop-disabled refused wsl-interop-disabled "mcheck: the Windows programs ($WORK/pe/*.exe) cannot run here: WSL interop is off (/proc/sys/fs/binfmt_misc/WSLInterop says 'disabled'); $TURN_ON" \
+    --windows-dir "$WORK/pe" "${WSL_ARGS[@]}"
+fake_wsl wsl1-interop-off 4.4.0-19041-Microsoft - -
+MCHECK=$WORK/wsl1-interop-off refused wsl1-interop-off "mcheck: the Windows programs ($WORK/pe/*.exe) cannot run here: WSL interop is off (no WSLInterop entry in /proc/sys/fs/binfmt_misc); $TURN_ON" \
+    --windows-dir "$WORK/pe" "${WSL_ARGS[@]}"
+# WSL 2's interop runs them through the socket WSL_INTEROP names.
+fake_wsl wsl-no-socket "$WSL2" enabled -
+MCHECK=$WORK/wsl-no-socket refused wsl-no-socket "mcheck: the Windows programs ($WORK/pe/*.exe) cannot run here: WSL_INTEROP, the socket WSL interop runs them through, is not set (sudo and su drop it); run mcheck from a WSL shell (with sudo: sudo --preserve-env=WSL_INTEROP) or give --windows-run CMD, the command that runs them" \
+    --windows-dir "$WORK/pe" "${WSL_ARGS[@]}"
+fake_wsl wsl-socket-gone "$WSL2" enabled gone
+MCHECK=$WORK/wsl-socket-gone refused wsl-socket-gone "mcheck: the Windows programs ($WORK/pe/*.exe) cannot run here: WSL_INTEROP '$WORK/wsl-socket-gone.wsl/gone', the socket WSL interop runs them through, is not there (its shell has ended: tmux and screen keep an old one); run mcheck from a new WSL shell or give --windows-run CMD, the command that runs them" \
+    --windows-dir "$WORK/pe" "${WSL_ARGS[@]}"
+# Interop on (the .exe files here are Linux programs, which run as they
+# are), or off with a --windows-run prefix: the run goes ahead.
+fake_wsl wsl-interop-on "$WSL2" enabled socket
+fake_wsl wsl1-interop-on 4.4.0-19041-Microsoft enabled -
+for run in wsl-interop-on wsl1-interop-on "wsl-interop-off --windows-run env"; do
+    name=${run%% *}
+    # shellcheck disable=SC2086 # $run: the fake and its options
+    in_ns $WORK/$run --linux-dir "$BIN" --windows-dir "$WORK/win" "${WSL_ARGS[@]}" --directions w2l --count 10 \
+        > "$WORK/$name.out" 2> "$WORK/$name.err"
+    expect_status "$run: run" 0 $?
+    tail -n 1 "$WORK/$name.out" > "$WORK/$name.got"
+    echo "verdict: PASS - all 1 runs got through" > "$WORK/$name.want"
+    expect_same "$run: the verdict" "$WORK/$name.want" "$WORK/$name.got"
+    expect_same "$run: nothing on stderr" /dev/null "$WORK/$name.err"
+done
+
 refused only-windows-addr "mcheck: --windows-addr given without --linux-addr: outside WSL mcheck finds neither address; give both" \
     --windows-addr 1.2.3.4
 refused only-linux-addr "mcheck: --linux-addr given without --windows-addr: outside WSL mcheck finds neither address; give both" \

@@ -94,27 +94,22 @@ if [ "$(head -1 "$WORK/help.out")" = "usage: mcheck [options]" ] && grep -q -- '
 else fail "--help: $(head -1 "$WORK/help.out") $(cat "$WORK/help.err")"; fi
 
 # WSL modes where the default gateway is not Windows (WSL 1, bridged): a
-# clear refusal instead of testing the LAN's router. The kernel name and
-# wslinfo are faked in a mount namespace; nothing is sent.
+# clear refusal instead of testing the LAN's router. The kernel name,
+# wslinfo and interop (on) are faked in a mount namespace; nothing is sent.
 mkdir -p "$WORK/fake/bin"
-echo 4.4.0-19041-Microsoft > "$WORK/fake/wsl1"
-echo 5.15.167.4-microsoft-standard-WSL2 > "$WORK/fake/wsl2"
 printf '#!/bin/sh\necho bridged\n' > "$WORK/fake/bin/wslinfo"
 chmod +x "$WORK/fake/bin/wslinfo"
+fake_wsl wsl1 4.4.0-19041-Microsoft enabled -
+fake_wsl bridged 5.15.167.4-microsoft-standard-WSL2 enabled socket "$WORK/fake/bin:$PATH"
 for mode in wsl1 bridged; do
-    if [ $mode = wsl1 ]; then os=wsl1 path=$PATH; else os=wsl2 path=$WORK/fake/bin:$PATH; fi
-    # shellcheck disable=SC2016 # the inner sh's arguments
-    timeout 20 unshare -mn sh -c 'mount --bind "$1" /proc/sys/kernel/osrelease && PATH=$2 exec "$3"' \
-        - "$WORK/fake/$os" "$path" "$MCHECK" > "$WORK/$mode.out" 2> "$WORK/$mode.err"
+    timeout 20 unshare -n "$WORK/$mode" > "$WORK/$mode.out" 2> "$WORK/$mode.err"
     expect_status "wsl mode $mode" 2 $?
     printf '%s\n' "mcheck: WSL networking mode '$mode': the Windows address cannot be found; give --windows-addr and --linux-addr" \
         "Try 'mcheck --help'." > "$WORK/$mode.want"
     expect_same "wsl mode $mode: stderr" "$WORK/$mode.want" "$WORK/$mode.err"
     # --family 6 asks for no addresses (it could not use them): each row
     # says why there is no IPv6 run; nothing checked, status 3.
-    # shellcheck disable=SC2016 # the inner sh's arguments
-    timeout 20 unshare -mn sh -c 'mount --bind "$1" /proc/sys/kernel/osrelease && PATH=$2 && shift 2 && exec "$@"' \
-        - "$WORK/fake/$os" "$path" "$MCHECK" --family 6 --transports udp --linux-dir "$SPACED" \
+    timeout 20 unshare -n "$WORK/$mode" --family 6 --transports udp --linux-dir "$SPACED" \
         > "$WORK/$mode-6.out" 2> "$WORK/$mode-6.err"
     expect_status "wsl mode $mode, --family 6" 3 $?
     printf '%s\n' "Checking Windows <-> Linux (WSL $mode mode)." \

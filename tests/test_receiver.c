@@ -909,6 +909,28 @@ static void test_json_events(void)
     /* A bad stat: a warning on stderr, nothing on stdout. */
     dgram_from(&g, "stat x", 6, &a, 4);
     CHECK_STR(take(&g), "");
+
+    /* An echo as long as a datagram goes (65507 bytes over IPv4), each
+     * byte after "echo " one that is escaped to six characters: its text
+     * whole, as the text output has it (it was cut at 4096 bytes). */
+    enum { LONG_ECHO = 65507 };
+    char *long_echo = malloc(LONG_ECHO);
+    char *want = malloc(LONG_ECHO * 6 + 256);
+    if (!long_echo || !want)
+        abort();
+    memcpy(long_echo, "echo ", 5);
+    memset(long_echo + 5, 0x01, LONG_ECHO - 5);
+    dgram_from(&g, long_echo, LONG_ECHO, &a, 5);
+    size_t n = (size_t)snprintf(want, 256,
+                                "{\"event\": \"echo\", \"group\": \"239.1.1.1\", "
+                                "\"source\": \"192.0.2.1\", \"source_port\": 40000, "
+                                "\"text\": \"echo ");
+    for (size_t i = 5; i < LONG_ECHO; i++, n += 6)
+        memcpy(want + n, "\\u0001", 6);
+    memcpy(want + n, "\"}\n", 4); /* with the NUL */
+    CHECK_STR(take(&g), want);
+    free(long_echo);
+    free(want);
     rig_close(&g);
     flow_table_free(&t);
 }

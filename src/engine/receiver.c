@@ -17,10 +17,14 @@ enum { QUOTE_MAX = 64 };
 enum { SEQ_HEX_DIGITS_MAX = 16, STAT_DIGITS_MAX = 19 };
 /* A decimal sequence number: up to 20 digits (2^64 - 1). */
 enum { SEQ_DECIMAL_DIGITS_MAX = 20 };
-/* The room of an echo or stat JSON object: the text (at most
- * RECEIVER_ECHO_MAX bytes of it, each at most 6 characters escaped) and
- * the other members. */
-enum { JSON_EVENT_ROOM = RECEIVER_ECHO_MAX * 6 + 2 * SOCK_ADDR_TEXT + 256 };
+/* The room of an echo or stat JSON object besides the echo's text: the
+ * group, the source and the other members. The text takes at most 6
+ * characters a byte escaped (jsonw.h); the longest, a datagram's, fits
+ * the output's buffer: JSON_TEXT_MAX. */
+enum {
+    JSON_EVENT_ROOM = 2 * SOCK_ADDR_TEXT + 256,
+    JSON_TEXT_MAX = (OUT_BUFFER_BYTES - JSON_EVENT_ROOM) / 6
+};
 
 void receiver_init(receiver *r, const receiver_config *c, out *o)
 {
@@ -45,9 +49,12 @@ void receiver_track(receiver *r, flow_table *flows, const sock_addr *group,
 
 /* ---- JSON's echo and stat objects */
 
-static void json_begin(receiver *r, jsonw *w, const char *event)
+/* text_len: the bytes of text the object will hold (at most
+ * JSON_TEXT_MAX). */
+static void json_begin(receiver *r, jsonw *w, const char *event, size_t text_len)
 {
-    jsonw_init(w, out_reserve(r->o, JSON_EVENT_ROOM), JSON_EVENT_ROOM);
+    size_t room = JSON_EVENT_ROOM + text_len * 6;
+    jsonw_init(w, out_reserve(r->o, room), room);
     jsonw_object_begin(w);
     jsonw_kv_string(w, "event", event);
     jsonw_key(w, "group");
@@ -251,10 +258,12 @@ static void on_echo(receiver *r, const uint8_t *text, size_t len, bool stream)
     if (f)
         flow_echo(f, has_text(text, len, " -d "));
     if (r->json) {
+        /* Whole, as the text output has it: a datagram's fits. */
+        size_t shown = len < JSON_TEXT_MAX ? len : JSON_TEXT_MAX;
         jsonw w;
-        json_begin(r, &w, "echo");
+        json_begin(r, &w, "echo", shown);
         jsonw_key(&w, "text");
-        jsonw_string_bytes(&w, text, len < RECEIVER_ECHO_MAX ? len : RECEIVER_ECHO_MAX);
+        jsonw_string_bytes(&w, text, shown);
         json_end(r, &w);
     } else {
         put_quoted(r, text, len, len);
@@ -303,7 +312,7 @@ static bool on_stat(receiver *r, const uint8_t *count_text, size_t len, flow *fr
                                   (double)sent;
     if (r->json) {
         jsonw w;
-        json_begin(r, &w, "stat");
+        json_begin(r, &w, "stat", 0);
         jsonw_kv_uint(&w, "sent", sent);
         jsonw_kv_uint(&w, "received", r->received);
         jsonw_kv_fixed(&w, "loss_pct", loss, 6);

@@ -299,6 +299,15 @@ if [ "$(cat "$WORK"/json-{rcvbuf,msend-sndbuf,mpong-rcvbuf}.err | grep -c '^faul
 else fail "the buffer faults: $(grep -h '^fault_shim' "$WORK"/json-{rcvbuf,msend-sndbuf,mpong-rcvbuf}.err)"; fi
 json_failed json-msend-refused msend pair "connect 127.0.0.1:$PORT: Connection refused" \
     "$MSEND" --json -n1 -t 127.0.0.1 "$PORT"
+# The start object's rate is --rate's, every digit of it (it was rounded to
+# three decimals: 0.0015 showed as 0.002).
+json_failed json-msend-rate msend pair "connect 127.0.0.1:$PORT: Connection refused" \
+    "$MSEND" --json --rate 0.0015 -n1 -t 127.0.0.1 "$PORT"
+CHECKS=$((CHECKS + 1))
+rate=$(python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())["rate_msgs_per_s"])' \
+    "$WORK/json-msend-rate.out" 2>&1)
+if [ "$rate" = 0.0015 ]; then pass "json-msend-rate: rate_msgs_per_s 0.0015, as given"
+else fail "json-msend-rate: rate_msgs_per_s '$rate', want 0.0015"; fi
 json_failed json-mpong-initiator mpong initiator "join 239.1.2.3 on any interface: No such device" \
     "$MPONG" --json -i 239.1.2.3 "$PORT"
 json_failed json-mpong-no-file mpong initiator "open /nonexistent/dir/out: No such file or directory" \

@@ -276,7 +276,7 @@ static int put_start(const session *ss, const char *equiv)
     jsonw_kv_uint(&w, "loops", (uint64_t)o->loops);
     jsonw_key(&w, "rate_msgs_per_s");
     if (o->has_rate)
-        jsonw_fixed(&w, o->rate_msgs_per_s, 3);
+        jsonw_double(&w, o->rate_msgs_per_s); /* as given: 0.0015 is not 0.002 */
     else
         jsonw_null(&w);
     jsonw_key(&w, "interval_s");

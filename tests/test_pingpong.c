@@ -360,6 +360,23 @@ static void test_beyond_window(void)
     CHECK(run(f, &c, &p) == 0);
     CHECK(p.counts.lost == 1 && p.counts.late == 0 && p.counts.duplicates == 1);
     free(f);
+
+    /* The edge: cycle 0 lost (its wait 1 ms), each later one 999 us, so
+     * cycle k runs from 1000 + (k - 1) * 999 us. Its reply in cycle
+     * PINGER_WINDOW - 1 is late; in cycle PINGER_WINDOW, PINGER_WINDOW
+     * cycles back, it is a duplicate already. */
+    for (int back = PINGER_WINDOW - 1; back <= PINGER_WINDOW; back++) {
+        f = new_fake(0, 999);
+        add_fate(f, 0, 1000 + (int64_t)(back - 1) * 999 + 500, 1);
+        c = config(0, PINGER_WINDOW + 20, 1, 0);
+        CHECK(run(f, &c, &p) == 0);
+        CHECK(p.counts.lost == 1);
+        if (back < PINGER_WINDOW)
+            CHECK(p.counts.late == 1 && p.counts.duplicates == 0);
+        else
+            CHECK(p.counts.late == 0 && p.counts.duplicates == 1);
+        free(f);
+    }
 }
 
 /* Every cycle answered in time, and two of them again by a slower path:

@@ -122,15 +122,16 @@ typedef struct pinger_counts {
                             after their wait (also counted in lost) */
     uint64_t not_sent;   /* lost cycles whose probe could not be sent */
     uint64_t duplicates; /* a reply to a measured cycle seen again, or to
-                            one more than PINGER_WINDOW cycles back */
+                            one PINGER_WINDOW or more cycles back */
     uint64_t strays;     /* datagrams that are no reply to this run: not
                             a probe, another run's, a cycle not yet sent */
     uint64_t warmup_sent, warmup_received;
 } pinger_counts;
 
-/* How far back late and duplicate replies are told apart; a reply to an
- * older cycle than that is counted a duplicate, never late: whether its
- * cycle was answered is no longer known. */
+/* How far back late and duplicate replies are told apart: the cycle
+ * under way and the PINGER_WINDOW - 1 before it. A reply to a cycle
+ * PINGER_WINDOW or more back is counted a duplicate, never late: whether
+ * its cycle was answered is no longer known. */
 enum { PINGER_WINDOW = 4096 };
 
 typedef struct pinger {

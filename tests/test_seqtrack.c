@@ -138,6 +138,12 @@ static void test_jump(void)
     CHECK(seqtrack_add(&s, 2001) == SEQ_DUPLICATE);
     CHECK(seqtrack_add(&s, 1500) == SEQ_LATE);
 
+    /* The default (README): up to 2^24 above is taken, more is a stray. */
+    seqtrack_init(&s, 0);
+    seqtrack_add(&s, 0);
+    CHECK(seqtrack_add(&s, SEQTRACK_MAX_JUMP_DEFAULT) == SEQ_GAP);
+    CHECK(seqtrack_add(&s, 2 * (uint64_t)SEQTRACK_MAX_JUMP_DEFAULT + 1) == SEQ_STRAY);
+
     /* Never confirmed: it stays a stray, the sequence goes on. */
     seqtrack_init(&s, 1000);
     seqtrack_add(&s, 0);

@@ -1,7 +1,8 @@
 /* sender.h - what msend does once its socket is open: for each test the
- * echo datagram, the bursts of messages on a fixed schedule (a test of n
- * bursts p ms apart takes n * p ms whatever the sending costs) and the
- * 'stat'; and what it does when a send fails.
+ * echo datagram, the bursts of messages on a fixed schedule (burst k
+ * starts k * p ms after the first whatever the sending costs, so n bursts
+ * take (n - 1) * p ms and the last one's sending) and the 'stat'; and
+ * what it does when a send fails.
  *
  * It prints nothing: it tells the program what happens through events
  * (sender_report_fn) and keeps counts (sender_counts), and the program

@@ -82,8 +82,8 @@ const char msend_help[] =
     "A send that fails on the way (no route, address gone, link down) is\n"
     "said once on stderr, counted, and the schedule goes on.\n"
     "Exit status: 0 done, 1 network or system error (stdout's too), 2 bad\n"
-    "command line,\n"
-    "5 done, but some datagrams could not be sent (stderr says which).\n";
+    "command line, 5 done, but some datagrams could not be sent (stderr says\n"
+    "which); 130 after Ctrl-C (143 after SIGTERM), 141 stdout's reader gone.\n";
 
 enum { LONG_HELP = 256, LONG_VERSION, LONG_CONNECT_TIMEOUT, LONG_SUMMARY, LONG_RATE,
        LONG_DURATION, LONG_INTERVAL, LONG_JSON, LONG_TIMESTAMP };

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# interrupts.sh - Ctrl-C (SIGINT) and SIGTERM at the worst moment: just
+# interrupts.sh - Ctrl-C (SIGINT), SIGTERM and SIGHUP at the worst moment: just
 # before a program blocks, after it looked at its "interrupted" flag and
 # before its wait began. The signal shim ($SIGNAL_SHIM, tests/signal_shim.c)
 # raises the signal on the program itself right before its first call
@@ -246,7 +246,7 @@ ended interval-json 130 's/"rtt_us": \{[^}]*\}/"rtt_us": X/'
 kill "$partner" 2> /dev/null
 wait "$partner" 2> /dev/null
 
-# ---- msend (its interrupts are caught with --json or --interval)
+# ---- msend (its interrupts are caught with --json, --interval or --summary)
 
 # A figure that must not be 0: the time of the messages sent before the
 # stop, and rates when some went.
@@ -353,5 +353,77 @@ ended connect 130 's/"version": "[^"]*"/"version": "V"/'
 exec 3>&- 4>&-
 kill "$holder" 2> /dev/null
 wait "$holder" 2> /dev/null
+
+# ---- each program's end on SIGINT, SIGTERM and SIGHUP: what it writes
+# when a run ends (msend's --summary line, also without --json or
+# --interval; the JSON end objects; mdump's --summary; mpong's results),
+# then 128 + the signal's number: SIGHUP (129) ends a run as SIGTERM does.
+spawn "$WORK/endrx.out" "$MDUMP" -q 0.0.0.0 "$PORT"
+endrx=$SPAWNED
+wait_listening "" udp "$PORT" 10
+json_mask='s/"version": "[^"]*"/"version": "V"/; s/"seconds": '"$NZ"'/"seconds": S/;
+    s/"msgs_per_s": '"$NZ"'/"msgs_per_s": R/; s/"bits_per_s": '"$NZ"'/"bits_per_s": B/'
+for sig in INT TERM HUP; do
+    case $sig in INT) status=130 ;; TERM) status=143 ;; *) status=129 ;; esac
+    # msend --summary alone: the signal after the echo and two messages,
+    # in the pause before the third.
+    shimmed "summary-$sig" "$sig" sends:3 "$MSEND" --summary -qq -p 100 -u 127.0.0.1 "$PORT"
+    echo "msend: 2 messages, 18 bytes in S s: R messages/s, M Mbit/s" > "$WORK/summary-$sig.want"
+    said "$sig" "ended before its time" "summary-$sig"
+    ended "summary-$sig" "$status" 's/in '"$NZ"' s: [1-9][0-9]* messages\/s, [0-9]+\.[0-9] Mbit/in S s: R messages\/s, M Mbit/'
+    # msend --json, likewise.
+    shimmed "json-$sig" "$sig" sends:3 "$MSEND" --json -p 100 -u 127.0.0.1 "$PORT"
+    printf '%s\n' '{"event": "start", "program": "msend", "version": "V", "equiv": "msend -b1 -m0 -n0 -p100 -s0 -S65536 -u 127.0.0.1 PORT", "transport": "udp", "destination": "127.0.0.1", "port": PORT, "messages": null, "loops": 1, "rate_msgs_per_s": null, "interval_s": null, "timestamp": false}' \
+        '{"event": "end", "status": '"$status"', "stopped": true, "tests": 1, "messages": 2, "bytes": 18, "seconds": S, "msgs_per_s": R, "bits_per_s": B, "unsent_messages": 0, "unsent_echoes": 0, "unsent_stats": 0, "refused": 0, "filtered": 0}' \
+        > "$WORK/json-$sig.want"
+    said "$sig" "ended before its time" "json-$sig"
+    ended "json-$sig" "$status" "$json_mask"
+    # mdump --json --summary: one datagram, then the signal.
+    shimmed "mdump-$sig" "$sig" receives:1 "$MDUMP" --json --summary 0.0.0.0 "$((PORT + 1))"
+    wait_listening "" udp "$((PORT + 1))" 10
+    "$SENDRAW" udp 127.0.0.1 "$((PORT + 1))" text:hello
+    printf '%s\n' '{"event": "start", "program": "mdump", "version": "V", "equiv": "mdump -p0 -Q2 -r4194304 0.0.0.0 PORT1", "transport": "udp", "groups": ["0.0.0.0"], "port": PORT1, "interface": null, "interval_s": null}' \
+        '{"event": "stream", "group": "0.0.0.0", "source": "127.0.0.1", "source_port": SPORT, "messages": 1, "bytes": 5, "seconds": 0.000000, "msgs_per_s": 0.000, "bits_per_s": 0.000, "lost": null, "duplicates": null, "reordered": null, "stray": null, "restarts": null, "highest": null, "unnumbered": 1, "jitter_us": null, "delay_min_us": null, "delay_avg_us": null, "delay_max_us": null, "clocks_disagree": null}' \
+        '{"event": "end", "status": '"$status"', "reason": "interrupted", "datagrams": 1, "bytes": 5, "messages": 1, "lost": 0, "untracked": 0, "groups": [{"group": "0.0.0.0", "streams": 1, "messages": 1, "lost": 0, "duplicates": 0, "reordered": 0}]}' \
+        "mdump: 1 datagrams, 5 bytes, 1 messages, 0.000000 s from first to last message: 0 messages/s, 0.000 Mbit/s" \
+        "mdump: 0.0.0.0 from 127.0.0.1.SPORT: 1 msgs in 0.000 s, 0 msgs/s, 0.000 Mbit/s, no sequence numbers" \
+        > "$WORK/mdump-$sig.want"
+    said "$sig" returned "mdump-$sig"
+    ended "mdump-$sig" "$status" 's/"version": "[^"]*"/"version": "V"/; s/"source_port": [0-9]+/"source_port": SPORT/;
+        s/127\.0\.0\.1\.[0-9]+/127.0.0.1.SPORT/'
+    # mpong: the initiator's --json object, nobody answering; the
+    # reflector's --announce line.
+    shimmed "initiator-$sig" "$sig" - "$MPONG" -i -u --json -s 50 --timeout 20s 127.0.0.1 "$((PORT + 1))"
+    echo '{"role": "initiator", "transport": "udp", "address": "127.0.0.1", "port": PORT1, "status": '"$status"', "stopped": true, "cycles": 50, "warmup": 20, "timeout_ms": 20000, "interval_ms": 0, "sent": 0, "received": 0, "lost": 0, "late": 0, "not_sent": 0, "duplicates": 0, "strays": 0, "rtt_us": null, "percentiles_of": 0}' \
+        > "$WORK/initiator-$sig.want"
+    said "$sig" "ended before its time" "initiator-$sig"
+    ended "initiator-$sig" "$status" ''
+    shimmed "reflector-$sig" "$sig" - "$MPONG" --announce -u 127.0.0.1 "$((PORT + 2))"
+    printf '%s\n' "Reflecting datagrams to 127.0.0.1:PORT3 back to each sender" \
+        "0 datagrams reflected" > "$WORK/reflector-$sig.want"
+    said "$sig" "ended before its time" "reflector-$sig"
+    ended "reflector-$sig" "$status" "s/\\b$((PORT + 3))\\b/PORT3/"
+done
+
+# msend --summary stopped in the pause after the echo: its line, no
+# message sent.
+shimmed summary-echo INT sends:1 "$MSEND" --summary -qq -u 127.0.0.1 "$PORT"
+echo "msend: 0 messages, 0 bytes in 0.000000 s: 0 messages/s, 0.0 Mbit/s" > "$WORK/summary-echo.want"
+said INT "ended before its time" summary-echo
+ended summary-echo 130 ''
+
+# SIGHUP ignored when msend started (nohup): it stays so, and the run
+# goes on to its end.
+rm -f "$WORK/nohup.report"
+env --ignore-signal=HUP LD_PRELOAD="$SIGNAL_SHIM" MTOOLS_SIGNAL=HUP MTOOLS_SIGNAL_AFTER_SENDS=2 \
+    MTOOLS_SIGNAL_REPORT="$WORK/nohup.report" "$MSEND" --summary -qq -n 3 -p 100 -u 127.0.0.1 "$PORT" \
+    > "$WORK/nohup.out" 2>&1 &
+SHIMMED=$!
+PIDS+=("$SHIMMED")
+echo "msend: 3 messages, 27 bytes in S s: R messages/s, M Mbit/s" > "$WORK/nohup.want"
+said HUP "ran its whole time" nohup
+ended nohup 0 's/in '"$NZ"' s: [1-9][0-9]* messages\/s, [0-9]+\.[0-9] Mbit/in S s: R messages\/s, M Mbit/'
+kill "$endrx" 2> /dev/null
+wait "$endrx" 2> /dev/null
 
 finish

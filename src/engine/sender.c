@@ -706,6 +706,14 @@ int sender_run_test(sender *snd, const char *echo, size_t echo_len)
         rc = tell_kind(snd, SENDER_ECHO_SENT);
     if (rc == 0)
         rc = pause_ms(snd, ECHO_SETTLE_MS);
+    if (rc < 0) {
+        /* A stop or a failure before the first message: none went, told
+         * as when one cuts the bursts short. */
+        sender_event e;
+        memset(&e, 0, sizeof e);
+        e.kind = SENDER_MESSAGES_SENT;
+        (void)tell(snd, &e); /* rc, the stop or failure, is what ends the test */
+    }
     if (rc != 0)
         return rc;
 

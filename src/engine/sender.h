@@ -110,7 +110,8 @@ typedef enum {
                               message's length */
     SENDER_BURST_END,
     SENDER_MESSAGES_SENT,  /* the bursts went, or a stop or a failure cut them
-                              short: messages, bytes, seconds */
+                              short (or came before them, in the echo or
+                              its pause: all 0): messages, bytes, seconds */
     SENDER_STAT_PAUSE,     /* before the pause before the 'stat' */
     SENDER_STAT_SEND,      /* the 'stat' is about to go */
     SENDER_TEST_END,       /* messages: the test's count */

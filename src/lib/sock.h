@@ -269,10 +269,12 @@ bool sock_error_not_local(void);
 void sock_hold_std_fds(void);
 
 /* Ctrl-C and termination: after sock_catch_interrupts(), a console
- * interrupt (SIGINT, SIGTERM; Windows: its console's Ctrl-C, Ctrl-Break
- * and close) sets a flag that sock_interrupted() returns, and blocking
- * calls return -1 with sock_error_interrupted() true. Returns the signal
- * number seen, or 0.
+ * interrupt (SIGINT, SIGTERM, SIGHUP; Windows: its console's Ctrl-C,
+ * Ctrl-Break and close) sets a flag that sock_interrupted() returns, and
+ * blocking calls return -1 with sock_error_interrupted() true.
+ * sock_interrupted() returns the signal number seen (Windows: 2 for
+ * Ctrl-C, 15 for the others), or 0. A signal ignored when the program
+ * started (nohup, a shell's background job) stays ignored.
  *
  * Every wait of this layer (sock_wait_readable, sock_wait_readable_any,
  * sock_recv_datagrams_wait, sock_connect_timeout, sock_send_stream's wait

@@ -330,6 +330,15 @@ static int put_end(const session *ss, int tests_run, int status, bool stopped)
     return put_json(ss, &w);
 }
 
+/* Whether a signal (Ctrl-C, SIGTERM, SIGHUP) stops the sending instead of
+ * ending msend at once: when the run has an end to write (--interval's
+ * total line, --json's end object, --summary's line), which it then
+ * writes before it exits with 128 + the signal's number. */
+static bool has_run_end(const msend_opts *o)
+{
+    return o->interval_ms > 0 || o->json || o->summary;
+}
+
 static bool interrupted(void *ctx)
 {
     (void)ctx;
@@ -550,9 +559,7 @@ static int run_tests(session *ss, const char *echo, size_t echo_len, int *tests_
     sender_socket sock;
     sender_io io;
     sender_socket_io(&sock, ss->s, &ss->dest, &io);
-    /* Intervals and JSON end with a last line or object even after
-     * Ctrl-C, which then stops the test instead of the program. */
-    if (o->interval_ms > 0 || o->json)
+    if (has_run_end(o))
         io.stopped = interrupted;
     if (sender_init(&ss->snd, &c, &io, on_sender_event, ss) != 0) {
         prog_error("out of memory");
@@ -661,7 +668,7 @@ int main(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     int started = prog_start_sockets();
-    if (started == 0 && (opts.interval_ms > 0 || opts.json))
+    if (started == 0 && has_run_end(&opts))
         sock_catch_interrupts();
     rc = run(&opts, &text, started);
     out_close(&text);

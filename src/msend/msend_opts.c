@@ -55,7 +55,7 @@ const char msend_help[] =
     "               give up a TCP connect after this long: ms, or seconds\n"
     "               with an s (\"5s\"); default: the system's (minutes)\n"
     "  --summary    after each test, how many messages and bytes went, and\n"
-    "               how fast (on stderr)\n"
+    "               how fast (on stderr), also after Ctrl-C\n"
     "  --rate R     an even rate instead of bursts: R messages a second\n"
     "               (\"50000\", \"50k\", \"1.5M\") or payload bits a second\n"
     "               (\"200Mbit\", \"1Gbit\"; needs -m or -P); -n x -b messages\n"
@@ -83,7 +83,8 @@ const char msend_help[] =
     "said once on stderr, counted, and the schedule goes on.\n"
     "Exit status: 0 done, 1 network or system error (stdout's too), 2 bad\n"
     "command line, 5 done, but some datagrams could not be sent (stderr says\n"
-    "which); 130 after Ctrl-C (143 after SIGTERM), 141 stdout's reader gone.\n";
+    "which); 130 after Ctrl-C (143 after SIGTERM, 129 after SIGHUP), 141\n"
+    "stdout's reader gone.\n";
 
 enum { LONG_HELP = 256, LONG_VERSION, LONG_CONNECT_TIMEOUT, LONG_SUMMARY, LONG_RATE,
        LONG_DURATION, LONG_INTERVAL, LONG_JSON, LONG_TIMESTAMP };

@@ -6,7 +6,6 @@
  * the bytes); this file opens and sets up the socket and turns what the
  * sender reports into those lines. */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,13 +265,10 @@ static int put_start(const session *ss, const char *equiv)
     jsonw_kv_string(&w, "destination", host);
     jsonw_kv_uint(&w, "port", o->pos.port);
     jsonw_key(&w, "messages");
-    unsigned long long per_test = (unsigned long long)o->num_bursts *
-                                  (unsigned long long)o->burst_count;
-    if (o->num_bursts == 0 ||
-        (unsigned long long)o->num_bursts > ULLONG_MAX / (unsigned long long)o->burst_count)
-        jsonw_null(&w);
+    if (o->num_bursts == 0)
+        jsonw_null(&w); /* until stopped */
     else
-        jsonw_uint(&w, per_test);
+        jsonw_uint(&w, msend_test_messages(o));
     jsonw_kv_uint(&w, "loops", (uint64_t)o->loops);
     jsonw_key(&w, "rate_msgs_per_s");
     if (o->has_rate)

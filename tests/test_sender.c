@@ -41,6 +41,7 @@ typedef struct fake {
     int64_t oversleep_us; /* each sleep_until wakes this much late */
     int64_t wall_offset_us; /* the wall clock: now_us + this */
     size_t stop_after;  /* stopped() once this many datagrams went; 0: never */
+    size_t stream_take; /* bytes one stream write takes at most; 0: all */
     /* every datagram that went, end to end, and their lengths */
     uint8_t *bytes;
     size_t bytes_len;
@@ -107,13 +108,15 @@ static long fake_send_datagrams(void *ctx, const uint8_t *data, const uint32_t *
 static long fake_send_stream(void *ctx, const uint8_t *data, size_t len, int timeout_ms)
 {
     fake *f = ctx;
-    (void)timeout_ms; /* a fake stream always has room */
+    (void)timeout_ms; /* a fake stream has room for stream_take bytes at once */
     const step *s = step_of(f, ++f->calls);
     if (s && s->fail) {
         f->class = s->class;
         logf_(f, "%ld: write %zu failed\n", ms(f), len);
         return -1;
     }
+    if (f->stream_take && len > f->stream_take)
+        len = f->stream_take;
     keep(f, data, len);
     logf_(f, "%ld: write %zu\n", ms(f), len);
     return (long)len;
@@ -301,6 +304,19 @@ static long busy_send(void *ctx, const uint8_t *data, const uint32_t *lens, size
     fake *f = ctx;
     if (f->now_us >= busy_from_us && f->now_us < busy_until_us) {
         f->class = SEND_ERROR_BUSY;
+        f->calls++;
+        return -1;
+    }
+    return fake_send_datagrams(ctx, data, lens, count);
+}
+
+/* A send function after which a stop is asked (the fake's stop_after)
+ * that makes the next call fail, as Ctrl-C cuts a blocking send short. */
+static long stopping_send(void *ctx, const uint8_t *data, const uint32_t *lens, size_t count)
+{
+    fake *f = ctx;
+    if (f->stop_after > 0 && f->sent >= f->stop_after) {
+        f->class = SEND_ERROR_FATAL;
         f->calls++;
         return -1;
     }
@@ -678,6 +694,62 @@ static void test_chunks(void)
               "1010: STAT_SEND\n"
               "1010: write 9\n"
               "1010: TEST_END 5000\n");
+    rig_close(&g);
+}
+
+/* ---- what went, when a stop or a failure cuts a chunk short */
+
+static void test_cut_short(void)
+{
+    rig g;
+    /* TCP, a receiver that reads slowly: each write takes 45 bytes of a
+     * chunk of 10 messages of 20; stopped after the echo and two writes.
+     * The bytes the socket took count, 90, and the 4 messages in them
+     * that went whole: --summary (MESSAGES_SENT) and --json (the counts)
+     * say the same (the first counted the chunk's 200 bytes, the second
+     * none of it). */
+    rig_open(&g);
+    g.c.burst_count = 10;
+    g.c.msg_len = 20;
+    g.c.stream = true;
+    g.f.stream_take = 45;
+    g.f.stop_after = 3;
+    rig_start(&g);
+    g.snd.io.stopped = fake_stopped;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == SENDER_STOPPED);
+    CHECK(strstr(g.f.log, "1000: write 45\n1000: write 45\n"
+                          "1000: MESSAGES_SENT 4 messages 90 bytes 0.000 s\n") != NULL);
+    CHECK(g.snd.counts.messages == 4 && g.snd.counts.message_bytes == 90);
+    CHECK(g.snd.counts.bytes == 7 + 90);
+    rig_close(&g);
+
+    /* Datagrams: a stop after the first 3 of a chunk of 10 counts those 3
+     * (the chunk was not counted at all). */
+    rig_open(&g);
+    g.c.burst_count = 10;
+    g.f.take = 3;
+    g.f.stop_after = 4;
+    rig_start(&g);
+    g.snd.io.stopped = fake_stopped;
+    g.snd.io.send_datagrams = stopping_send;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == SENDER_STOPPED);
+    CHECK(strstr(g.f.log, "MESSAGES_SENT 3 messages 27 bytes") != NULL);
+    CHECK(g.snd.counts.messages == 3 && g.snd.counts.message_bytes == 27);
+    rig_close(&g);
+
+    /* A datagram not sent (the queue full for 1 s) is a message done, but
+     * no byte the socket took. */
+    rig_open(&g);
+    g.c.num_bursts = 2;
+    g.c.pause_ms = 2000;
+    rig_start(&g);
+    g.snd.io.send_datagrams = busy_send;
+    busy_from_us = 1000000;
+    busy_until_us = 2500000;
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(strstr(g.f.log, "MESSAGES_SENT 2 messages 9 bytes") != NULL);
+    CHECK(g.snd.counts.messages == 2 && g.snd.counts.unsent_messages == 1 &&
+          g.snd.counts.message_bytes == 9 && g.snd.counts.bytes == 7 + 9);
     rig_close(&g);
 }
 
@@ -1180,6 +1252,7 @@ int main(void)
     test_schedule();
     test_stopped();
     test_chunks();
+    test_cut_short();
     test_soft_errors();
     test_busy_limit();
     test_path_errors();

@@ -151,9 +151,13 @@ typedef int sender_report_fn(void *ctx, const sender_event *e);
 /* What could not be sent, and why. The receiver's 'stat' counts
  * messages only: a lost echo or stat is what explains a silent one. */
 typedef struct sender_counts {
-    unsigned long long messages; /* of every test, sent or not */
-    unsigned long long bytes;    /* handed to the socket, echoes and stats too */
-    unsigned long long message_bytes; /* the messages' bytes alone */
+    unsigned long long messages; /* of every test, sent or not (not a
+                                    message that a stop cut short) */
+    unsigned long long bytes;    /* that the socket took, echoes and stats
+                                    too: not those of a datagram not sent;
+                                    on a stream every byte written, the part
+                                    of a message a stop cut short included */
+    unsigned long long message_bytes; /* the messages' bytes alone, so taken */
     unsigned long long refused;  /* sends answered by 'port unreachable' */
     unsigned long long filtered; /* datagrams this host's firewall dropped */
     unsigned long long unsent_echoes, unsent_messages, unsent_stats;

@@ -195,9 +195,10 @@ int sock_local_addr(sock_t s, sock_addr *a);
  * waited for room, or -1 on an error. It never blocks in send itself
  * (POSIX: MSG_DONTWAIT; Windows: the socket is non-blocking): when there
  * is no room it waits for some, and an interrupt ends that wait (-1,
- * sock_error_interrupted()). On Windows, without a time limit, it is one
- * overlapped send that waits for room itself (fewer round trips), in a
- * wait an interrupt ends in the same way. */
+ * sock_error_interrupted(); or, when some of the bytes went before it,
+ * how many: the next call is the -1). On Windows, without a time limit,
+ * it is one overlapped send that waits for room itself (fewer round
+ * trips), in a wait an interrupt ends in the same way. */
 long sock_send_stream(sock_t s, const void *data, size_t len, int timeout_ms);
 /* One datagram on a connected socket. */
 long sock_send(sock_t s, const void *data, size_t len);

@@ -1195,8 +1195,27 @@ static void test_intervals(void)
                           "2000: BURST_BEGIN 9\n") != NULL);
     CHECK(strstr(g.f.log, "3000: INTERVAL 1.500000-2.000000 s 0 messages 0 bytes\n"
                           "3000: BURST_BEGIN 9\n") != NULL);
-    /* finish: nothing more than the last burst's instant */
-    CHECK(occurrences(g.f.log, "INTERVAL") == 4);
+    /* finish: the last burst, at an interval's start, in the part of its
+     * slot within that interval (it was in no interval at all). */
+    CHECK(strstr(g.f.log, "3000: INTERVAL 2.000000-2.500000 s 1 messages 9 bytes\n") != NULL);
+    CHECK(occurrences(g.f.log, "INTERVAL") == 5);
+    rig_close(&g);
+
+    /* The same rate without the stat: the part under way ends with the
+     * last message's slot, 2.5 s, 50 messages at 100 a second (it ended at
+     * the last message, 2.49 s: 102 a second). */
+    rig_open(&g);
+    g.c.num_bursts = 250;
+    g.c.rate_msgs_per_s = 100;
+    g.c.interval_us = 1000000;
+    g.c.bursts_unseen = true;
+    rig_start(&g);
+    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    CHECK(sender_finish(&g.snd) == 0);
+    CHECK(strstr(g.f.log, "3490: INTERVAL 2.000000-2.500000 s 50 messages 500 bytes\n") !=
+          NULL);
+    CHECK(strstr(g.f.log, "MESSAGES_SENT 250 messages 2484 bytes 2.490 s\n") != NULL);
+    CHECK(occurrences(g.f.log, "INTERVAL") == 3);
     rig_close(&g);
 }
 

@@ -248,11 +248,18 @@ int sender_finish(sender *snd)
     if (!snd->intervals_begun)
         return 0;
     int rc = intervals_due(snd);
-    int64_t now = snd->io.now_us(snd->io.ctx);
-    /* The part under way, when anything went in it. */
-    if (rc == 0 && now > snd->interval_start_us &&
+    /* The part under way, when anything went in it, up to now; or, when
+     * the schedule ended right before, to the end of its last message's
+     * slot (within the interval): ended at the last message, it held one
+     * message more than its time (n messages 1/r s apart in (n - 1) / r
+     * s), and its rate was too high by that one. */
+    int64_t end = snd->io.now_us(snd->io.ctx);
+    int64_t interval_end_us = snd->interval_start_us + snd->config.interval_us;
+    if (snd->schedule_end_us > end)
+        end = snd->schedule_end_us < interval_end_us ? snd->schedule_end_us : interval_end_us;
+    if (rc == 0 && end > snd->interval_start_us &&
         snd->counts.messages > snd->interval_messages)
-        rc = interval_end(snd, snd->interval_origin_us, now);
+        rc = interval_end(snd, snd->interval_origin_us, end);
     return rc;
 }
 
@@ -553,6 +560,8 @@ static int send_messages(sender *snd, unsigned long long *next, unsigned long lo
         *next += done.messages;
         snd->counts.messages += done.messages;
         snd->counts.message_bytes += done.bytes;
+        if (done.messages > 0)
+            snd->last_sent_us = snd->io.now_us(snd->io.ctx);
         if (rc != 0)
             return rc;
         count -= n;
@@ -641,6 +650,8 @@ static int send_paced(sender *snd, unsigned long long *sent, int64_t start_us)
         if (rc == 0 && stop_asked(snd))
             rc = SENDER_STOPPED;
     }
+    if (rc == 0)
+        snd->schedule_end_us = rate_due_us(start_us, msgs_per_s, *sent);
     return rc;
 }
 
@@ -695,16 +706,21 @@ static int send_scheduled(sender *snd, unsigned long long *sent, int64_t start_u
         if (rc != 0)
             return rc;
     }
+    /* The last burst's slot ends a pause after its start. */
+    snd->schedule_end_us = start_us + bursts * (int64_t)c->pause_ms * 1000;
     return 0;
 }
 
-/* The test's messages (send_scheduled), then what went and in how long:
- * told also when a stop or a failure cut the test short, so that the
- * totals cover the time of every message counted. */
+/* The test's messages (send_scheduled), then what went and in how long,
+ * from the first message to the last (as mdump's totals: the rates over
+ * it count the messages after the first, measure/flow.h): told also when
+ * a stop or a failure cut the test short. */
 static int send_bursts(sender *snd, unsigned long long *sent)
 {
     unsigned long long bytes_before = snd->counts.message_bytes;
     int64_t start_us = snd->io.now_us(snd->io.ctx);
+    snd->last_sent_us = start_us;
+    snd->schedule_end_us = 0;
     intervals_begin(snd, start_us);
     int rc = send_scheduled(snd, sent, start_us);
     /* A move not yet told (the sending ended behind), before the totals;
@@ -719,7 +735,7 @@ static int send_bursts(sender *snd, unsigned long long *sent)
     e.kind = SENDER_MESSAGES_SENT;
     e.messages = *sent;
     e.bytes = snd->counts.message_bytes - bytes_before;
-    e.seconds = (double)(snd->io.now_us(snd->io.ctx) - start_us) / 1e6;
+    e.seconds = *sent > 1 ? (double)(snd->last_sent_us - start_us) / 1e6 : 0.0;
     int told = tell(snd, &e);
     return rc != 0 ? rc : told;
 }

@@ -15,6 +15,7 @@
 #include "lib/out.h"
 #include "lib/prog.h"
 #include "lib/sock.h"
+#include "measure/flow.h"
 #include "measure/jsonw.h"
 #include "msend/msend_opts.h"
 
@@ -27,7 +28,9 @@ typedef struct session {
     char dest_text[SOCK_ADDR_TEXT];
     sender snd;
     bool dots_pending;      /* -q's dots, not yet ended by a line */
-    double sending_s;       /* the tests' time from first to last message */
+    double sending_s;       /* the tests' times from first to last message */
+    unsigned long long spans; /* the tests that sent messages: each span's first
+                                 is not in the rates (measure/flow.h) */
     out *text;              /* stdout's lines, written at each flush_stdout */
     int64_t flushed_us;     /* when flush_before_wait last wrote them */
 } session;
@@ -174,14 +177,15 @@ static int on_sender_event(void *ctx, const sender_event *e)
         return on_burst_end(ss);
     case SENDER_MESSAGES_SENT:
         ss->sending_s += e->seconds;
+        ss->spans += e->messages > 0;
         if (!o->summary)
             return 0;
         if ((rc = flush_stdout(ss)) != 0)
             return rc;
         fprintf(stderr, "msend: %llu messages, %.0f bytes in %.6f s: %.0f messages/s, "
                         "%.1f Mbit/s\n", e->messages, (double)e->bytes, e->seconds,
-                e->seconds > 0 ? (double)e->messages / e->seconds : 0.0,
-                e->seconds > 0 ? (double)e->bytes * 8 / e->seconds / 1e6 : 0.0);
+                flow_span_rate((double)e->messages, e->messages, e->seconds),
+                flow_span_rate((double)e->bytes, e->messages, e->seconds) * 8 / 1e6);
         return 0;
     case SENDER_STAT_PAUSE:
         ss->dots_pending = false;
@@ -293,8 +297,9 @@ static int put_end(const session *ss, int tests_run, int status, bool stopped)
     const msend_opts *o = ss->o;
     const sender_counts *n = &ss->snd.counts;
     double seconds = ss->sending_s;
-    double msgs_per_s = seconds > 0 ? (double)n->messages / seconds : 0.0;
-    double bits_per_s = seconds > 0 ? (double)n->message_bytes * 8 / seconds : 0.0;
+    double msgs_per_s = flow_spans_rate((double)n->messages, n->messages, ss->spans, seconds);
+    double bits_per_s =
+        flow_spans_rate((double)n->message_bytes, n->messages, ss->spans, seconds) * 8;
     if (!o->json) {
         if (o->interval_ms == 0)
             return 0;

@@ -310,6 +310,17 @@ static long busy_send(void *ctx, const uint8_t *data, const uint32_t *lens, size
     return fake_send_datagrams(ctx, data, lens, count);
 }
 
+/* Starts the rig with sends that are busy from from_us to until_us
+ * (busy_send) and runs a test to its end. */
+static void run_busy(rig *g, int64_t from_us, int64_t until_us)
+{
+    rig_start(g);
+    g->snd.io.send_datagrams = busy_send;
+    busy_from_us = from_us;
+    busy_until_us = until_us;
+    CHECK(sender_run_test(&g->snd, ECHO, 6) == 0);
+}
+
 /* A send function after which a stop is asked (the fake's stop_after)
  * that makes the next call fail, as Ctrl-C cuts a blocking send short. */
 static long stopping_send(void *ctx, const uint8_t *data, const uint32_t *lens, size_t count)
@@ -505,11 +516,8 @@ static void test_schedule(void)
     rig_open(&g);
     g.c.num_bursts = 3;
     g.c.pause_ms = 100;
-    rig_start(&g);
-    g.snd.io.send_datagrams = busy_send;
-    busy_from_us = 1000000; /* the first message waits 150 ms */
-    busy_until_us = 1150000;
-    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    /* the first message waits 150 ms */
+    run_busy(&g, 1000000, 1150000);
     CHECK(strstr(g.f.log, "1150: send 1 of 1\n"
                           "1150: BURST_END\n"
                           "1150: BURST_WAIT 0 us\n"
@@ -699,6 +707,18 @@ static void test_chunks(void)
 
 /* ---- what went, when a stop or a failure cuts a chunk short */
 
+/* Starts the rig with stops asked (the fake's stop_after) and, unless
+ * NULL, sends of its own, and runs a test, which the stop ends. */
+static void run_to_stop(rig *g,
+                        long (*send)(void *, const uint8_t *, const uint32_t *, size_t))
+{
+    rig_start(g);
+    g->snd.io.stopped = fake_stopped;
+    if (send)
+        g->snd.io.send_datagrams = send;
+    CHECK(sender_run_test(&g->snd, ECHO, 6) == SENDER_STOPPED);
+}
+
 static void test_cut_short(void)
 {
     rig g;
@@ -714,9 +734,7 @@ static void test_cut_short(void)
     g.c.stream = true;
     g.f.stream_take = 45;
     g.f.stop_after = 3;
-    rig_start(&g);
-    g.snd.io.stopped = fake_stopped;
-    CHECK(sender_run_test(&g.snd, ECHO, 6) == SENDER_STOPPED);
+    run_to_stop(&g, NULL);
     CHECK(strstr(g.f.log, "1000: write 45\n1000: write 45\n"
                           "1000: MESSAGES_SENT 4 messages 90 bytes 0.000 s\n") != NULL);
     CHECK(g.snd.counts.messages == 4 && g.snd.counts.message_bytes == 90);
@@ -729,10 +747,7 @@ static void test_cut_short(void)
     g.c.burst_count = 10;
     g.f.take = 3;
     g.f.stop_after = 4;
-    rig_start(&g);
-    g.snd.io.stopped = fake_stopped;
-    g.snd.io.send_datagrams = stopping_send;
-    CHECK(sender_run_test(&g.snd, ECHO, 6) == SENDER_STOPPED);
+    run_to_stop(&g, stopping_send);
     CHECK(strstr(g.f.log, "MESSAGES_SENT 3 messages 27 bytes") != NULL);
     CHECK(g.snd.counts.messages == 3 && g.snd.counts.message_bytes == 27);
     rig_close(&g);
@@ -742,11 +757,7 @@ static void test_cut_short(void)
     rig_open(&g);
     g.c.num_bursts = 2;
     g.c.pause_ms = 2000;
-    rig_start(&g);
-    g.snd.io.send_datagrams = busy_send;
-    busy_from_us = 1000000;
-    busy_until_us = 2500000;
-    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    run_busy(&g, 1000000, 2500000);
     CHECK(strstr(g.f.log, "MESSAGES_SENT 2 messages 9 bytes") != NULL);
     CHECK(g.snd.counts.messages == 2 && g.snd.counts.unsent_messages == 1 &&
           g.snd.counts.message_bytes == 9 && g.snd.counts.bytes == 7 + 9);
@@ -814,11 +825,8 @@ static void test_busy_limit(void)
     rig_open(&g);
     g.c.burst_count = 2;
     g.f.take = 1;
-    rig_start(&g);
-    g.snd.io.send_datagrams = busy_send;
-    busy_from_us = 1000000; /* busy for 2.5 s from the first message */
-    busy_until_us = 3500000;
-    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    /* busy for 2.5 s from the first message */
+    run_busy(&g, 1000000, 3500000);
     /* Each message tried for 1 s, then counted as not sent; the path's
      * trouble told once. */
     CHECK(g.snd.counts.unsent_messages == 2 && g.snd.counts.messages == 2);
@@ -1154,20 +1162,27 @@ static void test_moved_on(void)
 
 /* ---- intervals (--interval) */
 
+/* 250 messages at 100 a second, --interval 1s, then the stat's pause:
+ * the test run and finished. */
+static void run_hundred_a_second(rig *g, int stat_pause_ms)
+{
+    rig_open(g);
+    g->c.num_bursts = 250;
+    g->c.rate_msgs_per_s = 100;
+    g->c.interval_us = 1000000;
+    g->c.stat_pause_ms = stat_pause_ms;
+    g->c.bursts_unseen = true;
+    rig_start(g);
+    CHECK(sender_run_test(&g->snd, ECHO, 6) == 0);
+    CHECK(sender_finish(&g->snd) == 0);
+}
+
 static void test_intervals(void)
 {
     rig g;
     /* 100 a second for 250 messages, an interval of 1 s: two whole ones
      * and the rest when the sender finishes, after the stat's pause. */
-    rig_open(&g);
-    g.c.num_bursts = 250;
-    g.c.rate_msgs_per_s = 100;
-    g.c.interval_us = 1000000;
-    g.c.stat_pause_ms = 300;
-    g.c.bursts_unseen = true;
-    rig_start(&g);
-    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
-    CHECK(sender_finish(&g.snd) == 0);
+    run_hundred_a_second(&g, 300);
     CHECK(strstr(g.f.log, "2000: INTERVAL 0.000000-1.000000 s 100 messages 984 bytes\n") !=
           NULL);
     CHECK(strstr(g.f.log, "3000: INTERVAL 1.000000-2.000000 s 100 messages 1000 bytes\n") !=
@@ -1204,14 +1219,7 @@ static void test_intervals(void)
     /* The same rate without the stat: the part under way ends with the
      * last message's slot, 2.5 s, 50 messages at 100 a second (it ended at
      * the last message, 2.49 s: 102 a second). */
-    rig_open(&g);
-    g.c.num_bursts = 250;
-    g.c.rate_msgs_per_s = 100;
-    g.c.interval_us = 1000000;
-    g.c.bursts_unseen = true;
-    rig_start(&g);
-    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
-    CHECK(sender_finish(&g.snd) == 0);
+    run_hundred_a_second(&g, 0);
     CHECK(strstr(g.f.log, "3490: INTERVAL 2.000000-2.500000 s 50 messages 500 bytes\n") !=
           NULL);
     CHECK(strstr(g.f.log, "MESSAGES_SENT 250 messages 2484 bytes 2.490 s\n") != NULL);

@@ -576,6 +576,15 @@ static int send_messages(sender *snd, unsigned long long *next, unsigned long lo
     return 0;
 }
 
+/* A schedule's end: rc, and when it is 0 (it ran to its end) end_us, the
+ * end of its last message's slot, kept for sender_finish. */
+static int schedule_ended(sender *snd, int rc, int64_t end_us)
+{
+    if (rc == 0)
+        snd->schedule_end_us = end_us;
+    return rc;
+}
+
 /* The messages of a test on an even rate: message k goes when
  * rate_due_us(start, rate, k) says, what is due by now in one batch (a
  * sender that fell a little behind catches up at once, so the schedule
@@ -650,9 +659,7 @@ static int send_paced(sender *snd, unsigned long long *sent, int64_t start_us)
         if (rc == 0 && stop_asked(snd))
             rc = SENDER_STOPPED;
     }
-    if (rc == 0)
-        snd->schedule_end_us = rate_due_us(start_us, msgs_per_s, *sent);
-    return rc;
+    return schedule_ended(snd, rc, rate_due_us(start_us, msgs_per_s, *sent));
 }
 
 /* The bursts on their schedule, each starting pause_ms after the one
@@ -707,8 +714,7 @@ static int send_scheduled(sender *snd, unsigned long long *sent, int64_t start_u
             return rc;
     }
     /* The last burst's slot ends a pause after its start. */
-    snd->schedule_end_us = start_us + bursts * (int64_t)c->pause_ms * 1000;
-    return 0;
+    return schedule_ended(snd, 0, start_us + bursts * (int64_t)c->pause_ms * 1000);
 }
 
 /* The test's messages (send_scheduled), then what went and in how long,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# interrupts.sh - Ctrl-C (SIGINT) and SIGTERM at the worst moment: just
+# interrupts.sh - Ctrl-C (SIGINT), SIGTERM and SIGHUP at the worst moment: just
 # before a program blocks, after it looked at its "interrupted" flag and
 # before its wait began. The signal shim ($SIGNAL_SHIM, tests/signal_shim.c)
 # raises the signal on the program itself right before its first call
@@ -253,7 +253,7 @@ ended interval-json 130 's/"rtt_us": \{[^}]*\}/"rtt_us": X/'
 kill "$partner" 2> /dev/null
 wait "$partner" 2> /dev/null
 
-# ---- msend (its interrupts are caught with --json or --interval)
+# ---- msend (its interrupts are caught with --json, --interval or --summary)
 
 # A figure that must not be 0: the time of the messages sent before the
 # stop, and rates when some went.
@@ -264,13 +264,13 @@ rx=$SPAWNED
 wait_listening "" udp "$PORT" 10
 
 # The pause between bursts: the signal after the echo and the first burst.
+# One message: no time from the first to the last, no rate.
 shimmed pause INT sends:2 "$MSEND" --json -n 3 -b 1 -p 2000 -u 127.0.0.1 "$PORT"
 printf '%s\n' '{"event": "start", "program": "msend", "version": "V", "equiv": "msend -b1 -m0 -n3 -p2000 -s0 -S65536 -u 127.0.0.1 PORT", "transport": "udp", "destination": "127.0.0.1", "port": PORT, "messages": 3, "loops": 1, "rate_msgs_per_s": null, "interval_s": null, "timestamp": false}' \
-    '{"event": "end", "status": 130, "stopped": true, "tests": 1, "messages": 1, "bytes": 9, "seconds": S, "msgs_per_s": R, "bits_per_s": B, "unsent_messages": 0, "unsent_echoes": 0, "unsent_stats": 0, "refused": 0, "filtered": 0}' \
+    '{"event": "end", "status": 130, "stopped": true, "tests": 1, "messages": 1, "bytes": 9, "seconds": 0.000000, "msgs_per_s": 0.000, "bits_per_s": 0.000, "unsent_messages": 0, "unsent_echoes": 0, "unsent_stats": 0, "refused": 0, "filtered": 0}' \
     > "$WORK/pause.want"
 said INT "ended before its time" pause
-ended pause 130 's/"version": "[^"]*"/"version": "V"/; s/"seconds": '"$NZ"'/"seconds": S/;
-    s/"msgs_per_s": '"$NZ"'/"msgs_per_s": R/; s/"bits_per_s": '"$NZ"'/"bits_per_s": B/'
+ended pause 130 's/"version": "[^"]*"/"version": "V"/'
 
 # --rate: the wait for the next message's time, after the second message
 # (due 0.5 s after the first): the totals cover those 0.5 s.
@@ -287,16 +287,19 @@ wait "$rx" 2> /dev/null
 
 # TCP, a receiver that stopped reading (mdump -p: 100 s after each read,
 # small buffers on both sides): after the echo, the first wait for room to
-# send (the first burst's 512 KB do not fit).
+# send (the first burst's 512 KB do not fit). The counts are what the
+# socket took before the signal (as much as its room held: the
+# kernel's), the part of a message cut short among the bytes.
 spawn "$WORK/slow.out" "$MDUMP" -t -r 4096 -p 100000 0.0.0.0 "$PORT"
 slow=$SPAWNED
 wait_listening "" tcp "$PORT" 10
 shimmed send INT sends:1+room "$MSEND" --json -t -S 4096 -n 1 -b 200000 -m 8000 127.0.0.1 "$PORT"
 printf '%s\n' '{"event": "start", "program": "msend", "version": "V", "equiv": "msend -b200000 -m8000 -n1 -p1000 -s0 -S4096 -t 127.0.0.1 PORT", "transport": "tcp", "destination": "127.0.0.1", "port": PORT, "messages": 200000, "loops": 1, "rate_msgs_per_s": null, "interval_s": null, "timestamp": false}' \
-    '{"event": "end", "status": 130, "stopped": true, "tests": 1, "messages": 0, "bytes": 0, "seconds": S, "msgs_per_s": 0.000, "bits_per_s": 0.000, "unsent_messages": 0, "unsent_echoes": 0, "unsent_stats": 0, "refused": 0, "filtered": 0}' \
+    '{"event": "end", "status": 130, "stopped": true, "tests": 1, "messages": N, "bytes": B, "seconds": S, "msgs_per_s": R, "bits_per_s": R, "unsent_messages": 0, "unsent_echoes": 0, "unsent_stats": 0, "refused": 0, "filtered": 0}' \
     > "$WORK/send.want"
 said INT returned send
-ended send 130 's/"version": "[^"]*"/"version": "V"/; s/"seconds": '"$NZ"'/"seconds": S/'
+ended send 130 's/"version": "[^"]*"/"version": "V"/; s/"seconds": [0-9]+\.[0-9]{6}/"seconds": S/;
+    s/"messages": [0-9]+, "bytes": [0-9]+,/"messages": N, "bytes": B,/; s/_per_s": [0-9]+\.[0-9]{3}/_per_s": R/g'
 kill "$slow" 2> /dev/null
 wait "$slow" 2> /dev/null
 
@@ -317,11 +320,49 @@ printf '%s\n' "Equiv cmd line: msend -b200000 -m8000 -n1 -p1000 -s0 -S4096 -t 12
     "interval 0.600-0.900 s to 127.0.0.1:PORT: 0 msgs, 0 msgs/s, 0.000 Mbit/s" > "$WORK/stallint.want"
 sed -E "s/\b$PORT\b/PORT/g" "$WORK/stallint.out" | head -6 > "$WORK/stallint.got"
 expect_same "stalled send, --interval: the intervals told while it waited" "$WORK/stallint.want" "$WORK/stallint.got"
-tail -1 "$WORK/stallint.out" | sed -E "s/\b$PORT\b/PORT/g; s/in $NZ s,/in T s,/" > "$WORK/stallint.last"
-echo "total to 127.0.0.1:PORT: 0 msgs in T s, 0 msgs/s, 0.000 Mbit/s" > "$WORK/stallint.lastwant"
+# The total: the messages that went whole before the stop (those of the
+# write cut short too), however many the socket's room took.
+tail -1 "$WORK/stallint.out" |
+    sed -E "s/\b$PORT\b/PORT/g; s/: [0-9]+ msgs in [0-9.]+ s, [0-9]+ msgs\/s, [0-9.]+ Mbit/: N msgs in T s, R msgs\/s, M Mbit/" \
+    > "$WORK/stallint.last"
+echo "total to 127.0.0.1:PORT: N msgs in T s, R msgs/s, M Mbit/s" > "$WORK/stallint.lastwant"
 expect_same "stalled send, --interval: the total" "$WORK/stallint.lastwant" "$WORK/stallint.last"
 kill "$slow" 2> /dev/null
 wait "$slow" 2> /dev/null
+
+# TCP, the receiver stopped (SIGSTOP) while msend sends 60000-byte
+# messages four to a write: Ctrl-C comes while a write waits for room,
+# part of it taken. --summary and --json's end tell the same messages and
+# bytes: the bytes the socket took (--summary counted the whole write,
+# --json none of it). Let go on, the receiver reads exactly those bytes
+# and the echo's.
+spawn "$WORK/cutrx.out" "$MDUMP" -q -t --summary 0.0.0.0 "$PORT"
+cutrx=$SPAWNED
+wait_listening "" tcp "$PORT" 10
+kill -STOP "$cutrx"
+spawn "$WORK/cut.out" "$MSEND" --summary --json -n 50000 -b 10 -p 0 -m 60000 -qq -t 127.0.0.1 "$PORT"
+cut=$SPAWNED
+# send_queue: msend's bytes queued on its connection (ss's Send-Q).
+send_queue() { ss -Htn state established "dport = :$PORT" 2> /dev/null | awk '{ print $2; exit }'; }
+queued=0 deadline=$((SECONDS + 10))
+while now=$(send_queue); [ "${now:-0}" = 0 ] || [ "$now" != "$queued" ]; do
+    [ "$SECONDS" -ge "$deadline" ] && break
+    queued=${now:-0}
+    sleep 0.3
+done
+expect_ctrl_c "cut-short write" "$cut" "msend" 1000
+summary=$(sed -nE 's/^msend: ([0-9]+) messages, ([0-9]+) bytes in .*/\1 \2/p' "$WORK/cut.out")
+json=$(sed -nE 's/^\{"event": "end", .*"messages": ([0-9]+), "bytes": ([0-9]+),.*/\1 \2/p' "$WORK/cut.out")
+expect_same_text() { printf '%s\n' "$2" > "$WORK/same.want"; printf '%s\n' "$3" > "$WORK/same.got"; expect_same "$1" "$WORK/same.want" "$WORK/same.got"; }
+expect_same_text "cut-short write: --summary's messages and bytes are --json's" "$json" "$summary"
+kill -CONT "$cutrx"
+wait_exit "$cutrx" 10
+expect_status "cut-short write: the receiver, let go on (EOF)" 0 "$STATUS"
+equiv=$(sed -nE 's/^\{"event": "start", .*"equiv": "([^"]*)".*/\1/p' "$WORK/cut.out")
+echo_bytes=$((${#equiv} + 24)) # "echo sender equiv cmd: ", the Equiv line, its NUL
+received=$(sed -nE 's/^mdump: [0-9]+ reads, ([0-9]+) bytes, .*/\1/p' "$WORK/cutrx.out")
+expect_same_text "cut-short write: the receiver read the bytes msend told and the echo's" \
+    "$((${json#* } + echo_bytes))" "$received"
 
 # msend's own lines into a pipe whose reader reads nothing ("Sending 9
 # bytes" for each of 20000 a second fill it within a second): Ctrl-C ends
@@ -360,5 +401,79 @@ ended connect 130 's/"version": "[^"]*"/"version": "V"/'
 exec 3>&- 4>&-
 kill "$holder" 2> /dev/null
 wait "$holder" 2> /dev/null
+
+# ---- each program's end on SIGINT, SIGTERM and SIGHUP: what it writes
+# when a run ends (msend's --summary line, also without --json or
+# --interval; the JSON end objects; mdump's --summary; mpong's results),
+# then 128 + the signal's number: SIGHUP (129) ends a run as SIGTERM does.
+spawn "$WORK/endrx.out" "$MDUMP" -q 0.0.0.0 "$PORT"
+endrx=$SPAWNED
+wait_listening "" udp "$PORT" 10
+json_mask='s/"version": "[^"]*"/"version": "V"/; s/"seconds": '"$NZ"'/"seconds": S/;
+    s/"msgs_per_s": '"$NZ"'/"msgs_per_s": R/; s/"bits_per_s": '"$NZ"'/"bits_per_s": B/'
+for sig in INT TERM HUP; do
+    case $sig in INT) status=130 ;; TERM) status=143 ;; *) status=129 ;; esac
+    # msend --summary alone: the signal after the echo and two messages,
+    # in the pause before the third (1 s: a machine busy elsewhere does
+    # not make msend fall behind and send the third at once; the bound
+    # counts the 2 s before the signal).
+    shimmed "summary-$sig" "$sig" sends:3 "$MSEND" --summary -qq -p 1000 -u 127.0.0.1 "$PORT"
+    echo "msend: 2 messages, 18 bytes in S s: R messages/s, M Mbit/s" > "$WORK/summary-$sig.want"
+    said "$sig" "ended before its time" "summary-$sig"
+    BOUND=8 ended "summary-$sig" "$status" 's/in '"$NZ"' s: [1-9][0-9]* messages\/s, [0-9]+\.[0-9] Mbit/in S s: R messages\/s, M Mbit/'
+    # msend --json, likewise.
+    shimmed "json-$sig" "$sig" sends:3 "$MSEND" --json -u 127.0.0.1 "$PORT"
+    printf '%s\n' '{"event": "start", "program": "msend", "version": "V", "equiv": "msend -b1 -m0 -n0 -p1000 -s0 -S65536 -u 127.0.0.1 PORT", "transport": "udp", "destination": "127.0.0.1", "port": PORT, "messages": null, "loops": 1, "rate_msgs_per_s": null, "interval_s": null, "timestamp": false}' \
+        '{"event": "end", "status": '"$status"', "stopped": true, "tests": 1, "messages": 2, "bytes": 18, "seconds": S, "msgs_per_s": R, "bits_per_s": B, "unsent_messages": 0, "unsent_echoes": 0, "unsent_stats": 0, "refused": 0, "filtered": 0}' \
+        > "$WORK/json-$sig.want"
+    said "$sig" "ended before its time" "json-$sig"
+    BOUND=8 ended "json-$sig" "$status" "$json_mask"
+    # mdump --json --summary: one datagram, then the signal.
+    shimmed "mdump-$sig" "$sig" receives:1 "$MDUMP" --json --summary 0.0.0.0 "$((PORT + 1))"
+    wait_listening "" udp "$((PORT + 1))" 10
+    "$SENDRAW" udp 127.0.0.1 "$((PORT + 1))" text:hello
+    printf '%s\n' '{"event": "start", "program": "mdump", "version": "V", "equiv": "mdump -p0 -Q2 -r4194304 0.0.0.0 PORT1", "transport": "udp", "groups": ["0.0.0.0"], "port": PORT1, "interface": null, "interval_s": null}' \
+        '{"event": "stream", "group": "0.0.0.0", "source": "127.0.0.1", "source_port": SPORT, "messages": 1, "bytes": 5, "seconds": 0.000000, "msgs_per_s": 0.000, "bits_per_s": 0.000, "lost": null, "duplicates": null, "reordered": null, "stray": null, "restarts": null, "highest": null, "unnumbered": 1, "jitter_us": null, "delay_min_us": null, "delay_avg_us": null, "delay_max_us": null, "clocks_disagree": null}' \
+        '{"event": "end", "status": '"$status"', "reason": "interrupted", "datagrams": 1, "bytes": 5, "messages": 1, "lost": 0, "untracked": 0, "groups": [{"group": "0.0.0.0", "streams": 1, "messages": 1, "lost": 0, "duplicates": 0, "reordered": 0}]}' \
+        "mdump: 1 datagrams, 5 bytes, 1 messages, 0.000000 s from first to last message: 0 messages/s, 0.000 Mbit/s" \
+        "mdump: 0.0.0.0 from 127.0.0.1.SPORT: 1 msgs in 0.000 s, 0 msgs/s, 0.000 Mbit/s, no sequence numbers" \
+        > "$WORK/mdump-$sig.want"
+    said "$sig" returned "mdump-$sig"
+    ended "mdump-$sig" "$status" 's/"version": "[^"]*"/"version": "V"/; s/"source_port": [0-9]+/"source_port": SPORT/;
+        s/127\.0\.0\.1\.[0-9]+/127.0.0.1.SPORT/'
+    # mpong: the initiator's --json object, nobody answering; the
+    # reflector's --announce line.
+    shimmed "initiator-$sig" "$sig" - "$MPONG" -i -u --json -s 50 --timeout 20s 127.0.0.1 "$((PORT + 1))"
+    echo '{"role": "initiator", "transport": "udp", "address": "127.0.0.1", "port": PORT1, "status": '"$status"', "stopped": true, "cycles": 50, "warmup": 20, "timeout_ms": 20000, "interval_ms": 0, "sent": 0, "received": 0, "lost": 0, "late": 0, "not_sent": 0, "duplicates": 0, "strays": 0, "rtt_us": null, "percentiles_of": 0}' \
+        > "$WORK/initiator-$sig.want"
+    said "$sig" "ended before its time" "initiator-$sig"
+    ended "initiator-$sig" "$status" ''
+    shimmed "reflector-$sig" "$sig" - "$MPONG" --announce -u 127.0.0.1 "$((PORT + 2))"
+    printf '%s\n' "Reflecting datagrams to 127.0.0.1:PORT3 back to each sender" \
+        "0 datagrams reflected" > "$WORK/reflector-$sig.want"
+    said "$sig" "ended before its time" "reflector-$sig"
+    ended "reflector-$sig" "$status" "s/\\b$((PORT + 3))\\b/PORT3/"
+done
+
+# msend --summary stopped in the pause after the echo: its line, no
+# message sent.
+shimmed summary-echo INT sends:1 "$MSEND" --summary -qq -u 127.0.0.1 "$PORT"
+echo "msend: 0 messages, 0 bytes in 0.000000 s: 0 messages/s, 0.0 Mbit/s" > "$WORK/summary-echo.want"
+said INT "ended before its time" summary-echo
+ended summary-echo 130 ''
+
+# SIGHUP ignored when msend started (nohup): it stays so, and the run
+# goes on to its end.
+rm -f "$WORK/nohup.report"
+env --ignore-signal=HUP LD_PRELOAD="$SIGNAL_SHIM" MTOOLS_SIGNAL=HUP MTOOLS_SIGNAL_AFTER_SENDS=2 \
+    MTOOLS_SIGNAL_REPORT="$WORK/nohup.report" "$MSEND" --summary -qq -n 2 -u 127.0.0.1 "$PORT" \
+    > "$WORK/nohup.out" 2>&1 &
+SHIMMED=$!
+PIDS+=("$SHIMMED")
+echo "msend: 2 messages, 18 bytes in S s: R messages/s, M Mbit/s" > "$WORK/nohup.want"
+said HUP "ran its whole time" nohup
+BOUND=8 ended nohup 0 's/in '"$NZ"' s: [1-9][0-9]* messages\/s, [0-9]+\.[0-9] Mbit/in S s: R messages\/s, M Mbit/'
+kill "$endrx" 2> /dev/null
+wait "$endrx" 2> /dev/null
 
 finish

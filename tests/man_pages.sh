@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # man_pages.sh - the man pages (man/*.1, mdoc): `mandoc -T lint` finds
 # nothing at warning level or above, and each page documents every option
-# its program's --help lists (as an item of its option list). Needs MSEND,
+# its program's --help lists (as an item of its option list), and the same
+# exit statuses as --help (exit_statuses). Needs MSEND,
 # MDUMP, MPONG (the programs' paths) and mandoc; without mandoc: skipped
 # (status 4).
 set -u
@@ -15,6 +16,35 @@ if ! command -v mandoc > /dev/null; then
 fi
 checks=0 failures=0
 fail() { failures=$((failures + 1)); echo "FAIL: $*" >&2; }
+
+# exit_statuses TOOL HELP PAGE_TEXT: the paragraph of --help that begins
+# "Exit status:" (its last) names the same statuses as the page's EXIT
+# STATUS section (every number in each: 130 and the 143 of SIGTERM
+# alike), and is filled: no line of it could have taken the next line's
+# first word within the help's widest line.
+exit_statuses() {
+    local tool=$1 help=$2 text=$3 paragraph in_help in_page width early
+    paragraph=$(sed -n '/^Exit status:/,/^$/p' <<< "$help")
+    in_help=$(grep -oE '\b[0-9]+\b' <<< "$paragraph" | sort -un | tr '\n' ' ')
+    in_page=$(awk '/^EXIT STATUS/ { on = 1; next } on && /^[A-Z]/ { on = 0 } on' <<< "$text" |
+              grep -oE '\b[0-9]+\b' | sort -un | tr '\n' ' ')
+    checks=$((checks + 1))
+    if [ -n "$in_help" ] && [ "$in_help" = "$in_page" ]; then
+        echo "ok: $tool --help and $tool.1 list the exit statuses $in_help"
+    else
+        fail "$tool --help lists the exit statuses '$in_help', $tool.1 '$in_page'"
+    fi
+    width=$(awk '{ if (length($0) > w) w = length($0) } END { print w }' <<< "$help")
+    early=$(awk -v w="$width" 'NR > 1 && $0 != "" { split($0, f, " ");
+                if (length(prev) + 1 + length(f[1]) <= w) print "\"" prev "\" (then \"" f[1] "\")" }
+                { prev = $0 }' <<< "$paragraph")
+    checks=$((checks + 1))
+    if [ -z "$early" ]; then
+        echo "ok: $tool --help: its exit statuses fill their lines (up to $width columns)"
+    else
+        fail "$tool --help: an exit-status line ends early: $early"
+    fi
+}
 
 for tool in msend mdump mpong mcheck; do
     page=$SRC/man/$tool.1
@@ -52,6 +82,8 @@ for tool in msend mdump mpong mcheck; do
             fail "$tool.1 does not document $opt (no item for it)"
         fi
     done
+    [ "$tool" = mcheck ] && continue
+    exit_statuses "$tool" "$help" "$text"
 done
 echo "man_pages: $checks checks, $failures failed"
 [ "$failures" -eq 0 ]

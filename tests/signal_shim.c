@@ -3,7 +3,7 @@
  * after the program looked at its "interrupted" flag and before the call
  * began. A program that only looks at the flag sleeps through it; one
  * whose waits also end on a signal that came before them returns at once.
- *   MTOOLS_SIGNAL=INT|TERM     the signal; without it the shim does nothing
+ *   MTOOLS_SIGNAL=INT|TERM|HUP the signal; without it the shim does nothing
  *   MTOOLS_SIGNAL_AFTER_SENDS=n  only once n send calls (send, sendto,
  *                              sendmsg, sendmmsg) have returned (default 0)
  *   MTOOLS_SIGNAL_AFTER_RECEIVES=n  and n receive calls (recv, recvfrom,
@@ -86,8 +86,10 @@ static void read_settings(void)
         signal_number = SIGINT;
     } else if (strcmp(name, "TERM") == 0) {
         signal_number = SIGTERM;
+    } else if (strcmp(name, "HUP") == 0) {
+        signal_number = SIGHUP;
     } else {
-        fprintf(stderr, "signal_shim: MTOOLS_SIGNAL=%s: INT or TERM\n", name);
+        fprintf(stderr, "signal_shim: MTOOLS_SIGNAL=%s: INT, TERM or HUP\n", name);
         abort();
     }
     skip_left = skip ? strtol(skip, NULL, 10) : 0;
@@ -176,7 +178,8 @@ static void say(const char *fmt, ...)
 /* The signal, said first: a call that never returns leaves that line. */
 static void raise_now(const char *call, const char *limit)
 {
-    say("SIG%s before %s (%s)\n", signal_number == SIGTERM ? "TERM" : "INT", call, limit);
+    say("SIG%s before %s (%s)\n",
+        signal_number == SIGTERM ? "TERM" : signal_number == SIGHUP ? "HUP" : "INT", call, limit);
     clock_gettime(CLOCK_MONOTONIC, &raised_at);
     raise(signal_number);
 }

@@ -117,6 +117,27 @@ static void test_msend_options(void)
               "msend -b1 -m0 -n9223372036854775807 -p1000 -s0 -S65536 "
               "239.1.1.1 12000");
     CHECK(mo.num_bursts == 9223372036854775807LL);
+    CHECK(msend_test_messages(&mo) == 9223372036854775807ULL);
+    /* -n x -b (x -l): up to 2^64 - 1 messages, each count of them exact
+     * (JSON's start said null, until stopped, for a product past it). */
+    CHECK_STR(msend_eq("-n 9223372036854775807 -b 2 239.1.1.1 12000"),
+              "msend -b2 -m0 -n9223372036854775807 -p1000 -s0 -S65536 "
+              "239.1.1.1 12000");
+    CHECK(msend_test_messages(&mo) == 18446744073709551614ULL);
+    CHECK_STR(msend_eq("-n 9223372036854775807 -b 2147483647 239.1.1.1 12000"),
+              "BAD: -n 9223372036854775807 x -b 2147483647: more messages than msend can "
+              "count; -n x -b must be at most 18446744073709551615 (-n 0 sends until "
+              "stopped)");
+    CHECK_STR(msend_eq("-l 2 -n 4611686018427387904 -b 2 239.1.1.1 12000"),
+              "BAD: -l 2 x -n 4611686018427387904 x -b 2: more messages than msend can "
+              "count; -l x -n x -b must be at most 18446744073709551615 (-n 0 sends until "
+              "stopped)");
+    CHECK_STR(msend_eq("-l 2 -n 4611686018427387903 -b 2 239.1.1.1 12000"),
+              "msend -b2 -m0 -n4611686018427387903 -p1000 -s0 -S65536 "
+              "239.1.1.1 12000");
+    CHECK_STR(msend_eq("--rate 10 -n 9223372036854775807 -b 3 239.1.1.1 12000"),
+              "BAD: -n 9223372036854775807 x -b 3: more messages than msend can count; "
+              "-n x -b must be at most 18446744073709551615 (-n 0 sends until stopped)");
     CHECK_STR(msend_eq("-p 200 239.1.1.1 12000"),
               "msend -b1 -m0 -n0 -p200 -s0 -S65536 239.1.1.1 12000");
     CHECK_STR(msend_eq("-n 3 -p 0 239.1.1.1 12000"),

@@ -335,6 +335,11 @@ static void test_span_rate(void)
     /* One message, or no span: no rate. */
     CHECK(flow_span_rate(1, 1, 1.0) == 0.0 && flow_span_rate(5, 5, 0.0) == 0.0);
     CHECK(flow_span_rate(5, 5, -1.0) == 0.0 && flow_span_rate(0, 0, 1.0) == 0.0);
+    /* Three spans (msend -l 3) of 5 messages 10 ms apart: 40 ms each, 12
+     * gaps in 120 ms, 100 a second; 100-byte messages, 80 kbit/s. */
+    CHECK(fabs(flow_spans_rate(15, 15, 3, 0.120) - 100.0) < 1e-9);
+    CHECK(fabs(flow_spans_rate(1500, 15, 3, 0.120) * 8 - 80000.0) < 1e-6);
+    CHECK(flow_spans_rate(3, 3, 3, 1.0) == 0.0 && flow_spans_rate(2, 2, 3, 1.0) == 0.0);
     flow_table_free(&t);
 }
 

@@ -822,12 +822,15 @@ static void test_tracking(void)
           fb->seq->reordered == 1 && fb->seq->highest == 13);
     /* The old counts go on as they were: every message since the echo. */
     CHECK(g.r.received == 5 && g.r.messages_total == 16);
+    /* Their bytes, the echoes' not among them (mdump's --summary rate). */
+    CHECK(g.r.message_bytes_total == 11 * 9 + 1 + 5 * 9);
     /* A stat: its lines as ever, the stream's counts untouched. */
     DG(&g, "stat 5");
     CHECK_STR(take(&g), STAT_LINES(5, 5, "0.000000"));
     /* Without an arrival nothing is counted per stream. */
     DG(&g, "Message e");
     CHECK(fb->messages == 5 && flow_count(&t) == 2);
+    CHECK(g.r.message_bytes_total == 11 * 9 + 1 + 5 * 9 + 9);
     rig_close(&g);
     flow_table_free(&t);
 

@@ -41,6 +41,7 @@ typedef struct fake {
     int64_t oversleep_us; /* each sleep_until wakes this much late */
     int64_t wall_offset_us; /* the wall clock: now_us + this */
     size_t stop_after;  /* stopped() once this many datagrams went; 0: never */
+    size_t stream_take; /* bytes one stream write takes at most; 0: all */
     /* every datagram that went, end to end, and their lengths */
     uint8_t *bytes;
     size_t bytes_len;
@@ -107,13 +108,15 @@ static long fake_send_datagrams(void *ctx, const uint8_t *data, const uint32_t *
 static long fake_send_stream(void *ctx, const uint8_t *data, size_t len, int timeout_ms)
 {
     fake *f = ctx;
-    (void)timeout_ms; /* a fake stream always has room */
+    (void)timeout_ms; /* a fake stream has room for stream_take bytes at once */
     const step *s = step_of(f, ++f->calls);
     if (s && s->fail) {
         f->class = s->class;
         logf_(f, "%ld: write %zu failed\n", ms(f), len);
         return -1;
     }
+    if (f->stream_take && len > f->stream_take)
+        len = f->stream_take;
     keep(f, data, len);
     logf_(f, "%ld: write %zu\n", ms(f), len);
     return (long)len;
@@ -307,6 +310,30 @@ static long busy_send(void *ctx, const uint8_t *data, const uint32_t *lens, size
     return fake_send_datagrams(ctx, data, lens, count);
 }
 
+/* Starts the rig with sends that are busy from from_us to until_us
+ * (busy_send) and runs a test to its end. */
+static void run_busy(rig *g, int64_t from_us, int64_t until_us)
+{
+    rig_start(g);
+    g->snd.io.send_datagrams = busy_send;
+    busy_from_us = from_us;
+    busy_until_us = until_us;
+    CHECK(sender_run_test(&g->snd, ECHO, 6) == 0);
+}
+
+/* A send function after which a stop is asked (the fake's stop_after)
+ * that makes the next call fail, as Ctrl-C cuts a blocking send short. */
+static long stopping_send(void *ctx, const uint8_t *data, const uint32_t *lens, size_t count)
+{
+    fake *f = ctx;
+    if (f->stop_after > 0 && f->sent >= f->stop_after) {
+        f->class = SEND_ERROR_FATAL;
+        f->calls++;
+        return -1;
+    }
+    return fake_send_datagrams(ctx, data, lens, count);
+}
+
 /* A send function after which the clock has moved on: by stall_us once
  * stall_after datagrams went (the sender stopped: SIGSTOP, a paused VM),
  * and by slow_us for each datagram (a sender that cannot keep up). */
@@ -489,11 +516,8 @@ static void test_schedule(void)
     rig_open(&g);
     g.c.num_bursts = 3;
     g.c.pause_ms = 100;
-    rig_start(&g);
-    g.snd.io.send_datagrams = busy_send;
-    busy_from_us = 1000000; /* the first message waits 150 ms */
-    busy_until_us = 1150000;
-    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    /* the first message waits 150 ms */
+    run_busy(&g, 1000000, 1150000);
     CHECK(strstr(g.f.log, "1150: send 1 of 1\n"
                           "1150: BURST_END\n"
                           "1150: BURST_WAIT 0 us\n"
@@ -681,6 +705,65 @@ static void test_chunks(void)
     rig_close(&g);
 }
 
+/* ---- what went, when a stop or a failure cuts a chunk short */
+
+/* Starts the rig with stops asked (the fake's stop_after) and, unless
+ * NULL, sends of its own, and runs a test, which the stop ends. */
+static void run_to_stop(rig *g,
+                        long (*send)(void *, const uint8_t *, const uint32_t *, size_t))
+{
+    rig_start(g);
+    g->snd.io.stopped = fake_stopped;
+    if (send)
+        g->snd.io.send_datagrams = send;
+    CHECK(sender_run_test(&g->snd, ECHO, 6) == SENDER_STOPPED);
+}
+
+static void test_cut_short(void)
+{
+    rig g;
+    /* TCP, a receiver that reads slowly: each write takes 45 bytes of a
+     * chunk of 10 messages of 20; stopped after the echo and two writes.
+     * The bytes the socket took count, 90, and the 4 messages in them
+     * that went whole: --summary (MESSAGES_SENT) and --json (the counts)
+     * say the same (the first counted the chunk's 200 bytes, the second
+     * none of it). */
+    rig_open(&g);
+    g.c.burst_count = 10;
+    g.c.msg_len = 20;
+    g.c.stream = true;
+    g.f.stream_take = 45;
+    g.f.stop_after = 3;
+    run_to_stop(&g, NULL);
+    CHECK(strstr(g.f.log, "1000: write 45\n1000: write 45\n"
+                          "1000: MESSAGES_SENT 4 messages 90 bytes 0.000 s\n") != NULL);
+    CHECK(g.snd.counts.messages == 4 && g.snd.counts.message_bytes == 90);
+    CHECK(g.snd.counts.bytes == 7 + 90);
+    rig_close(&g);
+
+    /* Datagrams: a stop after the first 3 of a chunk of 10 counts those 3
+     * (the chunk was not counted at all). */
+    rig_open(&g);
+    g.c.burst_count = 10;
+    g.f.take = 3;
+    g.f.stop_after = 4;
+    run_to_stop(&g, stopping_send);
+    CHECK(strstr(g.f.log, "MESSAGES_SENT 3 messages 27 bytes") != NULL);
+    CHECK(g.snd.counts.messages == 3 && g.snd.counts.message_bytes == 27);
+    rig_close(&g);
+
+    /* A datagram not sent (the queue full for 1 s) is a message done, but
+     * no byte the socket took. */
+    rig_open(&g);
+    g.c.num_bursts = 2;
+    g.c.pause_ms = 2000;
+    run_busy(&g, 1000000, 2500000);
+    CHECK(strstr(g.f.log, "MESSAGES_SENT 2 messages 9 bytes") != NULL);
+    CHECK(g.snd.counts.messages == 2 && g.snd.counts.unsent_messages == 1 &&
+          g.snd.counts.message_bytes == 9 && g.snd.counts.bytes == 7 + 9);
+    rig_close(&g);
+}
+
 /* ---- failed sends */
 
 static void test_soft_errors(void)
@@ -742,11 +825,8 @@ static void test_busy_limit(void)
     rig_open(&g);
     g.c.burst_count = 2;
     g.f.take = 1;
-    rig_start(&g);
-    g.snd.io.send_datagrams = busy_send;
-    busy_from_us = 1000000; /* busy for 2.5 s from the first message */
-    busy_until_us = 3500000;
-    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
+    /* busy for 2.5 s from the first message */
+    run_busy(&g, 1000000, 3500000);
     /* Each message tried for 1 s, then counted as not sent; the path's
      * trouble told once. */
     CHECK(g.snd.counts.unsent_messages == 2 && g.snd.counts.messages == 2);
@@ -1082,20 +1162,27 @@ static void test_moved_on(void)
 
 /* ---- intervals (--interval) */
 
+/* 250 messages at 100 a second, --interval 1s, then the stat's pause:
+ * the test run and finished. */
+static void run_hundred_a_second(rig *g, int stat_pause_ms)
+{
+    rig_open(g);
+    g->c.num_bursts = 250;
+    g->c.rate_msgs_per_s = 100;
+    g->c.interval_us = 1000000;
+    g->c.stat_pause_ms = stat_pause_ms;
+    g->c.bursts_unseen = true;
+    rig_start(g);
+    CHECK(sender_run_test(&g->snd, ECHO, 6) == 0);
+    CHECK(sender_finish(&g->snd) == 0);
+}
+
 static void test_intervals(void)
 {
     rig g;
     /* 100 a second for 250 messages, an interval of 1 s: two whole ones
      * and the rest when the sender finishes, after the stat's pause. */
-    rig_open(&g);
-    g.c.num_bursts = 250;
-    g.c.rate_msgs_per_s = 100;
-    g.c.interval_us = 1000000;
-    g.c.stat_pause_ms = 300;
-    g.c.bursts_unseen = true;
-    rig_start(&g);
-    CHECK(sender_run_test(&g.snd, ECHO, 6) == 0);
-    CHECK(sender_finish(&g.snd) == 0);
+    run_hundred_a_second(&g, 300);
     CHECK(strstr(g.f.log, "2000: INTERVAL 0.000000-1.000000 s 100 messages 984 bytes\n") !=
           NULL);
     CHECK(strstr(g.f.log, "3000: INTERVAL 1.000000-2.000000 s 100 messages 1000 bytes\n") !=
@@ -1123,8 +1210,20 @@ static void test_intervals(void)
                           "2000: BURST_BEGIN 9\n") != NULL);
     CHECK(strstr(g.f.log, "3000: INTERVAL 1.500000-2.000000 s 0 messages 0 bytes\n"
                           "3000: BURST_BEGIN 9\n") != NULL);
-    /* finish: nothing more than the last burst's instant */
-    CHECK(occurrences(g.f.log, "INTERVAL") == 4);
+    /* finish: the last burst, at an interval's start, in the part of its
+     * slot within that interval (it was in no interval at all). */
+    CHECK(strstr(g.f.log, "3000: INTERVAL 2.000000-2.500000 s 1 messages 9 bytes\n") != NULL);
+    CHECK(occurrences(g.f.log, "INTERVAL") == 5);
+    rig_close(&g);
+
+    /* The same rate without the stat: the part under way ends with the
+     * last message's slot, 2.5 s, 50 messages at 100 a second (it ended at
+     * the last message, 2.49 s: 102 a second). */
+    run_hundred_a_second(&g, 0);
+    CHECK(strstr(g.f.log, "3490: INTERVAL 2.000000-2.500000 s 50 messages 500 bytes\n") !=
+          NULL);
+    CHECK(strstr(g.f.log, "MESSAGES_SENT 250 messages 2484 bytes 2.490 s\n") != NULL);
+    CHECK(occurrences(g.f.log, "INTERVAL") == 3);
     rig_close(&g);
 }
 
@@ -1180,6 +1279,7 @@ int main(void)
     test_schedule();
     test_stopped();
     test_chunks();
+    test_cut_short();
     test_soft_errors();
     test_busy_limit();
     test_path_errors();

@@ -381,6 +381,7 @@ bool receiver_datagram_from(receiver *r, const uint8_t *data, size_t len,
         return on_stat(r, data + WIRE_STAT_LEN, len - WIRE_STAT_LEN, stream_seen(r));
     r->received++;
     r->messages_total++;
+    r->message_bytes_total += len;
     flow *f = stream_of(r, false);
     if (f)
         count_message(r, f, data, len);

@@ -64,6 +64,8 @@ typedef struct receiver {
     uint64_t expected_seq; /* -v */
     bool loss_seen;        /* a 'stat' reported fewer received than sent */
     uint64_t messages_total; /* every message counted, never reset */
+    uint64_t message_bytes_total; /* their bytes (datagrams: a TCP stream's
+                                     messages are counted, not measured) */
     /* TCP stream scanning */
     scan_state state;
     uint8_t matched[RECEIVER_MARKERS]; /* bytes matched of each marker text */

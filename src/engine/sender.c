@@ -248,11 +248,18 @@ int sender_finish(sender *snd)
     if (!snd->intervals_begun)
         return 0;
     int rc = intervals_due(snd);
-    int64_t now = snd->io.now_us(snd->io.ctx);
-    /* The part under way, when anything went in it. */
-    if (rc == 0 && now > snd->interval_start_us &&
+    /* The part under way, when anything went in it, up to now; or, when
+     * the schedule ended right before, to the end of its last message's
+     * slot (within the interval): ended at the last message, it held one
+     * message more than its time (n messages 1/r s apart in (n - 1) / r
+     * s), and its rate was too high by that one. */
+    int64_t end = snd->io.now_us(snd->io.ctx);
+    int64_t interval_end_us = snd->interval_start_us + snd->config.interval_us;
+    if (snd->schedule_end_us > end)
+        end = snd->schedule_end_us < interval_end_us ? snd->schedule_end_us : interval_end_us;
+    if (rc == 0 && end > snd->interval_start_us &&
         snd->counts.messages > snd->interval_messages)
-        rc = interval_end(snd, snd->interval_origin_us, now);
+        rc = interval_end(snd, snd->interval_origin_us, end);
     return rc;
 }
 
@@ -411,10 +418,21 @@ static int failed(sender *snd)
     return SENDER_FAILED;
 }
 
+/* How far a chunk's send got, also when a stop or a failure cut it
+ * short: its datagrams (messages) done, sent or given up on (counted as
+ * not sent, or dropped by the firewall), and the bytes the socket took:
+ * those of the datagrams sent; on a stream every byte written, the part
+ * of a message cut short included. */
+typedef struct chunk_done {
+    size_t messages;
+    size_t bytes;
+} chunk_done;
+
 /* Sends datagrams; those that could not be sent are added to *unsent.
- * 0, or SENDER_FAILED after an error that cannot heal. */
+ * 0, SENDER_STOPPED, or SENDER_FAILED after an error that cannot heal;
+ * *done says how far it got. */
 static int send_datagrams(sender *snd, const uint8_t *data, const uint32_t *lens,
-                          size_t count, unsigned long long *unsent)
+                          size_t count, unsigned long long *unsent, chunk_done *done)
 {
     bool second_try = false;
     int64_t busy_since_us = 0;
@@ -434,60 +452,90 @@ static int send_datagrams(sender *snd, const uint8_t *data, const uint32_t *lens
                 continue;
             case SEND_UNSENT:
                 (*unsent)++;
-                sent = 1;
                 break;
             case SEND_DROPPED:
-                sent = 1;
                 break;
             case SEND_FAIL:
                 return failed(snd);
             }
+            data += lens[0]; /* given up on: not taken */
+            lens++;
+            count--;
+            done->messages++;
+        } else {
+            for (long k = 0; k < sent; k++) {
+                data += lens[k];
+                done->bytes += lens[k];
+            }
+            lens += sent;
+            count -= (size_t)sent;
+            done->messages += (size_t)sent;
         }
         second_try = false;
         busy_since_us = 0;
-        for (long k = 0; k < sent; k++)
-            data += lens[k];
-        lens += sent;
-        count -= (size_t)sent;
     }
     return 0;
 }
 
-/* Sends the datagrams of a chunk (or its bytes, on a stream). */
+/* done->messages: how many of the messages of lens[0..count-1] went
+ * whole in the done->bytes a stream took. */
+static void whole_messages(chunk_done *done, const uint32_t *lens, size_t count)
+{
+    size_t whole = 0;
+    done->messages = 0;
+    while (done->messages < count && whole + lens[done->messages] <= done->bytes)
+        whole += lens[done->messages++];
+}
+
+static int send_stream(sender *snd, const uint8_t *data, const uint32_t *lens, size_t count,
+                       chunk_done *done);
+
+/* Sends the datagrams of a chunk (or its bytes, on a stream): 0, a
+ * report's status, SENDER_STOPPED or SENDER_FAILED; *done says how far it
+ * got (the bytes taken are added to counts.bytes). */
 static int send_chunk(sender *snd, const uint8_t *data, const uint32_t *lens,
-                      size_t count, unsigned long long *unsent)
+                      size_t count, unsigned long long *unsent, chunk_done *done)
+{
+    memset(done, 0, sizeof *done);
+    int rc = snd->config.stream ? send_stream(snd, data, lens, count, done)
+                                : send_datagrams(snd, data, lens, count, unsent, done);
+    snd->counts.bytes += done->bytes;
+    return rc;
+}
+
+/* TCP rides out a path that fails for a while by itself (it sends
+ * again); an error here means the connection is gone. While it waits
+ * for room (a receiver that reads slowly, or not at all), the intervals
+ * that end are told on time. */
+static int send_stream(sender *snd, const uint8_t *data, const uint32_t *lens, size_t count,
+                       chunk_done *done)
 {
     size_t total = 0;
     for (size_t i = 0; i < count; i++)
         total += lens[i];
-    snd->counts.bytes += total;
-    if (!snd->config.stream)
-        return send_datagrams(snd, data, lens, count, unsent);
-    /* TCP rides out a path that fails for a while by itself (it sends
-     * again); an error here means the connection is gone. While it waits
-     * for room (a receiver that reads slowly, or not at all), the
-     * intervals that end are told on time. */
-    size_t done = 0;
-    while (done < total) {
+    int rc = 0;
+    while (rc == 0 && done->bytes < total) {
         int wait_ms = -1;
         if (snd->intervals_begun) {
             int64_t left_us = snd->interval_start_us + snd->config.interval_us -
                               snd->io.now_us(snd->io.ctx);
             wait_ms = left_us > 0 ? (int)((left_us + 999) / 1000) : 0;
         }
-        long n = snd->io.send_stream(snd->io.ctx, data + done, total - done, wait_ms);
-        if (n < 0)
-            return stop_asked(snd) ? SENDER_STOPPED : failed(snd);
-        done += (size_t)n;
-        if (done < total) {
-            int rc = intervals_due(snd);
-            if (rc != 0)
-                return rc;
-            if (stop_asked(snd))
-                return SENDER_STOPPED;
+        long n = snd->io.send_stream(snd->io.ctx, data + done->bytes, total - done->bytes,
+                                     wait_ms);
+        if (n < 0) {
+            rc = stop_asked(snd) ? SENDER_STOPPED : failed(snd);
+            break;
+        }
+        done->bytes += (size_t)n;
+        if (done->bytes < total) {
+            rc = intervals_due(snd);
+            if (rc == 0 && stop_asked(snd))
+                rc = SENDER_STOPPED;
         }
     }
-    return 0;
+    whole_messages(done, lens, count);
+    return rc;
 }
 
 /* Sends messages *next .. *next + count - 1, a chunk at a time. */
@@ -504,12 +552,18 @@ static int send_messages(sender *snd, unsigned long long *next, unsigned long lo
             snd->lens[n++] = (uint32_t)len;
             offset += len;
         }
-        int rc = send_chunk(snd, snd->chunk, snd->lens, n, &snd->counts.unsent_messages);
+        chunk_done done;
+        int rc = send_chunk(snd, snd->chunk, snd->lens, n, &snd->counts.unsent_messages,
+                            &done);
+        /* What went counts, also when a stop or a failure cut the chunk
+         * short: --summary, --json and the intervals all tell it. */
+        *next += done.messages;
+        snd->counts.messages += done.messages;
+        snd->counts.message_bytes += done.bytes;
+        if (done.messages > 0)
+            snd->last_sent_us = snd->io.now_us(snd->io.ctx);
         if (rc != 0)
             return rc;
-        *next += n;
-        snd->counts.messages += n;
-        snd->counts.message_bytes += offset;
         count -= n;
         if (plain_waits(snd))
             continue;
@@ -520,6 +574,15 @@ static int send_messages(sender *snd, unsigned long long *next, unsigned long lo
             return rc;
     }
     return 0;
+}
+
+/* A schedule's end: rc, and when it is 0 (it ran to its end) end_us, the
+ * end of its last message's slot, kept for sender_finish. */
+static int schedule_ended(sender *snd, int rc, int64_t end_us)
+{
+    if (rc == 0)
+        snd->schedule_end_us = end_us;
+    return rc;
 }
 
 /* The messages of a test on an even rate: message k goes when
@@ -596,7 +659,7 @@ static int send_paced(sender *snd, unsigned long long *sent, int64_t start_us)
         if (rc == 0 && stop_asked(snd))
             rc = SENDER_STOPPED;
     }
-    return rc;
+    return schedule_ended(snd, rc, rate_due_us(start_us, msgs_per_s, *sent));
 }
 
 /* The bursts on their schedule, each starting pause_ms after the one
@@ -650,16 +713,20 @@ static int send_scheduled(sender *snd, unsigned long long *sent, int64_t start_u
         if (rc != 0)
             return rc;
     }
-    return 0;
+    /* The last burst's slot ends a pause after its start. */
+    return schedule_ended(snd, 0, start_us + bursts * (int64_t)c->pause_ms * 1000);
 }
 
-/* The test's messages (send_scheduled), then what went and in how long:
- * told also when a stop or a failure cut the test short, so that the
- * totals cover the time of every message counted. */
+/* The test's messages (send_scheduled), then what went and in how long,
+ * from the first message to the last (as mdump's totals: the rates over
+ * it count the messages after the first, measure/flow.h): told also when
+ * a stop or a failure cut the test short. */
 static int send_bursts(sender *snd, unsigned long long *sent)
 {
-    unsigned long long bytes_before = snd->counts.bytes;
+    unsigned long long bytes_before = snd->counts.message_bytes;
     int64_t start_us = snd->io.now_us(snd->io.ctx);
+    snd->last_sent_us = start_us;
+    snd->schedule_end_us = 0;
     intervals_begin(snd, start_us);
     int rc = send_scheduled(snd, sent, start_us);
     /* A move not yet told (the sending ended behind), before the totals;
@@ -673,8 +740,8 @@ static int send_bursts(sender *snd, unsigned long long *sent)
     memset(&e, 0, sizeof e);
     e.kind = SENDER_MESSAGES_SENT;
     e.messages = *sent;
-    e.bytes = snd->counts.bytes - bytes_before;
-    e.seconds = (double)(snd->io.now_us(snd->io.ctx) - start_us) / 1e6;
+    e.bytes = snd->counts.message_bytes - bytes_before;
+    e.seconds = *sent > 1 ? (double)(snd->last_sent_us - start_us) / 1e6 : 0.0;
     int told = tell(snd, &e);
     return rc != 0 ? rc : told;
 }
@@ -691,7 +758,9 @@ static int send_stat(sender *snd, unsigned long long sent)
         rc = tell_kind(snd, SENDER_STAT_SEND);
     if (rc != 0)
         return rc;
-    return send_chunk(snd, (const uint8_t *)stat, &stat_len, 1, &snd->counts.unsent_stats);
+    chunk_done done;
+    return send_chunk(snd, (const uint8_t *)stat, &stat_len, 1, &snd->counts.unsent_stats,
+                      &done);
 }
 
 int sender_run_test(sender *snd, const char *echo, size_t echo_len)
@@ -701,11 +770,21 @@ int sender_run_test(sender *snd, const char *echo, size_t echo_len)
         return rc;
     /* The echo datagram carries its NUL. */
     uint32_t echo_bytes = (uint32_t)echo_len + 1;
-    rc = send_chunk(snd, (const uint8_t *)echo, &echo_bytes, 1, &snd->counts.unsent_echoes);
+    chunk_done done;
+    rc = send_chunk(snd, (const uint8_t *)echo, &echo_bytes, 1, &snd->counts.unsent_echoes,
+                    &done);
     if (rc == 0)
         rc = tell_kind(snd, SENDER_ECHO_SENT);
     if (rc == 0)
         rc = pause_ms(snd, ECHO_SETTLE_MS);
+    if (rc < 0) {
+        /* A stop or a failure before the first message: none went, told
+         * as when one cuts the bursts short. */
+        sender_event e;
+        memset(&e, 0, sizeof e);
+        e.kind = SENDER_MESSAGES_SENT;
+        (void)tell(snd, &e); /* rc, the stop or failure, is what ends the test */
+    }
     if (rc != 0)
         return rc;
 

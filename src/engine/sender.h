@@ -111,7 +111,8 @@ typedef enum {
                               message's length */
     SENDER_BURST_END,
     SENDER_MESSAGES_SENT,  /* the bursts went, or a stop or a failure cut them
-                              short: messages, bytes, seconds */
+                              short (or came before them, in the echo or
+                              its pause: all 0): messages, bytes, seconds */
     SENDER_STAT_PAUSE,     /* before the pause before the 'stat' */
     SENDER_STAT_SEND,      /* the 'stat' is about to go */
     SENDER_TEST_END,       /* messages: the test's count */
@@ -136,8 +137,9 @@ typedef struct sender_event {
     size_t message_bytes;
     unsigned long long messages;
     unsigned long long bytes;
-    double seconds;     /* from the first burst's start to the last's end, or to
-                           the stop; SENDER_INTERVAL: the interval's end */
+    double seconds;     /* SENDER_MESSAGES_SENT: from the first message's
+                           send to the end of the last's (0 for fewer than
+                           two); SENDER_INTERVAL: the interval's end */
     double start_s;     /* SENDER_INTERVAL: its start */
     const char *reason; /* the system's text of the error */
     int64_t wait_us;    /* SENDER_BURST_WAIT: microseconds until the next
@@ -151,9 +153,13 @@ typedef int sender_report_fn(void *ctx, const sender_event *e);
 /* What could not be sent, and why. The receiver's 'stat' counts
  * messages only: a lost echo or stat is what explains a silent one. */
 typedef struct sender_counts {
-    unsigned long long messages; /* of every test, sent or not */
-    unsigned long long bytes;    /* handed to the socket, echoes and stats too */
-    unsigned long long message_bytes; /* the messages' bytes alone */
+    unsigned long long messages; /* of every test, sent or not (not a
+                                    message that a stop cut short) */
+    unsigned long long bytes;    /* that the socket took, echoes and stats
+                                    too: not those of a datagram not sent;
+                                    on a stream every byte written, the part
+                                    of a message a stop cut short included */
+    unsigned long long message_bytes; /* the messages' bytes alone, so taken */
     unsigned long long refused;  /* sends answered by 'port unreachable' */
     unsigned long long filtered; /* datagrams this host's firewall dropped */
     unsigned long long unsent_echoes, unsent_messages, unsent_stats;
@@ -186,6 +192,9 @@ typedef struct sender {
     /* the schedule's moves not yet told (SENDER_SCHEDULE_MOVED) */
     int64_t moved_us;
     unsigned long long moved_messages;
+    int64_t last_sent_us;  /* when the test's last message went so far */
+    int64_t schedule_end_us; /* the end of the last test's schedule: its last
+                                message's slot (0: a stop or a failure ended it) */
 } sender;
 
 /* 0, or -1 when out of memory. c->payload must outlive the sender. */
@@ -203,8 +212,10 @@ enum {
  * bursts, the 'stat'. Datagrams that could not be sent are counted and
  * the schedule goes on (see sender.c for each kind of failure). */
 int sender_run_test(sender *snd, const char *echo, size_t echo_len);
-/* After the last test: the interval under way, up to now, when messages
- * went in it (SENDER_INTERVAL). 0 or a report's status. */
+/* After the last test: the interval under way, when messages went in it
+ * (SENDER_INTERVAL): up to now, or up to the end of the last message's
+ * slot on the schedule (the next one's due time, within the interval)
+ * when that is later. 0 or a report's status. */
 int sender_finish(sender *snd);
 
 /* Message k, at out: "Message <k>", then with msg_len a NUL and zeros to

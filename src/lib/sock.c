@@ -577,6 +577,14 @@ int sock_local_addr(sock_t s, sock_addr *a)
     return getsockname(s, (struct sockaddr *)&a->storage, &a->len) == 0 ? 0 : -1;
 }
 
+/* sock_send_stream's end before all went: -1, or after an interrupt the
+ * bytes that went before it (the caller's counts then hold what the
+ * socket took; its next call is the -1). */
+static long send_ended(size_t done)
+{
+    return sock_interrupted() && done > 0 ? (long)done : -1;
+}
+
 long sock_send_stream(sock_t s, const void *data, size_t len, int timeout_ms)
 {
     const char *p = data;
@@ -594,7 +602,7 @@ long sock_send_stream(sock_t s, const void *data, size_t len, int timeout_ms)
                 continue;
             }
             if (whole < 0 && whole != SOCK_OS_SEND_IN_STEPS)
-                return -1;
+                return send_ended(done);
         }
         /* Never blocking in send (POSIX: MSG_DONTWAIT; Windows: the socket
          * is non-blocking, sock_os_connected): an interrupt would not end
@@ -623,7 +631,7 @@ long sock_send_stream(sock_t s, const void *data, size_t len, int timeout_ms)
         }
         if (sock_os_wait_writable(s, wait_ms) < 0 &&
             (sock_interrupted() || !sock_error_interrupted()))
-            return -1; /* interrupted, or the wait failed */
+            return send_ended(done); /* interrupted, or the wait failed */
     }
     return (long)done;
 }

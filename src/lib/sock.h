@@ -203,9 +203,10 @@ int sock_local_addr(sock_t s, sock_addr *a);
  * waited for room, or -1 on an error. It never blocks in send itself
  * (POSIX: MSG_DONTWAIT; Windows: the socket is non-blocking): when there
  * is no room it waits for some, and an interrupt ends that wait (-1,
- * sock_error_interrupted()). On Windows, without a time limit, it is one
- * overlapped send that waits for room itself (fewer round trips), in a
- * wait an interrupt ends in the same way. */
+ * sock_error_interrupted(); or, when some of the bytes went before it,
+ * how many: the next call is the -1). On Windows, without a time limit,
+ * it is one overlapped send that waits for room itself (fewer round
+ * trips), in a wait an interrupt ends in the same way. */
 long sock_send_stream(sock_t s, const void *data, size_t len, int timeout_ms);
 /* One datagram on a connected socket. */
 long sock_send(sock_t s, const void *data, size_t len);
@@ -277,10 +278,12 @@ bool sock_error_not_local(void);
 void sock_hold_std_fds(void);
 
 /* Ctrl-C and termination: after sock_catch_interrupts(), a console
- * interrupt (SIGINT, SIGTERM; Windows: its console's Ctrl-C, Ctrl-Break
- * and close) sets a flag that sock_interrupted() returns, and blocking
- * calls return -1 with sock_error_interrupted() true. Returns the signal
- * number seen, or 0.
+ * interrupt (SIGINT, SIGTERM, SIGHUP; Windows: its console's Ctrl-C,
+ * Ctrl-Break and close) sets a flag that sock_interrupted() returns, and
+ * blocking calls return -1 with sock_error_interrupted() true.
+ * sock_interrupted() returns the signal number seen (Windows: 2 for
+ * Ctrl-C, 15 for the others), or 0. A signal ignored when the program
+ * started (nohup, a shell's background job) stays ignored.
  *
  * Every wait of this layer (sock_wait_readable, sock_wait_readable_any,
  * sock_recv_datagrams_wait, sock_connect_timeout, sock_send_stream's wait

@@ -68,7 +68,8 @@ bool sock_os_would_block(void);
 /* Sends len bytes (at most 0x40000000) on a connected stream socket in one
  * call that the system carries on by itself while the socket buffer fills
  * and drains, and waits for it to end in a wait an interrupt ends: the
- * bytes sent, or -1 (interrupted: the send is cancelled, and
+ * bytes sent (interrupted: the send is cancelled, and those that went
+ * before it are told), or -1 (interrupted before any went:
  * sock_error_interrupted()); SOCK_OS_SEND_IN_STEPS where there is no such
  * call (POSIX: sock_send_stream's MSG_DONTWAIT steps cost nothing more) or
  * the system would not take it now. Windows: an overlapped WSASend. There

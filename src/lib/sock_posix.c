@@ -150,8 +150,10 @@ void sock_catch_interrupts(void)
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0; /* no SA_RESTART: blocking calls return EINTR */
-    int signals[2] = {SIGINT, SIGTERM};
-    for (int i = 0; i < 2; i++) {
+    /* SIGHUP (the terminal or the session gone) as SIGTERM: the run's
+     * end written, 129. */
+    int signals[3] = {SIGINT, SIGTERM, SIGHUP};
+    for (int i = 0; i < 3; i++) {
         struct sigaction old;
         /* Started with the signal ignored (nohup, a background job): keep
          * it so, as the shell asked. */

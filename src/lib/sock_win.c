@@ -525,6 +525,9 @@ long sock_os_send_whole(sock_t s, const void *data, size_t len)
              * ignores the cancel cannot hold Ctrl-C (ov is static). */
             if (WaitForSingleObject(send_done, 1000) == WAIT_OBJECT_0)
                 (void)WSAGetOverlappedResult(s, &ov, &sent, FALSE, &flags);
+            if (sent > 0)
+                return (long)sent; /* what went before the interrupt; the
+                                      next call is the -1 */
             set_interrupted_error();
             return -1;
         }

@@ -277,6 +277,19 @@ static uint64_t messages_total(const session *ss)
     return n;
 }
 
+/* The bytes of every message counted, of every group (datagrams); over
+ * TCP every byte read, for its messages are not told apart from the echo
+ * and stat in the stream. */
+static uint64_t message_bytes_total(const session *ss)
+{
+    if (ss->opts->tcp)
+        return ss->bytes;
+    uint64_t n = 0;
+    for (size_t g = 0; ss->groups && g < ss->group_count; g++)
+        n += ss->groups[g].rx.message_bytes_total;
+    return n;
+}
+
 /* Counts what a batch brought, for --summary and --json; the time window runs from
  * the first to the last batch holding messages (not the echo before them
  * or the stat after). */
@@ -541,11 +554,13 @@ static int finish(session *ss, int status)
     if (ss->opts->summary && ss->receiving) {
         double seconds = (double)(ss->last_us - ss->first_us) / 1e6;
         unsigned long long messages = (unsigned long long)messages_total(ss);
+        /* The rates are the messages' (their payload: not the echo's or
+         * the stat's bytes, which the bytes before them count). */
         fprintf(stderr, "mdump: %llu %s, %llu bytes, %llu messages, %.6f s from "
                         "first to last message: %.0f messages/s, %.3f Mbit/s\n",
                 ss->units, ss->opts->tcp ? "reads" : "datagrams", ss->bytes,
                 messages, seconds, flow_span_rate((double)messages, messages, seconds),
-                flow_span_rate((double)ss->bytes, messages, seconds) * 8 / 1e6);
+                flow_span_rate((double)message_bytes_total(ss), messages, seconds) * 8 / 1e6);
         summary_streams(ss);
     }
     if (out_tell_failed(&ss->o))

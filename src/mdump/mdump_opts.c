@@ -64,8 +64,9 @@ const char mdump_help[] =
     "                         (repeatable)\n"
     "\n"
     "Exit status: 0 done (EOF, or a 'stat' with -s), 1 network or system\n"
-    "error, 2 bad command line, 3 timed out, 4 loss (--loss-status);\n"
-    "130 after Ctrl-C.\n";
+    "error, 2 bad command line, 3 timed out, 4 loss (--loss-status); 130\n"
+    "after Ctrl-C (143 after SIGTERM, 129 after SIGHUP), 141 stdout's reader\n"
+    "gone.\n";
 
 enum { LONG_HELP = 256, LONG_VERSION, LONG_IDLE, LONG_ACCEPT, LONG_LOSS,
        LONG_SUMMARY, LONG_INTERVAL, LONG_JSON };

@@ -313,11 +313,16 @@ void flow_interval_done(flow *f)
     jitter_delay_restart(&f->interval);
 }
 
+double flow_spans_rate(double count, uint64_t messages, uint64_t spans, double seconds)
+{
+    if (messages <= spans || !(seconds > 0))
+        return 0.0;
+    return count * ((double)(messages - spans) / (double)messages) / seconds;
+}
+
 double flow_span_rate(double count, uint64_t messages, double seconds)
 {
-    if (messages < 2 || !(seconds > 0))
-        return 0.0;
-    return count * ((double)(messages - 1) / (double)messages) / seconds;
+    return flow_spans_rate(count, messages, 1, seconds);
 }
 
 /* From the first message's arrival to the last's. */

@@ -48,6 +48,12 @@
  * messages (all of it when count is the messages). 0 for fewer than two
  * messages or a span that is not positive. */
 double flow_span_rate(double count, uint64_t messages, double seconds);
+/* The same over `spans` such spans (msend's tests, each from its first
+ * message to its last, each with at least one), seconds their times added
+ * up: they hold messages - spans gaps, and the count is taken as its part
+ * after each span's first message, count * (messages - spans) / messages.
+ * 0 when messages <= spans or seconds is not positive. */
+double flow_spans_rate(double count, uint64_t messages, uint64_t spans, double seconds);
 
 /* The counts when the last interval ended. */
 typedef struct flow_mark {

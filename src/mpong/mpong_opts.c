@@ -61,10 +61,11 @@ const char mpong_help[] =
     "p99.9, max) and \"<n> sent, <n> received, <n> lost, <n> late\" (late:\n"
     "lost cycles whose reply came after their wait). Ctrl-C ends it with\n"
     "the results so far.\n"
-    "Exit status: 0 done, 1 network or system error (stdout's too),\n"
-    "2 bad command line, 3 no reply at all (initiator) or nothing received\n"
+    "Exit status: 0 done, 1 network or system error (stdout's too), 2 bad\n"
+    "command line, 3 no reply at all (initiator) or nothing received\n"
     "(reflector, --idle-timeout), 5 received but could reflect nothing\n"
-    "(reflector); 130 after Ctrl-C.\n";
+    "(reflector); 130 after Ctrl-C (143 after SIGTERM, 129 after SIGHUP), 141\n"
+    "stdout's reader gone.\n";
 
 enum { LONG_HELP = 256, LONG_VERSION, LONG_TIMEOUT, LONG_INTERVAL, LONG_WARMUP,
        LONG_HISTOGRAM, LONG_JSON, LONG_IDLE, LONG_ANNOUNCE };

@@ -6,7 +6,6 @@
  * the bytes); this file opens and sets up the socket and turns what the
  * sender reports into those lines. */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "lib/out.h"
 #include "lib/prog.h"
 #include "lib/sock.h"
+#include "measure/flow.h"
 #include "measure/jsonw.h"
 #include "msend/msend_opts.h"
 
@@ -28,7 +28,9 @@ typedef struct session {
     char dest_text[SOCK_ADDR_TEXT];
     sender snd;
     bool dots_pending;      /* -q's dots, not yet ended by a line */
-    double sending_s;       /* the tests' time from first to last message */
+    double sending_s;       /* the tests' times from first to last message */
+    unsigned long long spans; /* the tests that sent messages: each span's first
+                                 is not in the rates (measure/flow.h) */
     out *text;              /* stdout's lines, written at each flush_stdout */
     int64_t flushed_us;     /* when flush_before_wait last wrote them */
 } session;
@@ -175,14 +177,15 @@ static int on_sender_event(void *ctx, const sender_event *e)
         return on_burst_end(ss);
     case SENDER_MESSAGES_SENT:
         ss->sending_s += e->seconds;
+        ss->spans += e->messages > 0;
         if (!o->summary)
             return 0;
         if ((rc = flush_stdout(ss)) != 0)
             return rc;
         fprintf(stderr, "msend: %llu messages, %.0f bytes in %.6f s: %.0f messages/s, "
                         "%.1f Mbit/s\n", e->messages, (double)e->bytes, e->seconds,
-                e->seconds > 0 ? (double)e->messages / e->seconds : 0.0,
-                e->seconds > 0 ? (double)e->bytes * 8 / e->seconds / 1e6 : 0.0);
+                flow_span_rate((double)e->messages, e->messages, e->seconds),
+                flow_span_rate((double)e->bytes, e->messages, e->seconds) * 8 / 1e6);
         return 0;
     case SENDER_STAT_PAUSE:
         ss->dots_pending = false;
@@ -266,13 +269,10 @@ static int put_start(const session *ss, const char *equiv)
     jsonw_kv_string(&w, "destination", host);
     jsonw_kv_uint(&w, "port", o->pos.port);
     jsonw_key(&w, "messages");
-    unsigned long long per_test = (unsigned long long)o->num_bursts *
-                                  (unsigned long long)o->burst_count;
-    if (o->num_bursts == 0 ||
-        (unsigned long long)o->num_bursts > ULLONG_MAX / (unsigned long long)o->burst_count)
-        jsonw_null(&w);
+    if (o->num_bursts == 0)
+        jsonw_null(&w); /* until stopped */
     else
-        jsonw_uint(&w, per_test);
+        jsonw_uint(&w, msend_test_messages(o));
     jsonw_kv_uint(&w, "loops", (uint64_t)o->loops);
     jsonw_key(&w, "rate_msgs_per_s");
     if (o->has_rate)
@@ -297,8 +297,9 @@ static int put_end(const session *ss, int tests_run, int status, bool stopped)
     const msend_opts *o = ss->o;
     const sender_counts *n = &ss->snd.counts;
     double seconds = ss->sending_s;
-    double msgs_per_s = seconds > 0 ? (double)n->messages / seconds : 0.0;
-    double bits_per_s = seconds > 0 ? (double)n->message_bytes * 8 / seconds : 0.0;
+    double msgs_per_s = flow_spans_rate((double)n->messages, n->messages, ss->spans, seconds);
+    double bits_per_s =
+        flow_spans_rate((double)n->message_bytes, n->messages, ss->spans, seconds) * 8;
     if (!o->json) {
         if (o->interval_ms == 0)
             return 0;
@@ -328,6 +329,15 @@ static int put_end(const session *ss, int tests_run, int status, bool stopped)
     jsonw_kv_uint(&w, "filtered", n->filtered);
     jsonw_object_end(&w);
     return put_json(ss, &w);
+}
+
+/* Whether a signal (Ctrl-C, SIGTERM, SIGHUP) stops the sending instead of
+ * ending msend at once: when the run has an end to write (--interval's
+ * total line, --json's end object, --summary's line), which it then
+ * writes before it exits with 128 + the signal's number. */
+static bool has_run_end(const msend_opts *o)
+{
+    return o->interval_ms > 0 || o->json || o->summary;
 }
 
 static bool interrupted(void *ctx)
@@ -550,9 +560,7 @@ static int run_tests(session *ss, const char *echo, size_t echo_len, int *tests_
     sender_socket sock;
     sender_io io;
     sender_socket_io(&sock, ss->s, &ss->dest, &io);
-    /* Intervals and JSON end with a last line or object even after
-     * Ctrl-C, which then stops the test instead of the program. */
-    if (o->interval_ms > 0 || o->json)
+    if (has_run_end(o))
         io.stopped = interrupted;
     if (sender_init(&ss->snd, &c, &io, on_sender_event, ss) != 0) {
         prog_error("out of memory");
@@ -661,7 +669,7 @@ int main(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     int started = prog_start_sockets();
-    if (started == 0 && (opts.interval_ms > 0 || opts.json))
+    if (started == 0 && has_run_end(&opts))
         sock_catch_interrupts();
     rc = run(&opts, &text, started);
     out_close(&text);

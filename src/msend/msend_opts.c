@@ -55,7 +55,7 @@ const char msend_help[] =
     "               give up a TCP connect after this long: ms, or seconds\n"
     "               with an s (\"5s\"); default: the system's (minutes)\n"
     "  --summary    after each test, how many messages and bytes went, and\n"
-    "               how fast (on stderr)\n"
+    "               how fast (on stderr), also after Ctrl-C\n"
     "  --rate R     an even rate instead of bursts: R messages a second\n"
     "               (\"50000\", \"50k\", \"1.5M\") or payload bits a second\n"
     "               (\"200Mbit\", \"1Gbit\"; needs -m or -P); -n x -b messages\n"
@@ -82,8 +82,9 @@ const char msend_help[] =
     "A send that fails on the way (no route, address gone, link down) is\n"
     "said once on stderr, counted, and the schedule goes on.\n"
     "Exit status: 0 done, 1 network or system error (stdout's too), 2 bad\n"
-    "command line,\n"
-    "5 done, but some datagrams could not be sent (stderr says which).\n";
+    "command line, 5 done, but some datagrams could not be sent (stderr says\n"
+    "which); 130 after Ctrl-C (143 after SIGTERM, 129 after SIGHUP), 141\n"
+    "stdout's reader gone.\n";
 
 enum { LONG_HELP = 256, LONG_VERSION, LONG_CONNECT_TIMEOUT, LONG_SUMMARY, LONG_RATE,
        LONG_DURATION, LONG_INTERVAL, LONG_JSON, LONG_TIMESTAMP };
@@ -187,16 +188,41 @@ static bool rate_rules(msend_opts *o, bool pause_typed, bool bursts_typed,
     return true;
 }
 
+/* -l x -n x -b, the messages of the run, at most ULLONG_MAX: every count
+ * of them (a test's in JSON's start and in its 'stat', the run's in the
+ * end object, the message numbers) fits 64 bits. (As a time: 2^64
+ * messages take 584 years at a billion a second; -n 0 is the way to send
+ * until stopped.) */
+static bool count_rules(const msend_opts *o, cli_error *err)
+{
+    unsigned long long bursts = (unsigned long long)o->num_bursts;
+    unsigned long long per_burst = (unsigned long long)o->burst_count; /* >= 1 */
+    unsigned long long loops = (unsigned long long)o->loops;            /* >= 1 */
+    if (bursts <= ULLONG_MAX / per_burst && bursts * per_burst <= ULLONG_MAX / loops)
+        return true;
+    if (o->loops > 1)
+        cli_fail(err, "-l %d x -n %lld x -b %d: more messages than msend can count; "
+                 "-l x -n x -b must be at most %llu (-n 0 sends until stopped)",
+                 o->loops, o->num_bursts, o->burst_count, ULLONG_MAX);
+    else
+        cli_fail(err, "-n %lld x -b %d: more messages than msend can count; -n x -b "
+                 "must be at most %llu (-n 0 sends until stopped)",
+                 o->num_bursts, o->burst_count, ULLONG_MAX);
+    return false;
+}
+
+unsigned long long msend_test_messages(const msend_opts *o)
+{
+    return (unsigned long long)o->num_bursts * (unsigned long long)o->burst_count;
+}
+
 /* --timestamp: the send time goes after the "Message <n>" text, in -m's
  * room; UDP only (mdump reads no send times from a TCP stream). */
 /* A test's last message number (numbers start again at each test):
- * the longest text. ULLONG_MAX for -n 0 (forever) or past it. */
+ * the longest text. ULLONG_MAX for -n 0 (forever). */
 static unsigned long long last_number(const msend_opts *o)
 {
-    if (o->num_bursts > 0 &&
-        (unsigned long long)o->num_bursts <= ULLONG_MAX / (unsigned long long)o->burst_count)
-        return (unsigned long long)o->num_bursts * (unsigned long long)o->burst_count - 1;
-    return ULLONG_MAX;
+    return o->num_bursts > 0 ? msend_test_messages(o) - 1 : ULLONG_MAX;
 }
 
 bool msend_numbers_cut(const msend_opts *o, unsigned long long *first_cut, size_t *need)
@@ -438,8 +464,9 @@ scanned:
                  "which must be from 1 to 255", o->pos.typed[2]);
         return OPTS_BAD;
     }
+    /* count_rules first: the numbers of timestamp_rules come from it. */
     if (!rate_rules(o, pause_typed, bursts_typed, burst_count_typed, err) ||
-        !timestamp_rules(o, err))
+        !count_rules(o, err) || !timestamp_rules(o, err))
         return OPTS_BAD;
     if (o->num_bursts == 0 && o->loops > 1) {
         cli_fail(err, "-l %d: -n 0 sends until Ctrl-C, so the test is never "

@@ -51,6 +51,11 @@ typedef struct msend_opts {
 
 opts_result msend_parse(int argc, char **argv, msend_opts *o, cli_error *err);
 
+/* The messages of a test, -n x -b; 0 for -n 0 (until stopped). What
+ * msend counts fits 64 bits: msend_parse refuses -l x -n x -b above
+ * ULLONG_MAX. */
+unsigned long long msend_test_messages(const msend_opts *o);
+
 /* Whether -m is shorter than a test's longest "Message <n>" text over
  * UDP or multicast (the text is then cut at -m, as the spec says, and a
  * receiver reading the numbers reads cut ones: made-up duplicates and

@@ -10,7 +10,12 @@
 #     group with --family 6);
 #   - over loopback the hints name this machine's firewall, not options
 #     loopback refuses (--linux-addr) or the Windows side (a connection
-#     timed out, nothing arrived, lo down);
+#     timed out, nothing arrived, lo down); lo down names lo once, for
+#     the network unreachable and for mdump refusing 127.0.0.1 alike;
+#   - a program refusing its command line (status 2): an older build is
+#     suggested only for an option it does not know; an address that is
+#     not this host's (lo down; a --linux-addr of another host, between
+#     two sides) names the address, anything else the row's own line;
 #   - between two sides (WSL's mirrored mode faked; the Windows side's
 #     programs are the Linux ones under their .exe names): multicast6 rows
 #     get the multicast hints in IPv6 terms, and a round trip without a
@@ -141,8 +146,10 @@ verdict: FAIL - 0 of 2 runs passed
 END
 expect_same "loopback, dropped: rows and hints" "$WORK/dropped.want" "$WORK/dropped.out"
 in_ns nft delete table inet mtfault
-# lo never up (a namespace as made): no route to 127.0.0.1; the hint
-# names lo, not the WSL network.
+# lo never up (a namespace as made): no route to 127.0.0.1, and mdump
+# refuses 127.0.0.1 as its multicast interface (a usage error about this
+# host, not about mcheck's command line); the hint names lo, once, not
+# the WSL network and not an older build.
 DOWN=mtmhd$$
 ip netns add "$DOWN" || { fail "ip netns add $DOWN"; exit 1; }
 NETNS_CREATED+=("$DOWN")
@@ -160,6 +167,71 @@ Likely cause (network unreachable): lo is down or lacks 127.0.0.1 or ::1
 verdict: FAIL - 0 of 2 runs passed
 END
 expect_same "loopback, lo down: rows and hint" "$WORK/lo-down.want" "$WORK/lo-down.out"
+MDUMP_NOADDR="mdump: interface '127.0.0.1': not an address of this host (an interface is one of its addresses, names or indexes)"
+ip netns exec "$DOWN" "$MCHECK" "${RUN[@]}" --timeout 2 --transports multicast > "$WORK/lo-down-m.out" 2>&1
+expect_status "loopback, lo down, multicast" 1 $?
+cat > "$WORK/lo-down-m.want" <<END
+Checking this machine over loopback (127.0.0.1).
+$HEAD
+multicast  loopback        FAIL        0         0       -         -       -  -          $MDUMP_NOADDR
+
+Likely cause (not an address of this host): lo is down or lacks 127.0.0.1 or ::1
+  (ip addr show dev lo).
+
+verdict: FAIL - 0 of 1 runs passed
+END
+expect_same "loopback, lo down, multicast: row and hint" "$WORK/lo-down-m.want" "$WORK/lo-down-m.out"
+ip netns exec "$DOWN" "$MCHECK" "${RUN[@]}" --timeout 2 > "$WORK/lo-down-all.out" 2>&1
+expect_status "loopback, lo down, every transport" 1 $?
+cat > "$WORK/lo-down-all.want" <<END
+Checking this machine over loopback (127.0.0.1).
+$HEAD
+tcp        loopback        FAIL        0         0       -         -       -  -          sender: network unreachable
+udp        loopback        FAIL        0         0       -         -       -  -          sender: network unreachable
+multicast  loopback        FAIL        0         0       -         -       -  -          $MDUMP_NOADDR
+
+Likely cause (network unreachable, not an address of this host): lo is down or lacks 127.0.0.1 or ::1
+  (ip addr show dev lo).
+
+verdict: FAIL - 0 of 3 runs passed
+END
+expect_same "loopback, lo down, every transport: rows and one hint" "$WORK/lo-down-all.want" "$WORK/lo-down-all.out"
+
+# ---- a program that refuses its command line (status 2): an option it
+# does not know suggests an older build; any other refusal does not, and
+# the row gives the program's own line. (The prefix stands in for them.)
+# shellcheck disable=SC2016 # the wrapper's own $1 and $@
+printf '%s\n' '#!/bin/sh' 'mode=$1' 'shift' 'case $mode:$1 in' \
+    "    old:*/mdump) echo \"mdump: unknown option '--loss-status'\" >&2; echo 'usage: mdump [options]' >&2; exit 2 ;;" \
+    "    refuses:*/msend) echo \"msend: port '12000': refused here\" >&2; echo 'usage: msend [options]' >&2; exit 2 ;;" \
+    'esac' 'exec "$@"' > "$WORK/refuses"
+chmod +x "$WORK/refuses"
+in_ns "$MCHECK" "${RUN[@]}" --timeout 2 --transports udp --linux-run "$WORK/refuses old" > "$WORK/old.out" 2>&1
+expect_status "an older mdump" 1 $?
+cat > "$WORK/old.want" <<END
+Checking this machine over loopback (127.0.0.1).
+$HEAD
+udp        loopback        FAIL        0         0       -         -       -  lo         mdump: unknown option '--loss-status'
+
+A program did not know an option mcheck gave it: an older msend/mdump?
+  Use the ones next to mcheck (Linux64/, Win64/) or rebuild them (scripts/build-binaries).
+
+verdict: FAIL - 0 of 1 runs passed
+END
+expect_same "an older mdump: row and hint" "$WORK/old.want" "$WORK/old.out"
+in_ns "$MCHECK" "${RUN[@]}" --timeout 2 --transports udp --linux-run "$WORK/refuses refuses" > "$WORK/cmdline.out" 2>&1
+expect_status "msend refuses" 1 $?
+cat > "$WORK/cmdline.want" <<END
+Checking this machine over loopback (127.0.0.1).
+$HEAD
+udp        loopback        FAIL        0         0       -         -       -  lo         msend: port '12000': refused here
+
+A program refused the command line mcheck gave it, for the reason in its row:
+  check mcheck's options it came from (--group, --port, --windows-addr, --linux-addr).
+
+verdict: FAIL - 0 of 1 runs passed
+END
+expect_same "msend refuses: row and hint" "$WORK/cmdline.want" "$WORK/cmdline.out"
 
 # ---- WSL's mirrored mode faked (kernel name, wslinfo and interop, in a
 # mount namespace): both sides in one namespace on one veth address, its default
@@ -217,6 +289,24 @@ END
 expect_same "mirrored multicast6 dropped: rows and hints" "$WORK/m6.want" "$WORK/m6.out"
 expect_same "mirrored multicast6 dropped: nothing on stderr" /dev/null "$WORK/m6.err"
 ip netns exec "$HOST" nft delete table inet mtfault
+# A --linux-addr this host does not have: mdump (w2l) and msend (l2w)
+# refuse it as their interface; the hint names the addresses given, not
+# an older build.
+as_wsl --timeout 2 --transports multicast --linux-addr 10.78.0.9 > "$WORK/noaddr.out" 2> "$WORK/noaddr.err"
+expect_status "mirrored, --linux-addr not this host's" 1 $?
+cat > "$WORK/noaddr.want" <<END
+Checking Windows 10.78.0.2 <-> Linux 10.78.0.9 (WSL mirrored mode).
+$HEAD
+multicast  Windows->Linux  FAIL        0         0       -         -       -  $DEVCOL mdump: interface '10.78.0.9': not an address of this host (an interface is one of its addresses, names or indexes)
+multicast  Linux->Windows  FAIL        0         0       -         -       -  $DEVCOL msend: interface '10.78.0.9': not an address of this host (an interface is one of its addresses, names or indexes)
+
+Likely cause (not an address of this host): a side does not have the address mcheck
+  gave its program as the interface: check --windows-addr and --linux-addr (ip addr; ipconfig).
+
+verdict: FAIL - 0 of 2 runs passed
+END
+expect_same "mirrored, --linux-addr not this host's: rows and hint" "$WORK/noaddr.want" "$WORK/noaddr.out"
+expect_same "mirrored, --linux-addr not this host's: nothing on stderr" /dev/null "$WORK/noaddr.err"
 # mpong's probes dropped (port 12001), msend's messages through: the rows
 # pass without a round trip, and the hint names mpong.exe's firewall rule.
 ip netns exec "$HOST" nft add table inet mtfault

@@ -12,6 +12,9 @@
 #     out and 'received' what mdump counted (not its reads), and the row
 #     says the sender was stopped, not that a connection timed out; what
 #     a --linux-run prefix started beside it is stopped with it;
+#   - a receiver, sender, reflector or mpong initiator that ends early
+#     or fails without an ERROR line: the row says its exit status and
+#     its first line on stderr (a NOTE passed over);
 #   - the round trip: a figure for UDP and multicast, '-' for TCP and for
 #     failed runs; mpong's probes dropped: the row passes, its rtt-us is
 #     '-' and the detail says no reply came, within the bound.
@@ -216,6 +219,36 @@ Likely cause (sender stopped at the time limit): the receiver stopped taking the
 verdict: FAIL - 0 of 1 runs passed
 END
 expect_same "stalled: the row" "$WORK/stalled.want" "$WORK/stalled.got"
+
+# ---- a program that ends early, or fails, without an ERROR line: the
+# row carries its first line on stderr (not its stdout, not a NOTE), not
+# only its exit status. The prefix stands in for the failing program.
+# shellcheck disable=SC2016 # the wrapper's own $1 and $@
+printf '%s\n' '#!/bin/sh' 'mode=$1' 'shift' 'case $mode:$1 in' \
+    '    receiver-early:*/mdump) echo "a line on stdout"; echo "mdump: cannot start here" >&2; exit 1 ;;' \
+    '    receiver-late:*/mdump) echo "Equiv cmd line: mdump"; sleep 2; echo "mdump: gave up" >&2; exit 1 ;;' \
+    '    sender:*/msend) echo "NOTE: a note first" >&2; echo "msend: lost its way" >&2; exit 1 ;;' \
+    '    initiator:*/mpong) case " $* " in *" -i "*) echo "mpong: the initiator broke" >&2; exit 1 ;; esac ;;' \
+    '    reflector:*/mpong) case " $* " in *" --announce "*) echo "Reflecting datagrams"; echo "ERROR: the reflector broke" >&2; exit 1 ;; esac ;;' \
+    'esac' 'exec "$@"' > "$WORK/fails"
+chmod +x "$WORK/fails"
+# ended MODE STATUS DETAIL: mcheck over UDP with the prefix in MODE exits
+# with STATUS, its row's result and detail DETAIL ('PASS ...' with a round
+# trip's note, the figures masked).
+ended() {
+    in_ns "$MCHECK" "${RUN[@]}" --timeout 2 --transports udp --linux-run "$WORK/fails $1" > "$WORK/$1.out" 2> "$WORK/$1.err"
+    expect_status "ends early ($1)" "$2" $?
+    mask < "$WORK/$1.out" > "$WORK/$1.got"
+    printf '%s\n' "$HEADER" "$3" > "$WORK/$1.want"
+    sed -n '1,3p' "$WORK/$1.got" > "$WORK/$1.rows"
+    expect_same "ends early ($1): the row" "$WORK/$1.want" "$WORK/$1.rows"
+    expect_same "ends early ($1): nothing on stderr" /dev/null "$WORK/$1.err"
+}
+ended receiver-early 1 'udp        loopback        FAIL        0         0       -         -       -  lo         receiver: ended before it was ready (exit status 1): mdump: cannot start here'
+ended receiver-late 1 'udp        loopback        FAIL       20         0   100.0         -       -  lo         receiver: ended with exit status 1: mdump: gave up'
+ended sender 1 'udp        loopback        FAIL        0         0       -         -       -  lo         sender: exited with status 1: msend: lost its way'
+ended initiator 0 'udp        loopback        PASS       20        20     0.0        MS       -  lo         round trip: mpong failed (exit status 1): mpong: the initiator broke'
+ended reflector 0 'udp        loopback        PASS       20        20     0.0        MS       -  lo         round trip: no reply in 20 tries; the reflector ended (exit status 1): ERROR: the reflector broke'
 
 # ---- the round trip: every row of a clean run, then mpong's probes (to
 # port 12001) dropped while msend's messages pass.

@@ -17,6 +17,7 @@ pair() {
     # shellcheck disable=SC2086 # $send_args: a word list
     timeout 20 "$MSEND" $send_args > "$WORK/$name.send" 2>&1
     expect_status "$name: msend" 0 $?
+    drop_behind_note "$WORK/$name.send"
     wait_exit "$dump_pid" 10
     expect_status "$name: mdump" 0 "$STATUS"
 }
@@ -211,6 +212,7 @@ expect_status "the other program, ended" 143 "$STATUS"
 # ours says so once, counts it, and carries on.
 timeout 20 "$MSEND" -n3 -p20 -u 127.0.0.1 "$PORT" > "$WORK/unreach.out" 2> "$WORK/unreach.err"
 expect_status "udp to a closed port" 0 $?
+drop_behind_note "$WORK/unreach.err"
 expect unreach.out <<END
 Equiv cmd line: msend -b1 -m0 -n3 -p20 -s0 -S65536 -u 127.0.0.1 $PORT
 Sending 3 bursts of 1 variable-length messages

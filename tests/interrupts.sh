@@ -53,6 +53,7 @@ ended() {
     local name=$1 want=$2 masking=$3 call took
     wait_exit "$SHIMMED" "$BOUND"
     expect_status "$name" "$want" "$STATUS"
+    drop_behind_note "$WORK/$name.out"
     sed -E "s/\b$PORT\b/PORT/g; s/\b$((PORT + 1))\b/PORT1/g; $masking" "$WORK/$name.out" \
         > "$WORK/$name.got"
     expect_same "$name: output" "$WORK/$name.want" "$WORK/$name.got"
@@ -380,6 +381,7 @@ mstall=$!
 PIDS+=("$mstall")
 sleep 2
 expect_ctrl_c "msend, stdout full" "$mstall" "msend" 1000
+drop_behind_note "$WORK/mstall.err"
 echo "NOTE: stdout's reader took nothing for 200 ms after the interrupt: what was left to show there was not written" \
     > "$WORK/mstall.err.want"
 expect_same "msend, stdout full: stderr" "$WORK/mstall.err.want" "$WORK/mstall.err"

@@ -97,6 +97,7 @@ run() {
     # (Windows programs end their lines with CRLF)
     tr -d '\r' < "$WORK/$name.tx.raw" > "$WORK/$name.tx"
     tr -d '\r' < "$WORK/$name.err.raw" > "$WORK/$name.err"
+    drop_behind_note "$WORK/$name.err"
 }
 
 # expect_tx NAME TX_ARGS...: msend's stdout, the same whatever happened.
@@ -259,6 +260,7 @@ wait_exit "$tx" 30
 expect_status "tcp, link down 1.2 s: msend" 0 "$STATUS"
 wait_exit "$rx" 15
 expect_status "tcp, link down 1.2 s: mdump" 0 "$STATUS"
+drop_behind_note "$WORK/tcp.tx"
 printf '%s\n' "echo sender equiv cmd: msend -b1 -m0 -n8 -p500 -qq -s300 -S65536 -t 10.99.0.2 $PORT" \
     "8 msgs sent, 8 received (not including 'stat')" "0.000000% loss" EOF > "$WORK/tcp.want"
 grep -v '^Equiv' "$WORK/tcp.rx" > "$WORK/tcp.got"
@@ -278,6 +280,7 @@ fi
 ip netns exec "$TX" timeout 30 "$MSEND" -q -n 8 -p 200 -u 10.99.0.2 "$PORT" \
     > "$WORK/reject.tx" 2> "$WORK/reject.err"
 expect_status "rejected by the receiver's firewall: msend" 0 $?
+drop_behind_note "$WORK/reject.err"
 echo "WARNING: send to 10.99.0.2:$PORT failed (No route to host); still sending" > "$WORK/reject.err.want"
 expect_same "rejected by the receiver's firewall: said once" "$WORK/reject.err.want" "$WORK/reject.err"
 printf '%s\n' "Equiv cmd line: msend -b1 -m0 -n8 -p200 -q -s0 -S65536 -u 10.99.0.2 $PORT" \
@@ -303,6 +306,7 @@ shim() {
         timeout 20 "$MSEND" -qq -n 3 -p 100 -s 100 -u 127.0.0.1 "$LPORT" \
         > "$WORK/$name.tx" 2> "$WORK/$name.err"
     TX_STATUS=$?
+    drop_behind_note "$WORK/$name.err"
     wait_exit "$rx" 10
     RX_STATUS=$STATUS
     mask < "$WORK/$name.rx" > "$WORK/$name.got"

@@ -6,7 +6,8 @@
 # (the run lasts longer), and no interval, msend's or the receiver's,
 # holds more than the rate and the 100 ms it catches up (RATE_CATCH_UP_US).
 # Twice: --rate 1k, and -p's bursts (10 every 100 ms). Over loopback, in a
-# namespace of its own (as root).
+# namespace of its own (as root). And lib.sh's drop_behind_note, which the
+# other tests use to take a busy machine's NOTE out, takes this one out.
 source "$(dirname "$0")/lib.sh"
 own_loopback "$@"
 need_cmd python3 python3
@@ -42,25 +43,31 @@ stalled() {
 
 # judge NAME MESSAGES PER_INTERVAL_MAX STEP: the NOTE (exact, its figures
 # masked, then checked: STEP, the messages it moves on by at a time), the
-# count, the run's length and every interval.
+# count, the run's length and every interval. A busy machine may stall
+# msend over 100 ms too, before or after the stop: each such stall adds a
+# NOTE of its own, smaller than the stop's. So stderr holds that NOTE and
+# nothing else, at least once, and the one furthest behind is the stop's.
 judge() {
     local name=$1 messages=$2 most=$3 step=$4
-    sed -E 's/fell [0-9]+\.[0-9]{3} s \([0-9]+ messages\)/fell S s (N messages)/' \
-        "$WORK/$name.err" > "$WORK/$name.note"
+    sed -E 's/fell [0-9]+\.[0-9]{3} s \([0-9]+ messages?\)/fell S s (N messages)/' \
+        "$WORK/$name.err" | uniq > "$WORK/$name.note"
     echo "$NOTE_TEXT" > "$WORK/$name.note.want"
-    expect_same "$name: one NOTE on stderr, nothing else" "$WORK/$name.note.want" "$WORK/$name.note"
+    expect_same "$name: the NOTE on stderr, nothing else" "$WORK/$name.note.want" "$WORK/$name.note"
     CHECKS=$((CHECKS + 1))
     python3 - "$WORK/$name.err" "$WORK/$name.tx" "$WORK/$name.rx" "$messages" "$most" \
         "$STOP_MS" "$step" << 'END' > "$WORK/$name.check" 2>&1
 import json, re, sys
 err, tx, rx, messages, most, stop_ms, step = sys.argv[1:4] + [int(a) for a in sys.argv[4:]]
 bad = []
-m = re.search(r"fell (\d+\.\d{3}) s \((\d+) messages\)", open(err).read())
+notes = [(float(m.group(1)), int(m.group(2)))
+         for m in re.finditer(r"fell (\d+\.\d{3}) s \((\d+) messages?\)", open(err).read())]
 rate = messages / 4.0
-if not m:
+if not notes:
     bad.append("no NOTE with its figures")
 else:
-    behind, skipped = float(m.group(1)), int(m.group(2))
+    behind, skipped = max(notes)  # the stop's; any other, a busy machine's
+    if len(notes) > 1:
+        print(f"NOTEs of a busy machine beside it: {notes}")
     print(f"NOTE: behind {behind} s, {skipped} messages")
     # Stopped for stop_ms: about that far behind (less the time to its next
     # message; more on a busy machine), the messages that time's.
@@ -104,5 +111,20 @@ judge rate 4000 600 1
 # caught up; the stop's 15 bursts would be 150.
 stalled bursts -p 100 -b 10 -n 40 -m 64
 judge bursts 400 80 10
+
+# The other tests take this NOTE out of msend's output with lib.sh's
+# drop_behind_note, as a busy machine's: it takes out what msend printed
+# here, whole, and only that; within stdout's text too (-q's dots, then
+# the NOTE, then the rest of the line: as if it had not come).
+for name in rate bursts; do
+    { echo "a line before"; cat "$WORK/$name.err"; echo "a line after"; } > "$WORK/$name.dropped"
+    drop_behind_note "$WORK/$name.dropped"
+    printf '%s\n' "a line before" "a line after" > "$WORK/$name.dropped.want"
+    expect_same "$name: drop_behind_note takes out this NOTE alone" "$WORK/$name.dropped.want" "$WORK/$name.dropped"
+done
+{ printf '....'; head -1 "$WORK/rate.err"; echo "..Pausing before sending 'stat'"; } > "$WORK/inline"
+drop_behind_note "$WORK/inline"
+echo "......Pausing before sending 'stat'" > "$WORK/inline.want"
+expect_same "drop_behind_note: the NOTE within stdout's line" "$WORK/inline.want" "$WORK/inline"
 
 finish

@@ -143,6 +143,44 @@ static void test_ipv6(void)
     CHECK(sock_addr_same_host(&b, &c));
 }
 
+/* The block of groups an address is in (a range keeps to its first
+ * group's), or "-" for one that is not multicast. */
+static const char *block(const char *text)
+{
+    static char name[SOCK_ADDR_BLOCK_TEXT];
+    sock_addr a = parsed(text, 0);
+    memset(name, 'x', sizeof name);
+    bool multicast = sock_addr_multicast_block(&a, name);
+    CHECK(multicast == (name[0] != '\0'));
+    return multicast ? name : "-";
+}
+
+static void test_blocks(void)
+{
+    /* IPv6: ff, the flags and the scope. */
+    CHECK_STR(block("ff15::1"), "ff15::/16");
+    CHECK_STR(block("ff15:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), "ff15::/16");
+    CHECK_STR(block("ff16::"), "ff16::/16");
+    CHECK_STR(block("ff35::8000:1"), "ff35::/16");
+    CHECK_STR(block("ff02::1"), "ff02::/16");
+    CHECK_STR(block("fd00::1"), "-");
+    /* IPv4: local network control, source-specific, administratively
+     * scoped, and the rest (the global groups) on either side of 232/8. */
+    const char *global = "the global groups (224.0.1.0 to 238.255.255.255, less 232.0.0.0/8)";
+    CHECK_STR(block("224.0.0.0"), "224.0.0.0/24 (local network control)");
+    CHECK_STR(block("224.0.0.255"), "224.0.0.0/24 (local network control)");
+    CHECK_STR(block("224.0.1.0"), global);
+    CHECK_STR(block("231.255.255.255"), global);
+    CHECK_STR(block("232.0.0.0"), "232.0.0.0/8 (source-specific)");
+    CHECK_STR(block("232.255.255.255"), "232.0.0.0/8 (source-specific)");
+    CHECK_STR(block("233.0.0.0"), global);
+    CHECK_STR(block("238.255.255.255"), global);
+    CHECK_STR(block("239.0.0.0"), "239.0.0.0/8 (administratively scoped)");
+    CHECK_STR(block("239.255.255.255"), "239.0.0.0/8 (administratively scoped)");
+    CHECK_STR(block("240.0.0.0"), "-");
+    CHECK_STR(block("223.255.255.255"), "-");
+}
+
 /* Interfaces 1 to 9 exist, whatever this host has. */
 static bool nine_interfaces(unsigned ifindex)
 {
@@ -156,5 +194,6 @@ int main(void)
     test_parts();
     test_bytes_and_offset();
     test_ipv6();
+    test_blocks();
     return check_report("test_addr");
 }

@@ -287,6 +287,52 @@ static void test_addr_list(void)
               "ERR: group '239.1.1.1+3,239.1.1.2': 239.1.1.2 is in the list twice");
     CHECK_STR(list("255.255.255.254+3", 8),
               "ERR: group '255.255.255.254+3': the range runs past the last address");
+    /* A range of groups keeps to its first group's block: IPv6's flags and
+     * scope (ffXY::/16), IPv4's 224.0.0.0/24, 232/8, 239/8 or the rest of
+     * 224/4; up to its edge it runs. (A list names its groups one by one:
+     * they may be of any block.) */
+    CHECK_STR(list("ff15:ffff:ffff:ffff:ffff:ffff:ffff:fffe+2", 8),
+              "ff15:ffff:ffff:ffff:ffff:ffff:ffff:fffe ff15:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+    /* From the last group of a block into the next: the scope (ff15 to
+     * ff16, ff1e to ff1f) or the flags (ff2f to ff30). */
+    static const char *const v6_edges[][2] = {{"ff15", "ff16"}, {"ff1e", "ff1f"},
+                                             {"ff2f", "ff30"}};
+    for (size_t i = 0; i < sizeof v6_edges / sizeof v6_edges[0]; i++) {
+        char range[64], want[256];
+        snprintf(range, sizeof range, "%s:ffff:ffff:ffff:ffff:ffff:ffff:ffff+2", v6_edges[i][0]);
+        snprintf(want, sizeof want, "ERR: group '%s': the range leaves %s::/16 at %s::; a range "
+                 "of groups keeps its first group's flags and scope (ffXY::/16)", range,
+                 v6_edges[i][0], v6_edges[i][1]);
+        CHECK_STR(list(range, 8), want);
+    }
+#define BLOCKS "; a range of groups stays in its first group's block: 224.0.0.0/24, " \
+               "232.0.0.0/8, 239.0.0.0/8 or the global groups"
+#define GLOBAL "the global groups (224.0.1.0 to 238.255.255.255, less 232.0.0.0/8)"
+    CHECK_STR(list("224.0.0.254+2", 8), "224.0.0.254 224.0.0.255");
+    CHECK_STR(list("224.0.0.255+2", 8),
+              "ERR: group '224.0.0.255+2': the range leaves 224.0.0.0/24 (local network "
+              "control) at 224.0.1.0" BLOCKS);
+    CHECK_STR(list("231.255.255.255+2", 8),
+              "ERR: group '231.255.255.255+2': the range leaves " GLOBAL " at 232.0.0.0" BLOCKS);
+    CHECK_STR(list("232.255.255.254+2", 8), "232.255.255.254 232.255.255.255");
+    CHECK_STR(list("232.255.255.255+2", 8),
+              "ERR: group '232.255.255.255+2': the range leaves 232.0.0.0/8 (source-specific) "
+              "at 233.0.0.0" BLOCKS);
+    CHECK_STR(list("238.255.255.255+2", 8),
+              "ERR: group '238.255.255.255+2': the range leaves " GLOBAL " at 239.0.0.0" BLOCKS);
+    CHECK_STR(list("239.255.255.255+2", 8),
+              "ERR: group '239.255.255.255+2': the range leaves 239.0.0.0/8 (administratively "
+              "scoped) at 240.0.0.0" BLOCKS);
+    CHECK_STR(list("239.1.1.1,231.255.255.254+3", 8),
+              "ERR: group '239.1.1.1,231.255.255.254+3': the range leaves " GLOBAL
+              " at 232.0.0.0" BLOCKS);
+    CHECK_STR(list("224.0.0.251,232.1.1.1,239.1.1.1,ff15::1", 8),
+              "ERR: group '224.0.0.251,232.1.1.1,239.1.1.1,ff15::1': ff15::1 is IPv6, the "
+              "list's first address IPv4; a list holds addresses of one family");
+    CHECK_STR(list("224.0.0.251,232.1.1.1,239.1.1.1,233.1.1.1", 8),
+              "224.0.0.251 232.1.1.1 239.1.1.1 233.1.1.1");
+#undef BLOCKS
+#undef GLOBAL
     char longer[200];
     memset(longer, '1', sizeof longer - 1);
     longer[sizeof longer - 1] = '\0';

@@ -131,6 +131,28 @@ int sock_addr_multicast_scope(const sock_addr *a)
     return b6 && b6[0] == 0xff ? b6[1] & 0x0f : -1;
 }
 
+bool sock_addr_multicast_block(const sock_addr *a, char name[SOCK_ADDR_BLOCK_TEXT])
+{
+    const uint8_t *b6 = ipv6_bytes(a);
+    name[0] = '\0';
+    if (!sock_addr_is_multicast(a))
+        return false;
+    if (b6) {
+        snprintf(name, SOCK_ADDR_BLOCK_TEXT, "ff%02x::/16", (unsigned)b6[1]);
+        return true;
+    }
+    uint32_t host = ntohl(ipv4_of(a)->sin_addr.s_addr);
+    const char *block = "the global groups (224.0.1.0 to 238.255.255.255, less 232.0.0.0/8)";
+    if (host >> 8 == 0xE00000)
+        block = "224.0.0.0/24 (local network control)";
+    else if (host >> 24 == 232)
+        block = "232.0.0.0/8 (source-specific)";
+    else if (host >> 24 == 239)
+        block = "239.0.0.0/8 (administratively scoped)";
+    snprintf(name, SOCK_ADDR_BLOCK_TEXT, "%s", block);
+    return true;
+}
+
 bool sock_addr_needs_interface(const sock_addr *a)
 {
     const uint8_t *b6 = ipv6_bytes(a);

@@ -63,6 +63,17 @@ bool sock_addr_is_ssm(const sock_addr *a);
  * (interface-local) to 0xe (global), 0 and 0xf reserved; -1 for any other
  * address. */
 int sock_addr_multicast_scope(const sock_addr *a);
+/* Room for the name of a block of groups (sock_addr_multicast_block). */
+enum { SOCK_ADDR_BLOCK_TEXT = 80 };
+/* The block of multicast groups a group is in, its name into name: a
+ * range of groups keeps to its first group's. IPv6: its ffXY::/16, the
+ * flags and the scope (RFC 4291 2.7: "ff15::/16"). IPv4: 224.0.0.0/24
+ * (local network control, RFC 5771), 232.0.0.0/8 (source-specific, RFC
+ * 4607), 239.0.0.0/8 (administratively scoped, RFC 2365), or the global
+ * groups, the rest of 224.0.0.0/4. Two groups are in one block when the
+ * names are the same. False (and name "") for an address that is not
+ * multicast. */
+bool sock_addr_multicast_block(const sock_addr *a, char name[SOCK_ADDR_BLOCK_TEXT]);
 /* An IPv6 address that means nothing without an interface (RFC 4007): a
  * multicast group of interface- or link-local scope (ff01::, ff02::) or a
  * link-local unicast address (fe80::/10). */

@@ -327,6 +327,26 @@ static bool same_family(const char *what, const char *text, const char *item,
     return false;
 }
 
+/* Whether a range's address next is in the block of groups of its first
+ * (block: its name, sock_addr_multicast_block): a range does not run from
+ * one scope, flags value or kind of group into another. */
+static bool same_block(const char *what, const char *text, const char *block,
+                       const sock_addr *next, cli_error *err)
+{
+    char other[SOCK_ADDR_BLOCK_TEXT], shown[SOCK_ADDR_TEXT];
+    if (sock_addr_multicast_block(next, other) && strcmp(other, block) == 0)
+        return true;
+    sock_addr_format(next, SOCK_ADDR_HOST, shown);
+    if (sock_addr_family(next) == AF_INET6)
+        cli_fail(err, "%s '%s': the range leaves %s at %s; a range of groups keeps its "
+                 "first group's flags and scope (ffXY::/16)", what, text, block, shown);
+    else
+        cli_fail(err, "%s '%s': the range leaves %s at %s; a range of groups stays in its "
+                 "first group's block: 224.0.0.0/24, 232.0.0.0/8, 239.0.0.0/8 or the "
+                 "global groups", what, text, block, shown);
+    return false;
+}
+
 bool cli_addr_list(const char *what, const char *text, int family, sock_addr *out,
                    size_t cap, size_t *count, cli_error *err)
 {
@@ -372,6 +392,8 @@ bool cli_addr_list(const char *what, const char *text, int family, sock_addr *ou
             return false;
         if (*count > 0 && !same_family(what, text, item, &first, &out[0], err))
             return false;
+        char block[SOCK_ADDR_BLOCK_TEXT];
+        bool groups = sock_addr_multicast_block(&first, block);
         for (long long k = 0; k < range; k++) {
             if (*count == cap) {
                 cli_fail(err, "%s '%s': more than %zu addresses, at most %zu",
@@ -384,6 +406,8 @@ bool cli_addr_list(const char *what, const char *text, int family, sock_addr *ou
                          what, text);
                 return false;
             }
+            if (groups && !same_block(what, text, block, &next, err))
+                return false;
             for (size_t i = 0; i < *count; i++) {
                 if (sock_addr_same_host(&out[i], &next)) {
                     char shown[SOCK_ADDR_TEXT];

@@ -53,8 +53,9 @@ bool cli_addr(const char *what, const char *text, sock_addr *addr,
 /* A list of addresses: items separated by commas, each an address
  * (cli_addr_family, a host name looked up in family: AF_UNSPEC, AF_INET or
  * AF_INET6) or a range "address+count", the count addresses from that
- * one on ("239.1.1.1+4" is 239.1.1.1 to 239.1.1.4). All of one family, at
- * most cap in all, none twice. The addresses into out[0 .. *count), in
+ * one on ("239.1.1.1+4" is 239.1.1.1 to 239.1.1.4); a range of groups
+ * stays in its first group's block (sock_addr_multicast_block: its scope,
+ * flags, kind). All of one family, at most cap in all, none twice. The addresses into out[0 .. *count), in
  * the order given, with port 0. */
 bool cli_addr_list(const char *what, const char *text, int family, sock_addr *out,
                    size_t cap, size_t *count, cli_error *err);
